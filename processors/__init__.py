@@ -1,0 +1,1 @@
+"""Pipeline stages. Each module holds one stage: plain logic, event in, events out."""

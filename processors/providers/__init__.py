@@ -1,0 +1,1 @@
+"""Provider interfaces (Protocols) and their implementations, one module each."""

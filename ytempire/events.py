@@ -1,0 +1,101 @@
+"""Building event values: envelopes with deterministic ids, derived events, cost events."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from ytempire import __version__
+
+EVENT_NAMESPACE = uuid.UUID("6f3b0d2e-7c55-4a55-9a57-2d3f1f6e9e10")
+
+Event = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Emit:
+    """One event a stage wants sent: the topic and the value (key is always the video id)."""
+
+    topic: str
+    value: Event
+
+    @property
+    def key(self) -> str:
+        return str(self.value["envelope"]["video_id"])
+
+
+def event_id(*parts: object) -> str:
+    """Deterministic id: the same inputs always give the same id (redelivery-safe)."""
+    return str(uuid.uuid5(EVENT_NAMESPACE, "\x1f".join(str(p) for p in parts)))
+
+
+def content_hash(*parts: object) -> str:
+    """Input hash for side-effect caching: sha256 over the parts' reprs."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(repr(part).encode())
+        digest.update(b"\x1f")
+    return digest.hexdigest()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_envelope(*, video_id: str, channel_id: str, owner_id: str, producer: str,
+                 event_key: str | None = None, correlation_id: str | None = None) -> Event:
+    """The envelope of an event that starts a chain (a request)."""
+    return {
+        "event_id": event_id(producer, video_id, event_key or "request"),
+        "video_id": video_id,
+        "channel_id": channel_id,
+        "owner_id": owner_id,
+        "occurred_at": now(),
+        "producer": {"name": producer, "version": __version__},
+        "correlation_id": correlation_id or video_id,
+        "attempt": 1,
+    }
+
+
+def derive_envelope(parent: Event, producer: str, topic: str, index: int = 0) -> Event:
+    """The envelope of an event caused by ``parent``: same video and correlation, new stable id."""
+    return {
+        **parent,
+        "event_id": event_id(parent["event_id"], topic, index),
+        "occurred_at": now(),
+        "producer": {"name": producer, "version": __version__},
+    }
+
+
+def cost_event(parent: Event, *, stage: str, provider: str, model: str, unit: str,
+               quantity: float, usd: Decimal, cached: bool, price_table_version: str,
+               call_key: str, index: int = 0) -> Emit:
+    return Emit("cost.incurred", {
+        "envelope": derive_envelope(parent, stage, "cost.incurred", index),
+        "stage": stage,
+        "provider": provider,
+        "model": model,
+        "unit": unit,
+        "quantity": float(quantity),
+        "usd": usd.quantize(Decimal("0.000001")),
+        "cached": cached,
+        "price_table_version": price_table_version,
+        "call_key": call_key,
+    })
+
+
+def failed_event(parent: Event, *, stage: str, input_topic: str, error: BaseException,
+                 retryable: bool) -> Emit:
+    return Emit("pipeline.failed", {
+        "envelope": derive_envelope(parent, stage, "pipeline.failed"),
+        "stage": stage,
+        "input_topic": input_topic,
+        "input_event_id": parent["event_id"],
+        "error_type": type(error).__name__,
+        "error_message": str(error)[:2000],
+        "retryable": retryable,
+    })

@@ -1,0 +1,41 @@
+"""Prices every provider call from the dated price table in ``ytempire/prices/``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+PRICES_DIR = Path(__file__).parent / "prices"
+
+
+class UnknownPrice(LookupError):
+    """No price for a provider/model/unit: add a row to the newest table in ytempire/prices/."""
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    version: str
+    rows: dict[tuple[str, str, str], tuple[Decimal, Decimal]]
+
+    def price(self, provider: str, model: str, unit: str, quantity: float | Decimal) -> Decimal:
+        try:
+            usd, per = self.rows[(provider, model, unit)]
+        except KeyError:
+            raise UnknownPrice(
+                f"no price for {provider}/{model} per {unit} in table {self.version}; "
+                f"add it to ytempire/prices/{self.version}.yaml") from None
+        return (usd * Decimal(str(quantity)) / per).quantize(Decimal("0.000001"))
+
+
+@lru_cache(maxsize=1)
+def current_table() -> PriceTable:
+    """The newest dated table."""
+    path = sorted(PRICES_DIR.glob("*.yaml"))[-1]
+    doc = yaml.safe_load(path.read_text())
+    rows = {(r["provider"], r["model"], r["unit"]): (Decimal(r["usd"]), Decimal(str(r.get("per", 1))))
+            for r in doc["prices"]}
+    return PriceTable(str(doc["version"]), rows)
