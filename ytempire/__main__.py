@@ -1,0 +1,3 @@
+from ytempire.cli import main
+
+main()

@@ -1,0 +1,20 @@
+"""The ``ytempire`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from ytempire.cli import broker, inspect, pipeline, topics
+
+app = typer.Typer(help="YTEmpire: topic in, published video out.", no_args_is_help=True,
+                  pretty_exceptions_show_locals=False)
+app.add_typer(broker.app, name="broker")
+app.add_typer(topics.app, name="topics")
+app.add_typer(inspect.schemas_app, name="schemas")
+app.command()(inspect.tail)
+for command in pipeline.COMMANDS:
+    app.command()(command)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,79 @@
+"""confluent-kafka helpers: an idempotent Avro producer that surfaces delivery errors."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
+
+from ytempire.codec import Codec
+from ytempire.events import Emit
+
+
+class DeliveryFailed(KafkaException):
+    """The broker did not acknowledge a record; nothing was committed past it."""
+
+
+class EventProducer:
+    """Encodes events with the topic's schema and produces them keyed by video id.
+
+    ``send_all`` blocks until every record is acknowledged (or raises), which is what lets a
+    worker commit its input offset only after its outputs are durable.
+    """
+
+    def __init__(self, bootstrap: str, codec: Codec, client_id: str = "ytempire",
+                 extra: dict[str, Any] | None = None) -> None:
+        self.codec = codec
+        self._producer = Producer({
+            "bootstrap.servers": bootstrap,
+            "client.id": client_id,
+            "enable.idempotence": True,
+            "acks": "all",
+            "linger.ms": 5,
+            "compression.type": "zstd",
+            **(extra or {}),
+        })
+        self._lock = threading.Lock()
+
+    def send_all(self, emits: Iterable[Emit], timeout: float = 30.0) -> None:
+        errors: list[str] = []
+
+        def on_delivery(err: KafkaError | None, msg: Message) -> None:
+            if err is not None:
+                errors.append(f"{msg.topic()}: {err}")
+
+        with self._lock:
+            count = 0
+            for emit in emits:
+                self._produce(emit.topic, emit.key.encode(), self.codec.encode(emit.topic, emit.value),
+                              on_delivery)
+                count += 1
+            if count == 0:
+                return
+            remaining = self._producer.flush(timeout)
+        if remaining:
+            raise DeliveryFailed(f"{remaining} records not acknowledged within {timeout}s")
+        if errors:
+            raise DeliveryFailed("delivery failed: " + "; ".join(errors))
+
+    def send_raw(self, topic: str, key: bytes | None, value: bytes, timeout: float = 30.0) -> None:
+        """Produce bytes as they are (tests, replays of original bytes)."""
+        errors: list[str] = []
+        with self._lock:
+            self._produce(topic, key, value, lambda err, msg: err and errors.append(str(err)))
+            self._producer.flush(timeout)
+        if errors:
+            raise DeliveryFailed("; ".join(errors))
+
+    def _produce(self, topic: str, key: bytes | None, value: bytes, callback: Any) -> None:
+        while True:
+            try:
+                self._producer.produce(topic, value=value, key=key, on_delivery=callback)
+                return
+            except BufferError:
+                self._producer.poll(0.1)
+
+    def close(self, timeout: float = 10.0) -> None:
+        self._producer.flush(timeout)

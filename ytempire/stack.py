@@ -1,0 +1,107 @@
+"""The local stack in one process tree: broker, topics, one worker process per stage."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from processors.registry import STAGES
+from ytempire.logging import get_logger
+from ytempire.settings import Settings
+
+log = get_logger("ytempire.stack")
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that makes a child process read the same settings."""
+    env = dict(os.environ)
+    for name, value in settings.model_dump(exclude_defaults=True).items():
+        env[f"YTEMPIRE_{name.upper()}"] = str(value)
+    env.setdefault("YTEMPIRE_LOG_FORMAT", "json")
+    return env
+
+
+@dataclass
+class WorkerProcess:
+    stage: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    stages: list[str] = field(default_factory=lambda: list(STAGES))
+    workers: dict[str, WorkerProcess] = field(default_factory=dict)
+    started_broker: bool = False
+
+    def start(self, with_broker: bool = True) -> None:
+        if with_broker:
+            self.started_broker = start_local_broker(self.settings)
+        apply_topics(self.settings)
+        for stage in self.stages:
+            self.start_worker(stage)
+
+    def start_worker(self, stage: str) -> WorkerProcess:
+        logs = self.settings.data_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        log_path = logs / f"{stage}.log"
+        with log_path.open("ab") as out:
+            proc = subprocess.Popen([sys.executable, "-m", "ytempire", "worker", stage],
+                                    env=settings_env(self.settings), stdout=out,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+        self.workers[stage] = WorkerProcess(stage, proc, log_path)
+        log.info("worker_started", stage=stage, pid=proc.pid, log=str(log_path))
+        return self.workers[stage]
+
+    def kill_worker(self, stage: str, sig: int = signal.SIGKILL) -> None:
+        worker = self.workers.pop(stage)
+        worker.process.send_signal(sig)
+        worker.process.wait(30)
+
+    def dead_workers(self) -> list[str]:
+        return [s for s, w in self.workers.items() if w.process.poll() is not None]
+
+    def stop(self, timeout: float = 20.0) -> None:
+        for worker in self.workers.values():
+            if worker.process.poll() is None:
+                worker.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for worker in self.workers.values():
+            try:
+                worker.process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                worker.process.kill()
+                worker.process.wait()
+        self.workers.clear()
+        if self.started_broker:
+            stop_local_broker(self.settings)
+            self.started_broker = False
+
+
+def start_local_broker(settings: Settings) -> bool:
+    """Start the project's broker unless one answers already; True when we started it."""
+    from ytempire.broker import LocalBroker
+
+    broker = LocalBroker.from_settings(settings)
+    if broker.status().running:
+        return False
+    broker.start()
+    return True
+
+
+def stop_local_broker(settings: Settings) -> None:
+    from ytempire.broker import LocalBroker
+
+    LocalBroker.from_settings(settings).stop()
+
+
+def apply_topics(settings: Settings) -> None:
+    from ytempire import topics
+
+    topics.apply_file(settings.kafka_bootstrap, settings.topics_file)
