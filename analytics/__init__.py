@@ -1,0 +1,1 @@
+"""ClickHouse analytics: migrations, the sink, KPI queries, Grafana provisioning."""

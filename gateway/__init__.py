@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): a producer and a status projection, never a stage."""
