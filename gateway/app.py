@@ -1,0 +1,71 @@
+"""``create_app(settings)``: migrations, database, publisher, projection, routers under ``/v1``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from gateway import errors
+from gateway.audit import AuditMiddleware, AuditWriter
+from gateway.config import GatewaySettings
+from gateway.db import make_engine, make_sessionmaker
+from gateway.hub import Hub
+from gateway.migrate import upgrade
+from gateway.publisher import RequestPublisher
+from gateway.routes import channels, health, keys, streams, videos
+from ytempire import __version__
+from ytempire.codec import Codec
+from ytempire.schemas import SchemaRegistry
+from ytempire.settings import Settings
+
+DESCRIPTION = """Drive YTEmpire over HTTP: channels, video requests, live status, webhooks.
+
+Authenticate every `/v1` call with `Authorization: Bearer <key>` (`ytempire users create NAME`
+prints the first key). Resources of other users answer 404. Every POST takes an
+`Idempotency-Key` header: repeating the request with the same key never repeats its effect.
+"""
+
+
+def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> FastAPI:
+    gateway = gateway or GatewaySettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.effective_database_url)
+        upgrade(engine)
+        app.state.engine = engine
+        app.state.sessions = make_sessionmaker(engine)
+        app.state.audit = AuditWriter(app.state.sessions)
+        codec = Codec(SchemaRegistry.load(settings.schemas_dir))
+        app.state.publisher = RequestPublisher(settings.kafka_bootstrap, codec,
+                                               gateway.publish_timeout_s)
+        app.state.projection = None
+        app.state.hub = Hub()
+        if gateway.consume:
+            from gateway.projection import Projection
+
+            app.state.projection = Projection(settings, codec, app.state.sessions,
+                                              app.state.hub)
+            app.state.projection.start()
+        try:
+            yield
+        finally:
+            if app.state.projection is not None:
+                app.state.projection.stop()
+            app.state.publisher.close()
+            app.state.audit.close()
+            engine.dispose()
+
+    app = FastAPI(title="YTEmpire", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.settings, app.state.gateway = settings, gateway
+    app.add_middleware(AuditMiddleware, writer_of=lambda: getattr(app.state, "audit", None))
+    errors.install(app)
+    app.include_router(health.router)
+    v1 = APIRouter(prefix="/v1")
+    for module in (keys, channels, videos, streams):
+        v1.include_router(module.router)
+    app.include_router(v1)
+    return app

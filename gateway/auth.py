@@ -1,0 +1,35 @@
+"""The ``Authorization: Bearer`` dependency: every route but ``/health`` takes a Principal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from gateway.db import DB
+from gateway.identity import Principal, authenticate
+
+bearer = HTTPBearer(auto_error=False, description="An API key from `ytempire users create`.")
+
+
+def current_principal(
+    request: Request,
+    db: DB,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing 'Authorization: Bearer <key>'",
+                            headers={"WWW-Authenticate": "Bearer"})
+    principal = authenticate(db, credentials.credentials)
+    if principal is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked API key",
+                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    request.state.principal = principal
+    limiter = getattr(request.app.state, "limiter", None)
+    if limiter is not None:
+        limiter.check(request, principal)
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]

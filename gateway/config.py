@@ -1,0 +1,28 @@
+"""Gateway-only settings (env prefix ``YTEMPIRE_GATEWAY_``), read once and passed down.
+
+Kept beside the kernel ``Settings`` because only the gateway reads them; the database URL, the
+broker and the data directory still come from the kernel.
+"""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="YTEMPIRE_GATEWAY_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    consume: bool = True
+    """Run the status projection (a Kafka consumer thread) inside the API process."""
+    publish_timeout_s: float = 5.0
+    """How long ``POST /v1/videos`` waits for the broker's acknowledgement before a 503."""
+    redis_url: str = ""
+    """Rate limits live in Redis when set, in-process otherwise."""
+    rate_limit_per_minute: dict[str, int] = {"free": 120, "pro": 1200}
+    webhook_max_attempts: int = 8
+    webhook_backoff_base_s: float = 2.0
+    webhook_timeout_s: float = 5.0
+    webhook_replay_window_s: int = 300
+    sse_ping_s: float = 15.0

@@ -1,0 +1,143 @@
+"""The status projection: a consumer thread (group ``ytempire.gateway``) that applies the
+pipeline topics to the ``videos`` rows and appends what changed to ``video_events``.
+
+Offsets are committed after the database transaction, and every event is applied once by its
+event id (a unique column), so redelivery after a crash changes nothing twice.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.hub import Hub
+from gateway.models import Video, VideoEvent
+from gateway.videos import snapshot
+from ytempire.codec import Codec, UndecodableEvent
+from ytempire.logging import get_logger
+from ytempire.settings import Settings
+from ytempire.tracker import STAGE_OF_TOPIC
+
+log = get_logger()
+
+TOPICS = ["script.ready", "voice.ready", "video.assembled", "quality.scored", "upload.done",
+          "cost.incurred", "pipeline.failed"]
+NEXT_STAGE = {"script.ready": "narrator", "voice.ready": "assembler",
+              "video.assembled": "quality", "quality.scored": "publisher", "upload.done": None}
+STAGE_NUMBER = {topic: n for n, topic in enumerate(STAGE_OF_TOPIC, start=1)}
+ARTIFACTS = {"voice.ready": ("audio", "word_timings"),
+             "video.assembled": ("video", "thumbnail", "captions", "audio"),
+             "upload.done": ("video", "thumbnail")}
+
+
+def apply(video: Video, topic: str, value: dict[str, Any]) -> dict[str, Any]:
+    """Change ``video`` for one event; returns details worth streaming beside the snapshot."""
+    if topic == "cost.incurred":
+        video.cost_usd = (video.cost_usd or Decimal("0")) + value["usd"]
+        return {"stage": value["stage"], "provider": value["provider"],
+                "usd": str(value["usd"]), "cached": value["cached"]}
+    if video.status == "cancelled":
+        return {}
+    if topic == "pipeline.failed":
+        video.status, video.current_stage = "failed", None
+        video.failure_reason = f"{value['stage']}: {value['error_type']}: {value['error_message']}"
+        return {"stage": value["stage"], "retryable": value["retryable"]}
+    video.stages_done = max(video.stages_done, STAGE_NUMBER[topic])
+    video.status, video.current_stage = "processing", NEXT_STAGE[topic]
+    new = {name: value[name] for name in ARTIFACTS.get(topic, ())}
+    video.artifacts = {**video.artifacts, **new}
+    if "script" in value:
+        video.title = value["script"]["title"]
+    if topic == "quality.scored":
+        video.quality = {"score": round(value["score"], 2), "threshold": value["threshold"],
+                         "passed": value["passed"], "reasons": value["reasons"]}
+        if not value["passed"]:
+            video.status, video.current_stage = "rejected", None
+        elif not value["spec"]["auto_publish"]:
+            video.status, video.current_stage = "awaiting_publish", None
+    if topic == "upload.done":
+        video.status, video.url = "published", value["url"]
+    return {"stage": STAGE_OF_TOPIC[topic]}
+
+
+def apply_event(db: Session, topic: str, value: dict[str, Any]) -> bool:
+    """Apply one decoded event in ``db`` (not committed); False when unknown or already seen."""
+    envelope = value["envelope"]
+    video = db.get(Video, envelope["video_id"])
+    if video is None or db.scalar(select(VideoEvent.id).where(
+            VideoEvent.event_id == envelope["event_id"])) is not None:
+        return False
+    detail = apply(video, topic, value)
+    video.updated_at = datetime.now(UTC)
+    db.add(VideoEvent(event_id=envelope["event_id"], video_id=video.id, owner_id=video.owner_id,
+                      topic=topic, data={**snapshot(video), **detail},
+                      occurred_at=envelope["occurred_at"]))
+    db.flush()
+    return True
+
+
+class Projection:
+    def __init__(self, settings: Settings, codec: Codec, sessions: sessionmaker[Session],
+                 hub: Hub, group: str = "ytempire.gateway") -> None:
+        self.codec, self.sessions, self.hub = codec, sessions, hub
+        self.state = "starting"
+        self._stop = threading.Event()
+        self._consumer = Consumer({
+            "bootstrap.servers": settings.kafka_bootstrap,
+            "group.id": group,
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+            "client.id": "ytempire.gateway.projection",
+        })
+        self._thread = threading.Thread(target=self._run, name="gateway-projection", daemon=True)
+
+    def start(self) -> None:
+        self._consumer.subscribe(TOPICS)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(15)
+        self._consumer.close()
+        self.state = "stopped"
+
+    def _run(self) -> None:
+        self.state = "running"
+        while not self._stop.is_set():
+            try:
+                self.poll_once()
+            except Exception:  # keep projecting; the batch is re-read since nothing was committed
+                self.state = "retrying"
+                log.exception("projection.batch_failed")
+                self._stop.wait(1.0)
+
+    def poll_once(self, timeout: float = 0.5) -> int:
+        messages = self._consumer.consume(500, timeout)
+        if not messages:
+            return 0
+        changed = 0
+        with self.sessions() as db:
+            for msg in messages:
+                if msg.error():
+                    if msg.error().code() != KafkaError._PARTITION_EOF:
+                        log.warning("projection.kafka_error", error=str(msg.error()))
+                    continue
+                try:
+                    value = self.codec.decode(msg.topic(), msg.value(), msg.partition(),
+                                              msg.offset())
+                except UndecodableEvent as exc:
+                    log.warning("projection.undecodable", error=str(exc))
+                    continue
+                changed += apply_event(db, msg.topic(), value)
+            db.commit()
+        self._consumer.commit(asynchronous=False)
+        self.state = "running"
+        if changed:
+            self.hub.notify()
+        return changed

@@ -1,0 +1,1 @@
+"""Routers, one module per resource; ``app.py`` mounts them under ``/v1`` (health at the root)."""

@@ -1,0 +1,75 @@
+"""Server-Sent Events: one stream per video and one per user, fed by the status projection.
+
+Each event's id is its ``video_events`` row id, so a reconnecting client (``Last-Event-ID``)
+gets exactly what it missed. A video's stream ends after its final status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from sqlalchemy import select
+
+from gateway import videos
+from gateway.auth import CurrentUser
+from gateway.db import DB
+from gateway.models import VideoEvent
+
+router = APIRouter(tags=["live"])
+POLL_S = 1.0
+
+
+def _since(request: Request, owner_id: str, video_id: str | None, after: int) -> list[VideoEvent]:
+    query = select(VideoEvent).where(VideoEvent.owner_id == owner_id, VideoEvent.id > after)
+    if video_id is not None:
+        query = query.where(VideoEvent.video_id == video_id)
+    with request.app.state.sessions() as db:
+        return list(db.scalars(query.order_by(VideoEvent.id).limit(500)))
+
+
+async def _stream(request: Request, owner_id: str, video_id: str | None, after: int,
+                  follow: bool) -> AsyncIterator[ServerSentEvent]:
+    idle = 0.0
+    ping_s = request.app.state.gateway.sse_ping_s
+    while True:
+        rows = await run_in_threadpool(_since, request, owner_id, video_id, after)
+        for row in rows:
+            after = row.id
+            yield ServerSentEvent(id=str(row.id), event=row.topic, data=row.data)
+            if video_id is not None and row.data.get("status") in videos.TERMINAL:
+                return
+        if rows:
+            idle = 0.0
+            continue
+        if not follow or await request.is_disconnected():
+            return
+        await request.app.state.hub.wait(POLL_S)
+        idle += POLL_S
+        if idle >= ping_s:
+            idle = 0.0
+            yield ServerSentEvent(comment="ping")
+
+
+LastEventId = Annotated[int | None, Header(alias="Last-Event-ID", ge=0)]
+
+
+@router.get("/videos/{video_id}/events", response_class=EventSourceResponse)
+async def video_events(request: Request, video_id: str, principal: CurrentUser, db: DB,
+                       follow: bool = True,
+                       last_event_id: LastEventId = None) -> AsyncIterator[ServerSentEvent]:
+    """The video's changes from the request on; ends once the video is finished."""
+    await run_in_threadpool(videos.get, db, principal, video_id)
+    async for event in _stream(request, principal.user_id, video_id, last_event_id or 0, follow):
+        yield event
+
+
+@router.get("/events", response_class=EventSourceResponse)
+async def user_events(request: Request, principal: CurrentUser, follow: bool = True,
+                      last_event_id: LastEventId = None) -> AsyncIterator[ServerSentEvent]:
+    """Every change to any of the caller's videos."""
+    async for event in _stream(request, principal.user_id, None, last_event_id or 0, follow):
+        yield event

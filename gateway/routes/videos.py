@@ -1,0 +1,126 @@
+"""Videos: request (single and batch), read, list, retry, cancel."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import JSONResponse
+
+from gateway import videos
+from gateway.auth import CurrentUser
+from gateway.db import DB
+from gateway.idempotency import IdempotencyKey, run_once
+from gateway.models import Video
+from gateway.schemas import (
+    QualityOut,
+    VideoAccepted,
+    VideoBatchAccepted,
+    VideoBatchCreate,
+    VideoCreate,
+    VideoOut,
+    VideoPage,
+)
+
+router = APIRouter(prefix="/videos", tags=["videos"])
+
+ACCEPTED = {409: {"description": "Channel deleted or daily budget reached"},
+            503: {"description": "Broker unavailable; repeat with the same Idempotency-Key"}}
+
+
+def out(video: Video) -> VideoOut:
+    return VideoOut(
+        id=video.id, channel_id=video.channel_id, topic=video.topic, spec=video.spec,
+        status=video.status, current_stage=video.current_stage,
+        progress=round(video.stages_done / videos.STAGES, 2), attempt=video.attempt,
+        cost_usd=video.cost_usd, cost_estimate_usd=video.estimate_usd, title=video.title,
+        url=video.url, quality=QualityOut(**video.quality) if video.quality else None,
+        artifacts=video.artifacts, failure_reason=video.failure_reason,
+        created_at=video.created_at, updated_at=video.updated_at)
+
+
+def accepted(request: Request, video: Video) -> VideoAccepted:
+    return VideoAccepted(id=video.id, channel_id=video.channel_id, status=video.status,
+                         status_url=str(request.url_for("get_video", video_id=video.id)),
+                         cost_estimate_usd=video.estimate_usd)
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=VideoAccepted,
+             responses=ACCEPTED)
+def create_video(request: Request, body: VideoCreate, db: DB, principal: CurrentUser,
+                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    created: list[Video] = []
+
+    def effect() -> tuple[int, VideoAccepted]:
+        created.extend(videos.create(db, principal, [body], idempotency_key))
+        return 202, accepted(request, created[0])
+
+    response = run_once(db, principal, idempotency_key, "POST", request.url.path, body, effect)
+    ids = [v.id for v in created] or [_json(response)["id"]]
+    videos.send_unsent(db, request.app.state.publisher, videos.by_ids(db, principal, ids))
+    response.headers["Location"] = str(request.url_for("get_video", video_id=ids[0]))
+    return response
+
+
+@router.post("/batch", status_code=status.HTTP_202_ACCEPTED, response_model=VideoBatchAccepted,
+             responses=ACCEPTED)
+def create_videos(request: Request, body: VideoBatchCreate, db: DB, principal: CurrentUser,
+                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Up to 50 videos, all or none: one invalid item rejects the whole batch."""
+    def effect() -> tuple[int, VideoBatchAccepted]:
+        rows = videos.create(db, principal, body.videos, idempotency_key)
+        return 202, VideoBatchAccepted(videos=[accepted(request, v) for v in rows])
+
+    response = run_once(db, principal, idempotency_key, "POST", request.url.path, body, effect)
+    ids = [v["id"] for v in _json(response)["videos"]]
+    videos.send_unsent(db, request.app.state.publisher, videos.by_ids(db, principal, ids))
+    return response
+
+
+@router.get("", response_model=VideoPage)
+def list_videos(
+    db: DB, principal: CurrentUser,
+    channel_id: str | None = None,
+    status: Annotated[str | None, Query(description="e.g. queued, processing, published")] = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> VideoPage:
+    rows, next_cursor = videos.page(db, principal, channel_id=channel_id, status=status,
+                                    created_after=created_after, created_before=created_before,
+                                    limit=limit, cursor=cursor)
+    return VideoPage(items=[out(v) for v in rows], next_cursor=next_cursor)
+
+
+@router.get("/{video_id}", response_model=VideoOut)
+def get_video(video_id: str, db: DB, principal: CurrentUser) -> VideoOut:
+    return out(videos.get(db, principal, video_id))
+
+
+@router.post("/{video_id}/retry", status_code=status.HTTP_202_ACCEPTED,
+             response_model=VideoAccepted, responses=ACCEPTED)
+def retry_video(request: Request, video_id: str, db: DB, principal: CurrentUser,
+                idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    def effect() -> tuple[int, VideoAccepted]:
+        return 202, accepted(request, videos.retry(db, principal, video_id))
+
+    response = run_once(db, principal, idempotency_key, "POST", request.url.path, None, effect)
+    videos.send_unsent(db, request.app.state.publisher, [videos.get(db, principal, video_id)])
+    return response
+
+
+@router.post("/{video_id}/cancel", response_model=VideoOut,
+             responses={409: {"description": "Already finished"}})
+def cancel_video(request: Request, video_id: str, db: DB, principal: CurrentUser,
+                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    def effect() -> tuple[int, VideoOut]:
+        return 200, out(videos.cancel(db, principal, video_id))
+
+    return run_once(db, principal, idempotency_key, "POST", request.url.path, None, effect)
+
+
+def _json(response: JSONResponse) -> dict[str, Any]:
+    return json.loads(bytes(response.body))  # type: ignore[no-any-return]

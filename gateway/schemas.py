@@ -1,0 +1,220 @@
+"""Request and response bodies (Pydantic), kept apart from the SQLAlchemy models on purpose."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from croniter import croniter
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+
+Format = Literal["16:9", "9:16"]
+Privacy = Literal["private", "unlisted", "public"]
+Usd = Annotated[Decimal, Field(gt=0, le=10_000, decimal_places=6)]
+
+
+def _usd_text(value: Decimal) -> str:
+    """Dollars as a string with at least cents and no trailing zeros past them: '3.00', '0.0125'."""
+    text = format(value.normalize(), "f")
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.ljust(2, '0')}"
+
+
+UsdOut = Annotated[Decimal, PlainSerializer(_usd_text, return_type=str)]
+
+
+def _cron(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if len(value.split()) != 5 or not croniter.is_valid(value):
+        raise ValueError("publish_schedule must be a 5-field cron expression, e.g. '0 9 * * 1-5'")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must contain something other than whitespace")
+    return value.strip()
+
+
+Cron = Annotated[str | None, AfterValidator(_cron)]
+Text = Annotated[str, AfterValidator(_not_blank)]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChannelSettings(Request):
+    niche: Text = Field(min_length=1, max_length=100, examples=["space history"])
+    language: str = Field("en", pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$",
+                          description="BCP 47 language tag, e.g. en or pt-BR")
+    voice: str = Field("", max_length=100, description="Provider voice name; empty = default")
+    visual_style: Text = Field("informative", min_length=1, max_length=100)
+    format: Format = "16:9"
+    target_duration_s: int = Field(60, ge=15, le=1200)
+    quality_threshold: int = Field(70, ge=0, le=100)
+    per_video_budget_usd: Usd = Decimal("3.00")
+    daily_budget_usd: Usd = Decimal("30.00")
+    publish_schedule: Cron = Field(None, max_length=100, examples=["0 9 * * 1-5"])
+    auto_publish: bool = True
+    privacy: Privacy = "private"
+
+    @model_validator(mode="after")
+    def _budgets(self) -> ChannelSettings:
+        if self.daily_budget_usd < self.per_video_budget_usd:
+            raise ValueError("daily_budget_usd must be at least per_video_budget_usd")
+        return self
+
+
+class ChannelCreate(ChannelSettings):
+    name: Text = Field(min_length=1, max_length=100)
+
+
+class ChannelUpdate(Request):
+    """Any subset of the channel's fields; the merged result is validated as a whole."""
+
+    name: Text | None = Field(None, min_length=1, max_length=100)
+    niche: Text | None = Field(None, min_length=1, max_length=100)
+    language: str | None = Field(None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
+    voice: str | None = Field(None, max_length=100)
+    visual_style: Text | None = Field(None, min_length=1, max_length=100)
+    format: Format | None = None
+    target_duration_s: int | None = Field(None, ge=15, le=1200)
+    quality_threshold: int | None = Field(None, ge=0, le=100)
+    per_video_budget_usd: Usd | None = None
+    daily_budget_usd: Usd | None = None
+    publish_schedule: Cron = Field(None, max_length=100)
+    auto_publish: bool | None = None
+    privacy: Privacy | None = None
+
+
+class ChannelOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    niche: str
+    language: str
+    voice: str
+    visual_style: str
+    format: Format
+    target_duration_s: int
+    quality_threshold: int
+    per_video_budget_usd: UsdOut
+    daily_budget_usd: UsdOut
+    publish_schedule: str | None
+    auto_publish: bool
+    privacy: Privacy
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+
+class VideoCreate(Request):
+    """A video for one of the caller's channels; unset options come from the channel."""
+
+    channel_id: str = Field(max_length=36)
+    topic: Text = Field(min_length=1, max_length=500, examples=["How honeybees make honey"])
+    format: Format | None = None
+    target_duration_s: int | None = Field(None, ge=15, le=1200)
+    language: str | None = Field(None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
+    voice: str | None = Field(None, max_length=100)
+    quality_threshold: int | None = Field(None, ge=0, le=100)
+    budget_usd: Usd | None = None
+    privacy: Privacy | None = None
+    auto_publish: bool | None = None
+
+
+class VideoBatchCreate(Request):
+    videos: list[VideoCreate] = Field(min_length=1, max_length=50)
+
+
+class VideoAccepted(BaseModel):
+    id: str
+    channel_id: str
+    status: str
+    status_url: str
+    cost_estimate_usd: UsdOut
+
+
+class VideoBatchAccepted(BaseModel):
+    videos: list[VideoAccepted]
+
+
+class ArtifactOut(BaseModel):
+    uri: str
+    size_bytes: int
+    sha256: str
+    media_type: str
+
+
+class QualityOut(BaseModel):
+    score: float
+    threshold: int
+    passed: bool
+    reasons: list[str]
+
+
+class VideoOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    channel_id: str
+    topic: str
+    spec: dict[str, Any]
+    status: str = Field(description="queued | processing | awaiting_publish | published | "
+                                    "rejected | failed | cancelled")
+    current_stage: str | None
+    progress: float = Field(description="Share of the five stages finished, 0 to 1")
+    attempt: int
+    cost_usd: UsdOut
+    cost_estimate_usd: UsdOut
+    title: str | None
+    url: str | None
+    quality: QualityOut | None
+    artifacts: dict[str, ArtifactOut]
+    failure_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class VideoPage(BaseModel):
+    items: list[VideoOut]
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next page; null at the end")
+
+
+class KeyCreate(Request):
+    name: str = Field("", max_length=100)
+
+
+class KeyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class KeyIssued(KeyOut):
+    key: str = Field(description="The full key. Shown this once; only its hash is stored.")
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    tier: str
+    created_at: datetime
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: bool
+    projection: str

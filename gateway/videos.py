@@ -1,0 +1,218 @@
+"""Video requests: validate against the channel, store, publish ``script.requested``, read back.
+
+The row is committed before the event is sent (with its idempotency record), and marked sent
+once the broker acknowledges. An unsent row is re-sent by repeating the request with the same
+``Idempotency-Key`` or by ``resend_unsent`` in the background; the event id is the same every
+time, so the pipeline sees one request.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from gateway import channels
+from gateway.errors import Conflict, GatewayError, NotFound, Unavailable
+from gateway.estimate import estimate_usd
+from gateway.identity import Principal
+from gateway.models import Video, VideoEvent
+from gateway.publisher import RequestPublisher
+from gateway.schemas import VideoCreate
+from ytempire.events import Emit, event_id, new_envelope
+from ytempire.requests import VideoRequest, request_event
+
+TERMINAL = {"published", "rejected", "failed", "cancelled", "awaiting_publish"}
+RETRYABLE = {"rejected", "failed", "cancelled"}
+STAGES = 5
+
+
+class OverBudget(GatewayError):
+    status_code = 422
+
+
+def _spec(body: VideoCreate, channel: channels.Channel) -> dict[str, object]:
+    def pick(name: str, channel_field: str | None = None) -> object:
+        value = getattr(body, name)
+        return value if value is not None else getattr(channel, channel_field or name)
+
+    return {
+        "format": pick("format"),
+        "target_duration_s": pick("target_duration_s"),
+        "language": pick("language"),
+        "style": channel.visual_style,
+        "voice": pick("voice"),
+        "quality_threshold": pick("quality_threshold"),
+        "budget_usd": str(pick("budget_usd", "per_video_budget_usd")),
+        "privacy": pick("privacy"),
+        "auto_publish": pick("auto_publish"),
+    }
+
+
+def _emit(video: Video) -> Emit:
+    spec = {**video.spec, "budget_usd": Decimal(video.spec["budget_usd"])}
+    emit = request_event(VideoRequest(topic=video.topic, channel_id=video.channel_id,
+                                      owner_id=video.owner_id, video_id=video.id, **spec),
+                         producer="gateway")
+    if video.attempt > 1:
+        envelope = new_envelope(video_id=video.id, channel_id=video.channel_id,
+                                owner_id=video.owner_id, producer="gateway",
+                                event_key=f"attempt-{video.attempt}")
+        emit.value["envelope"] = {**envelope, "attempt": video.attempt}
+    return emit
+
+
+def _spent_today(db: Session, channel_id: str) -> Decimal:
+    since = datetime.now(UTC) - timedelta(days=1)
+    rows = db.execute(select(Video.cost_usd, Video.estimate_usd).where(
+        Video.channel_id == channel_id, Video.created_at >= since, Video.status != "cancelled"))
+    return sum((max(cost, est) for cost, est in rows), Decimal("0"))
+
+
+def create(db: Session, principal: Principal, bodies: Sequence[VideoCreate],
+           key: str | None) -> list[Video]:
+    """Rows for ``bodies`` (not committed); a keyed batch gives item i the key ``key#i``."""
+    videos, planned = [], {}
+    for index, body in enumerate(bodies):
+        channel = channels.get(db, principal, body.channel_id, active=True)
+        spec = _spec(body, channel)
+        estimate = estimate_usd(int(spec["target_duration_s"]))  # type: ignore[call-overload]
+        if estimate > Decimal(str(spec["budget_usd"])):
+            raise OverBudget(f"videos[{index}]: estimated ${estimate} exceeds its budget "
+                             f"${spec['budget_usd']}")
+        if channel.id not in planned:
+            planned[channel.id] = _spent_today(db, channel.id)
+        planned[channel.id] += estimate
+        if planned[channel.id] > channel.daily_budget_usd:
+            raise Conflict(f"channel {channel.id} would pass its daily budget "
+                           f"${channel.daily_budget_usd}; raise it or wait")
+        item_key = (key if len(bodies) == 1 else f"{key}#{index}") if key else str(uuid.uuid4())
+        video_id = event_id("video", principal.user_id, item_key)
+        video = Video(id=video_id, owner_id=principal.user_id, channel_id=channel.id,
+                      idempotency_key=item_key, topic=body.topic, spec=spec,
+                      estimate_usd=estimate, artifacts={})
+        db.add(video)
+        videos.append(video)
+    db.flush()
+    return videos
+
+
+def send_unsent(db: Session, publisher: RequestPublisher, videos: Sequence[Video]) -> None:
+    """Publish the requests of rows not yet acknowledged; 503 if the broker does not answer."""
+    pending = [v for v in videos if v.request_sent_at is None]
+    if not pending:
+        return
+    emits = [_emit(v) for v in pending]
+    if not publisher.send(emits):
+        raise Unavailable("the broker did not acknowledge the request; repeat it with the same "
+                          "Idempotency-Key (nothing is duplicated)")
+    now = datetime.now(UTC)
+    for video, emit in zip(pending, emits, strict=True):
+        video.request_sent_at = now
+        db.add(VideoEvent(event_id=emit.value["envelope"]["event_id"], video_id=video.id,
+                          owner_id=video.owner_id, topic="script.requested",
+                          data=snapshot(video), occurred_at=now))
+    db.commit()
+
+
+def get(db: Session, principal: Principal, video_id: str) -> Video:
+    video = db.scalar(select(Video).where(Video.id == video_id,
+                                          Video.owner_id == principal.user_id))
+    if video is None:
+        raise NotFound(f"video {video_id} not found")
+    return video
+
+
+def by_ids(db: Session, principal: Principal, ids: Sequence[str]) -> list[Video]:
+    rows = {v.id: v for v in db.scalars(select(Video).where(
+        Video.id.in_(ids), Video.owner_id == principal.user_id))}
+    return [rows[i] for i in ids]
+
+
+class BadCursor(GatewayError):
+    status_code = 422
+
+
+def _encode_cursor(video: Video) -> str:
+    raw = json.dumps([video.created_at.isoformat(), video.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        created, vid = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(created), str(vid)
+    except (ValueError, TypeError) as exc:
+        raise BadCursor("cursor is not one this API returned") from exc
+
+
+def page(db: Session, principal: Principal, *, channel_id: str | None, status: str | None,
+         created_after: datetime | None, created_before: datetime | None, limit: int,
+         cursor: str | None) -> tuple[list[Video], str | None]:
+    """Newest first, keyset-paginated on (created_at, id): stable under concurrent inserts."""
+    query = select(Video).where(Video.owner_id == principal.user_id)
+    if channel_id:
+        query = query.where(Video.channel_id == channel_id)
+    if status:
+        query = query.where(Video.status == status)
+    if created_after:
+        query = query.where(Video.created_at >= created_after)
+    if created_before:
+        query = query.where(Video.created_at < created_before)
+    if cursor:
+        at, vid = _decode_cursor(cursor)
+        query = query.where(or_(Video.created_at < at,
+                                (Video.created_at == at) & (Video.id < vid)))
+    rows = list(db.scalars(query.order_by(Video.created_at.desc(), Video.id.desc())
+                           .limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (_encode_cursor(rows[-1]) if more and rows else None)
+
+
+def retry(db: Session, principal: Principal, video_id: str) -> Video:
+    video = get(db, principal, video_id)
+    if video.status not in RETRYABLE:
+        raise Conflict(f"video {video_id} is {video.status}; only "
+                       f"{', '.join(sorted(RETRYABLE))} videos can be retried")
+    video.attempt += 1
+    video.status, video.current_stage, video.stages_done = "queued", "scriptwriter", 0
+    video.failure_reason, video.quality, video.request_sent_at = None, None, None
+    db.flush()
+    return video
+
+
+def cancel(db: Session, principal: Principal, video_id: str) -> Video:
+    """Stops the gateway reporting progress; stages already running finish their step."""
+    video = get(db, principal, video_id)
+    if video.status in TERMINAL:
+        raise Conflict(f"video {video_id} is already {video.status}")
+    video.status, video.current_stage = "cancelled", None
+    db.add(VideoEvent(event_id=event_id("gateway", "cancel", video.id, video.attempt),
+                      video_id=video.id, owner_id=video.owner_id, topic="video.cancelled",
+                      data=snapshot(video), occurred_at=datetime.now(UTC)))
+    db.flush()
+    return video
+
+
+def snapshot(video: Video) -> dict[str, object]:
+    """What SSE clients and webhooks receive for a change: the video's status right after it."""
+    return {
+        "video_id": video.id,
+        "channel_id": video.channel_id,
+        "status": video.status,
+        "current_stage": video.current_stage,
+        "progress": round(video.stages_done / STAGES, 2),
+        "attempt": video.attempt,
+        "cost_usd": str(video.cost_usd or Decimal("0")),
+        "title": video.title,
+        "url": video.url,
+        "quality": video.quality,
+        "failure_reason": video.failure_reason,
+    }
