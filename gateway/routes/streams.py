@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from gateway import videos
 from gateway.auth import CurrentUser
 from gateway.db import DB
-from gateway.models import VideoEvent
+from gateway.models import Video, VideoEvent
 
 router = APIRouter(tags=["live"])
 POLL_S = 1.0
@@ -57,13 +57,17 @@ async def _stream(request: Request, owner_id: str, video_id: str | None, after: 
 LastEventId = Annotated[int | None, Header(alias="Last-Event-ID", ge=0)]
 
 
+def owned_video(video_id: str, db: DB, principal: CurrentUser) -> Video:
+    """Resolved before the stream starts, so a foreign or unknown video is a plain 404."""
+    return videos.get(db, principal, video_id)
+
+
 @router.get("/videos/{video_id}/events", response_class=EventSourceResponse)
-async def video_events(request: Request, video_id: str, principal: CurrentUser, db: DB,
+async def video_events(request: Request, video: Annotated[Video, Depends(owned_video)],
                        follow: bool = True,
                        last_event_id: LastEventId = None) -> AsyncIterator[ServerSentEvent]:
     """The video's changes from the request on; ends once the video is finished."""
-    await run_in_threadpool(videos.get, db, principal, video_id)
-    async for event in _stream(request, principal.user_id, video_id, last_event_id or 0, follow):
+    async for event in _stream(request, video.owner_id, video.id, last_event_id or 0, follow):
         yield event
 
 
