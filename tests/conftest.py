@@ -1,0 +1,54 @@
+"""Shared fixtures: one real Kafka broker per test session; settings on a fresh data dir."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from ytempire import topics
+from ytempire.broker import LocalBroker
+from ytempire.settings import PROJECT_ROOT, Settings
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports nobody listens on right now, distinct from each other (held open while picking)."""
+    with ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in socks]
+
+
+def local_broker(data_dir: Path) -> LocalBroker:
+    """A LocalBroker on free ports under ``data_dir``; the jar cache is the shared one."""
+    port, controller_port = free_ports(2)
+    return LocalBroker(data_dir=data_dir, bootstrap=f"127.0.0.1:{port}",
+                       controller_port=controller_port)
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBroker]:
+    """One broker for the whole session, every topic of topics.yaml applied; ``.bootstrap``."""
+    broker = local_broker(tmp_path_factory.mktemp("kafka-session"))
+    broker.start(timeout=180, die_with_parent=True)
+    try:
+        topics.apply_file(broker.bootstrap, PROJECT_ROOT / "topics.yaml")
+        yield broker
+    finally:
+        broker.stop()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with a fresh data dir; no broker is started for tests that do not need one."""
+    return Settings(data_dir=tmp_path)
+
+
+@pytest.fixture
+def kafka_settings(kafka_broker: LocalBroker, tmp_path: Path) -> Settings:
+    """Settings with a fresh data dir and ``kafka_bootstrap`` pointing at the session broker."""
+    return Settings(data_dir=tmp_path, kafka_bootstrap=kafka_broker.bootstrap)
