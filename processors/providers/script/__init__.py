@@ -1,0 +1,84 @@
+"""Script writers: turn a video request into a structured Script record.
+
+A writer is chosen by settings in ``processors.scriptwriter.build``; every implementation
+(offline templates now, OpenAI next) answers the same ``write`` call and reports what it used
+so the stage can price it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ytempire.events import Event
+
+WORDS_PER_MINUTE = 150
+"""Speaking pace a script is sized for: narration words = target seconds * 150 / 60.
+
+150 wpm is a calm narrator's pace and about what hosted TTS voices speak. espeak-ng at its
+default rate (175) reads these scripts noticeably faster (about 200 wpm measured here), so the
+narrator sets the voice's rate to match this constant, not the other way round.
+"""
+
+MIN_DURATION_S = 15
+MAX_DURATION_S = 1200
+
+
+@dataclass(frozen=True)
+class ScriptRequest:
+    """What a writer needs from ``script.requested``: the creative brief, nothing about Kafka."""
+
+    topic: str
+    target_duration_s: int
+    language: str = "en"
+    style: str = "informative"
+    format: str = "LANDSCAPE"
+
+    @classmethod
+    def from_spec(cls, spec: Event) -> ScriptRequest:
+        return cls(topic=" ".join(str(spec["topic"]).split()),
+                   target_duration_s=int(spec["target_duration_s"]),
+                   language=str(spec.get("language") or "en"),
+                   style=str(spec.get("style") or "informative"),
+                   format=str(spec.get("format") or "LANDSCAPE"))
+
+    @property
+    def target_words(self) -> int:
+        return round(self.target_duration_s * WORDS_PER_MINUTE / 60)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One metered quantity of one provider call, priced by the stage from the price table."""
+
+    provider: str
+    model: str
+    unit: str
+    quantity: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {"provider": self.provider, "model": self.model, "unit": self.unit,
+                "quantity": self.quantity}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Usage:
+        return cls(doc["provider"], doc["model"], doc["unit"], float(doc["quantity"]))
+
+
+@dataclass(frozen=True)
+class WrittenScript:
+    """A writer's answer: the Script record (as ``ytempire.Script`` says), who wrote it, usage."""
+
+    script: dict[str, Any]
+    writer: str
+    usage: list[Usage] = field(default_factory=list)
+
+
+class ScriptWriter(Protocol):
+    """Writes one script. Raises ``PermanentError`` for briefs it can never write (for example
+    a language it does not know) and ``TransientError`` when its service is briefly unavailable.
+    ``name`` ("provider/model") keys the stage's result cache, so two writers never share one."""
+
+    name: str
+
+    def write(self, request: ScriptRequest) -> WrittenScript: ...

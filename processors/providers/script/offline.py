@@ -1,0 +1,394 @@
+"""The offline script writer: a sized, varied script from a sentence bank, free and deterministic.
+
+Sections are picked from a dozen kinds (what it is, why it matters, how it works, tips, common
+mistakes, myths, ... and a recap); within a section, points are chosen by a shuffle seeded from
+the request and spoken in the bank's order, until the narration (hook + sections + call to
+action) fills the target duration at ``WORDS_PER_MINUTE``. The same request always gives the
+same script; no sentence is used twice in one script.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from processors.base import PermanentError
+from processors.providers.script import ScriptRequest, Usage, WrittenScript
+from processors.providers.script.limits import (
+    TAG_MAX_CHARS,
+    TITLE_MAX_CHARS,
+    count_words,
+    fit_description,
+    fit_tags,
+    fit_title,
+)
+from ytempire.events import content_hash
+
+BANKS = {"en": Path(__file__).with_name("bank_en.yaml")}
+
+NARRATIVE_ORDER = ["what_it_is", "background", "why_it_matters", "how_it_works", "examples",
+                   "tips", "common_mistakes", "myths", "faq", "resources", "future", "summary"]
+CORE_KINDS = ["why_it_matters", "how_it_works", "tips", "common_mistakes", "examples"]
+EXTRA_KINDS = ["background", "myths", "faq", "resources", "future"]
+SHORT_TOPIC_WORDS = 5
+TOPIC_REFERENCES = ["this topic", "the subject", "this subject"]
+SHORT_FORM_CHARS = 24
+MIN_SECTION_WORDS = 25  # an intro and one point
+LEADING_FUNCTION_WORDS = {
+    "a", "an", "the", "how", "why", "what", "when", "where", "who", "which", "is", "are", "do",
+    "does", "can", "should", "my", "your", "our", "top", "best", "easy", "simple", "quick",
+    "tips", "ways", "things", "learning", "understanding", "making", "getting", "using",
+}
+STOPWORDS = {
+    "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by",
+    "from", "about", "into", "how", "why", "what", "when", "where", "who", "which", "is", "are",
+    "was", "were", "be", "do", "does", "did", "can", "should", "would", "could", "your", "you",
+    "my", "our", "their", "its", "it", "this", "that", "these", "those", "vs", "versus", "as",
+}
+
+
+def _rank(seed: str, label: str, items: list[str]) -> list[str]:
+    """A stable shuffle: the same seed and label always order the items the same way."""
+    return sorted(items, key=lambda item: hashlib.sha256(
+        f"{seed}\x1f{label}\x1f{item}".encode()).hexdigest())
+
+
+@lru_cache(maxsize=4)
+def _load_bank(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text())  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Topic:
+    """The topic in the forms the templates need."""
+
+    phrase: str
+    title: str
+    keywords: list[str]
+
+    @classmethod
+    def parse(cls, raw: str) -> Topic:
+        phrase = " ".join(raw.replace("<", " ").replace(">", " ").split())
+        phrase = re.sub(r"[.!?]+\s+", ", ", phrase).rstrip(".!?;:, ")
+        first, _, rest = phrase.partition(" ")
+        if first.lower() in LEADING_FUNCTION_WORDS and first[1:] == first[1:].lower():
+            phrase = f"{first.lower()} {rest}".strip()
+        words = [re.sub(r"^\W+|\W+$", "", w.lower()) for w in phrase.split()]
+        keywords = list(dict.fromkeys(w for w in words if len(w) >= 3 and w not in STOPWORDS))
+        return cls(phrase=phrase, title=_title_case(phrase), keywords=keywords[:6])
+
+    @property
+    def is_short(self) -> bool:
+        return count_words(self.phrase) <= SHORT_TOPIC_WORDS
+
+    @property
+    def short(self) -> str:
+        """For headings and tags: the topic itself when short, else its first keywords."""
+        if len(self.phrase) <= TAG_MAX_CHARS:
+            return self.phrase
+        short = ""
+        for word in self.keywords:
+            if len(f"{short} {word}".strip()) > TAG_MAX_CHARS:
+                break
+            short = f"{short} {word}".strip()
+        return short
+
+
+def _title_case(text: str) -> str:
+    """Headline case that keeps acronyms and brand spellings; a leading small word stays small
+    because the topic usually sits mid-title ("The Easy Guide to the History of Coffee")."""
+    small = {"a", "an", "the", "and", "but", "or", "for", "nor", "on", "at", "to", "from", "by",
+             "of", "in", "with", "vs", "as"}
+    words = text.split()
+    out = []
+    for word in words:
+        if any(c.isupper() for c in word) or word in small:
+            out.append(word)
+        else:
+            out.append(word[:1].upper() + word[1:])
+    return " ".join(out)
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _duration_words(seconds: int) -> tuple[str, str]:
+    """("60 Seconds", "60 seconds") or ("5 Minutes", "5 minutes") for titles and hooks."""
+    if seconds < 90:
+        return f"{seconds} Seconds", f"{seconds} seconds"
+    minutes = round(seconds / 60)
+    return f"{minutes} Minutes", f"{minutes} minutes"
+
+
+@dataclass
+class _Section:
+    kind: str
+    heading: str
+    on_screen: str
+    intro: str
+    points: list[str] = field(default_factory=list)
+    outro: str = ""
+
+
+class _Draft:
+    """One script being sized: choices are templates, rendering weaves the topic in."""
+
+    def __init__(self, request: ScriptRequest, bank: dict[str, Any], style: str) -> None:
+        self.request = request
+        self.bank = bank
+        self.style = bank["styles"][style]
+        self.topic = Topic.parse(request.topic)
+        self.seed = content_hash("offline-writer/1", request.topic, request.target_duration_s,
+                                 request.language, style, request.format)
+        self.duration_title, self.duration_phrase = _duration_words(request.target_duration_s)
+        self.target = request.target_words
+        self._sizes: dict[tuple[str, int], int] = {}
+
+    def render(self, template: str, mention: int = 0) -> str:
+        """Fill a template; ``mention`` > 0 swaps a long or repeated topic for a reference."""
+        use_full = mention == 0 or (self.topic.is_short and mention % 2 == 0)
+        topic = self.topic.phrase if use_full else TOPIC_REFERENCES[mention % 3]
+        if template.startswith("{Title}"):
+            template = "{TitleStart}" + template.removeprefix("{Title}")
+        return template.format_map({
+            "topic": topic, "Title": self.topic.title, "TitleStart": _capitalise(self.topic.title),
+            "short": self.topic.short,
+            "duration": self.duration_title, "duration_phrase": self.duration_phrase,
+        })
+
+    def words(self, template: str, mention: int = 1) -> int:
+        key = (template, mention)
+        if key not in self._sizes:
+            self._sizes[key] = count_words(self.render(template, mention))
+        return self._sizes[key]
+
+    def pick(self, label: str, templates: list[str], limit: float, mention: int = 0) -> str:
+        """The first template in seeded order whose rendering fits ``limit`` words, preferring
+        those that name the topic; else the shortest."""
+        ranked = _rank(self.seed, label, templates)
+        ranked.sort(key=lambda t: "{topic}" not in t)
+        for template in ranked:
+            if self.words(template, mention) <= limit:
+                return template
+        return min(ranked, key=lambda t: self.words(t, mention))
+
+    def build(self) -> dict[str, Any]:
+        hook = self.pick("hook", self.style["hooks"], max(11, 0.3 * self.target))
+        cta = self.pick("cta", self.style["ctas"], max(6, 0.12 * self.target))
+        fixed = self.words(hook, 0) + self.words(cta, 0)
+        remaining = max(self.target - fixed, 0)
+        count = min(round(math.sqrt(remaining / 15)), int(remaining // MIN_SECTION_WORDS))
+        count = min(max(count, 1), len(NARRATIVE_ORDER))
+        kinds = self._choose_kinds(count)
+        agenda = ""
+        if len(kinds) >= 3 and self.target >= 250:
+            agenda = self._agenda(kinds)
+            remaining -= count_words(agenda)
+        weights = [0.5 if k == "summary" else 1.0 for k in kinds]
+        sections = [self._fill(kind, remaining * w / sum(weights))
+                    for kind, w in zip(kinds, weights, strict=True)]
+        self._balance(sections, fixed + count_words(agenda))
+        return self._script(hook, agenda, sections, cta)
+
+    def _choose_kinds(self, count: int) -> list[str]:
+        pool = (_rank(self.seed, "core", CORE_KINDS) + _rank(self.seed, "extra", EXTRA_KINDS))
+        chosen = ["what_it_is"]
+        if count >= 4:
+            chosen.append("summary")
+        chosen += pool[:count - len(chosen)]
+        return sorted(chosen, key=NARRATIVE_ORDER.index)
+
+    def _agenda(self, kinds: list[str]) -> str:
+        phrases = [p for p in (self.bank["kinds"][k]["agenda"] for k in kinds) if p]
+        if len(phrases) > 4:
+            phrases = phrases[:4] + ["much more"]
+        listed = (" and ".join(phrases) if len(phrases) == 2
+                  else ", ".join(phrases[:-1]) + ", and " + phrases[-1])
+        template = _rank(self.seed, "agenda", self.bank["agenda"])[0]
+        return template.format(agenda=listed)
+
+    def _fill(self, kind: str, budget: float) -> _Section:
+        """A section near ``budget`` words: an intro, at least one point, an outro if room."""
+        spec = self.bank["kinds"][kind]
+        section = _Section(
+            kind=kind,
+            heading=self._label(f"heading:{kind}", spec["headings"]),
+            on_screen=self._label(f"screen:{kind}", spec["on_screen"]),
+            intro=self.pick(f"intro:{kind}", spec["intros"], budget / 2, mention=0))
+        used = float(self.words(section.intro, 0))
+        ranked = _rank(self.seed, f"points:{kind}", spec["points"])
+        section.points.append(min(ranked, key=lambda p: abs(budget - used - self.words(p))))
+        used += self.words(section.points[0])
+        for point in ranked:
+            size = self.words(point)
+            if point not in section.points and abs(budget - used - size) < abs(budget - used):
+                section.points.append(point)
+                used += size
+        outro = _rank(self.seed, f"outro:{kind}", spec["outros"])[0]
+        if abs(budget - used - self.words(outro)) < abs(budget - used):
+            section.outro = outro
+        return section
+
+    def _label(self, label: str, templates: list[str]) -> str:
+        usable = [t for t in templates if "{short}" not in t
+                  or len(self.topic.short) <= SHORT_FORM_CHARS]
+        return self.render(_rank(self.seed, label, usable)[0]).strip()
+
+    def _balance(self, sections: list[_Section], fixed: int) -> None:
+        """Add, drop or swap single points while that brings the narration closer to the target
+        (every section keeps at least one point)."""
+        def total() -> int:
+            return fixed + sum(self._section_words(s) for s in sections)
+
+        current = total()
+        for _ in range(200):
+            gap = self.target - current
+            best: tuple[int, str, _Section, str | None, str | None] | None = None
+            for section in sections:
+                unused = [p for p in self.bank["kinds"][section.kind]["points"]
+                          if p not in section.points]
+                moves = [(None, p) for p in unused] + [(q, p) for q in section.points
+                                                        for p in unused]
+                if len(section.points) > 1:
+                    moves += [(q, None) for q in section.points]
+                for out, into in moves:
+                    delta = (self.words(into) if into else 0) - (self.words(out) if out else 0)
+                    option = (abs(gap - delta), f"{out}|{into}", section, out, into)
+                    if best is None or option[:2] < best[:2]:
+                        best = option
+            if best is None or best[0] >= abs(gap):
+                return
+            _, _, section, out, into = best
+            if out:
+                section.points.remove(out)
+            if into:
+                section.points.append(into)
+            after = total()
+            if abs(self.target - after) >= abs(gap):
+                if into:
+                    section.points.remove(into)
+                if out:
+                    section.points.append(out)
+                return
+            current = after
+
+    def _section_words(self, section: _Section) -> int:
+        return count_words(self._narration(section))
+
+    def _narration(self, section: _Section) -> str:
+        order = self.bank["kinds"][section.kind]["points"]
+        points = sorted(section.points, key=order.index)
+        parts = [section.intro, *points] + ([section.outro] if section.outro else [])
+        return " ".join(self.render(t, mention=i) for i, t in enumerate(parts))
+
+    def _script(self, hook: str, agenda: str, sections: list[_Section], cta: str) -> dict[str, Any]:
+        hook_text = " ".join(filter(None, [self.render(hook), agenda]))
+        cta_text = self.render(cta)
+        narrations = [self._narration(s) for s in sections]
+        keywords = self.topic.keywords[:3]
+        return {
+            "title": self._title(),
+            "hook": hook_text,
+            "sections": [{
+                "heading": s.heading,
+                "narration": text,
+                "on_screen_text": s.on_screen,
+                "keywords": list(dict.fromkeys(keywords + self.bank["kinds"][s.kind]["keywords"])),
+            } for s, text in zip(sections, narrations, strict=True)],
+            "call_to_action": cta_text,
+            "description": self._description(hook, sections, cta_text),
+            "tags": self._tags(),
+            "word_count": count_words(" ".join([hook_text, *narrations, cta_text])),
+            "language": "en",
+        }
+
+    def _title(self) -> str:
+        for template in _rank(self.seed, "title", self.style["titles"]):
+            title = " ".join(self.render(template).split())
+            if len(title) <= TITLE_MAX_CHARS:
+                return title
+        return fit_title(_capitalise(self.topic.title))
+
+    def _description(self, hook: str, sections: list[_Section], cta: str) -> str:
+        desc = self.bank["description"]
+        lines = [self.render(hook), "", self.render(_rank(self.seed, "desc", desc["intros"])[0]),
+                 "", "In this video:"]
+        lines += [f"• {s.heading}" for s in sections]
+        lines += ["", self.render(_rank(self.seed, "close", desc["closers"])[0])]
+        if any(s.kind == "summary" for s in sections):
+            lines.append(desc["recap_note"])
+        lines += [cta, "", " ".join(self._hashtags())]
+        return fit_description("\n".join(lines))
+
+    def _hashtags(self) -> list[str]:
+        words = [w for w in self.topic.keywords if w.isalnum()]
+        tags = ["#" + "".join(w.capitalize() for w in words[:3])] if words else []
+        if self.request.format == "SHORTS":
+            tags.append("#Shorts")
+        return tags
+
+    def _tags(self) -> list[str]:
+        short = self.topic.short.lower()
+        words = self.topic.keywords
+        candidates = [short, self.topic.phrase.lower(), f"{short} explained",
+                      f"{short} for beginners",
+                      *(f"{short} {extra}" for extra in ("guide", "tips") if extra not in short),
+                      *words,
+                      *(f"{a} {b}" for a, b in zip(words, words[1:], strict=False)),
+                      "explained", "how it works", "education", "learn", "guide", "basics"]
+        if self.request.format == "SHORTS":
+            candidates.append("shorts")
+        return fit_tags(candidates)
+
+
+def normalise_language(language: str) -> str:
+    """"en-US", "EN_gb" and "en" all mean English to the offline writer."""
+    return re.split(r"[-_]", language.strip().lower(), maxsplit=1)[0]
+
+
+def estimate_tokens(script: dict[str, Any]) -> int:
+    """About four characters per token, the usual rule of thumb for English text."""
+    texts = [script["title"], script["hook"], script["call_to_action"], script["description"],
+             *script["tags"]]
+    for section in script["sections"]:
+        texts += [section["heading"], section["narration"], section["on_screen_text"],
+                  *section["keywords"]]
+    return max(1, math.ceil(sum(len(t) for t in texts) / 4))
+
+
+class OfflineScriptWriter:
+    """Free, deterministic, English-only; the default when no model provider is configured."""
+
+    provider = "offline"
+    model = "template-writer"
+    name = f"{provider}/{model}"
+
+    def __init__(self, banks: dict[str, Path] | None = None) -> None:
+        self.banks = banks or BANKS
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted(self.banks)
+
+    def write(self, request: ScriptRequest) -> WrittenScript:
+        language = normalise_language(request.language)
+        if language not in self.banks:
+            raise PermanentError(
+                f"the offline script writer writes {', '.join(self.languages)} only, not "
+                f"{request.language!r}; request language 'en' or configure a model provider")
+        bank = _load_bank(self.banks[language])
+        style = request.style.strip().lower()
+        style = bank["style_aliases"].get(style, style)
+        if style not in bank["styles"]:
+            style = "informative"
+        script = _Draft(request, bank, style).build()
+        usage = [Usage(self.provider, self.model, "tokens_out", estimate_tokens(script))]
+        return WrittenScript(script=script, writer=self.name, usage=usage)
