@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import errors
 from gateway.audit import AuditMiddleware, AuditWriter
@@ -15,10 +17,14 @@ from gateway.hub import Hub
 from gateway.migrate import upgrade
 from gateway.publisher import RequestPublisher
 from gateway.routes import channels, health, keys, streams, videos
+from gateway.videos import resend_stale
 from ytempire import __version__
 from ytempire.codec import Codec
+from ytempire.logging import get_logger
 from ytempire.schemas import SchemaRegistry
 from ytempire.settings import Settings
+
+log = get_logger()
 
 DESCRIPTION = """Drive YTEmpire over HTTP: channels, video requests, live status, webhooks.
 
@@ -26,6 +32,29 @@ Authenticate every `/v1` call with `Authorization: Bearer <key>` (`ytempire user
 prints the first key). Resources of other users answer 404. Every POST takes an
 `Idempotency-Key` header: repeating the request with the same key never repeats its effect.
 """
+
+
+class Outbox:
+    """Re-sends video requests the broker did not acknowledge in time, every few seconds."""
+
+    def __init__(self, sessions: sessionmaker[Session], publisher: RequestPublisher,
+                 every_s: float = 10.0) -> None:
+        self._sessions, self._publisher, self._every = sessions, publisher, every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="gateway-outbox", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                with self._sessions() as db:
+                    resend_stale(db, self._publisher)
+            except Exception:
+                log.exception("outbox.resend_failed")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
 
 
 def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> FastAPI:
@@ -47,11 +76,13 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
             from gateway.projection import Projection
 
             app.state.projection = Projection(settings, codec, app.state.sessions,
-                                              app.state.hub)
+                                              app.state.hub, gateway.consumer_group)
             app.state.projection.start()
+        outbox = Outbox(app.state.sessions, app.state.publisher)
         try:
             yield
         finally:
+            outbox.stop()
             if app.state.projection is not None:
                 app.state.projection.stop()
             app.state.publisher.close()

@@ -16,6 +16,7 @@ class GatewaySettings(BaseSettings):
     port: int = 8000
     consume: bool = True
     """Run the status projection (a Kafka consumer thread) inside the API process."""
+    consumer_group: str = "ytempire.gateway"
     publish_timeout_s: float = 5.0
     """How long ``POST /v1/videos`` waits for the broker's acknowledgement before a 503."""
     redis_url: str = ""

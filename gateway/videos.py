@@ -2,7 +2,7 @@
 
 The row is committed before the event is sent (with its idempotency record), and marked sent
 once the broker acknowledges. An unsent row is re-sent by repeating the request with the same
-``Idempotency-Key`` or by ``resend_unsent`` in the background; the event id is the same every
+``Idempotency-Key`` or by ``resend_stale`` in the background; the event id is the same every
 time, so the pipeline sees one request.
 """
 
@@ -119,6 +119,18 @@ def send_unsent(db: Session, publisher: RequestPublisher, videos: Sequence[Video
                           owner_id=video.owner_id, topic="script.requested",
                           data=snapshot(video), occurred_at=now))
     db.commit()
+
+
+def resend_stale(db: Session, publisher: RequestPublisher, older_than_s: float = 30) -> int:
+    """Send requests whose first attempt got no acknowledgement (the caller may be gone)."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=older_than_s)
+    stale = list(db.scalars(select(Video).where(Video.request_sent_at.is_(None),
+                                                Video.created_at < cutoff).limit(100)))
+    try:
+        send_unsent(db, publisher, stale)
+    except Unavailable:
+        return 0
+    return len(stale)
 
 
 def get(db: Session, principal: Principal, video_id: str) -> Video:

@@ -1,7 +1,7 @@
 """Server-Sent Events: one stream per video and one per user, fed by the status projection.
 
 Each event's id is its ``video_events`` row id, so a reconnecting client (``Last-Event-ID``)
-gets exactly what it missed. A video's stream ends after its final status.
+gets exactly what it missed. A video's stream ends shortly after its final status.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from gateway.models import Video, VideoEvent
 
 router = APIRouter(tags=["live"])
 POLL_S = 1.0
+SETTLE_S = 2.0  # events of other topics (late costs) may follow the final status
 
 
 def _since(request: Request, owner_id: str, video_id: str | None, after: int) -> list[VideoEvent]:
@@ -33,19 +34,19 @@ def _since(request: Request, owner_id: str, video_id: str | None, after: int) ->
 
 async def _stream(request: Request, owner_id: str, video_id: str | None, after: int,
                   follow: bool) -> AsyncIterator[ServerSentEvent]:
-    idle = 0.0
+    idle, finished = 0.0, False
     ping_s = request.app.state.gateway.sse_ping_s
     while True:
         rows = await run_in_threadpool(_since, request, owner_id, video_id, after)
         for row in rows:
             after = row.id
+            finished = finished or (video_id is not None
+                                    and row.data.get("status") in videos.TERMINAL)
             yield ServerSentEvent(id=str(row.id), event=row.topic, data=row.data)
-            if video_id is not None and row.data.get("status") in videos.TERMINAL:
-                return
         if rows:
             idle = 0.0
             continue
-        if not follow or await request.is_disconnected():
+        if not follow or (finished and idle >= SETTLE_S) or await request.is_disconnected():
             return
         await request.app.state.hub.wait(POLL_S)
         idle += POLL_S

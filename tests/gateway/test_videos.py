@@ -1,0 +1,243 @@
+"""Video requests over HTTP against the session's real broker, and the status projection."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from confluent_kafka import Consumer, KafkaException, TopicPartition
+from fastapi.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.config import GatewaySettings
+from gateway.videos import resend_stale
+from tests.gateway.conftest import CHANNEL, Caller
+from ytempire.codec import Codec
+from ytempire.events import cost_event, derive_envelope, failed_event
+from ytempire.kafka import EventProducer
+from ytempire.schemas import SchemaRegistry
+from ytempire.settings import Settings
+
+
+@pytest.fixture
+def gateway_settings(kafka_settings: Settings, database_url: str) -> Settings:
+    return kafka_settings.model_copy(update={"database_url": database_url})
+
+
+@pytest.fixture
+def client(gateway_settings: Settings) -> Iterator[TestClient]:
+    gateway = GatewaySettings(consumer_group=f"gateway-test-{uuid.uuid4().hex[:8]}")
+    with TestClient(create_app(gateway_settings, gateway)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def codec(gateway_settings: Settings) -> Codec:
+    return Codec(SchemaRegistry.load(gateway_settings.schemas_dir))
+
+
+class Requests:
+    """Reads ``script.requested`` from the high watermark taken when created."""
+
+    def __init__(self, bootstrap: str, codec: Codec) -> None:
+        self.codec = codec
+        self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": str(uuid.uuid4()),
+                                  "enable.auto.commit": False})
+        partitions = self.consumer.list_topics("script.requested", timeout=10).topics[
+            "script.requested"].partitions
+        self.consumer.assign([TopicPartition("script.requested", p, self._high(p))
+                              for p in partitions])
+
+    def _high(self, partition: int, timeout: float = 30) -> int:
+        """The high watermark, waiting out leader election on a freshly created topic."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return int(self.consumer.get_watermark_offsets(
+                    TopicPartition("script.requested", partition), timeout=10)[1])
+            except KafkaException:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+
+    def read(self, want: int, timeout: float = 20) -> list[dict]:
+        values: list[dict] = []
+        deadline = time.monotonic() + timeout
+        while len(values) < want and time.monotonic() < deadline:
+            for msg in self.consumer.consume(100, 0.5):
+                if not msg.error():
+                    values.append(self.codec.decode(msg.topic(), msg.value()))
+        for msg in self.consumer.consume(100, 1.0):  # anything extra would be a duplicate
+            values.append(self.codec.decode(msg.topic(), msg.value()))
+        return values
+
+
+@pytest.fixture
+def requests_topic(gateway_settings: Settings, codec: Codec) -> Iterator[Requests]:
+    reader = Requests(gateway_settings.kafka_bootstrap, codec)
+    yield reader
+    reader.consumer.close()
+
+
+def _wait_for(client: TestClient, caller: Caller, video_id: str, status: str,
+              timeout: float = 20) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get(f"/v1/videos/{video_id}", headers=caller.headers).json()
+        if body["status"] == status:
+            return body
+        time.sleep(0.1)
+    raise AssertionError(f"video {video_id} never reached {status}; last {body}")
+
+
+def test_post_video_is_accepted_and_publishes_one_request(client: TestClient, alice: Caller,
+                                                         channel: dict,
+                                                         requests_topic: Requests) -> None:
+    headers = {**alice.headers, "Idempotency-Key": "bees-1"}
+    body = {"channel_id": channel["id"], "topic": "How honeybees make honey",
+            "target_duration_s": 45}
+    first = client.post("/v1/videos", json=body, headers=headers)
+    again = client.post("/v1/videos", json=body, headers=headers)
+    assert first.status_code == again.status_code == 202, first.text
+    accepted = first.json()
+    assert again.json() == accepted
+    assert accepted["status_url"].endswith(f"/v1/videos/{accepted['id']}")
+    assert first.headers["Location"] == accepted["status_url"]
+    assert Decimal(accepted["cost_estimate_usd"]) == Decimal("0")  # offline providers are free
+    [event] = requests_topic.read(1)
+    assert event["envelope"]["video_id"] == accepted["id"]
+    assert (event["envelope"]["owner_id"], event["envelope"]["channel_id"]) == (
+        alice.user_id, channel["id"])
+    spec = event["spec"]
+    assert (spec["topic"], spec["format"], spec["target_duration_s"], spec["style"]) == (
+        "How honeybees make honey", "LANDSCAPE", 45, CHANNEL["visual_style"])
+    assert spec["budget_usd"] == Decimal("3.00") and spec["voice"] == CHANNEL["voice"]
+    status = client.get(accepted["status_url"], headers=alice.headers).json()
+    assert (status["status"], status["current_stage"], status["progress"]) == (
+        "queued", "scriptwriter", 0.0)
+
+
+def test_batch_creates_up_to_fifty_all_or_nothing(client: TestClient, alice: Caller,
+                                                  channel: dict,
+                                                  requests_topic: Requests) -> None:
+    items = [{"channel_id": channel["id"], "topic": f"Fact {i}"} for i in range(50)]
+    too_many = client.post("/v1/videos/batch", json={"videos": [*items, items[0]]},
+                           headers=alice.headers)
+    assert too_many.status_code == 422
+    one_bad = client.post("/v1/videos/batch", headers=alice.headers,
+                          json={"videos": [items[0], {**items[1], "format": "1:1"}]})
+    assert one_bad.status_code == 422
+    headers = {**alice.headers, "Idempotency-Key": "batch-1"}
+    created = client.post("/v1/videos/batch", json={"videos": items}, headers=headers)
+    assert created.status_code == 202, created.text
+    assert client.post("/v1/videos/batch", json={"videos": items},
+                       headers=headers).json() == created.json()
+    ids = [v["id"] for v in created.json()["videos"]]
+    assert len(set(ids)) == 50
+    assert sorted(e["envelope"]["video_id"] for e in requests_topic.read(50)) == sorted(ids)
+
+
+def test_list_filters_and_pages_with_a_cursor(client: TestClient, alice: Caller,
+                                              channel: dict) -> None:
+    items = [{"channel_id": channel["id"], "topic": f"Fact {i}"} for i in range(7)]
+    created = client.post("/v1/videos/batch", json={"videos": items}, headers=alice.headers)
+    ids = {v["id"] for v in created.json()["videos"]}
+    seen, cursor = [], None
+    while True:
+        page = client.get("/v1/videos", headers=alice.headers,
+                          params={"limit": 3, "channel_id": channel["id"], "status": "queued",
+                                  **({"cursor": cursor} if cursor else {})}).json()
+        seen += [v["id"] for v in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == 7 and set(seen) == ids
+    assert client.get("/v1/videos", params={"status": "published"},
+                      headers=alice.headers).json() == {"items": [], "next_cursor": None}
+    assert client.get("/v1/videos", params={"cursor": "garbage"},
+                      headers=alice.headers).status_code == 422
+
+
+def test_projection_follows_costs_and_failure_then_retry_resends(
+        client: TestClient, alice: Caller, channel: dict, codec: Codec,
+        gateway_settings: Settings, requests_topic: Requests) -> None:
+    accepted = client.post("/v1/videos", json={"channel_id": channel["id"], "topic": "Comets"},
+                           headers=alice.headers).json()
+    [request] = requests_topic.read(1)
+    parent = request["envelope"]
+    script_env = derive_envelope(parent, "scriptwriter", "script.ready")
+    cost = cost_event(parent, stage="scriptwriter", provider="openai", model="gpt",
+                      unit="tokens_out", quantity=900, usd=Decimal("0.0125"), cached=False,
+                      price_table_version="t", call_key="k")
+    failed = failed_event(script_env, stage="narrator", input_topic="script.ready",
+                          error=RuntimeError("voice provider refused"), retryable=False)
+    producer = EventProducer(gateway_settings.kafka_bootstrap, codec)
+    producer.send_all([cost, cost, failed])  # the cost twice: counted once
+    status = _wait_for(client, alice, accepted["id"], "failed")
+    assert status["cost_usd"] == "0.0125"
+    assert status["failure_reason"] == "narrator: RuntimeError: voice provider refused"
+    assert status["current_stage"] is None
+
+    stream = client.get(f"/v1/videos/{accepted['id']}/events", headers=alice.headers)
+    assert stream.headers["content-type"].startswith("text/event-stream")
+    events = [line.split(": ", 1)[1] for line in stream.text.splitlines()
+              if line.startswith("event: ")]
+    assert events[0] == "script.requested"  # topics are not ordered among each other
+    assert sorted(events[1:]) == ["cost.incurred", "pipeline.failed"]
+
+    retried = client.post(f"/v1/videos/{accepted['id']}/retry", headers=alice.headers)
+    assert retried.status_code == 202 and retried.json()["status"] == "queued"
+    [again] = requests_topic.read(1)
+    assert again["envelope"]["attempt"] == 2
+    assert again["envelope"]["event_id"] != parent["event_id"]
+    assert client.post(f"/v1/videos/{accepted['id']}/retry",
+                       headers=alice.headers).status_code == 409
+
+
+def test_cancel_stops_reporting_progress(client: TestClient, alice: Caller, channel: dict,
+                                         tmp_path: Path) -> None:
+    accepted = client.post("/v1/videos", json={"channel_id": channel["id"], "topic": "Tides"},
+                           headers=alice.headers).json()
+    cancelled = client.post(f"/v1/videos/{accepted['id']}/cancel", headers=alice.headers)
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert client.post(f"/v1/videos/{accepted['id']}/cancel",
+                       headers=alice.headers).status_code == 409
+
+
+def test_request_on_a_deleted_channel_is_a_conflict(client: TestClient, alice: Caller,
+                                                    channel: dict) -> None:
+    client.delete(f"/v1/channels/{channel['id']}", headers=alice.headers)
+    response = client.post("/v1/videos", json={"channel_id": channel["id"], "topic": "x"},
+                           headers=alice.headers)
+    assert response.status_code == 409 and "restore it first" in response.json()["detail"]
+
+
+def test_unreachable_broker_is_a_503_and_the_request_is_sent_later(
+        alice: Caller, tmp_path: Path, database_url: str, kafka_settings: Settings) -> None:
+    """The rows are kept unsent; the same key, or the outbox sweep, sends each exactly once."""
+    dead = Settings(data_dir=tmp_path, database_url=database_url, kafka_bootstrap="127.0.0.1:9")
+    with TestClient(create_app(dead, GatewaySettings(consume=False,
+                                                     publish_timeout_s=1))) as down:
+        made = down.post("/v1/channels", json=CHANNEL, headers=alice.headers)
+        body = {"channel_id": made.json()["id"], "topic": "Volcanoes"}
+        for key in ("by-key", "by-sweep"):
+            refused = down.post("/v1/videos", json=body,
+                                headers={**alice.headers, "Idempotency-Key": key})
+            assert refused.status_code == 503 and refused.headers["Retry-After"]
+    up = kafka_settings.model_copy(update={"database_url": database_url})
+    reader = Requests(up.kafka_bootstrap, Codec(SchemaRegistry.load(up.schemas_dir)))
+    with TestClient(create_app(up, GatewaySettings(consume=False))) as back:
+        accepted = back.post("/v1/videos", json=body,
+                             headers={**alice.headers, "Idempotency-Key": "by-key"})
+        assert accepted.status_code == 202
+        with back.app.state.sessions() as db:
+            assert resend_stale(db, back.app.state.publisher, older_than_s=0) == 1
+            assert resend_stale(db, back.app.state.publisher, older_than_s=0) == 0
+        listed = back.get("/v1/videos", headers=alice.headers).json()["items"]
+    events = reader.read(2)
+    reader.consumer.close()
+    assert sorted(e["envelope"]["video_id"] for e in events) == sorted(v["id"] for v in listed)
