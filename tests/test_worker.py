@@ -22,6 +22,14 @@ def _high_watermarks(consumer: Consumer, topic: str) -> list[TopicPartition]:
             for p in meta.partitions]
 
 
+@pytest.fixture
+def consumer(kafka_settings: Settings):
+    consumer = Consumer({"bootstrap.servers": kafka_settings.kafka_bootstrap,
+                         "group.id": f"test.{uuid.uuid4()}", "enable.auto.commit": False})
+    yield consumer
+    consumer.close()
+
+
 def _read(consumer: Consumer, codec: Codec, want: int, timeout: float = 60) -> list[tuple[str, dict]]:
     got: list[tuple[str, dict]] = []
     deadline = time.monotonic() + timeout
@@ -41,10 +49,9 @@ def scriptwriter(kafka_settings: Settings):
     stack.stop()
 
 
-def test_faust_worker_turns_a_request_into_a_script(kafka_settings: Settings, scriptwriter) -> None:
+def test_faust_worker_turns_a_request_into_a_script(kafka_settings: Settings, scriptwriter,
+                                                    consumer: Consumer) -> None:
     codec = Codec(SchemaRegistry.load(kafka_settings.schemas_dir))
-    consumer = Consumer({"bootstrap.servers": kafka_settings.kafka_bootstrap,
-                         "group.id": f"test.{uuid.uuid4()}", "enable.auto.commit": False})
     consumer.assign(_high_watermarks(consumer, "script.ready"))
     request = request_event(VideoRequest(topic="Why cats purr", target_duration_s=30))
     EventProducer(kafka_settings.kafka_bootstrap, codec).send_all([request])
@@ -54,14 +61,12 @@ def test_faust_worker_turns_a_request_into_a_script(kafka_settings: Settings, sc
     assert ready["envelope"]["video_id"] == request.value["envelope"]["video_id"]
     assert ready["envelope"]["correlation_id"] == request.value["envelope"]["correlation_id"]
     assert "cat" in ready["script"]["title"].lower()
-    consumer.close()
 
 
 def test_poison_messages_go_to_the_dlq_and_the_stream_goes_on(kafka_settings: Settings,
-                                                               scriptwriter) -> None:
+                                                               scriptwriter,
+                                                               consumer: Consumer) -> None:
     codec = Codec(SchemaRegistry.load(kafka_settings.schemas_dir))
-    consumer = Consumer({"bootstrap.servers": kafka_settings.kafka_bootstrap,
-                         "group.id": f"test.{uuid.uuid4()}", "enable.auto.commit": False})
     consumer.assign(_high_watermarks(consumer, "script.ready") + _high_watermarks(consumer, "pipeline.dlq")
                     + _high_watermarks(consumer, "pipeline.failed"))
     producer = EventProducer(kafka_settings.kafka_bootstrap, codec)
@@ -85,7 +90,6 @@ def test_poison_messages_go_to_the_dlq_and_the_stream_goes_on(kafka_settings: Se
     assert all(d["source_topic"] == "script.requested" for d in dlq)
     assert topics.count("pipeline.failed") == 1
     assert topics.count("script.ready") == 1
-    consumer.close()
 
 
 def _upload_value(envelope: dict) -> dict:

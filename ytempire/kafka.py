@@ -32,7 +32,6 @@ class EventProducer:
             "enable.idempotence": True,
             "acks": "all",
             "linger.ms": 5,
-            "compression.type": "zstd",
             **(extra or {}),
         })
         self._lock = threading.Lock()

@@ -128,10 +128,12 @@ def make_app(stage: Stage, settings: Settings) -> faust.App:
     codec = Codec(SchemaRegistry.load(settings.schemas_dir))
     producer = EventProducer(settings.kafka_bootstrap, codec, client_id=f"ytempire.{stage.name}")
     runner = StageRunner(stage, codec, producer, settings)
+    datadir = settings.data_dir / "faust" / stage.name
+    datadir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         f"ytempire.{stage.name}",
         broker=f"kafka://{settings.kafka_bootstrap}",
-        datadir=str(settings.data_dir / "faust" / stage.name),
+        datadir=str(datadir),
         web_enabled=False,
         topic_disable_leader=True,
         topic_allow_declare=False,
