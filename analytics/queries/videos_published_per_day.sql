@@ -1,0 +1,6 @@
+-- Videos published per day (upload.done).
+SELECT toDate(occurred_at) AS day, uniqExact(video_id) AS videos
+FROM upload_done
+WHERE occurred_at >= {since:DateTime64(3, 'UTC')}
+GROUP BY day
+ORDER BY day

@@ -1,0 +1,291 @@
+"""The analytics sink: every topic of topics.yaml into ClickHouse, effectively once.
+
+A confluent-kafka batch consumer (group ``ytempire.analytics-sink``) that, per partition:
+
+1. decodes a run of consecutive offsets with the Codec; undecodable records go to
+   ``pipeline.dlq`` (original bytes, topic/partition/offset, stage ``analytics-sink``) and the
+   sink goes on;
+2. drops event ids repeated inside the run or already stored in ``events`` (a stage that
+   re-emits after a crash writes the same event id at a new offset);
+3. inserts the rest into ``events`` with ``insert_deduplication_token =
+   "topic:partition:first-last"`` (a retried batch is a no-op; the typed tables, per-stage runs,
+   video status and cost rollups follow through materialized views);
+4. commits ``last + 1`` only after ClickHouse acknowledged the insert.
+
+So a crash anywhere, a redelivery or a replay from offset zero never counts an event twice.
+The same code writes into chdb (in-process, the local default) or a ClickHouse server.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from threading import Event as StopFlag
+from typing import Any
+
+from clickhouse_connect.driver.client import Client
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
+
+from analytics import lag as lag_module
+from analytics.migrate import migrate
+from analytics.rows import EVENT_COLUMNS, event_row
+from analytics.store import connect
+from ytempire import topics as topics_module
+from ytempire.codec import Codec, UndecodableEvent
+from ytempire.events import Emit, new_envelope
+from ytempire.kafka import EventProducer
+from ytempire.logging import get_logger
+from ytempire.schemas import SchemaRegistry
+from ytempire.settings import Settings
+
+log = get_logger("analytics.sink")
+
+STAGE = "analytics-sink"
+GROUP = lag_module.GROUP_PREFIX + STAGE
+MAX_QUERY_SIZE = 64 * 1024 * 1024
+TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n"})
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A run of consecutive offsets of one partition; the unit of insert and commit."""
+
+    topic: str
+    partition: int
+    first: int
+    last: int
+    inserted: int
+    duplicates: int
+    dead_lettered: int
+
+    @property
+    def token(self) -> str:
+        return f"{self.topic}:{self.partition}:{self.first}-{self.last}"
+
+
+@dataclass
+class SinkStats:
+    batches: int = 0
+    read: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    committed: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def add(self, batch: Batch) -> None:
+        self.batches += 1
+        self.read += batch.last - batch.first + 1
+        self.inserted += batch.inserted
+        self.duplicates += batch.duplicates
+        self.dead_lettered += batch.dead_lettered
+        self.committed[(batch.topic, batch.partition)] = batch.last + 1
+
+
+class AnalyticsSink:
+    """Consumes, inserts, commits; ``run`` until stopped, for N batches, or until idle.
+
+    ``after_insert`` is called with each batch after its insert and before its commit (tests use
+    it to die in that window). ``lag_every_s`` records consumer lag into ``consumer_lag`` that
+    often (None: never).
+    """
+
+    def __init__(self, settings: Settings, *, client: Client | None = None, group: str = GROUP,
+                 topics: Iterable[str] | None = None, batch_size: int = 20_000,
+                 flush_interval_s: float = 0.5, lag_every_s: float | None = 15.0,
+                 after_insert: Callable[[Batch], Any] | None = None,
+                 consumer_config: dict[str, Any] | None = None) -> None:
+        self.settings = settings
+        self.spec = topics_module.load(settings.topics_file)
+        self.topics = list(topics) if topics is not None else self.spec.names
+        self.group = group
+        self.batch_size = batch_size
+        self.flush_interval_s = flush_interval_s
+        self.lag_every_s = lag_every_s
+        self.after_insert = after_insert
+        self.codec = Codec(SchemaRegistry.load(settings.schemas_dir))
+        self._owns_client = client is None
+        self.client = client or connect(settings.effective_clickhouse_dsn)
+        migrate(self.client)
+        self.producer = EventProducer(settings.kafka_bootstrap, self.codec, client_id=group)
+        self.consumer = Consumer({
+            "bootstrap.servers": settings.kafka_bootstrap,
+            "group.id": group,
+            "client.id": group,
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+            "session.timeout.ms": 10_000,
+            "heartbeat.interval.ms": 2_000,
+            **(consumer_config or {}),
+        })
+        self.stats = SinkStats()
+        self._pending: dict[tuple[str, int], list[Message]] = {}
+        self._pending_count = 0
+        self._oldest_pending = 0.0
+        self._assigned_at: float | None = None
+        self._last_lag = 0.0
+
+    # -- the loop -------------------------------------------------------------------------------
+
+    def run(self, *, max_batches: int | None = None, idle_s: float | None = None,
+            stop: StopFlag | None = None) -> SinkStats:
+        """Consume until ``stop`` is set, ``max_batches`` were written, or nothing arrived for
+        ``idle_s`` seconds after the group assignment (pending records are flushed first)."""
+        self.consumer.subscribe(self.topics, on_assign=self._on_assign, on_revoke=self._on_revoke)
+        last_message = time.monotonic()
+        while stop is None or not stop.is_set():
+            messages = self.consumer.consume(num_messages=self.batch_size, timeout=0.1)
+            now = time.monotonic()
+            for message in messages:
+                self._take(message, now)
+            if messages:
+                last_message = now
+            if self._pending_count and (self._pending_count >= self.batch_size
+                                        or now - self._oldest_pending >= self.flush_interval_s):
+                self.flush()
+            self._record_lag_if_due(now)
+            if max_batches is not None and self.stats.batches >= max_batches:
+                break
+            if (idle_s is not None and self._assigned_at is not None and not self._pending_count
+                    and now - max(last_message, self._assigned_at) >= idle_s):
+                break
+        self.flush()
+        return self.stats
+
+    def _take(self, message: Message, now: float) -> None:
+        error = message.error()
+        if error is not None:
+            if error.code() == KafkaError._PARTITION_EOF:
+                return
+            if error.fatal():
+                raise KafkaException(error)
+            log.warning("consumer_error", error=str(error))
+            return
+        key = (message.topic(), message.partition())
+        if not self._pending_count:
+            self._oldest_pending = now
+        self._pending.setdefault(key, []).append(message)
+        self._pending_count += 1
+
+    def flush(self, only: set[tuple[str, int]] | None = None) -> None:
+        """Write and commit what is pending (for ``only`` these partitions)."""
+        for key in sorted(self._pending):
+            if only is not None and key not in only:
+                continue
+            messages = self._pending.pop(key)
+            self._pending_count -= len(messages)
+            for start in range(0, len(messages), self.batch_size):
+                self.stats.add(self._write(key[0], key[1], messages[start:start + self.batch_size]))
+
+    # -- one batch ------------------------------------------------------------------------------
+
+    def _write(self, topic: str, partition: int, messages: list[Message]) -> Batch:
+        rows: list[list[Any]] = []
+        dead: list[Emit] = []
+        seen: set[str] = set()
+        repeated = 0
+        for message in messages:
+            offset = message.offset()
+            try:
+                value = self.codec.decode(topic, message.value(), partition, offset)
+            except UndecodableEvent as exc:
+                log.warning("undecodable_event", topic=topic, partition=partition, offset=offset,
+                            reason=exc.reason)
+                dead.append(self._dead_letter(message, exc))
+                continue
+            event_id = value["envelope"]["event_id"]
+            if event_id in seen:
+                repeated += 1
+                continue
+            seen.add(event_id)
+            rows.append(event_row(topic, partition, offset, value))
+        if dead:
+            self.producer.send_all(dead)
+        stored = self._stored(topic, seen) if seen else set()
+        fresh = [row for row in rows if row[0] not in stored]
+        batch = Batch(topic, partition, messages[0].offset(), messages[-1].offset(),
+                      inserted=len(fresh), duplicates=repeated + len(rows) - len(fresh),
+                      dead_lettered=len(dead))
+        if fresh:
+            self.client.insert("events", fresh, column_names=EVENT_COLUMNS,
+                               settings={"insert_deduplication_token": batch.token})
+        if self.after_insert is not None:
+            self.after_insert(batch)
+        self._commit(batch)
+        return batch
+
+    def _stored(self, topic: str, event_ids: set[str]) -> set[str]:
+        """Which of ``event_ids`` are in ``events`` already (one round trip, by primary key)."""
+        ids = "\n".join(event_id.translate(TSV_ESCAPES) for event_id in event_ids)
+        result = self.client.query(
+            "SELECT event_id FROM events WHERE _topic = " + _literal(topic)
+            + " AND event_id IN (SELECT event_id FROM format(TSV, 'event_id String', "
+            + _literal(ids) + "))",
+            settings={"max_query_size": MAX_QUERY_SIZE})
+        return {row[0] for row in result.result_rows}
+
+    def _commit(self, batch: Batch) -> None:
+        offsets = [TopicPartition(batch.topic, batch.partition, batch.last + 1)]
+        try:
+            self.consumer.commit(offsets=offsets, asynchronous=False)
+        except KafkaException as exc:
+            # The partition moved to another member; it re-reads from the last commit and the
+            # stored-id check drops what this batch already inserted.
+            log.error("commit_failed", batch=batch.token, error=str(exc))
+
+    def _dead_letter(self, message: Message, exc: UndecodableEvent) -> Emit:
+        topic, partition, offset = message.topic(), message.partition(), message.offset()
+        key = message.key()
+        envelope = new_envelope(video_id=(key or b"").decode(errors="replace"), channel_id="",
+                                owner_id="", producer=STAGE,
+                                event_key=f"dlq:{topic}:{partition}:{offset}")
+        return Emit("pipeline.dlq", {
+            "envelope": envelope,
+            "stage": STAGE,
+            "source_topic": topic,
+            "source_partition": partition,
+            "source_offset": offset,
+            "original_key": key,
+            "original_value": message.value() or b"",
+            "error_type": type(exc).__name__,
+            "error_message": str(exc)[:2000],
+            "attempts": 1,
+        })
+
+    # -- group membership and lag ---------------------------------------------------------------
+
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self._assigned_at = time.monotonic()
+        log.info("partitions_assigned", count=len(partitions))
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self.flush(only={(tp.topic, tp.partition) for tp in partitions})
+
+    def _record_lag_if_due(self, now: float) -> None:
+        if self.lag_every_s is None or now - self._last_lag < self.lag_every_s:
+            return
+        self._last_lag = now
+        try:
+            rows = lag_module.partition_lag(topics_module.admin_client(
+                self.settings.kafka_bootstrap), self.spec, timeout=5.0)
+        except KafkaException as exc:
+            log.warning("lag_unavailable", error=str(exc))
+            return
+        if rows:
+            self.client.insert("consumer_lag", lag_module.as_table_rows(rows),
+                               column_names=lag_module.LAG_COLUMNS)
+
+    def close(self) -> None:
+        """Flush what is pending, leave the group, release ClickHouse."""
+        try:
+            self.flush()
+        finally:
+            self.consumer.close()
+            self.producer.close()
+            if self._owns_client:
+                self.client.close()
+
+
+def _literal(text: str) -> str:
+    """A ClickHouse string literal (backslash and quote escaped)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
