@@ -16,8 +16,9 @@ from gateway.db import make_engine, make_sessionmaker
 from gateway.hub import Hub
 from gateway.migrate import upgrade
 from gateway.publisher import RequestPublisher
-from gateway.routes import channels, health, keys, streams, videos
+from gateway.routes import channels, health, keys, streams, videos, webhooks
 from gateway.videos import resend_stale
+from gateway.webhooks import Deliverer
 from ytempire import __version__
 from ytempire.codec import Codec
 from ytempire.logging import get_logger
@@ -79,9 +80,11 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
                                               app.state.hub, gateway.consumer_group)
             app.state.projection.start()
         outbox = Outbox(app.state.sessions, app.state.publisher)
+        app.state.deliverer = Deliverer(app.state.sessions, gateway)
         try:
             yield
         finally:
+            app.state.deliverer.stop()
             outbox.stop()
             if app.state.projection is not None:
                 app.state.projection.stop()
@@ -96,7 +99,7 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
     errors.install(app)
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1")
-    for module in (keys, channels, videos, streams):
+    for module in (keys, channels, videos, streams, webhooks):
         v1.include_router(module.router)
     app.include_router(v1)
     return app

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.hub import Hub
 from gateway.models import Video, VideoEvent
-from gateway.videos import snapshot
+from gateway.videos import record
 from ytempire.codec import Codec, UndecodableEvent
 from ytempire.logging import get_logger
 from ytempire.settings import Settings
@@ -75,9 +75,7 @@ def apply_event(db: Session, topic: str, value: dict[str, Any]) -> bool:
         return False
     detail = apply(video, topic, value)
     video.updated_at = datetime.now(UTC)
-    db.add(VideoEvent(event_id=envelope["event_id"], video_id=video.id, owner_id=video.owner_id,
-                      topic=topic, data={**snapshot(video), **detail},
-                      occurred_at=envelope["occurred_at"]))
+    record(db, video, topic, envelope["event_id"], envelope["occurred_at"], detail)
     db.flush()
     return True
 

@@ -7,7 +7,15 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from croniter import croniter
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    PlainSerializer,
+    model_validator,
+)
 
 Format = Literal["16:9", "9:16"]
 Privacy = Literal["private", "unlisted", "public"]
@@ -218,3 +226,41 @@ class Health(BaseModel):
     status: Literal["ok", "degraded"]
     database: bool
     projection: str
+
+
+EventType = Literal["*", "script.requested", "script.ready", "voice.ready", "video.assembled",
+                    "quality.scored", "upload.done", "cost.incurred", "pipeline.failed",
+                    "video.cancelled"]
+
+
+class WebhookCreate(Request):
+    url: HttpUrl = Field(description="Receives POSTs signed with YTEmpire-Signature")
+    events: list[EventType] = Field(min_length=1, max_length=20, examples=[["upload.done"]])
+
+
+class WebhookOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    url: str
+    events: list[str]
+    created_at: datetime
+
+
+class WebhookIssued(WebhookOut):
+    secret: str = Field(description="Signing secret. Shown this once.")
+
+
+class DeliveryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    event_id: str
+    event_type: str
+    status: str = Field(description="pending | delivered | failed")
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime

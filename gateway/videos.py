@@ -18,7 +18,7 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from gateway import channels
+from gateway import channels, webhooks
 from gateway.errors import Conflict, GatewayError, NotFound, Unavailable
 from gateway.estimate import estimate_usd
 from gateway.identity import Principal
@@ -115,9 +115,7 @@ def send_unsent(db: Session, publisher: RequestPublisher, videos: Sequence[Video
     now = datetime.now(UTC)
     for video, emit in zip(pending, emits, strict=True):
         video.request_sent_at = now
-        db.add(VideoEvent(event_id=emit.value["envelope"]["event_id"], video_id=video.id,
-                          owner_id=video.owner_id, topic="script.requested",
-                          data=snapshot(video), occurred_at=now))
+        record(db, video, "script.requested", emit.value["envelope"]["event_id"], now)
     db.commit()
 
 
@@ -206,11 +204,20 @@ def cancel(db: Session, principal: Principal, video_id: str) -> Video:
     if video.status in TERMINAL:
         raise Conflict(f"video {video_id} is already {video.status}")
     video.status, video.current_stage = "cancelled", None
-    db.add(VideoEvent(event_id=event_id("gateway", "cancel", video.id, video.attempt),
-                      video_id=video.id, owner_id=video.owner_id, topic="video.cancelled",
-                      data=snapshot(video), occurred_at=datetime.now(UTC)))
+    record(db, video, "video.cancelled", event_id("gateway", "cancel", video.id, video.attempt),
+           datetime.now(UTC))
     db.flush()
     return video
+
+
+def record(db: Session, video: Video, topic: str, event_id: str, occurred_at: datetime,
+           detail: dict[str, object] | None = None) -> None:
+    """Append a change to the video's event log (SSE) and queue it for the owner's webhooks."""
+    event = VideoEvent(event_id=event_id, video_id=video.id, owner_id=video.owner_id,
+                       topic=topic, data={**snapshot(video), **(detail or {})},
+                       occurred_at=occurred_at)
+    db.add(event)
+    webhooks.enqueue(db, event)
 
 
 def snapshot(video: Video) -> dict[str, object]:

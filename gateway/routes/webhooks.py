@@ -1,0 +1,66 @@
+"""Webhooks: register an endpoint for chosen event types, list, delete, read the delivery log."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from gateway.auth import CurrentUser
+from gateway.db import DB
+from gateway.errors import NotFound
+from gateway.idempotency import IdempotencyKey, run_once
+from gateway.models import Webhook, WebhookDelivery
+from gateway.schemas import DeliveryOut, WebhookCreate, WebhookIssued, WebhookOut
+
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+
+
+def owned_webhook(webhook_id: str, db: DB, principal: CurrentUser) -> Webhook:
+    hook = db.scalar(select(Webhook).where(Webhook.id == webhook_id,
+                                           Webhook.owner_id == principal.user_id,
+                                           Webhook.deleted_at.is_(None)))
+    if hook is None:
+        raise NotFound(f"webhook {webhook_id} not found")
+    return hook
+
+
+OwnedWebhook = Annotated[Webhook, Depends(owned_webhook)]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=WebhookIssued)
+def create_webhook(request: Request, body: WebhookCreate, db: DB, principal: CurrentUser,
+                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    def effect() -> tuple[int, WebhookIssued]:
+        hook = Webhook(owner_id=principal.user_id, url=str(body.url), events=list(body.events),
+                       secret="whsec_" + secrets.token_urlsafe(32))
+        db.add(hook)
+        db.flush()
+        return 201, WebhookIssued.model_validate(hook)
+
+    return run_once(db, principal, idempotency_key, "POST", request.url.path, body, effect)
+
+
+@router.get("", response_model=list[WebhookOut])
+def list_webhooks(db: DB, principal: CurrentUser) -> list[Webhook]:
+    return list(db.scalars(select(Webhook).where(Webhook.owner_id == principal.user_id,
+                                                 Webhook.deleted_at.is_(None))
+                           .order_by(Webhook.created_at)))
+
+
+@router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_webhook(hook: OwnedWebhook, db: DB) -> None:
+    hook.deleted_at = datetime.now(UTC)
+    db.commit()
+
+
+@router.get("/{webhook_id}/deliveries", response_model=list[DeliveryOut])
+def list_deliveries(hook: OwnedWebhook, db: DB,
+                    limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[WebhookDelivery]:
+    """Newest first: what was sent, how often, and how the endpoint answered."""
+    return list(db.scalars(select(WebhookDelivery).where(WebhookDelivery.webhook_id == hook.id)
+                           .order_by(WebhookDelivery.id.desc()).limit(limit)))
