@@ -1,0 +1,229 @@
+"""narrator: ``script.ready`` -> ``voice.ready``.
+
+Speaks the hook, every section and the call to action (the "parts", in that order, a short pause
+between them), keeps per-word timings as a JSON artifact for captions, and loudness-normalises
+the audio for YouTube (two-pass EBU R128 to -14 LUFS, 48 kHz AAC). Part ``i`` starts at
+``section_starts_s[i]``; a timed word's ``section`` is its part index (0 = hook, 1..n = the
+script's sections, n+1 = call to action). Synthesis is cached by input hash, so a redelivered
+script is never spoken twice.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import tempfile
+import wave
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from processors.base import PermanentError, TransientError
+from processors.providers.script import WORDS_PER_MINUTE
+from processors.providers.voice import Speech, TimedWord, UnknownVoice, Voice, VoiceUnavailable
+from processors.providers.voice.espeak import EspeakVoice
+from ytempire.artifacts import ArtifactStore
+from ytempire.cache import ResultCache
+from ytempire.events import Emit, Event, content_hash, cost_event, derive_envelope
+from ytempire.logging import get_logger
+from ytempire.media import MediaError, measure_loudness, probe, run_ffmpeg
+from ytempire.pricing import current_table
+from ytempire.settings import Settings
+
+log = get_logger("ytempire.narrator")
+
+NAME = "narrator"
+OUTPUT_TOPIC = "voice.ready"
+VERSION = "1"  # bump when the same script would now sound different (keys the cache)
+PART_GAP_S = 0.4
+TARGET_LUFS = -14.0
+TRUE_PEAK_DBTP = -1.5
+LOUDNESS_RANGE = 11.0
+LIMITER_DRIVE_DB = 4.0  # how far above -14 LUFS the limiter is driven
+LIMITER_CEILING = 0.6  # -4.4 dBFS sample peak, leaves loudnorm room for its gain
+SAMPLE_RATE = 48_000
+FFMPEG_TIMEOUT_S = 300
+
+
+class Narrator:
+    """The narrator stage; ``voice`` speaks, ``store`` keeps audio and timings."""
+
+    name = NAME
+    input_topic = "script.ready"
+
+    def __init__(self, voice: Voice, store: ArtifactStore, cache: ResultCache,
+                 work_dir: Path) -> None:
+        self.voice = voice
+        self.store = store
+        self.cache = cache
+        self.work_dir = Path(work_dir)
+
+    def handle(self, event: Event) -> list[Emit]:
+        spec, script = event["spec"], event["script"]
+        parts = narration_parts(script)
+        if not any(re.search(r"\w", part) for part in parts):
+            raise PermanentError("script has no words to narrate (hook, sections and call to "
+                                 "action are all empty)")
+        language = script.get("language") or spec.get("language") or "en"
+        try:
+            voice_name = self.voice.resolve(spec.get("voice", ""), language)
+        except UnknownVoice as exc:
+            raise PermanentError(str(exc)) from exc
+        key = content_hash(NAME, VERSION, self.voice.provider, self.voice.model, voice_name,
+                           language, parts)
+        envelope = event["envelope"]
+        result = self._cached(key)
+        if result is None:
+            result = self._narrate(parts, voice_name, envelope["event_id"])
+            self.cache.put(key, result)
+        first = result["first_event_id"] == envelope["event_id"]
+        table = current_table()
+        voice_ready = {
+            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC),
+            "spec": spec,
+            "script": script,
+            "audio": result["audio"],
+            "word_timings": result["word_timings"],
+            "duration_s": result["duration_s"],
+            "section_starts_s": result["section_starts_s"],
+            "loudness_lufs": result["loudness_lufs"],
+            "voice": result["voice"],
+        }
+        usd = (table.price(self.voice.provider, self.voice.model, "characters",
+                           result["characters"]) if first else Decimal(0))
+        cost = cost_event(
+            envelope, stage=NAME, provider=self.voice.provider, model=self.voice.model,
+            unit="characters", quantity=result["characters"], usd=usd, cached=not first,
+            price_table_version=table.version, call_key=key)
+        return [Emit(OUTPUT_TOPIC, voice_ready), cost]
+
+    def _cached(self, key: str) -> dict[str, Any] | None:
+        """A cached narration whose artifacts are still in the store."""
+        result = self.cache.get(key)
+        if result is None:
+            return None
+        if not all(self.store.path(result[name]).exists() for name in ("audio", "word_timings")):
+            return None
+        return result  # type: ignore[no-any-return]
+
+    def _narrate(self, parts: list[str], voice_name: str, event_id: str) -> dict[str, Any]:
+        speeches = []
+        for part in parts:
+            try:
+                speeches.append(self.voice.speak(part, voice_name))
+            except UnknownVoice as exc:
+                raise PermanentError(str(exc)) from exc
+            except VoiceUnavailable as exc:
+                raise TransientError(str(exc)) from exc
+        pcm, rate, starts, words = join_parts(speeches, PART_GAP_S)
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.work_dir, prefix="narrator-") as tmp:
+            raw, audio = Path(tmp) / "speech.wav", Path(tmp) / "narration.m4a"
+            write_wav(raw, pcm, rate)
+            normalise_loudness(raw, audio)
+            try:
+                duration = probe(audio).duration_s
+                loudness = measure_loudness(audio).integrated_lufs
+            except (MediaError, OSError, subprocess.TimeoutExpired) as exc:
+                raise TransientError(f"cannot measure the narration audio: {exc}") from exc
+            audio_artifact = self.store.put_file(audio, "audio/mp4")
+        timings = [{"word": w.word, "start_s": round(w.start_s, 3), "end_s": round(w.end_s, 3),
+                    "section": part} for part, w in words]
+        timings_artifact = self.store.put_bytes(
+            json.dumps(timings, ensure_ascii=False).encode(), ".json", "application/json")
+        log.info("narrated", voice=voice_name, duration_s=round(duration, 2),
+                 loudness_lufs=round(loudness, 2), words=len(timings))
+        return {
+            "audio": audio_artifact,
+            "word_timings": timings_artifact,
+            "duration_s": duration,
+            "section_starts_s": [round(s, 3) for s in starts],
+            "loudness_lufs": round(loudness, 2),
+            "voice": f"{self.voice.provider}/{voice_name}",
+            "characters": sum(len(part) for part in parts),
+            "first_event_id": event_id,
+        }
+
+
+def narration_parts(script: dict[str, Any]) -> list[str]:
+    """What is spoken, in order: hook, each section's narration, call to action."""
+    sections = [section["narration"] for section in script["sections"]]
+    return [script["hook"].strip(), *(s.strip() for s in sections),
+            script["call_to_action"].strip()]
+
+
+def join_parts(speeches: list[Speech], gap_s: float
+               ) -> tuple[bytes, int, list[float], list[tuple[int, TimedWord]]]:
+    """Concatenate the parts with ``gap_s`` of silence between them; shift their word timings.
+
+    Returns the PCM, its sample rate, each part's start and the (part index, word) timeline.
+    """
+    rate = speeches[0].sample_rate
+    if any(s.sample_rate != rate for s in speeches):
+        raise TransientError("voice returned parts at different sample rates")
+    gap = b"\0\0" * int(gap_s * rate)
+    chunks: list[bytes] = []
+    starts: list[float] = []
+    words: list[tuple[int, TimedWord]] = []
+    offset = 0
+    for index, speech in enumerate(speeches):
+        if index:
+            chunks.append(gap)
+            offset += len(gap) // 2
+        starts.append(offset / rate)
+        chunks.append(speech.pcm)
+        words.extend((index, TimedWord(w.word, w.start_s + offset / rate, w.end_s + offset / rate))
+                     for w in speech.words)
+        offset += len(speech.pcm) // 2
+    return b"".join(chunks), rate, starts, words
+
+
+def write_wav(path: Path, pcm: bytes, rate: int) -> None:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(pcm)
+
+
+def normalise_loudness(source: Path, target: Path) -> None:
+    """Drive a peak limiter, then two-pass linear loudnorm to -14 LUFS; 48 kHz stereo AAC.
+
+    Synthetic speech peaks ~19 dB above its loudness, so loudnorm alone cannot reach -14 LUFS
+    under a -1.5 dBTP ceiling (it falls back to dynamic mode and lands near -16). Limiting the
+    peaks first, by a drive computed from a raw measurement, brings the crest under 12.5 dB.
+    """
+    base = f"I={TARGET_LUFS}:TP={TRUE_PEAK_DBTP}:LRA={LOUDNESS_RANGE}"
+    try:
+        raw = _loudnorm_report(source, f"loudnorm={base}")
+        drive = min(max(TARGET_LUFS - float(raw["input_i"]) + LIMITER_DRIVE_DB, 0.0), 40.0)
+        limiter = (f"volume={drive:.2f}dB,"
+                   f"alimiter=limit={LIMITER_CEILING}:attack=1:release=20:level=false")
+        m = _loudnorm_report(source, f"{limiter},loudnorm={base}")
+        second = (f"{limiter},loudnorm={base}:measured_I={m['input_i']}"
+                  f":measured_TP={m['input_tp']}:measured_LRA={m['input_lra']}"
+                  f":measured_thresh={m['input_thresh']}:offset={m['target_offset']}"
+                  f":linear=true,aresample={SAMPLE_RATE}")
+        run_ffmpeg(["-y", "-i", str(source), "-af", second, "-ac", "2", "-c:a", "aac",
+                    "-b:a", "160k", "-movflags", "+faststart", str(target)],
+                   timeout=FFMPEG_TIMEOUT_S)
+    except (MediaError, OSError, subprocess.TimeoutExpired) as exc:
+        raise TransientError(f"loudness normalisation failed: {exc}") from exc
+
+
+def _loudnorm_report(source: Path, chain: str) -> dict[str, str]:
+    log_text = run_ffmpeg(["-i", str(source), "-af", f"{chain}:print_format=json",
+                           "-f", "null", "-"], timeout=FFMPEG_TIMEOUT_S)
+    match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", log_text, re.S)
+    if not match:
+        raise MediaError(f"no loudnorm report in ffmpeg output: {log_text[-500:]}")
+    return json.loads(match.group(0))  # type: ignore[no-any-return]
+
+
+def build(settings: Settings) -> Narrator:
+    """The narrator with the offline voice (espeak-ng at the pace scripts are sized for)."""
+    return Narrator(voice=EspeakVoice(words_per_minute=WORDS_PER_MINUTE),
+                    store=ArtifactStore(settings.artifacts_dir),
+                    cache=ResultCache(settings.data_dir / "cache", NAME),
+                    work_dir=settings.data_dir / "tmp")
