@@ -101,6 +101,8 @@ class LocalBroker:
             "bootstrap": settings.kafka_bootstrap,
             "kafka_version": settings.kafka_version,
             "heap": settings.broker_heap,
+            # YTEMPIRE_CACHE_DIR once Settings has it; ~/.cache/ytempire until then.
+            "jar_cache_dir": getattr(settings, "cache_dir", None),
         }
         kwargs.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**kwargs)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import (
     AdminClient,
     AlterConfigOpType,
@@ -26,6 +26,7 @@ from confluent_kafka.admin import (
     ConfigSource,
     NewPartitions,
     NewTopic,
+    OffsetSpec,
     ResourceType,
 )
 
@@ -366,6 +367,8 @@ def apply(admin: AdminClient, spec: TopicsFile, timeout: float = 30.0) -> list[C
         futures = admin.incremental_alter_configs(resources, request_timeout=timeout)
         _settle({r.name: f for r, f in futures.items()}, "alter configs of")
     _await_match(admin, spec, timeout)
+    _await_leaders(admin, sorted({c.topic for c in changes
+                                  if c.setting in ("topic", "partitions")}), timeout)
     return changes
 
 
@@ -389,6 +392,30 @@ def _await_match(admin: AdminClient, spec: TopicsFile, timeout: float) -> None:
             raise TopicApplyError("the cluster did not settle to topics.yaml after apply:\n"
                                   + "\n".join(c.message for c in remaining))
         time.sleep(0.2)
+
+
+def _await_leaders(admin: AdminClient, names: list[str], timeout: float) -> None:
+    """Wait until every partition of ``names`` answers an offsets lookup.
+
+    Metadata names a leader a moment before the broker has opened the partition's log; a client
+    asking in between gets NOT_LEADER_FOR_PARTITION. Apply returns only after that moment.
+    """
+    if not names:
+        return
+    deadline = time.monotonic() + timeout
+    while True:
+        meta = admin.list_topics(timeout=timeout)
+        wanted = {TopicPartition(n, p): OffsetSpec.latest()
+                  for n in names for p in meta.topics[n].partitions}
+        try:
+            for future in admin.list_offsets(wanted, request_timeout=timeout).values():
+                future.result()
+            return
+        except KafkaException as exc:
+            if time.monotonic() > deadline:
+                raise TopicApplyError(f"partitions of {', '.join(names)} did not get a leader "
+                                      f"within {timeout:.0f} s: {exc.args[0].str()}") from None
+            time.sleep(0.1)
 
 
 def apply_file(bootstrap: str, path: Path, timeout: float = 30.0) -> list[Change]:

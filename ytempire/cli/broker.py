@@ -16,11 +16,11 @@ app = typer.Typer(help="Run the local single-node Apache Kafka (KRaft, no Docker
                   no_args_is_help=True)
 
 Bootstrap = Annotated[str | None, typer.Option(
-    help="host:port to listen on [default: YTEMPIRE_KAFKA_BOOTSTRAP or 127.0.0.1:9092]")]
+    help="host:port to listen on (default: YTEMPIRE_KAFKA_BOOTSTRAP or 127.0.0.1:9092)")]
 DataDir = Annotated[Path | None, typer.Option(
-    help="Project data directory; the broker keeps <data-dir>/kafka [default: YTEMPIRE_DATA_DIR]")]
+    help="Project data directory; the broker keeps <data-dir>/kafka (default: YTEMPIRE_DATA_DIR)")]
 ControllerPort = Annotated[int | None, typer.Option(
-    help="KRaft controller port [default: the broker port + 1]")]
+    help="KRaft controller port (default: the broker port + 1)")]
 
 
 def _broker(bootstrap: str | None, data_dir: Path | None, controller_port: int | None

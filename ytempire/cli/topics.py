@@ -18,9 +18,9 @@ app = typer.Typer(help="Topics as declared in topics.yaml: apply them, check for
                   no_args_is_help=True)
 
 File = Annotated[Path | None, typer.Option(
-    "--file", "-f", help="The topics file [default: YTEMPIRE_TOPICS_FILE or ./topics.yaml]")]
+    "--file", "-f", help="The topics file (default: YTEMPIRE_TOPICS_FILE or ./topics.yaml)")]
 Bootstrap = Annotated[str | None, typer.Option(
-    help="Kafka host:port [default: YTEMPIRE_KAFKA_BOOTSTRAP or 127.0.0.1:9092]")]
+    help="Kafka host:port (default: YTEMPIRE_KAFKA_BOOTSTRAP or 127.0.0.1:9092)")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
 Timeout = Annotated[float, typer.Option(help="Seconds to wait for the cluster")]
 
@@ -59,7 +59,7 @@ def apply(file: File = None, bootstrap: Bootstrap = None, as_json: AsJson = Fals
         typer.echo(f"Nothing to change: all {len(spec.topics)} topics on {server} match {path}.")
     else:
         for change in changes:
-            typer.echo(f"applied: {change.message}")
+            typer.echo(_done(change))
         typer.echo(f"{len(changes)} changes applied; {len(spec.topics)} topics on {server} "
                    f"now match {path}.")
 
@@ -83,6 +83,16 @@ def check(file: File = None, bootstrap: Bootstrap = None, as_json: AsJson = Fals
         _print_drift(drift, server, path)
     if drift:
         raise typer.Exit(1)
+
+
+def _done(change: topics.Change) -> str:
+    if change.setting == "topic":
+        return f"created {change.topic} ({change.declared})"
+    if change.setting == "partitions":
+        return f"raised {change.topic} from {change.cluster} to {change.declared} partitions"
+    if change.declared is None:
+        return f"reset {change.topic} {change.setting} (was {change.cluster}) to the broker default"
+    return f"set {change.topic} {change.setting}={change.declared} (was {change.cluster})"
 
 
 def _print_drift(drift: list[topics.Change], server: str, path: Path) -> None:
