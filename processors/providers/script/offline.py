@@ -365,7 +365,10 @@ def estimate_tokens(script: dict[str, Any]) -> int:
 
 
 class OfflineScriptWriter:
-    """Free, deterministic, English-only; the default when no model provider is configured."""
+    """Free, deterministic, English-only; the default when no model provider is configured.
+
+    Styles: informative (the default, also for styles it does not know), casual, energetic,
+    plus the aliases listed in the bank (educational, funny, ...)."""
 
     provider = "offline"
     model = "template-writer"
