@@ -1,0 +1,227 @@
+"""assembler: ``voice.ready`` -> ``video.assembled``.
+
+One still per narrated part (hook, sections, call to action) with the part's title on it,
+panned across while that part is spoken, word-timed captions burned in, the narration muxed
+as is: one ffmpeg run (see ``processors.render``). Also the 1280x720 thumbnail. Renders are
+cached by input hash, so a redelivered ``voice.ready`` re-emits the same events without
+re-rendering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+import av
+
+from processors import render
+from processors.base import PermanentError, TransientError
+from processors.providers.thumbnail import Thumbnailer
+from processors.providers.thumbnail.title_card import TitleCard
+from processors.providers.visuals import Slide, Visuals
+from processors.providers.visuals.generated import GeneratedVisuals
+from ytempire.artifacts import ArtifactStore
+from ytempire.cache import ResultCache
+from ytempire.events import Emit, Event, content_hash, cost_event, derive_envelope
+from ytempire.logging import get_logger
+from ytempire.media import probe
+from ytempire.pricing import current_table
+from ytempire.settings import Settings
+
+log = get_logger("ytempire.assembler")
+
+NAME = "assembler"
+OUTPUT_TOPIC = "video.assembled"
+VERSION = "1"  # bump when the same input would now render differently (keys the cache)
+SIZES = {"LANDSCAPE": (1920, 1080), "SHORTS": (1080, 1920)}
+CAPTION_STYLES = {"LANDSCAPE": render.LANDSCAPE_CAPTIONS, "SHORTS": render.SHORTS_CAPTIONS}
+PAN_MARGIN = 0.08  # stills are this much larger than the frame; the view pans over the rest
+RENDER_TIMEOUT_MIN_S = 180.0
+RENDER_TIMEOUT_PER_S = 10.0  # seconds of ffmpeg allowed per second of video
+
+
+class Assembler:
+    """The assembler stage: ``visuals`` draw the stills, ``thumbnailer`` the thumbnail."""
+
+    name = NAME
+    input_topic = "voice.ready"
+
+    def __init__(self, visuals: Visuals, thumbnailer: Thumbnailer, store: ArtifactStore,
+                 cache: ResultCache, work_dir: Path) -> None:
+        self.visuals = visuals
+        self.thumbnailer = thumbnailer
+        self.store = store
+        self.cache = cache
+        self.work_dir = Path(work_dir)
+
+    def handle(self, event: Event) -> list[Emit]:
+        payload = {name: value for name, value in event.items() if name != "envelope"}
+        key = content_hash(NAME, VERSION, self.visuals.provider, self.visuals.model,
+                           self.thumbnailer.provider, self.thumbnailer.model,
+                           json.dumps(payload, sort_keys=True, default=str))
+        envelope = event["envelope"]
+        result = self._cached(key)
+        if result is None:
+            result = self._assemble(event, envelope["event_id"])
+            self.cache.put(key, result)
+        first = result["first_event_id"] == envelope["event_id"]
+        assembled = {
+            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC),
+            "spec": event["spec"],
+            "script": event["script"],
+            "video": result["video"],
+            "thumbnail": result["thumbnail"],
+            "captions": result["captions"],
+            "audio": event["audio"],
+            "duration_s": result["duration_s"],
+            "narration_duration_s": event["duration_s"],
+            "width": result["width"],
+            "height": result["height"],
+            "render_seconds": result["render_seconds"],
+        }
+        calls = [("ffmpeg", "libx264", "seconds", result["duration_s"]),
+                 (self.visuals.provider, self.visuals.model, "images", result["images"]),
+                 (self.thumbnailer.provider, self.thumbnailer.model, "images", 1)]
+        table = current_table()
+        costs = [cost_event(envelope, stage=NAME, provider=provider, model=model, unit=unit,
+                            quantity=quantity,
+                            usd=table.price(provider, model, unit, quantity) if first
+                            else Decimal(0),
+                            cached=not first, price_table_version=table.version,
+                            call_key=content_hash(key, provider, model), index=index)
+                 for index, (provider, model, unit, quantity) in enumerate(calls)]
+        return [Emit(OUTPUT_TOPIC, assembled), *costs]
+
+    def _cached(self, key: str) -> dict[str, Any] | None:
+        result = self.cache.get(key)
+        if result is None:
+            return None
+        names = ("video", "thumbnail", "captions")
+        if not all(self.store.path(result[name]).exists() for name in names):
+            return None
+        return result  # type: ignore[no-any-return]
+
+    def _assemble(self, event: Event, event_id: str) -> dict[str, Any]:
+        spec, script = event["spec"], event["script"]
+        if spec["format"] not in SIZES:
+            raise PermanentError(f"unknown video format {spec['format']!r}; "
+                                 f"expected one of {', '.join(SIZES)}")
+        width, height = SIZES[spec["format"]]
+        duration = float(event["duration_s"])
+        if duration <= 0:
+            raise PermanentError(f"narration duration is {duration} s; nothing to render")
+        audio = self._input_path(event["audio"], "narration audio")
+        words = json.loads(self._input_path(event["word_timings"], "word timings").read_text())
+        slides = part_slides(script, len(event["section_starts_s"]))
+        frames = render.clip_frames(event["section_starts_s"], duration)
+        shown = [(slide, count) for slide, count in zip(slides, frames, strict=True) if count]
+        started = time.monotonic()
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        with TemporaryDirectory(dir=self.work_dir, prefix="assembler-") as tmp:
+            work = Path(tmp)
+            clips = self._stills(shown, script["title"], spec["topic"], width, height, work)
+            (work / "captions.ass").write_text(render.captions_ass(
+                words, width, height, CAPTION_STYLES[spec["format"]], duration),
+                encoding="utf-8")
+            (work / f"narration{audio.suffix}").symlink_to(audio)
+            args = render.command(clips, "captions.ass", f"narration{audio.suffix}",
+                                  "video.mp4", width, height)
+            encode_started = time.monotonic()
+            try:
+                render.run(args, cwd=work, timeout_s=max(
+                    RENDER_TIMEOUT_MIN_S, RENDER_TIMEOUT_PER_S * duration))
+            except (render.RenderFailed, render.RenderTimedOut) as exc:
+                raise TransientError(str(exc)) from exc
+            encode_seconds = time.monotonic() - encode_started
+            info = probe(work / "video.mp4")
+            if (info.video_codec, info.audio_codec, info.width, info.height) != (
+                    "h264", "aac", width, height):
+                raise TransientError(f"rendered video is {info}, expected h264/aac "
+                                     f"{width}x{height}")
+            result = {
+                "video": self.store.put_file(work / "video.mp4", "video/mp4"),
+                "thumbnail": self.store.put_file(work / "thumbnail.png", "image/png"),
+                "captions": self.store.put_file(work / "captions.ass", "text/x-ssa"),
+                "duration_s": round(info.duration_s, 3),
+                "width": width,
+                "height": height,
+                "render_seconds": round(time.monotonic() - started, 3),
+                "images": len(clips),
+                "first_event_id": event_id,
+            }
+        log.info("assembled", duration_s=result["duration_s"], clips=len(clips),
+                 render_seconds=result["render_seconds"], encode_seconds=round(encode_seconds, 3),
+                 x_realtime=round(duration / max(encode_seconds, 1e-6), 2))
+        return result
+
+    def _stills(self, shown: list[tuple[Slide, int]], title: str, topic: str, width: int,
+                height: int, work: Path) -> list[render.Clip]:
+        """Draw every still and the thumbnail, two at a time (Pillow releases the GIL)."""
+        canvas_w = _even(width * (1 + PAN_MARGIN))
+        canvas_h = _even(height * (1 + PAN_MARGIN))
+        safe = (1 - PAN_MARGIN) / (1 + PAN_MARGIN)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            thumb = pool.submit(self.thumbnailer.render, title, topic, title,
+                                work / "thumbnail.png")
+            images = [pool.submit(self.visuals.render, slide, canvas_w, canvas_h, safe,
+                                  work / f"part{i}.bmp") for i, (slide, _) in enumerate(shown)]
+            paths = [future.result() for future in images]
+            thumb.result()
+        clips = []
+        previous = -1
+        for (slide, count), path in zip(shown, paths, strict=True):
+            pan = int(hashlib.sha256(slide.seed.encode()).hexdigest()[:8], 16) % len(render.PANS)
+            if pan == previous:
+                pan = (pan + 1) % len(render.PANS)
+            previous = pan
+            clips.append(render.Clip(path.name, count, pan))
+        return clips
+
+    def _input_path(self, artifact: dict[str, Any], what: str) -> Path:
+        try:
+            path = self.store.path(artifact)
+        except ValueError as exc:
+            raise PermanentError(f"{what}: {exc}") from exc
+        if not path.is_file():
+            raise PermanentError(f"{what} {artifact['uri']} is not in the artifact store")
+        if what == "narration audio":
+            try:
+                with av.open(str(path)) as container:
+                    if not container.streams.audio:
+                        raise PermanentError(f"{what} {artifact['uri']} has no audio stream")
+            except av.error.FFmpegError as exc:
+                raise PermanentError(f"{what} {artifact['uri']} is unreadable: {exc}") from exc
+        return path
+
+
+def part_slides(script: dict[str, Any], parts: int) -> list[Slide]:
+    """The slide for each narrated part: the title over the hook, each section's heading and
+    on-screen text, the call to action. ``parts`` is how many starts the narrator reported."""
+    title = script["title"]
+    sections = [Slide(s["heading"], s["on_screen_text"], f"{title}\x1f{i}\x1f{s['heading']}",
+                      tuple(s.get("keywords", ()))) for i, s in enumerate(script["sections"])]
+    if parts == len(sections) + 2:
+        return [Slide(title, "", f"{title}\x1fhook"), *sections,
+                Slide(script["call_to_action"], "", f"{title}\x1fcta")]
+    if parts == len(sections):
+        return sections
+    raise PermanentError(f"voice.ready has {parts} part starts for {len(sections)} sections; "
+                         f"expected {len(sections) + 2} (hook, sections, call to action)")
+
+
+def _even(value: float) -> int:
+    return int(value) // 2 * 2
+
+
+def build(settings: Settings) -> Assembler:
+    """The assembler with generated stills, title-card thumbnails and the local store."""
+    return Assembler(visuals=GeneratedVisuals(), thumbnailer=TitleCard(),
+                     store=ArtifactStore(settings.artifacts_dir),
+                     cache=ResultCache(settings.data_dir / "cache", NAME),
+                     work_dir=settings.data_dir / "tmp")
