@@ -17,6 +17,7 @@ class Settings(BaseSettings):
 
     kafka_bootstrap: str = "127.0.0.1:9092"
     data_dir: Path = PROJECT_ROOT / ".data"
+    cache_dir: Path = Path.home() / ".cache" / "ytempire"
     clickhouse_dsn: str = ""
     database_url: str = ""
     log_format: str = Field(default="auto", description="auto | json | console")
