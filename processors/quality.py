@@ -144,7 +144,8 @@ def analyse(path: Path) -> MediaReport:
     if not info.video_codec:
         raise PermanentError(f"the assembled video {path.name} has no video stream")
     has_audio = bool(info.audio_codec)
-    graph = "[0:v:0]blackdetect=d=0.5:pix_th=0.10,freezedetect=n=-60dB:d=2[v]"
+    # detectors look at a small copy: black and frozen frames do not need 1080p pixels
+    graph = "[0:v:0]scale=320:-2,blackdetect=d=0.5:pix_th=0.10,freezedetect=n=-60dB:d=2[v]"
     maps = ["-map", "[v]"]
     if has_audio:
         graph += (f";[0:a:0]silencedetect=n=-50dB:d={LONG_SILENCE_S},"
