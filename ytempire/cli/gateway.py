@@ -11,6 +11,11 @@ from ytempire.settings import get_settings
 users_app = typer.Typer(help="Gateway users and their API keys.", no_args_is_help=True)
 
 
+@users_app.callback()
+def users() -> None:
+    """Gateway users and their API keys (a group, so ``users create`` keeps its name)."""
+
+
 def gateway(
     host: Annotated[str | None, typer.Option(help="Default: YTEMPIRE_GATEWAY_HOST")] = None,
     port: Annotated[int | None, typer.Option(help="Default: YTEMPIRE_GATEWAY_PORT")] = None,
