@@ -75,4 +75,6 @@ class EventProducer:
                 self._producer.poll(0.1)
 
     def close(self, timeout: float = 10.0) -> None:
+        """Flush and disconnect, so nothing lingers (and logs) once the broker goes away."""
         self._producer.flush(timeout)
+        self._producer.close()

@@ -96,6 +96,7 @@ def run_generate(settings: Settings, topic: str, count: int, format: str, durati
     emits = [request_event(VideoRequest(topic=t, format=format, target_duration_s=duration))
              for t in topics]
     producer.send_all(emits)
+    producer.close()
     ids = [e.value["envelope"]["video_id"] for e in emits]
     if tracker is None:
         for vid in ids:
@@ -132,13 +133,17 @@ def _wait_with_progress(tracker: Tracker, ids: list[str], timeout: float, show: 
 
 def _print_summary(summaries: list[dict]) -> None:
     table = Table(title="videos")
-    for col in ("video", "status", "duration", "quality", "cost", "file"):
+    for col in ("video", "title", "status", "duration", "quality", "cost"):
         table.add_column(col)
     for s in summaries:
-        table.add_row(s["video_id"][:8], s["status"], f"{s['duration_s'] or '-'} s",
-                      str(s["quality_score"] or "-"), f"${s['cost_usd']}",
-                      s["mp4"] or s["failure"] or s["rejected"] or "")
-    Console().print(table)
+        table.add_row(s["video_id"][:8], s["title"] or "-", s["status"],
+                      f"{s['duration_s'] or '-'} s", str(s["quality_score"] or "-"),
+                      f"${s['cost_usd']}")
+    out = Console()
+    out.print(table)
+    for s in summaries:
+        where = (s["mp4"] or "").removeprefix("file://") or s["failure"] or s["rejected"] or ""
+        out.print(f"{s['video_id'][:8]}  {where}", soft_wrap=True)
 
 
 def demo(
@@ -147,7 +152,7 @@ def demo(
 ) -> None:
     """Start the stack, make a few videos, print where they are, stop."""
     settings = get_settings()
-    configure(settings.log_format, settings.log_level)
+    configure(settings.log_format, "warning")
     stack = Stack(settings)
     ok = False
     try:
@@ -159,6 +164,7 @@ def demo(
         emits = [request_event(VideoRequest(topic=t, target_duration_s=duration))
                  for t in (DEMO_TOPICS * 4)[:count]]
         producer.send_all(emits)
+        producer.close()
         ids = [e.value["envelope"]["video_id"] for e in emits]
         tracker.watch(ids)
         finished = _wait_with_progress(tracker, ids, 900, show=True)
