@@ -28,7 +28,8 @@ def for_schema(schema: Any, named: dict[str, Any] | None = None) -> st.SearchStr
         return st.decimals(-bound, bound, places=places, allow_nan=False, allow_infinity=False)
     if logical == "timestamp-millis":
         return st.datetimes(datetime(1971, 1, 1), datetime(2200, 1, 1)).map(
-            lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000, tzinfo=UTC))
+            lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000, tzinfo=UTC)
+        )
     if kind == "record":
         name = schema["name"]
         full = name if "." in name else f"{schema.get('namespace', 'ytempire')}.{name}"

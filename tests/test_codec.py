@@ -31,7 +31,11 @@ def test_every_event_round_trips(topic: str, data: st.DataObject) -> None:
 def test_garbage_raises_undecodable_with_its_position(garbage: bytes) -> None:
     with pytest.raises(UndecodableEvent) as caught:
         CODEC.decode("voice.ready", garbage, partition=3, offset=42)
-    assert (caught.value.topic, caught.value.partition, caught.value.offset) == ("voice.ready", 3, 42)
+    assert (caught.value.topic, caught.value.partition, caught.value.offset) == (
+        "voice.ready",
+        3,
+        42,
+    )
     assert "voice.ready[3]@42" in str(caught.value)
 
 
@@ -68,7 +72,9 @@ def test_event_of_another_topic_is_refused(encoded: bytes) -> None:
 def test_unknown_fingerprint_is_named(original: bytes) -> None:
     encoded = bytearray(original)
     encoded[2:10] = b"\xff" * 8
-    with pytest.raises(UndecodableEvent, match="unknown writer schema fingerprint ffffffffffffffff"):
+    with pytest.raises(
+        UndecodableEvent, match="unknown writer schema fingerprint ffffffffffffffff"
+    ):
         CODEC.decode("cost.alert", bytes(encoded), 0, 0)
 
 

@@ -26,9 +26,18 @@ from ytempire.tracker import Tracker
 
 pytestmark = pytest.mark.slow
 
-TOPICS = ["How volcanoes form", "The life of octopuses", "Why we dream", "How bridges stand up",
-          "The history of coffee", "How vaccines work", "Why leaves change colour",
-          "How airplanes fly", "The science of sleep", "How batteries store energy"]
+TOPICS = [
+    "How volcanoes form",
+    "The life of octopuses",
+    "Why we dream",
+    "How bridges stand up",
+    "The history of coffee",
+    "How vaccines work",
+    "Why leaves change colour",
+    "How airplanes fly",
+    "The science of sleep",
+    "How batteries store energy",
+]
 
 
 def _path(uri: str) -> Path:
@@ -37,8 +46,13 @@ def _path(uri: str) -> Path:
 
 
 def _collector(settings: Settings, topics: list[str]) -> Consumer:
-    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap,
-                         "group.id": f"test.{uuid.uuid4()}", "enable.auto.commit": False})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": settings.kafka_bootstrap,
+            "group.id": f"test.{uuid.uuid4()}",
+            "enable.auto.commit": False,
+        }
+    )
     assignment = []
     for topic in topics:
         for p in consumer.list_topics(topic, timeout=10).topics[topic].partitions:
@@ -55,9 +69,12 @@ def test_ten_videos_published_once_each_despite_a_killed_stage(kafka_settings: S
     collector = _collector(kafka_settings, ["upload.done", "cost.incurred", "video.assembled"])
     tracker = Tracker(kafka_settings.kafka_bootstrap, codec)
     try:
-        emits = [request_event(VideoRequest(topic=t, format="9:16" if i % 3 == 0 else "16:9",
-                                            target_duration_s=20))
-                 for i, t in enumerate(TOPICS)]
+        emits = [
+            request_event(
+                VideoRequest(topic=t, format="9:16" if i % 3 == 0 else "16:9", target_duration_s=20)
+            )
+            for i, t in enumerate(TOPICS)
+        ]
         EventProducer(kafka_settings.kafka_bootstrap, codec).send_all(emits)
         ids = [e.value["envelope"]["video_id"] for e in emits]
         tracker.watch(ids)
@@ -68,7 +85,9 @@ def test_ten_videos_published_once_each_despite_a_killed_stage(kafka_settings: S
             tracker.poll(0.5)
             if any("video.assembled" in tracker.videos[v].reached for v in ids):
                 break
-        assert any("video.assembled" in tracker.videos[v].reached for v in ids), "no video assembled"
+        assert any("video.assembled" in tracker.videos[v].reached for v in ids), (
+            "no video assembled"
+        )
         stack.kill_worker("assembler", signal.SIGKILL)
         stack.start_worker("assembler")
 
@@ -117,6 +136,9 @@ def _check_video(tracker: Tracker, vid: str, fmt: str, upload: dict) -> None:
     assert captions.count("Dialogue:") >= 3
     with Image.open(_path(upload["thumbnail"]["uri"])) as thumb:
         assert (thumb.size, thumb.format) == ((1280, 720), "PNG")
-    metadata = json.loads((mp4.parent / "metadata.json").read_text()) \
-        if (mp4.parent / "metadata.json").exists() else None
+    metadata = (
+        json.loads((mp4.parent / "metadata.json").read_text())
+        if (mp4.parent / "metadata.json").exists()
+        else None
+    )
     assert metadata is None or metadata["title"] == upload["title"]

@@ -32,7 +32,9 @@ def test_every_topic_has_a_history() -> None:
     assert set(REGISTRY.history) == set(REGISTRY.current)
 
 
-@pytest.mark.parametrize(("topic", "version"), HISTORY, ids=[f"{t}-v{v.version}" for t, v in HISTORY])
+@pytest.mark.parametrize(
+    ("topic", "version"), HISTORY, ids=[f"{t}-v{v.version}" for t, v in HISTORY]
+)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_current_schema_reads_every_older_version(topic, version, data: st.DataObject) -> None:

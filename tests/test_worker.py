@@ -18,26 +18,37 @@ from ytempire.stack import Stack
 
 def _high_watermarks(consumer: Consumer, topic: str) -> list[TopicPartition]:
     meta = consumer.list_topics(topic, timeout=10).topics[topic]
-    return [TopicPartition(topic, p, consumer.get_watermark_offsets(TopicPartition(topic, p))[1])
-            for p in meta.partitions]
+    return [
+        TopicPartition(topic, p, consumer.get_watermark_offsets(TopicPartition(topic, p))[1])
+        for p in meta.partitions
+    ]
 
 
 @pytest.fixture
 def consumer(kafka_settings: Settings):
-    consumer = Consumer({"bootstrap.servers": kafka_settings.kafka_bootstrap,
-                         "group.id": f"test.{uuid.uuid4()}", "enable.auto.commit": False})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": kafka_settings.kafka_bootstrap,
+            "group.id": f"test.{uuid.uuid4()}",
+            "enable.auto.commit": False,
+        }
+    )
     yield consumer
     consumer.close()
 
 
-def _read(consumer: Consumer, codec: Codec, want: int, timeout: float = 60) -> list[tuple[str, dict]]:
+def _read(
+    consumer: Consumer, codec: Codec, want: int, timeout: float = 60
+) -> list[tuple[str, dict]]:
     got: list[tuple[str, dict]] = []
     deadline = time.monotonic() + timeout
     while len(got) < want and time.monotonic() < deadline:
         msg = consumer.poll(0.5)
         if msg is None or msg.error():
             continue
-        got.append((msg.topic(), codec.decode(msg.topic(), msg.value(), msg.partition(), msg.offset())))
+        got.append(
+            (msg.topic(), codec.decode(msg.topic(), msg.value(), msg.partition(), msg.offset()))
+        )
     return got
 
 
@@ -49,8 +60,9 @@ def scriptwriter(kafka_settings: Settings):
     stack.stop()
 
 
-def test_faust_worker_turns_a_request_into_a_script(kafka_settings: Settings, scriptwriter,
-                                                    consumer: Consumer) -> None:
+def test_faust_worker_turns_a_request_into_a_script(
+    kafka_settings: Settings, scriptwriter, consumer: Consumer
+) -> None:
     codec = Codec(SchemaRegistry.load(kafka_settings.schemas_dir))
     consumer.assign(_high_watermarks(consumer, "script.ready"))
     request = request_event(VideoRequest(topic="Why cats purr", target_duration_s=30))
@@ -63,22 +75,29 @@ def test_faust_worker_turns_a_request_into_a_script(kafka_settings: Settings, sc
     assert "cat" in ready["script"]["title"].lower()
 
 
-def test_poison_messages_go_to_the_dlq_and_the_stream_goes_on(kafka_settings: Settings,
-                                                               scriptwriter,
-                                                               consumer: Consumer) -> None:
+def test_poison_messages_go_to_the_dlq_and_the_stream_goes_on(
+    kafka_settings: Settings, scriptwriter, consumer: Consumer
+) -> None:
     codec = Codec(SchemaRegistry.load(kafka_settings.schemas_dir))
-    consumer.assign(_high_watermarks(consumer, "script.ready") + _high_watermarks(consumer, "pipeline.dlq")
-                    + _high_watermarks(consumer, "pipeline.failed"))
+    consumer.assign(
+        _high_watermarks(consumer, "script.ready")
+        + _high_watermarks(consumer, "pipeline.dlq")
+        + _high_watermarks(consumer, "pipeline.failed")
+    )
     producer = EventProducer(kafka_settings.kafka_bootstrap, codec)
     video = str(uuid.uuid4())
     garbage = b"\x00not avro at all"
     producer.send_raw("script.requested", video.encode(), garbage)
-    wrong_schema = codec.encode("upload.done", {
-        **_upload_value(request_event(VideoRequest(topic="x", video_id=video)).value["envelope"])})
+    wrong_schema = codec.encode(
+        "upload.done",
+        {**_upload_value(request_event(VideoRequest(topic="x", video_id=video)).value["envelope"])},
+    )
     producer.send_raw("script.requested", video.encode(), wrong_schema)
     bad_request = request_event(VideoRequest(topic="x", target_duration_s=5, video_id=video))
     producer.send_all([bad_request])
-    good = request_event(VideoRequest(topic="The moon landing", target_duration_s=30, video_id=video))
+    good = request_event(
+        VideoRequest(topic="The moon landing", target_duration_s=30, video_id=video)
+    )
     producer.send_all([good])
 
     events = _read(consumer, codec, 5)
@@ -94,6 +113,15 @@ def test_poison_messages_go_to_the_dlq_and_the_stream_goes_on(kafka_settings: Se
 
 def _upload_value(envelope: dict) -> dict:
     artifact = {"uri": "file:///x", "size_bytes": 1, "sha256": "0" * 64, "media_type": "video/mp4"}
-    return {"envelope": envelope, "platform": "local", "platform_video_id": "v", "url": "file:///x",
-            "title": "t", "video": artifact, "thumbnail": artifact, "duration_s": 1.0,
-            "privacy": "private", "quality_score": 90.0}
+    return {
+        "envelope": envelope,
+        "platform": "local",
+        "platform_video_id": "v",
+        "url": "file:///x",
+        "title": "t",
+        "video": artifact,
+        "thumbnail": artifact,
+        "duration_s": 1.0,
+        "privacy": "private",
+        "quality_score": 90.0,
+    }

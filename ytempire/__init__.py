@@ -1,3 +1,3 @@
-"""YTEmpire shared kernel: settings, logging, event codec, Kafka helpers, artifact store, pricing."""
+"""YTEmpire shared kernel: settings, logging, codec, Kafka helpers, artifacts, pricing."""
 
 __version__ = "0.1.0"

@@ -40,7 +40,9 @@ class ArtifactStore:
             "uri": target.resolve().as_uri(),
             "size_bytes": target.stat().st_size,
             "sha256": sha,
-            "media_type": media_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+            "media_type": media_type
+            or mimetypes.guess_type(path.name)[0]
+            or "application/octet-stream",
         }
 
     def put_bytes(self, data: bytes, suffix: str, media_type: str | None = None) -> dict[str, Any]:

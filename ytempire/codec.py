@@ -20,8 +20,9 @@ HEADER_LEN = len(MAGIC) + 8
 class UndecodableEvent(Exception):
     """Bytes on a topic that cannot be read as one of its schemas. Goes to ``pipeline.dlq``."""
 
-    def __init__(self, topic: str, reason: str, partition: int | None = None,
-                 offset: int | None = None) -> None:
+    def __init__(
+        self, topic: str, reason: str, partition: int | None = None, offset: int | None = None
+    ) -> None:
         self.topic, self.reason, self.partition, self.offset = topic, reason, partition, offset
         where = f"{topic}[{partition}]@{offset}" if partition is not None else topic
         super().__init__(f"undecodable event on {where}: {reason}")
@@ -43,16 +44,25 @@ class Codec:
         try:
             schemaless_writer(buf, version.parsed, value, strict_allow_default=True)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise EncodeError(f"value for {topic} does not match {version.parsed['name']}: {exc!r}") from exc
+            raise EncodeError(
+                f"value for {topic} does not match {version.parsed['name']}: {exc!r}"
+            ) from exc
         return buf.getvalue()
 
-    def decode(self, topic: str, data: bytes | None, partition: int | None = None,
-               offset: int | None = None) -> dict[str, Any]:
+    def decode(
+        self,
+        topic: str,
+        data: bytes | None,
+        partition: int | None = None,
+        offset: int | None = None,
+    ) -> dict[str, Any]:
         def fail(reason: str) -> UndecodableEvent:
             return UndecodableEvent(topic, reason, partition, offset)
 
         if not data or len(data) < HEADER_LEN:
-            raise fail(f"{len(data or b'')} bytes is shorter than the {HEADER_LEN}-byte frame header")
+            raise fail(
+                f"{len(data or b'')} bytes is shorter than the {HEADER_LEN}-byte frame header"
+            )
         if data[:2] != MAGIC:
             raise fail(f"bad magic {data[:2].hex()}, expected c301 (Avro single-object encoding)")
         writer = self.registry.by_fingerprint.get(data[2:HEADER_LEN])

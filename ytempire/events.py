@@ -46,8 +46,15 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def new_envelope(*, video_id: str, channel_id: str, owner_id: str, producer: str,
-                 event_key: str | None = None, correlation_id: str | None = None) -> Event:
+def new_envelope(
+    *,
+    video_id: str,
+    channel_id: str,
+    owner_id: str,
+    producer: str,
+    event_key: str | None = None,
+    correlation_id: str | None = None,
+) -> Event:
     """The envelope of an event that starts a chain (a request)."""
     return {
         "event_id": event_id(producer, video_id, event_key or "request"),
@@ -71,31 +78,49 @@ def derive_envelope(parent: Event, producer: str, topic: str, index: int = 0) ->
     }
 
 
-def cost_event(parent: Event, *, stage: str, provider: str, model: str, unit: str,
-               quantity: float, usd: Decimal, cached: bool, price_table_version: str,
-               call_key: str, index: int = 0) -> Emit:
-    return Emit("cost.incurred", {
-        "envelope": derive_envelope(parent, stage, "cost.incurred", index),
-        "stage": stage,
-        "provider": provider,
-        "model": model,
-        "unit": unit,
-        "quantity": float(quantity),
-        "usd": usd.quantize(Decimal("0.000001")),
-        "cached": cached,
-        "price_table_version": price_table_version,
-        "call_key": call_key,
-    })
+def cost_event(
+    parent: Event,
+    *,
+    stage: str,
+    provider: str,
+    model: str,
+    unit: str,
+    quantity: float,
+    usd: Decimal,
+    cached: bool,
+    price_table_version: str,
+    call_key: str,
+    index: int = 0,
+) -> Emit:
+    return Emit(
+        "cost.incurred",
+        {
+            "envelope": derive_envelope(parent, stage, "cost.incurred", index),
+            "stage": stage,
+            "provider": provider,
+            "model": model,
+            "unit": unit,
+            "quantity": float(quantity),
+            "usd": usd.quantize(Decimal("0.000001")),
+            "cached": cached,
+            "price_table_version": price_table_version,
+            "call_key": call_key,
+        },
+    )
 
 
-def failed_event(parent: Event, *, stage: str, input_topic: str, error: BaseException,
-                 retryable: bool) -> Emit:
-    return Emit("pipeline.failed", {
-        "envelope": derive_envelope(parent, stage, "pipeline.failed"),
-        "stage": stage,
-        "input_topic": input_topic,
-        "input_event_id": parent["event_id"],
-        "error_type": type(error).__name__,
-        "error_message": str(error)[:2000],
-        "retryable": retryable,
-    })
+def failed_event(
+    parent: Event, *, stage: str, input_topic: str, error: BaseException, retryable: bool
+) -> Emit:
+    return Emit(
+        "pipeline.failed",
+        {
+            "envelope": derive_envelope(parent, stage, "pipeline.failed"),
+            "stage": stage,
+            "input_topic": input_topic,
+            "input_event_id": parent["event_id"],
+            "error_type": type(error).__name__,
+            "error_message": str(error)[:2000],
+            "retryable": retryable,
+        },
+    )

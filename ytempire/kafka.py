@@ -23,17 +23,24 @@ class EventProducer:
     worker commit its input offset only after its outputs are durable.
     """
 
-    def __init__(self, bootstrap: str, codec: Codec, client_id: str = "ytempire",
-                 extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        codec: Codec,
+        client_id: str = "ytempire",
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         self.codec = codec
-        self._producer = Producer({
-            "bootstrap.servers": bootstrap,
-            "client.id": client_id,
-            "enable.idempotence": True,
-            "acks": "all",
-            "linger.ms": 5,
-            **(extra or {}),
-        })
+        self._producer = Producer(
+            {
+                "bootstrap.servers": bootstrap,
+                "client.id": client_id,
+                "enable.idempotence": True,
+                "acks": "all",
+                "linger.ms": 5,
+                **(extra or {}),
+            }
+        )
         self._lock = threading.Lock()
 
     def send_all(self, emits: Iterable[Emit], timeout: float = 30.0) -> None:
@@ -46,8 +53,12 @@ class EventProducer:
         with self._lock:
             count = 0
             for emit in emits:
-                self._produce(emit.topic, emit.key.encode(), self.codec.encode(emit.topic, emit.value),
-                              on_delivery)
+                self._produce(
+                    emit.topic,
+                    emit.key.encode(),
+                    self.codec.encode(emit.topic, emit.value),
+                    on_delivery,
+                )
                 count += 1
             if count == 0:
                 return

@@ -23,9 +23,13 @@ def ffmpeg_exe() -> str:
 
 
 def run_ffmpeg(args: list[str], timeout: float = 600) -> str:
-    """Run ffmpeg with ``args``; return its stderr log; raise MediaError with the tail on failure."""
-    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", *args],
-                          capture_output=True, text=True, timeout=timeout)
+    """Run ffmpeg with ``args``; return its log; raise MediaError with the tail on failure."""
+    proc = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if proc.returncode != 0:
         raise MediaError(f"ffmpeg exited {proc.returncode}: {proc.stderr[-2000:]}")
     return proc.stderr
@@ -67,7 +71,9 @@ class Loudness:
 
 def measure_loudness(path: Path) -> Loudness:
     """EBU R128 measurement via ffmpeg's loudnorm analysis pass."""
-    log = run_ffmpeg(["-i", str(path), "-vn", "-af", "loudnorm=print_format=json", "-f", "null", "-"])
+    log = run_ffmpeg(
+        ["-i", str(path), "-vn", "-af", "loudnorm=print_format=json", "-f", "null", "-"]
+    )
     match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", log, re.S)
     if not match:
         raise MediaError(f"no loudnorm report in ffmpeg output: {log[-500:]}")

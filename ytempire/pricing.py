@@ -27,7 +27,8 @@ class PriceTable:
         except KeyError:
             raise UnknownPrice(
                 f"no price for {provider}/{model} per {unit} in table {self.version}; "
-                f"add it to ytempire/prices/{self.version}.yaml") from None
+                f"add it to ytempire/prices/{self.version}.yaml"
+            ) from None
         return (usd * Decimal(str(quantity)) / per).quantize(Decimal("0.000001"))
 
 
@@ -36,6 +37,8 @@ def current_table() -> PriceTable:
     """The newest dated table."""
     path = sorted(PRICES_DIR.glob("*.yaml"))[-1]
     doc = yaml.safe_load(path.read_text())
-    rows = {(r["provider"], r["model"], r["unit"]): (Decimal(r["usd"]), Decimal(str(r.get("per", 1))))
-            for r in doc["prices"]}
+    rows = {
+        (r["provider"], r["model"], r["unit"]): (Decimal(r["usd"]), Decimal(str(r.get("per", 1))))
+        for r in doc["prices"]
+    }
     return PriceTable(str(doc["version"]), rows)

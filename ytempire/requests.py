@@ -44,20 +44,24 @@ def request_event(req: VideoRequest, producer: str = "cli") -> Emit:
         video_id = event_id("video", req.owner_id, req.idempotency_key)
     else:
         video_id = str(uuid.uuid4())
-    envelope = new_envelope(video_id=video_id, channel_id=req.channel_id, owner_id=req.owner_id,
-                            producer=producer)
-    return Emit("script.requested", {
-        "envelope": envelope,
-        "spec": {
-            "topic": req.topic.strip(),
-            "format": FORMATS[req.format],
-            "target_duration_s": req.target_duration_s,
-            "language": req.language,
-            "style": req.style,
-            "voice": req.voice,
-            "quality_threshold": req.quality_threshold,
-            "budget_usd": req.budget_usd,
-            "privacy": req.privacy,
-            "auto_publish": req.auto_publish,
+    envelope = new_envelope(
+        video_id=video_id, channel_id=req.channel_id, owner_id=req.owner_id, producer=producer
+    )
+    return Emit(
+        "script.requested",
+        {
+            "envelope": envelope,
+            "spec": {
+                "topic": req.topic.strip(),
+                "format": FORMATS[req.format],
+                "target_duration_s": req.target_duration_s,
+                "language": req.language,
+                "style": req.style,
+                "voice": req.voice,
+                "quality_threshold": req.quality_threshold,
+                "budget_usd": req.budget_usd,
+                "privacy": req.privacy,
+                "auto_publish": req.auto_publish,
+            },
         },
-    })
+    )

@@ -48,7 +48,9 @@ class SchemaRegistry:
         for topic_dir in sorted((schemas_dir / "history").glob("*")):
             versions = sorted(topic_dir.glob("v*.avsc"), key=lambda p: int(p.stem[1:]))
             for path in versions:
-                registry._add_history(topic_dir.name, int(path.stem[1:]), json.loads(path.read_text()))
+                registry._add_history(
+                    topic_dir.name, int(path.stem[1:]), json.loads(path.read_text())
+                )
         return registry
 
     def _add_current(self, topic: str, expanded: dict[str, Any]) -> None:
@@ -69,7 +71,9 @@ class SchemaRegistry:
         try:
             return self.current[topic]
         except KeyError:
-            raise SchemaError(f"no schema for topic {topic!r}; expected schemas/{topic}.avsc") from None
+            raise SchemaError(
+                f"no schema for topic {topic!r}; expected schemas/{topic}.avsc"
+            ) from None
 
     def unsnapshotted(self) -> list[str]:
         """Topics whose current schema differs from their newest history version."""
@@ -108,7 +112,7 @@ def _load_types(types_dir: Path) -> dict[str, dict[str, Any]]:
 
 
 def expand(schema: Any, types: dict[str, dict[str, Any]]) -> Any:
-    """Inline shared named types so each topic schema stands alone (first use defines, later refer)."""
+    """Inline shared named types so each topic schema stands alone (first use defines)."""
     defined: set[str] = set()
 
     def walk(node: Any, namespace: str) -> Any:
@@ -137,10 +141,13 @@ def expand(schema: Any, types: dict[str, dict[str, Any]]) -> Any:
                 node["items"] = walk(node["items"], ns)
             elif kind == "map":
                 node["values"] = walk(node["values"], ns)
-            elif isinstance(kind, (dict, list)) or (isinstance(kind, str) and kind not in PRIMITIVES
-                                                    and kind not in ("enum", "fixed")):
+            elif isinstance(kind, (dict, list)) or (
+                isinstance(kind, str) and kind not in PRIMITIVES and kind not in ("enum", "fixed")
+            ):
                 node["type"] = walk(kind, ns)
             return node
         return node
 
-    return walk(schema, schema.get("namespace", "ytempire") if isinstance(schema, dict) else "ytempire")
+    return walk(
+        schema, schema.get("namespace", "ytempire") if isinstance(schema, dict) else "ytempire"
+    )

@@ -33,10 +33,19 @@ class WorkerProcess:
     log_path: Path
 
 
+# Services beside the stage workers, by name: the ``ytempire`` arguments that run each.
+SERVICES: dict[str, list[str]] = {
+    "gateway": ["gateway"],
+}
+
+
 @dataclass
 class Stack:
+    """Stage workers (and optionally services) as child processes, each with its own log."""
+
     settings: Settings
     stages: list[str] = field(default_factory=lambda: list(STAGES))
+    services: list[str] = field(default_factory=list)
     workers: dict[str, WorkerProcess] = field(default_factory=dict)
     started_broker: bool = False
 
@@ -46,18 +55,32 @@ class Stack:
         apply_topics(self.settings)
         for stage in self.stages:
             self.start_worker(stage)
+        for service in self.services:
+            self._spawn(service, SERVICES[service])
 
     def start_worker(self, stage: str) -> WorkerProcess:
+        return self._spawn(stage, ["worker", stage])
+
+    def restart(self, name: str) -> WorkerProcess:
+        self.workers.pop(name, None)
+        args = SERVICES.get(name) or ["worker", name]
+        return self._spawn(name, args)
+
+    def _spawn(self, name: str, args: list[str]) -> WorkerProcess:
         logs = self.settings.data_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        log_path = logs / f"{stage}.log"
+        log_path = logs / f"{name}.log"
         with log_path.open("ab") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "ytempire", "worker", stage],
-                                    env=settings_env(self.settings), stdout=out,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
-        self.workers[stage] = WorkerProcess(stage, proc, log_path)
-        log.info("worker_started", stage=stage, pid=proc.pid, log=str(log_path))
-        return self.workers[stage]
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "ytempire", *args],
+                env=settings_env(self.settings),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.workers[name] = WorkerProcess(name, proc, log_path)
+        log.debug("process_started", name=name, pid=proc.pid, log=str(log_path))
+        return self.workers[name]
 
     def kill_worker(self, stage: str, sig: int = signal.SIGKILL) -> None:
         worker = self.workers.pop(stage)

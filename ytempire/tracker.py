@@ -18,8 +18,14 @@ from confluent_kafka import Consumer, TopicPartition
 
 from ytempire.codec import Codec, UndecodableEvent
 
-PIPELINE = ["script.requested", "script.ready", "voice.ready", "video.assembled",
-            "quality.scored", "upload.done"]
+PIPELINE = [
+    "script.requested",
+    "script.ready",
+    "voice.ready",
+    "video.assembled",
+    "quality.scored",
+    "upload.done",
+]
 STAGE_OF_TOPIC = {
     "script.ready": "scriptwriter",
     "voice.ready": "narrator",
@@ -50,7 +56,8 @@ class VideoProgress:
     def done(self) -> bool:
         held = "quality.scored" in self.events and (
             not self.events["quality.scored"]["passed"]
-            or not self.events["quality.scored"]["spec"]["auto_publish"])
+            or not self.events["quality.scored"]["spec"]["auto_publish"]
+        )
         return "upload.done" in self.reached or self.failure is not None or held
 
     @property
@@ -61,7 +68,10 @@ class VideoProgress:
             return "published"
         if self.rejected:
             return "rejected"
-        if "quality.scored" in self.events and not self.events["quality.scored"]["spec"]["auto_publish"]:
+        if (
+            "quality.scored" in self.events
+            and not self.events["quality.scored"]["spec"]["auto_publish"]
+        ):
             return "awaiting_publish"
         last = max(self.reached, key=self.reached.__getitem__, default="script.requested")
         return STAGE_OF_TOPIC.get(last, "requested")
@@ -90,8 +100,9 @@ class VideoProgress:
             "cost_usd": str(self.cost_usd.quantize(Decimal("0.01"))),
             "failure": self.failure,
             "rejected": self.rejected,
-            "seconds": round((max(self.reached.values(), default=self.requested_at)
-                              - self.requested_at), 2),
+            "seconds": round(
+                (max(self.reached.values(), default=self.requested_at) - self.requested_at), 2
+            ),
         }
 
 
@@ -99,18 +110,21 @@ class Tracker:
     def __init__(self, bootstrap: str, codec: Codec, topics: Iterable[str] = WATCHED) -> None:
         self.codec = codec
         self.videos: dict[str, VideoProgress] = {}
-        self._consumer = Consumer({
-            "bootstrap.servers": bootstrap,
-            "group.id": f"ytempire.tracker.{uuid.uuid4()}",
-            "enable.auto.commit": False,
-            "auto.offset.reset": "earliest",
-        })
+        self._consumer = Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": f"ytempire.tracker.{uuid.uuid4()}",
+                "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+            }
+        )
         assignment = []
         metadata = self._consumer.list_topics(timeout=10)
         for topic in topics:
             for partition in metadata.topics[topic].partitions:
-                _, high = self._consumer.get_watermark_offsets(TopicPartition(topic, partition),
-                                                               timeout=10)
+                _, high = self._consumer.get_watermark_offsets(
+                    TopicPartition(topic, partition), timeout=10
+                )
                 assignment.append(TopicPartition(topic, partition, high))
         self._consumer.assign(assignment)
 

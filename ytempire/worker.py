@@ -42,8 +42,14 @@ class Incoming:
 class StageRunner:
     """Runs one stage over raw Kafka records; knows retries, dead letters and failure events."""
 
-    def __init__(self, stage: Stage, codec: Codec, producer: EventProducer, settings: Settings,
-                 sleep: Callable[[float], Any] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        stage: Stage,
+        codec: Codec,
+        producer: EventProducer,
+        settings: Settings,
+        sleep: Callable[[float], Any] = asyncio.sleep,
+    ) -> None:
         self.stage = stage
         self.codec = codec
         self.producer = producer
@@ -54,13 +60,22 @@ class StageRunner:
         try:
             event = self.codec.decode(record.topic, record.value, record.partition, record.offset)
         except UndecodableEvent as exc:
-            log.warning("undecodable_event", stage=self.stage.name, topic=record.topic,
-                        partition=record.partition, offset=record.offset, reason=exc.reason)
+            log.warning(
+                "undecodable_event",
+                stage=self.stage.name,
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                reason=exc.reason,
+            )
             await self._dead_letter(record, None, exc, attempts=1)
             return
         envelope = event["envelope"]
-        with bound(correlation_id=envelope["correlation_id"], video_id=envelope["video_id"],
-                   stage=self.stage.name):
+        with bound(
+            correlation_id=envelope["correlation_id"],
+            video_id=envelope["video_id"],
+            stage=self.stage.name,
+        ):
             await self._handle(record, event)
 
     async def _handle(self, record: Incoming, event: Event) -> None:
@@ -91,35 +106,57 @@ class StageRunner:
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter."""
-        cap = min(self.settings.retry_max_seconds, self.settings.retry_base_seconds * 2 ** (attempt - 1))
+        cap = min(
+            self.settings.retry_max_seconds, self.settings.retry_base_seconds * 2 ** (attempt - 1)
+        )
         return random.uniform(cap / 2, cap)
 
-    async def _give_up(self, record: Incoming, event: Event, exc: BaseException, attempts: int,
-                       retryable: bool) -> None:
-        failed = failed_event(event["envelope"], stage=self.stage.name, input_topic=record.topic,
-                              error=exc, retryable=retryable)
+    async def _give_up(
+        self, record: Incoming, event: Event, exc: BaseException, attempts: int, retryable: bool
+    ) -> None:
+        failed = failed_event(
+            event["envelope"],
+            stage=self.stage.name,
+            input_topic=record.topic,
+            error=exc,
+            retryable=retryable,
+        )
         await self._dead_letter(record, event["envelope"], exc, attempts, extra=[failed])
 
-    async def _dead_letter(self, record: Incoming, envelope: Event | None, exc: BaseException,
-                           attempts: int, extra: list[Emit] | None = None) -> None:
+    async def _dead_letter(
+        self,
+        record: Incoming,
+        envelope: Event | None,
+        exc: BaseException,
+        attempts: int,
+        extra: list[Emit] | None = None,
+    ) -> None:
         if envelope is None:
             key = (record.key or b"").decode(errors="replace")
-            envelope = new_envelope(video_id=key, channel_id="", owner_id="", producer=self.stage.name,
-                                    event_key=f"dlq:{record.topic}:{record.partition}:{record.offset}")
+            envelope = new_envelope(
+                video_id=key,
+                channel_id="",
+                owner_id="",
+                producer=self.stage.name,
+                event_key=f"dlq:{record.topic}:{record.partition}:{record.offset}",
+            )
         else:
             envelope = derive_envelope(envelope, self.stage.name, "pipeline.dlq")
-        dlq = Emit("pipeline.dlq", {
-            "envelope": envelope,
-            "stage": self.stage.name,
-            "source_topic": record.topic,
-            "source_partition": record.partition,
-            "source_offset": record.offset,
-            "original_key": record.key,
-            "original_value": record.value,
-            "error_type": type(exc).__name__,
-            "error_message": str(exc)[:2000],
-            "attempts": attempts,
-        })
+        dlq = Emit(
+            "pipeline.dlq",
+            {
+                "envelope": envelope,
+                "stage": self.stage.name,
+                "source_topic": record.topic,
+                "source_partition": record.partition,
+                "source_offset": record.offset,
+                "original_key": record.key,
+                "original_value": record.value,
+                "error_type": type(exc).__name__,
+                "error_message": str(exc)[:2000],
+                "attempts": attempts,
+            },
+        )
         await asyncio.to_thread(self.producer.send_all, [*(extra or []), dlq])
 
 
@@ -141,8 +178,13 @@ def make_app(stage: Stage, settings: Settings) -> faust.App:
         broker_commit_every=1,
         broker_commit_interval=1.0,
     )
-    source = app.topic(stage.input_topic, key_type=bytes, value_type=bytes,
-                       key_serializer="raw", value_serializer="raw")
+    source = app.topic(
+        stage.input_topic,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
 
     @app.agent(source, concurrency=1, name=f"ytempire.{stage.name}.agent")
     async def run(stream: Any) -> None:

@@ -46,8 +46,13 @@ def main() -> None:
             tracker.watch([warm.value["envelope"]["video_id"]])
             producer.send_all([warm])
             tracker.wait(600)
-            emit = request_event(VideoRequest(topic="How honeybees make honey", format=args.format,
-                                              target_duration_s=args.duration))
+            emit = request_event(
+                VideoRequest(
+                    topic="How honeybees make honey",
+                    format=args.format,
+                    target_duration_s=args.duration,
+                )
+            )
             vid = emit.value["envelope"]["video_id"]
             tracker.watch([vid])
             tracker.videos[vid].requested_at = time.monotonic()
@@ -59,12 +64,16 @@ def main() -> None:
                 "broker_start_s": round(broker_s, 2),
                 "video_duration_s": round(assembled.get("duration_s", 0), 2),
                 "status": video.status,
-                "request_to_upload_done_s": round(video.reached["upload.done"] - video.requested_at, 2)
-                if "upload.done" in video.reached else None,
+                "request_to_upload_done_s": round(
+                    video.reached["upload.done"] - video.requested_at, 2
+                )
+                if "upload.done" in video.reached
+                else None,
                 "stage_seconds": {k: round(v, 2) for k, v in video.stage_seconds().items()},
                 "render_seconds": round(assembled.get("render_seconds", 0), 2),
                 "render_x_realtime": round(assembled["duration_s"] / assembled["render_seconds"], 2)
-                if assembled.get("render_seconds") else None,
+                if assembled.get("render_seconds")
+                else None,
             }
             print(json.dumps(report, indent=2))
             tracker.close()

@@ -35,15 +35,24 @@ def to_json(value: Any) -> Any:
 def tail(
     topic: Annotated[str, typer.Argument(help="Topic to read, e.g. voice.ready")],
     from_beginning: Annotated[bool, typer.Option("--from-beginning", "-b")] = False,
-    count: Annotated[int, typer.Option("--count", "-n", help="Stop after N events (0 = follow)")] = 0,
-    idle_timeout: Annotated[float, typer.Option(help="Stop after this many idle seconds (0 = never)")] = 0,
+    count: Annotated[
+        int, typer.Option("--count", "-n", help="Stop after N events (0 = follow)")
+    ] = 0,
+    idle_timeout: Annotated[
+        float, typer.Option(help="Stop after this many idle seconds (0 = never)")
+    ] = 0,
 ) -> None:
     """Decode events on TOPIC and print them as JSON lines (what kcat cannot read)."""
     settings = get_settings()
     codec = Codec(SchemaRegistry.load(settings.schemas_dir))
     codec.registry.for_topic(topic)
-    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap,
-                         "group.id": "ytempire.tail", "enable.auto.commit": False})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": settings.kafka_bootstrap,
+            "group.id": "ytempire.tail",
+            "enable.auto.commit": False,
+        }
+    )
     meta = consumer.list_topics(topic, timeout=10).topics[topic]
     if meta.error:
         raise typer.BadParameter(f"topic {topic}: {meta.error}; run 'ytempire topics apply'")
@@ -81,8 +90,11 @@ def schemas_check() -> None:
     settings = get_settings()
     stale = SchemaRegistry.load(settings.schemas_dir).unsnapshotted()
     if stale:
-        typer.echo(f"schemas changed without a new history version: {', '.join(stale)}; "
-                   "run 'ytempire schemas snapshot'", err=True)
+        typer.echo(
+            f"schemas changed without a new history version: {', '.join(stale)}; "
+            "run 'ytempire schemas snapshot'",
+            err=True,
+        )
         raise typer.Exit(1)
     typer.echo("every current schema is frozen in schemas/history/")
 

@@ -19,7 +19,7 @@ from ytempire.logging import configure
 from ytempire.requests import FORMATS, VideoRequest, request_event
 from ytempire.schemas import SchemaRegistry
 from ytempire.settings import Settings, get_settings
-from ytempire.stack import Stack
+from ytempire.stack import SERVICES, Stack
 from ytempire.tracker import Tracker
 
 console = Console(stderr=True)
@@ -41,27 +41,36 @@ def worker(stage: Annotated[str, typer.Argument(help=f"One of: {', '.join(STAGES
 
 
 def up(
-    no_broker: Annotated[bool, typer.Option(help="Use the broker at YTEMPIRE_KAFKA_BOOTSTRAP")] = False,
+    no_broker: Annotated[
+        bool, typer.Option(help="Use the broker at YTEMPIRE_KAFKA_BOOTSTRAP")
+    ] = False,
 ) -> None:
     """Start broker, topics and every stage worker; Ctrl-C stops everything cleanly."""
     settings = get_settings()
     configure(settings.log_format, settings.log_level)
-    stack = Stack(settings)
+    stack = Stack(settings, services=list(SERVICES))
     with console.status("starting the local stack..."):
         stack.start(with_broker=not no_broker)
-    console.print(f"[green]up[/]: broker {settings.kafka_bootstrap}, workers "
-                  f"{', '.join(stack.workers)}; logs in {settings.data_dir / 'logs'}. Ctrl-C stops.")
+    console.print(
+        f"[green]up[/]: broker {settings.kafka_bootstrap}; running "
+        f"{', '.join(stack.workers)}; logs in {settings.data_dir / 'logs'}. Ctrl-C stops."
+    )
     _serve_until_interrupted(stack)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _serve_until_interrupted(stack: Stack) -> None:
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Explicit handlers: a background job starts with SIGINT ignored, and SIGTERM must stop too.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         while True:
-            for stage in stack.dead_workers():
-                console.print(f"[yellow]worker {stage} exited; restarting[/]")
-                stack.workers.pop(stage)
-                stack.start_worker(stage)
+            for name in stack.dead_workers():
+                console.print(f"[yellow]{name} exited; restarting (see its log)[/]")
+                stack.restart(name)
             time.sleep(1)
     except KeyboardInterrupt:
         console.print("stopping...")
@@ -75,8 +84,12 @@ def generate(
     count: Annotated[int, typer.Option(min=1, max=50)] = 1,
     format: Annotated[str, typer.Option("--format", help="16:9 or 9:16 (Shorts)")] = "16:9",
     duration: Annotated[int, typer.Option(min=15, max=1200, help="Target seconds")] = 60,
-    wait: Annotated[bool, typer.Option("--wait", help="Show progress until every video is done")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document at the end")] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Show progress until every video is done")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document at the end")
+    ] = False,
     timeout: Annotated[float, typer.Option(help="Seconds to wait with --wait")] = 900,
 ) -> None:
     """Request COUNT videos about TOPIC."""
@@ -87,14 +100,24 @@ def generate(
     raise typer.Exit(0 if ok else 1)
 
 
-def run_generate(settings: Settings, topic: str, count: int, format: str, duration: int,
-                 wait: bool, as_json: bool, timeout: float) -> bool:
+def run_generate(
+    settings: Settings,
+    topic: str,
+    count: int,
+    format: str,
+    duration: int,
+    wait: bool,
+    as_json: bool,
+    timeout: float,
+) -> bool:
     codec = Codec(SchemaRegistry.load(settings.schemas_dir))
     producer = EventProducer(settings.kafka_bootstrap, codec, client_id="ytempire.cli")
     tracker = Tracker(settings.kafka_bootstrap, codec) if wait else None
     topics = [topic if count == 1 else f"{topic} (part {i + 1})" for i in range(count)]
-    emits = [request_event(VideoRequest(topic=t, format=format, target_duration_s=duration))
-             for t in topics]
+    emits = [
+        request_event(VideoRequest(topic=t, format=format, target_duration_s=duration))
+        for t in topics
+    ]
     producer.send_all(emits)
     producer.close()
     ids = [e.value["envelope"]["video_id"] for e in emits]
@@ -116,8 +139,13 @@ def run_generate(settings: Settings, topic: str, count: int, format: str, durati
 def _wait_with_progress(tracker: Tracker, ids: list[str], timeout: float, show: bool) -> bool:
     if not show:
         return tracker.wait(timeout)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[stage]}"),
-                  TimeElapsedColumn(), console=console) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[stage]}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
         tasks = {v: progress.add_task(v[:8], total=5, stage="requested") for v in ids}
 
         def refresh(t: Tracker) -> None:
@@ -136,9 +164,14 @@ def _print_summary(summaries: list[dict]) -> None:
     for col in ("video", "title", "status", "duration", "quality", "cost"):
         table.add_column(col)
     for s in summaries:
-        table.add_row(s["video_id"][:8], s["title"] or "-", s["status"],
-                      f"{s['duration_s'] or '-'} s", str(s["quality_score"] or "-"),
-                      f"${s['cost_usd']}")
+        table.add_row(
+            s["video_id"][:8],
+            s["title"] or "-",
+            s["status"],
+            f"{s['duration_s'] or '-'} s",
+            str(s["quality_score"] or "-"),
+            f"${s['cost_usd']}",
+        )
     out = Console()
     out.print(table)
     for s in summaries:
@@ -161,8 +194,10 @@ def demo(
         codec = Codec(SchemaRegistry.load(settings.schemas_dir))
         producer = EventProducer(settings.kafka_bootstrap, codec, client_id="ytempire.demo")
         tracker = Tracker(settings.kafka_bootstrap, codec)
-        emits = [request_event(VideoRequest(topic=t, target_duration_s=duration))
-                 for t in (DEMO_TOPICS * 4)[:count]]
+        emits = [
+            request_event(VideoRequest(topic=t, target_duration_s=duration))
+            for t in (DEMO_TOPICS * 4)[:count]
+        ]
         producer.send_all(emits)
         producer.close()
         ids = [e.value["envelope"]["video_id"] for e in emits]
