@@ -38,10 +38,11 @@ log = get_logger("ytempire.assembler")
 
 NAME = "assembler"
 OUTPUT_TOPIC = "video.assembled"
-VERSION = "1"  # bump when the same input would now render differently (keys the cache)
+VERSION = "2"  # bump when the same input would now render differently (keys the cache)
 SIZES = {"LANDSCAPE": (1920, 1080), "SHORTS": (1080, 1920)}
 CAPTION_STYLES = {"LANDSCAPE": render.LANDSCAPE_CAPTIONS, "SHORTS": render.SHORTS_CAPTIONS}
 PAN_MARGIN = 0.08  # stills are this much larger than the frame; the view pans over the rest
+MAX_SHOT_S = 8  # a longer part is shown as several stills
 RENDER_TIMEOUT_MIN_S = 180.0
 RENDER_TIMEOUT_PER_S = 10.0  # seconds of ffmpeg allowed per second of video
 
@@ -117,10 +118,10 @@ class Assembler:
         if duration <= 0:
             raise PermanentError(f"narration duration is {duration} s; nothing to render")
         audio = self._input_path(event["audio"], "narration audio")
-        words = json.loads(self._input_path(event["word_timings"], "word timings").read_text())
+        words = self._word_timings(event["word_timings"])
         slides = part_slides(script, len(event["section_starts_s"]))
         frames = render.clip_frames(event["section_starts_s"], duration)
-        shown = [(slide, count) for slide, count in zip(slides, frames, strict=True) if count]
+        shown = shots(slides, frames)
         started = time.monotonic()
         self.work_dir.mkdir(parents=True, exist_ok=True)
         with TemporaryDirectory(dir=self.work_dir, prefix="assembler-") as tmp:
@@ -183,6 +184,18 @@ class Assembler:
             clips.append(render.Clip(path.name, count, pan))
         return clips
 
+    def _word_timings(self, artifact: dict[str, Any]) -> list[dict[str, Any]]:
+        path = self._input_path(artifact, "word timings")
+        try:
+            words = json.loads(path.read_text(encoding="utf-8"))
+            for word in words:
+                word["word"] = str(word["word"])
+                word["start_s"], word["end_s"] = float(word["start_s"]), float(word["end_s"])
+        except (ValueError, TypeError, KeyError) as exc:
+            raise PermanentError(f"word timings {artifact['uri']} are not a JSON list of "
+                                 f"{{word, start_s, end_s, section}}: {exc!r}") from exc
+        return words  # type: ignore[no-any-return]
+
     def _input_path(self, artifact: dict[str, Any], what: str) -> Path:
         try:
             path = self.store.path(artifact)
@@ -213,6 +226,26 @@ def part_slides(script: dict[str, Any], parts: int) -> list[Slide]:
         return sections
     raise PermanentError(f"voice.ready has {parts} part starts for {len(sections)} sections; "
                          f"expected {len(sections) + 2} (hook, sections, call to action)")
+
+
+def shots(slides: list[Slide], frames: list[int]) -> list[tuple[Slide, int]]:
+    """What is on screen, in order, with its frame count: each part's slide, and for a part
+    longer than ``MAX_SHOT_S`` more stills (its text re-arranged, other colours), so no
+    picture stays up for long. Parts with no frames are skipped."""
+    shown = []
+    longest = MAX_SHOT_S * render.FPS
+    for slide, count in zip(slides, frames, strict=True):
+        pieces = -(-count // longest)
+        variants = [(slide.title, slide.text), (slide.text or slide.title, slide.title),
+                    (slide.title, " · ".join(slide.keywords) or slide.text)]
+        for piece in range(pieces):
+            title, text = variants[piece % len(variants)]
+            seed = slide.seed if piece == 0 else f"{slide.seed}\x1f{piece}"
+            same = text.strip().casefold() == title.strip().casefold()
+            variant = Slide(title, "" if same else text, seed, slide.keywords)
+            start, end = count * piece // pieces, count * (piece + 1) // pieces
+            shown.append((variant, end - start))
+    return shown
 
 
 def _even(value: float) -> int:

@@ -253,6 +253,15 @@ def test_unreadable_narration_is_a_permanent_error(stage: Assembler,
         stage.handle(event)
 
 
+def test_malformed_word_timings_are_a_permanent_error(stage: Assembler,
+                                                      voice_ready: Event) -> None:
+    event = copy.deepcopy(voice_ready)
+    event["word_timings"] = stage.store.put_bytes(b'[{"word": "hi"}]', ".json",
+                                                  "application/json")
+    with pytest.raises(PermanentError, match="word timings"):
+        stage.handle(event)
+
+
 def test_part_starts_that_do_not_match_the_script_are_a_permanent_error(
         stage: Assembler, voice_ready: Event) -> None:
     event: dict[str, Any] = copy.deepcopy(voice_ready)
