@@ -53,8 +53,14 @@ class Assembler:
     name = NAME
     input_topic = "voice.ready"
 
-    def __init__(self, visuals: Visuals, thumbnailer: Thumbnailer, store: ArtifactStore,
-                 cache: ResultCache, work_dir: Path) -> None:
+    def __init__(
+        self,
+        visuals: Visuals,
+        thumbnailer: Thumbnailer,
+        store: ArtifactStore,
+        cache: ResultCache,
+        work_dir: Path,
+    ) -> None:
         self.visuals = visuals
         self.thumbnailer = thumbnailer
         self.store = store
@@ -63,9 +69,15 @@ class Assembler:
 
     def handle(self, event: Event) -> list[Emit]:
         payload = {name: value for name, value in event.items() if name != "envelope"}
-        key = content_hash(NAME, VERSION, self.visuals.provider, self.visuals.model,
-                           self.thumbnailer.provider, self.thumbnailer.model,
-                           json.dumps(payload, sort_keys=True, default=str))
+        key = content_hash(
+            NAME,
+            VERSION,
+            self.visuals.provider,
+            self.visuals.model,
+            self.thumbnailer.provider,
+            self.thumbnailer.model,
+            json.dumps(payload, sort_keys=True, default=str),
+        )
         envelope = event["envelope"]
         result = self._cached(key)
         if result is None:
@@ -86,17 +98,28 @@ class Assembler:
             "height": result["height"],
             "render_seconds": result["render_seconds"],
         }
-        calls = [("ffmpeg", "libx264", "seconds", result["duration_s"]),
-                 (self.visuals.provider, self.visuals.model, "images", result["images"]),
-                 (self.thumbnailer.provider, self.thumbnailer.model, "images", 1)]
+        calls = [
+            ("ffmpeg", "libx264", "seconds", result["duration_s"]),
+            (self.visuals.provider, self.visuals.model, "images", result["images"]),
+            (self.thumbnailer.provider, self.thumbnailer.model, "images", 1),
+        ]
         table = current_table()
-        costs = [cost_event(envelope, stage=NAME, provider=provider, model=model, unit=unit,
-                            quantity=quantity,
-                            usd=table.price(provider, model, unit, quantity) if first
-                            else Decimal(0),
-                            cached=not first, price_table_version=table.version,
-                            call_key=content_hash(key, provider, model), index=index)
-                 for index, (provider, model, unit, quantity) in enumerate(calls)]
+        costs = [
+            cost_event(
+                envelope,
+                stage=NAME,
+                provider=provider,
+                model=model,
+                unit=unit,
+                quantity=quantity,
+                usd=table.price(provider, model, unit, quantity) if first else Decimal(0),
+                cached=not first,
+                price_table_version=table.version,
+                call_key=content_hash(key, provider, model),
+                index=index,
+            )
+            for index, (provider, model, unit, quantity) in enumerate(calls)
+        ]
         return [Emit(OUTPUT_TOPIC, assembled), *costs]
 
     def _cached(self, key: str) -> dict[str, Any] | None:
@@ -111,8 +134,9 @@ class Assembler:
     def _assemble(self, event: Event, event_id: str) -> dict[str, Any]:
         spec, script = event["spec"], event["script"]
         if spec["format"] not in SIZES:
-            raise PermanentError(f"unknown video format {spec['format']!r}; "
-                                 f"expected one of {', '.join(SIZES)}")
+            raise PermanentError(
+                f"unknown video format {spec['format']!r}; expected one of {', '.join(SIZES)}"
+            )
         width, height = SIZES[spec["format"]]
         duration = float(event["duration_s"])
         if duration <= 0:
@@ -127,24 +151,34 @@ class Assembler:
         with TemporaryDirectory(dir=self.work_dir, prefix="assembler-") as tmp:
             work = Path(tmp)
             clips = self._stills(shown, script["title"], spec["topic"], width, height, work)
-            (work / "captions.ass").write_text(render.captions_ass(
-                words, width, height, CAPTION_STYLES[spec["format"]], duration),
-                encoding="utf-8")
+            (work / "captions.ass").write_text(
+                render.captions_ass(words, width, height, CAPTION_STYLES[spec["format"]], duration),
+                encoding="utf-8",
+            )
             (work / f"narration{audio.suffix}").symlink_to(audio)
-            args = render.command(clips, "captions.ass", f"narration{audio.suffix}",
-                                  "video.mp4", width, height)
+            args = render.command(
+                clips, "captions.ass", f"narration{audio.suffix}", "video.mp4", width, height
+            )
             encode_started = time.monotonic()
             try:
-                render.run(args, cwd=work, timeout_s=max(
-                    RENDER_TIMEOUT_MIN_S, RENDER_TIMEOUT_PER_S * duration))
+                render.run(
+                    args,
+                    cwd=work,
+                    timeout_s=max(RENDER_TIMEOUT_MIN_S, RENDER_TIMEOUT_PER_S * duration),
+                )
             except (render.RenderFailed, render.RenderTimedOut) as exc:
                 raise TransientError(str(exc)) from exc
             encode_seconds = time.monotonic() - encode_started
             info = probe(work / "video.mp4")
             if (info.video_codec, info.audio_codec, info.width, info.height) != (
-                    "h264", "aac", width, height):
-                raise TransientError(f"rendered video is {info}, expected h264/aac "
-                                     f"{width}x{height}")
+                "h264",
+                "aac",
+                width,
+                height,
+            ):
+                raise TransientError(
+                    f"rendered video is {info}, expected h264/aac {width}x{height}"
+                )
             result = {
                 "video": self.store.put_file(work / "video.mp4", "video/mp4"),
                 "thumbnail": self.store.put_file(work / "thumbnail.png", "image/png"),
@@ -156,22 +190,39 @@ class Assembler:
                 "images": len(clips),
                 "first_event_id": event_id,
             }
-        log.info("assembled", duration_s=result["duration_s"], clips=len(clips),
-                 render_seconds=result["render_seconds"], encode_seconds=round(encode_seconds, 3),
-                 x_realtime=round(duration / max(encode_seconds, 1e-6), 2))
+        log.info(
+            "assembled",
+            duration_s=result["duration_s"],
+            clips=len(clips),
+            render_seconds=result["render_seconds"],
+            encode_seconds=round(encode_seconds, 3),
+            x_realtime=round(duration / max(encode_seconds, 1e-6), 2),
+        )
         return result
 
-    def _stills(self, shown: list[tuple[Slide, int]], title: str, topic: str, width: int,
-                height: int, work: Path) -> list[render.Clip]:
+    def _stills(
+        self,
+        shown: list[tuple[Slide, int]],
+        title: str,
+        topic: str,
+        width: int,
+        height: int,
+        work: Path,
+    ) -> list[render.Clip]:
         """Draw every still and the thumbnail, two at a time (Pillow releases the GIL)."""
         canvas_w = _even(width * (1 + PAN_MARGIN))
         canvas_h = _even(height * (1 + PAN_MARGIN))
         safe = (1 - PAN_MARGIN) / (1 + PAN_MARGIN)
         with ThreadPoolExecutor(max_workers=2) as pool:
-            thumb = pool.submit(self.thumbnailer.render, title, topic, title,
-                                work / "thumbnail.png")
-            images = [pool.submit(self.visuals.render, slide, canvas_w, canvas_h, safe,
-                                  work / f"part{i}.bmp") for i, (slide, _) in enumerate(shown)]
+            thumb = pool.submit(
+                self.thumbnailer.render, title, topic, title, work / "thumbnail.png"
+            )
+            images = [
+                pool.submit(
+                    self.visuals.render, slide, canvas_w, canvas_h, safe, work / f"part{i}.bmp"
+                )
+                for i, (slide, _) in enumerate(shown)
+            ]
             paths = [future.result() for future in images]
             thumb.result()
         clips = []
@@ -192,8 +243,10 @@ class Assembler:
                 word["word"] = str(word["word"])
                 word["start_s"], word["end_s"] = float(word["start_s"]), float(word["end_s"])
         except (ValueError, TypeError, KeyError) as exc:
-            raise PermanentError(f"word timings {artifact['uri']} are not a JSON list of "
-                                 f"{{word, start_s, end_s, section}}: {exc!r}") from exc
+            raise PermanentError(
+                f"word timings {artifact['uri']} are not a JSON list of "
+                f"{{word, start_s, end_s, section}}: {exc!r}"
+            ) from exc
         return words  # type: ignore[no-any-return]
 
     def _input_path(self, artifact: dict[str, Any], what: str) -> Path:
@@ -217,15 +270,27 @@ def part_slides(script: dict[str, Any], parts: int) -> list[Slide]:
     """The slide for each narrated part: the title over the hook, each section's heading and
     on-screen text, the call to action. ``parts`` is how many starts the narrator reported."""
     title = script["title"]
-    sections = [Slide(s["heading"], s["on_screen_text"], f"{title}\x1f{i}\x1f{s['heading']}",
-                      tuple(s.get("keywords", ()))) for i, s in enumerate(script["sections"])]
+    sections = [
+        Slide(
+            s["heading"],
+            s["on_screen_text"],
+            f"{title}\x1f{i}\x1f{s['heading']}",
+            tuple(s.get("keywords", ())),
+        )
+        for i, s in enumerate(script["sections"])
+    ]
     if parts == len(sections) + 2:
-        return [Slide(title, "", f"{title}\x1fhook"), *sections,
-                Slide(script["call_to_action"], "", f"{title}\x1fcta")]
+        return [
+            Slide(title, "", f"{title}\x1fhook"),
+            *sections,
+            Slide(script["call_to_action"], "", f"{title}\x1fcta"),
+        ]
     if parts == len(sections):
         return sections
-    raise PermanentError(f"voice.ready has {parts} part starts for {len(sections)} sections; "
-                         f"expected {len(sections) + 2} (hook, sections, call to action)")
+    raise PermanentError(
+        f"voice.ready has {parts} part starts for {len(sections)} sections; "
+        f"expected {len(sections) + 2} (hook, sections, call to action)"
+    )
 
 
 def shots(slides: list[Slide], frames: list[int]) -> list[tuple[Slide, int]]:
@@ -236,8 +301,11 @@ def shots(slides: list[Slide], frames: list[int]) -> list[tuple[Slide, int]]:
     longest = MAX_SHOT_S * render.FPS
     for slide, count in zip(slides, frames, strict=True):
         pieces = -(-count // longest)
-        variants = [(slide.title, slide.text), (slide.text or slide.title, slide.title),
-                    (slide.title, " · ".join(slide.keywords) or slide.text)]
+        variants = [
+            (slide.title, slide.text),
+            (slide.text or slide.title, slide.title),
+            (slide.title, " · ".join(slide.keywords) or slide.text),
+        ]
         for piece in range(pieces):
             title, text = variants[piece % len(variants)]
             seed = slide.seed if piece == 0 else f"{slide.seed}\x1f{piece}"
@@ -254,7 +322,10 @@ def _even(value: float) -> int:
 
 def build(settings: Settings) -> Assembler:
     """The assembler with generated stills, title-card thumbnails and the local store."""
-    return Assembler(visuals=GeneratedVisuals(), thumbnailer=TitleCard(),
-                     store=ArtifactStore(settings.artifacts_dir),
-                     cache=ResultCache(settings.data_dir / "cache", NAME),
-                     work_dir=settings.data_dir / "tmp")
+    return Assembler(
+        visuals=GeneratedVisuals(),
+        thumbnailer=TitleCard(),
+        store=ArtifactStore(settings.artifacts_dir),
+        cache=ResultCache(settings.data_dir / "cache", NAME),
+        work_dir=settings.data_dir / "tmp",
+    )

@@ -55,8 +55,9 @@ class Narrator:
     name = NAME
     input_topic = "script.ready"
 
-    def __init__(self, voice: Voice, store: ArtifactStore, cache: ResultCache,
-                 work_dir: Path) -> None:
+    def __init__(
+        self, voice: Voice, store: ArtifactStore, cache: ResultCache, work_dir: Path
+    ) -> None:
         self.voice = voice
         self.store = store
         self.cache = cache
@@ -66,15 +67,17 @@ class Narrator:
         spec, script = event["spec"], event["script"]
         parts = narration_parts(script)
         if not any(re.search(r"\w", part) for part in parts):
-            raise PermanentError("script has no words to narrate (hook, sections and call to "
-                                 "action are all empty)")
+            raise PermanentError(
+                "script has no words to narrate (hook, sections and call to action are all empty)"
+            )
         language = script.get("language") or spec.get("language") or "en"
         try:
             voice_name = self.voice.resolve(spec.get("voice", ""), language)
         except UnknownVoice as exc:
             raise PermanentError(str(exc)) from exc
-        key = content_hash(NAME, VERSION, self.voice.provider, self.voice.model, voice_name,
-                           language, parts)
+        key = content_hash(
+            NAME, VERSION, self.voice.provider, self.voice.model, voice_name, language, parts
+        )
         envelope = event["envelope"]
         result = self._cached(key)
         if result is None:
@@ -93,12 +96,23 @@ class Narrator:
             "loudness_lufs": result["loudness_lufs"],
             "voice": result["voice"],
         }
-        usd = (table.price(self.voice.provider, self.voice.model, "characters",
-                           result["characters"]) if first else Decimal(0))
+        usd = (
+            table.price(self.voice.provider, self.voice.model, "characters", result["characters"])
+            if first
+            else Decimal(0)
+        )
         cost = cost_event(
-            envelope, stage=NAME, provider=self.voice.provider, model=self.voice.model,
-            unit="characters", quantity=result["characters"], usd=usd, cached=not first,
-            price_table_version=table.version, call_key=key)
+            envelope,
+            stage=NAME,
+            provider=self.voice.provider,
+            model=self.voice.model,
+            unit="characters",
+            quantity=result["characters"],
+            usd=usd,
+            cached=not first,
+            price_table_version=table.version,
+            call_key=key,
+        )
         return [Emit(OUTPUT_TOPIC, voice_ready), cost]
 
     def _cached(self, key: str) -> dict[str, Any] | None:
@@ -130,12 +144,25 @@ class Narrator:
             except (MediaError, OSError, av.error.FFmpegError) as exc:
                 raise TransientError(f"cannot measure the narration audio: {exc}") from exc
             audio_artifact = self.store.put_file(audio, "audio/mp4")
-        timings = [{"word": w.word, "start_s": round(w.start_s, 3), "end_s": round(w.end_s, 3),
-                    "section": part} for part, w in words]
+        timings = [
+            {
+                "word": w.word,
+                "start_s": round(w.start_s, 3),
+                "end_s": round(w.end_s, 3),
+                "section": part,
+            }
+            for part, w in words
+        ]
         timings_artifact = self.store.put_bytes(
-            json.dumps(timings, ensure_ascii=False).encode(), ".json", "application/json")
-        log.info("narrated", voice=voice_name, duration_s=round(duration, 2),
-                 loudness_lufs=round(loudness, 2), words=len(timings))
+            json.dumps(timings, ensure_ascii=False).encode(), ".json", "application/json"
+        )
+        log.info(
+            "narrated",
+            voice=voice_name,
+            duration_s=round(duration, 2),
+            loudness_lufs=round(loudness, 2),
+            words=len(timings),
+        )
         return {
             "audio": audio_artifact,
             "word_timings": timings_artifact,
@@ -151,12 +178,16 @@ class Narrator:
 def narration_parts(script: dict[str, Any]) -> list[str]:
     """What is spoken, in order: hook, each section's narration, call to action."""
     sections = [section["narration"] for section in script["sections"]]
-    return [script["hook"].strip(), *(s.strip() for s in sections),
-            script["call_to_action"].strip()]
+    return [
+        script["hook"].strip(),
+        *(s.strip() for s in sections),
+        script["call_to_action"].strip(),
+    ]
 
 
-def join_parts(speeches: list[Speech], gap_s: float
-               ) -> tuple[bytes, int, list[float], list[tuple[int, TimedWord]]]:
+def join_parts(
+    speeches: list[Speech], gap_s: float
+) -> tuple[bytes, int, list[float], list[tuple[int, TimedWord]]]:
     """Concatenate the parts with ``gap_s`` of silence between them; shift their word timings.
 
     Returns the PCM, its sample rate, each part's start and the (part index, word) timeline.
@@ -175,8 +206,10 @@ def join_parts(speeches: list[Speech], gap_s: float
             offset += len(gap) // 2
         starts.append(offset / rate)
         chunks.append(speech.pcm)
-        words.extend((index, TimedWord(w.word, w.start_s + offset / rate, w.end_s + offset / rate))
-                     for w in speech.words)
+        words.extend(
+            (index, TimedWord(w.word, w.start_s + offset / rate, w.end_s + offset / rate))
+            for w in speech.words
+        )
         offset += len(speech.pcm) // 2
     return b"".join(chunks), rate, starts, words
 
@@ -203,15 +236,37 @@ def normalise_loudness(source: Path, target: Path) -> float:
     try:
         raw = _ebur128(source, "")
         drive = min(max(TARGET_LUFS - raw["I"] + LIMITER_DRIVE_DB, 0.0), 40.0)
-        limiter = (f"aresample={SAMPLE_RATE},volume={drive:.2f}dB,"
-                   f"alimiter=limit={LIMITER_CEILING}:attack=1:release=20:level=false")
+        limiter = (
+            f"aresample={SAMPLE_RATE},volume={drive:.2f}dB,"
+            f"alimiter=limit={LIMITER_CEILING}:attack=1:release=20:level=false"
+        )
         m = _ebur128(source, limiter)
-        chain = (f"{limiter},loudnorm=I={TARGET_LUFS}:TP={TRUE_PEAK_DBTP}:LRA={LOUDNESS_RANGE}"
-                 f":measured_I={m['I']}:measured_TP={m['TP']}:measured_LRA={m['LRA']}"
-                 f":measured_thresh={m['threshold']}:linear=true,aresample={SAMPLE_RATE}")
-        run_ffmpeg(["-y", "-i", str(source), "-af", chain, "-ac", "1", "-c:a", "aac",
-                    "-aac_coder", "fast", "-b:a", "128k", "-movflags", "+faststart",
-                    str(target)], timeout=FFMPEG_TIMEOUT_S)
+        chain = (
+            f"{limiter},loudnorm=I={TARGET_LUFS}:TP={TRUE_PEAK_DBTP}:LRA={LOUDNESS_RANGE}"
+            f":measured_I={m['I']}:measured_TP={m['TP']}:measured_LRA={m['LRA']}"
+            f":measured_thresh={m['threshold']}:linear=true,aresample={SAMPLE_RATE}"
+        )
+        run_ffmpeg(
+            [
+                "-y",
+                "-i",
+                str(source),
+                "-af",
+                chain,
+                "-ac",
+                "1",
+                "-c:a",
+                "aac",
+                "-aac_coder",
+                "fast",
+                "-b:a",
+                "128k",
+                "-movflags",
+                "+faststart",
+                str(target),
+            ],
+            timeout=FFMPEG_TIMEOUT_S,
+        )
         return _ebur128(target, "")["I"]
     except (MediaError, OSError, subprocess.TimeoutExpired) as exc:
         raise TransientError(f"loudness normalisation failed: {exc}") from exc
@@ -221,9 +276,11 @@ def _ebur128(source: Path, chain: str) -> dict[str, float]:
     """BS.1770 integrated loudness, its gating threshold, loudness range and true peak of
     ``source`` after the filter ``chain``."""
     graph = f"{chain}," if chain else ""
-    log_text = run_ffmpeg(["-i", str(source), "-af", f"{graph}ebur128=peak=true:framelog=quiet",
-                           "-f", "null", "-"], timeout=FFMPEG_TIMEOUT_S)
-    summary = log_text[log_text.rfind("Summary:"):]
+    log_text = run_ffmpeg(
+        ["-i", str(source), "-af", f"{graph}ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
+        timeout=FFMPEG_TIMEOUT_S,
+    )
+    summary = log_text[log_text.rfind("Summary:") :]
     found = {
         "I": re.search(r"I:\s*(\S+) LUFS", summary),
         "threshold": re.search(r"I:\s*\S+ LUFS\s*Threshold:\s*(\S+) LUFS", summary),
@@ -241,7 +298,9 @@ def _ebur128(source: Path, chain: str) -> dict[str, float]:
 
 def build(settings: Settings) -> Narrator:
     """The narrator with the offline voice (espeak-ng at the pace scripts are sized for)."""
-    return Narrator(voice=EspeakVoice(words_per_minute=WORDS_PER_MINUTE),
-                    store=ArtifactStore(settings.artifacts_dir),
-                    cache=ResultCache(settings.data_dir / "cache", NAME),
-                    work_dir=settings.data_dir / "tmp")
+    return Narrator(
+        voice=EspeakVoice(words_per_minute=WORDS_PER_MINUTE),
+        store=ArtifactStore(settings.artifacts_dir),
+        cache=ResultCache(settings.data_dir / "cache", NAME),
+        work_dir=settings.data_dir / "tmp",
+    )

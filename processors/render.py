@@ -26,8 +26,14 @@ FONTS_DIR = "/usr/share/fonts/truetype/dejavu"
 
 # Directions a clip may pan in: (x from, x to, y from, y to) as fractions of the spare margin.
 PANS = (
-    (0.0, 1.0, 0.5, 0.5), (1.0, 0.0, 0.5, 0.5), (0.5, 0.5, 0.0, 1.0), (0.5, 0.5, 1.0, 0.0),
-    (0.0, 1.0, 0.0, 1.0), (1.0, 0.0, 1.0, 0.0), (0.0, 1.0, 1.0, 0.0), (1.0, 0.0, 0.0, 1.0),
+    (0.0, 1.0, 0.5, 0.5),
+    (1.0, 0.0, 0.5, 0.5),
+    (0.5, 0.5, 0.0, 1.0),
+    (0.5, 0.5, 1.0, 0.0),
+    (0.0, 1.0, 0.0, 1.0),
+    (1.0, 0.0, 1.0, 0.0),
+    (0.0, 1.0, 1.0, 0.0),
+    (1.0, 0.0, 0.0, 1.0),
 )
 
 
@@ -72,8 +78,9 @@ def pan_expressions(clip: Clip) -> tuple[str, str]:
     return x, y
 
 
-def command(clips: list[Clip], captions: str, audio: str, output: str, width: int,
-            height: int) -> list[str]:
+def command(
+    clips: list[Clip], captions: str, audio: str, output: str, width: int, height: int
+) -> list[str]:
     """The ffmpeg argument list (ffmpeg-python builds and escapes the filter graph).
 
     Paths are used as given: run it in the directory holding the inputs and pass bare names,
@@ -96,10 +103,20 @@ def command(clips: list[Clip], captions: str, audio: str, output: str, width: in
     video = video.filter("ass", captions, fontsdir=FONTS_DIR)
     narration = ffmpeg.input(audio).audio
     out = ffmpeg.output(
-        video, narration, output,
-        vcodec="libx264", preset="ultrafast", crf=CRF, pix_fmt="yuv420p", r=FPS,
-        acodec="copy", movflags="+faststart", colorspace="bt709", color_primaries="bt709",
-        color_trc="bt709", **{"x264-params": X264_PARAMS},
+        video,
+        narration,
+        output,
+        vcodec="libx264",
+        preset="ultrafast",
+        crf=CRF,
+        pix_fmt="yuv420p",
+        r=FPS,
+        acodec="copy",
+        movflags="+faststart",
+        colorspace="bt709",
+        color_primaries="bt709",
+        color_trc="bt709",
+        **{"x264-params": X264_PARAMS},
     )
     args: list[str] = out.compile(cmd=ffmpeg_exe(), overwrite_output=True)
     return [args[0], "-hide_banner", "-nostdin", "-loglevel", "error", *args[1:]]
@@ -149,10 +166,12 @@ class CaptionStyle:
     max_chars: int
 
 
-LANDSCAPE_CAPTIONS = CaptionStyle(size=66, outline=4, margin_h=120, margin_v=70, max_words=5,
-                                  max_chars=32)
-SHORTS_CAPTIONS = CaptionStyle(size=78, outline=5, margin_h=70, margin_v=520, max_words=3,
-                               max_chars=20)
+LANDSCAPE_CAPTIONS = CaptionStyle(
+    size=66, outline=4, margin_h=120, margin_v=70, max_words=5, max_chars=32
+)
+SHORTS_CAPTIONS = CaptionStyle(
+    size=78, outline=5, margin_h=70, margin_v=520, max_words=3, max_chars=20
+)
 MAX_PAUSE_S = 0.6  # a longer pause starts a new caption line
 HOLD_S = 0.4  # a line stays up this long after its last word, unless the next one starts
 
@@ -164,9 +183,11 @@ def caption_lines(words: list[dict], style: CaptionStyle) -> list[list[dict]]:
     for word in words:
         if phrases:
             last = phrases[-1][-1]
-            if (word.get("section") == last.get("section")
-                    and word["start_s"] - last["end_s"] <= MAX_PAUSE_S
-                    and not last["word"].endswith((".", "!", "?", ";", ":"))):
+            if (
+                word.get("section") == last.get("section")
+                and word["start_s"] - last["end_s"] <= MAX_PAUSE_S
+                and not last["word"].endswith((".", "!", "?", ";", ":"))
+            ):
                 phrases[-1].append(word)
                 continue
         phrases.append([word])
@@ -180,7 +201,7 @@ def _balanced(phrase: list[dict], style: CaptionStyle) -> list[list[dict]]:
         lines, at = [], 0
         for i in range(count):
             step = size + (1 if i < extra else 0)
-            lines.append(phrase[at:at + step])
+            lines.append(phrase[at : at + step])
             at += step
         if all(len(" ".join(w["word"] for w in line)) <= style.max_chars for line in lines):
             return lines
@@ -188,13 +209,19 @@ def _balanced(phrase: list[dict], style: CaptionStyle) -> list[list[dict]]:
     return [[word] for word in phrase]
 
 
-def captions_ass(words: list[dict], width: int, height: int, style: CaptionStyle,
-                 duration_s: float) -> str:
+def captions_ass(
+    words: list[dict], width: int, height: int, style: CaptionStyle, duration_s: float
+) -> str:
     """An .ass script: one Dialogue per caption line, each word karaoke-timed (``\\k``) so it
     turns from white to yellow as it is spoken. Nothing outlasts ``duration_s``."""
-    header = ASS_HEADER.format(width=width, height=height, size=style.size,
-                               outline=style.outline, margin_h=style.margin_h,
-                               margin_v=style.margin_v)
+    header = ASS_HEADER.format(
+        width=width,
+        height=height,
+        size=style.size,
+        outline=style.outline,
+        margin_h=style.margin_h,
+        margin_v=style.margin_v,
+    )
     lines = caption_lines(words, style)
     events = []
     for i, line in enumerate(lines):
@@ -210,8 +237,9 @@ def captions_ass(words: list[dict], width: int, height: int, style: CaptionStyle
             until = line[j + 1]["start_s"] if j + 1 < len(line) else word["end_s"]
             centis = max(1, round((until - word["start_s"]) * 100))
             parts.append(f"{{\\k{centis}}}{_ass_text(word['word'])}")
-        events.append(f"Dialogue: 0,{_ass_time(start)},{_ass_time(end)},Caption,,0,0,0,,"
-                      + " ".join(parts))
+        events.append(
+            f"Dialogue: 0,{_ass_time(start)},{_ass_time(end)},Caption,,0,0,0,," + " ".join(parts)
+        )
     return header + "\n".join(events) + "\n"
 
 

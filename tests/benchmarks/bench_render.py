@@ -42,27 +42,53 @@ def timed(fn: Any, *args: Any) -> tuple[Any, float, float]:
 
 
 def machine() -> dict[str, Any]:
-    model = next((line.split(":", 1)[1].strip() for line in
-                  Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
-    return {"cores": os.cpu_count(), "cpu": model, "load_avg_1m": os.getloadavg()[0],
-            "ffmpeg": Path(ffmpeg_exe()).name}
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "load_avg_1m": os.getloadavg()[0],
+        "ffmpeg": Path(ffmpeg_exe()).name,
+    }
 
 
 def naive_command(clips: list[render.Clip], width: int, height: int) -> list[str]:
     """The baseline the issue measured: zoompan per still, x264 veryfast CRF 23."""
     streams = []
     for clip in clips:
-        streams.append(ffmpeg.input(clip.image, loop=1, framerate=render.FPS)
-                       .filter("zoompan", z="min(zoom+0.0008,1.15)", d=clip.frames,
-                               s=f"{width}x{height}", fps=render.FPS,
-                               x="iw/2-(iw/zoom/2)", y="ih/2-(ih/zoom/2)")
-                       .filter("trim", end_frame=clip.frames))
-    video = ffmpeg.concat(*streams, v=1, a=0).filter("ass", "captions.ass",
-                                                      fontsdir=render.FONTS_DIR)
-    out = ffmpeg.output(video, ffmpeg.input("narration.m4a").audio, "naive.mp4",
-                        vcodec="libx264", preset="veryfast", crf=23, pix_fmt="yuv420p",
-                        acodec="copy", movflags="+faststart")
+        streams.append(
+            ffmpeg.input(clip.image, loop=1, framerate=render.FPS)
+            .filter(
+                "zoompan",
+                z="min(zoom+0.0008,1.15)",
+                d=clip.frames,
+                s=f"{width}x{height}",
+                fps=render.FPS,
+                x="iw/2-(iw/zoom/2)",
+                y="ih/2-(ih/zoom/2)",
+            )
+            .filter("trim", end_frame=clip.frames)
+        )
+    video = ffmpeg.concat(*streams, v=1, a=0).filter(
+        "ass", "captions.ass", fontsdir=render.FONTS_DIR
+    )
+    out = ffmpeg.output(
+        video,
+        ffmpeg.input("narration.m4a").audio,
+        "naive.mp4",
+        vcodec="libx264",
+        preset="veryfast",
+        crf=23,
+        pix_fmt="yuv420p",
+        acodec="copy",
+        movflags="+faststart",
+    )
     return out.compile(cmd=ffmpeg_exe(), overwrite_output=True)  # type: ignore[no-any-return]
 
 
@@ -75,19 +101,27 @@ def compare(stage: assembler.Assembler, voice_ready: dict[str, Any], work: Path)
     slides = part_slides(script, len(voice_ready["section_starts_s"]))
     shown = shots(slides, render.clip_frames(voice_ready["section_starts_s"], duration))
     clips = stage._stills(shown, script["title"], spec["topic"], width, height, work)
-    (work / "captions.ass").write_text(render.captions_ass(
-        words, width, height, assembler.CAPTION_STYLES[spec["format"]], duration))
+    (work / "captions.ass").write_text(
+        render.captions_ass(
+            words, width, height, assembler.CAPTION_STYLES[spec["format"]], duration
+        )
+    )
     (work / "narration.m4a").symlink_to(stage.store.path(voice_ready["audio"]))
     ours = render.command(clips, "captions.ass", "narration.m4a", "ours.mp4", width, height)
     results = {}
-    for name, args in (("ours", ours), ("naive_zoompan_veryfast", naive_command(
-            clips, width, height))):
+    for name, args in (
+        ("ours", ours),
+        ("naive_zoompan_veryfast", naive_command(clips, width, height)),
+    ):
         _, wall, cpu = timed(render.run, args, work, 1800)
         out = work / ("ours.mp4" if name == "ours" else "naive.mp4")
-        results[name] = {"wall_s": round(wall, 2), "ffmpeg_cpu_s": round(cpu, 2),
-                         "x_realtime": round(duration / wall, 2),
-                         "size_mb": round(out.stat().st_size / 1e6, 2),
-                         "duration_s": round(probe(out).duration_s, 2)}
+        results[name] = {
+            "wall_s": round(wall, 2),
+            "ffmpeg_cpu_s": round(cpu, 2),
+            "x_realtime": round(duration / wall, 2),
+            "size_mb": round(out.stat().st_size / 1e6, 2),
+            "duration_s": round(probe(out).duration_s, 2),
+        }
     results["pan_margin"] = PAN_MARGIN
     return results
 
@@ -102,29 +136,39 @@ def main() -> None:
     report: dict[str, Any] = {"machine": machine()}
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp))
-        request = request_event(VideoRequest(topic="How honeybees make honey",
-                                             format=args.format,
-                                             target_duration_s=args.duration)).value
+        request = request_event(
+            VideoRequest(
+                topic="How honeybees make honey",
+                format=args.format,
+                target_duration_s=args.duration,
+            )
+        ).value
         script_ready = scriptwriter.build(settings).handle(request)[0].value
         speaker = narrator.build(settings)
-        voice_ready, narrator_s, narrator_cpu = timed(
-            lambda: speaker.handle(script_ready)[0].value)
-        report["narration"] = {"words": script_ready["script"]["word_count"],
-                               "duration_s": round(voice_ready["duration_s"], 2),
-                               "loudness_lufs": voice_ready["loudness_lufs"],
-                               "narrator_wall_s": round(narrator_s, 2),
-                               "narrator_ffmpeg_cpu_s": round(narrator_cpu, 2)}
+        voice_ready, narrator_s, narrator_cpu = timed(lambda: speaker.handle(script_ready)[0].value)
+        report["narration"] = {
+            "words": script_ready["script"]["word_count"],
+            "duration_s": round(voice_ready["duration_s"], 2),
+            "loudness_lufs": voice_ready["loudness_lufs"],
+            "narrator_wall_s": round(narrator_s, 2),
+            "narrator_ffmpeg_cpu_s": round(narrator_cpu, 2),
+        }
         runs = []
         for i in range(args.repeat):
             stage = assembler.build(Settings(data_dir=Path(tmp) / f"run{i}"))
             stage.store = speaker.store  # the narration lives in the first store
             emits, wall, cpu = timed(stage.handle, voice_ready)
             assembled = emits[0].value
-            runs.append({"assembler_wall_s": round(wall, 2), "ffmpeg_cpu_s": round(cpu, 2),
-                         "x_realtime": round(assembled["duration_s"] / wall, 2),
-                         "video_duration_s": assembled["duration_s"],
-                         "size": f"{assembled['width']}x{assembled['height']}",
-                         "mp4_mb": round(assembled["video"]["size_bytes"] / 1e6, 2)})
+            runs.append(
+                {
+                    "assembler_wall_s": round(wall, 2),
+                    "ffmpeg_cpu_s": round(cpu, 2),
+                    "x_realtime": round(assembled["duration_s"] / wall, 2),
+                    "video_duration_s": assembled["duration_s"],
+                    "size": f"{assembled['width']}x{assembled['height']}",
+                    "mp4_mb": round(assembled["video"]["size_bytes"] / 1e6, 2),
+                }
+            )
         report["assembler_runs"] = runs
         report["assembler_median_x_realtime"] = statistics.median(r["x_realtime"] for r in runs)
         if args.compare:

@@ -34,25 +34,44 @@ SIZES = {"LANDSCAPE": (1920, 1080), "SHORTS": (1080, 1920)}
 def script_ready(video_id: str = "video-1") -> Event:
     """A short ScriptReady (about 10 s spoken): hook, two sections, call to action."""
     return {
-        "envelope": new_envelope(video_id=video_id, channel_id="channel-1", owner_id="owner-1",
-                                 producer="scriptwriter"),
-        "spec": {"topic": "coffee", "format": "LANDSCAPE", "target_duration_s": 15,
-                 "language": "en", "style": "informative", "voice": "",
-                 "quality_threshold": 70, "budget_usd": Decimal("3.000000"),
-                 "privacy": "private", "auto_publish": True},
+        "envelope": new_envelope(
+            video_id=video_id, channel_id="channel-1", owner_id="owner-1", producer="scriptwriter"
+        ),
+        "spec": {
+            "topic": "coffee",
+            "format": "LANDSCAPE",
+            "target_duration_s": 15,
+            "language": "en",
+            "style": "informative",
+            "voice": "",
+            "quality_threshold": 70,
+            "budget_usd": Decimal("3.000000"),
+            "privacy": "private",
+            "auto_publish": True,
+        },
         "script": {
             "title": "Where coffee came from",
             "hook": "Ever wondered where coffee came from?",
             "sections": [
-                {"heading": "Ethiopia", "narration": "Legend says a goat herder found it "
-                 "in Ethiopia.", "on_screen_text": "A goat herder's discovery",
-                 "keywords": ["goat"]},
-                {"heading": "Yemen", "narration": "Monks in Yemen brewed it to stay awake.",
-                 "on_screen_text": "Brewed by monks", "keywords": []},
+                {
+                    "heading": "Ethiopia",
+                    "narration": "Legend says a goat herder found it in Ethiopia.",
+                    "on_screen_text": "A goat herder's discovery",
+                    "keywords": ["goat"],
+                },
+                {
+                    "heading": "Yemen",
+                    "narration": "Monks in Yemen brewed it to stay awake.",
+                    "on_screen_text": "Brewed by monks",
+                    "keywords": [],
+                },
             ],
             "call_to_action": "Subscribe for more history in a cup.",
-            "description": "Where coffee came from.", "tags": ["coffee"], "word_count": 30,
-            "language": "en"},
+            "description": "Where coffee came from.",
+            "tags": ["coffee"],
+            "word_count": 30,
+            "language": "en",
+        },
         "writer": "offline/template-writer",
     }
 
@@ -94,10 +113,13 @@ def visuals() -> CountingVisuals:
 
 @pytest.fixture(scope="module")
 def stage(settings: Settings, visuals: CountingVisuals) -> Assembler:
-    return Assembler(visuals=visuals, thumbnailer=TitleCard(),
-                     store=ArtifactStore(settings.artifacts_dir),
-                     cache=ResultCache(settings.data_dir / "cache", "assembler"),
-                     work_dir=settings.data_dir / "tmp")
+    return Assembler(
+        visuals=visuals,
+        thumbnailer=TitleCard(),
+        store=ArtifactStore(settings.artifacts_dir),
+        cache=ResultCache(settings.data_dir / "cache", "assembler"),
+        work_dir=settings.data_dir / "tmp",
+    )
 
 
 def in_format(event: Event, video_format: str) -> Event:
@@ -134,8 +156,8 @@ def dialogue(text: str) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("video_format", list(SIZES))
 def test_video_is_h264_aac_at_the_format_size_and_narration_length(
-        stage: Assembler, rendered: dict[str, list[Emit]], voice_ready: Event,
-        video_format: str) -> None:
+    stage: Assembler, rendered: dict[str, list[Emit]], voice_ready: Event, video_format: str
+) -> None:
     emits = rendered[video_format]
     assert [e.topic for e in emits] == ["video.assembled", *["cost.incurred"] * 3]
     assembled = emits[0].value
@@ -153,8 +175,9 @@ def test_video_is_h264_aac_at_the_format_size_and_narration_length(
 
 
 @pytest.mark.parametrize("video_format", list(SIZES))
-def test_frames_show_pictures_and_move(stage: Assembler, rendered: dict[str, list[Emit]],
-                                       video_format: str) -> None:
+def test_frames_show_pictures_and_move(
+    stage: Assembler, rendered: dict[str, list[Emit]], video_format: str
+) -> None:
     path = stage.store.path(rendered[video_format][0].value["video"])
     duration = probe(path).duration_s
     middle = frame_at(path, duration / 2)
@@ -180,9 +203,9 @@ def test_costs_report_seconds_and_images(rendered: dict[str, list[Emit]]) -> Non
     assert len({c.value["envelope"]["event_id"] for c in emits}) == len(emits)
 
 
-def test_captions_are_the_spoken_words_in_time(stage: Assembler,
-                                               rendered: dict[str, list[Emit]],
-                                               voice_ready: Event) -> None:
+def test_captions_are_the_spoken_words_in_time(
+    stage: Assembler, rendered: dict[str, list[Emit]], voice_ready: Event
+) -> None:
     words = json.loads(stage.store.path(voice_ready["word_timings"]).read_text())
     for emits in rendered.values():
         ass = stage.store.path(emits[0].value["captions"]).read_text()
@@ -193,9 +216,9 @@ def test_captions_are_the_spoken_words_in_time(stage: Assembler,
         assert lines[0][0] == f"0:00:{first:05.2f}"
 
 
-def test_burned_captions_change_only_the_caption_band(stage: Assembler,
-                                                      rendered: dict[str, list[Emit]],
-                                                      voice_ready: Event) -> None:
+def test_burned_captions_change_only_the_caption_band(
+    stage: Assembler, rendered: dict[str, list[Emit]], voice_ready: Event
+) -> None:
     words = json.loads(stage.store.path(voice_ready["word_timings"]).read_text())
     silent = copy.deepcopy(in_format(voice_ready, "LANDSCAPE"))
     silent["word_timings"] = stage.store.put_bytes(b"[]", ".json", "application/json")
@@ -205,7 +228,7 @@ def test_burned_captions_change_only_the_caption_band(stage: Assembler,
     with_captions, without = frame_at(captioned, at), frame_at(bare, at)
     band = slice(int(1080 * 0.8), 1080)
     assert np.abs(with_captions[band] - without[band]).mean() > 3
-    assert np.abs(with_captions[:band.start] - without[:band.start]).mean() < 1
+    assert np.abs(with_captions[: band.start] - without[: band.start]).mean() < 1
 
 
 def test_thumbnail_is_a_1280x720_png(stage: Assembler, rendered: dict[str, list[Emit]]) -> None:
@@ -217,8 +240,8 @@ def test_thumbnail_is_a_1280x720_png(stage: Assembler, rendered: dict[str, list[
 
 
 def test_redelivered_voice_ready_is_not_rendered_again(
-        stage: Assembler, visuals: CountingVisuals, rendered: dict[str, list[Emit]],
-        voice_ready: Event) -> None:
+    stage: Assembler, visuals: CountingVisuals, rendered: dict[str, list[Emit]], voice_ready: Event
+) -> None:
     drawn = visuals.calls
     again = stage.handle(in_format(voice_ready, "LANDSCAPE"))
     assert visuals.calls == drawn
@@ -226,12 +249,13 @@ def test_redelivered_voice_ready_is_not_rendered_again(
 
 
 def test_same_narration_in_another_event_reuses_the_render_for_free(
-        stage: Assembler, visuals: CountingVisuals, rendered: dict[str, list[Emit]],
-        voice_ready: Event) -> None:
+    stage: Assembler, visuals: CountingVisuals, rendered: dict[str, list[Emit]], voice_ready: Event
+) -> None:
     drawn = visuals.calls
     other = in_format(voice_ready, "LANDSCAPE")
-    other["envelope"] = new_envelope(video_id="video-2", channel_id="channel-1",
-                                     owner_id="owner-1", producer="narrator")
+    other["envelope"] = new_envelope(
+        video_id="video-2", channel_id="channel-1", owner_id="owner-1", producer="narrator"
+    )
     emits = stage.handle(other)
     assert visuals.calls == drawn
     assert emits[0].value["video"] == rendered["LANDSCAPE"][0].value["video"]
@@ -245,25 +269,23 @@ def test_missing_narration_is_a_permanent_error(stage: Assembler, voice_ready: E
         stage.handle(event)
 
 
-def test_unreadable_narration_is_a_permanent_error(stage: Assembler,
-                                                   voice_ready: Event) -> None:
+def test_unreadable_narration_is_a_permanent_error(stage: Assembler, voice_ready: Event) -> None:
     event = copy.deepcopy(voice_ready)
     event["audio"] = stage.store.put_bytes(b"not audio at all", ".m4a", "audio/mp4")
     with pytest.raises(PermanentError, match="unreadable|no audio"):
         stage.handle(event)
 
 
-def test_malformed_word_timings_are_a_permanent_error(stage: Assembler,
-                                                      voice_ready: Event) -> None:
+def test_malformed_word_timings_are_a_permanent_error(stage: Assembler, voice_ready: Event) -> None:
     event = copy.deepcopy(voice_ready)
-    event["word_timings"] = stage.store.put_bytes(b'[{"word": "hi"}]', ".json",
-                                                  "application/json")
+    event["word_timings"] = stage.store.put_bytes(b'[{"word": "hi"}]', ".json", "application/json")
     with pytest.raises(PermanentError, match="word timings"):
         stage.handle(event)
 
 
 def test_part_starts_that_do_not_match_the_script_are_a_permanent_error(
-        stage: Assembler, voice_ready: Event) -> None:
+    stage: Assembler, voice_ready: Event
+) -> None:
     event: dict[str, Any] = copy.deepcopy(voice_ready)
     event["section_starts_s"] = event["section_starts_s"][:3]  # neither 2 nor 4 parts
     with pytest.raises(PermanentError, match="part starts"):

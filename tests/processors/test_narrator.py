@@ -27,25 +27,44 @@ from ytempire.settings import Settings
 def script_ready(video_id: str = "video-1", voice: str = "", hook: str | None = None) -> Event:
     """A short ScriptReady (about 10 s spoken): hook, two sections, call to action."""
     return {
-        "envelope": new_envelope(video_id=video_id, channel_id="channel-1", owner_id="owner-1",
-                                 producer="scriptwriter"),
-        "spec": {"topic": "coffee", "format": "LANDSCAPE", "target_duration_s": 15,
-                 "language": "en", "style": "informative", "voice": voice,
-                 "quality_threshold": 70, "budget_usd": Decimal("3.000000"),
-                 "privacy": "private", "auto_publish": True},
+        "envelope": new_envelope(
+            video_id=video_id, channel_id="channel-1", owner_id="owner-1", producer="scriptwriter"
+        ),
+        "spec": {
+            "topic": "coffee",
+            "format": "LANDSCAPE",
+            "target_duration_s": 15,
+            "language": "en",
+            "style": "informative",
+            "voice": voice,
+            "quality_threshold": 70,
+            "budget_usd": Decimal("3.000000"),
+            "privacy": "private",
+            "auto_publish": True,
+        },
         "script": {
             "title": "Where coffee came from",
             "hook": hook if hook is not None else "Ever wondered where coffee came from?",
             "sections": [
-                {"heading": "Ethiopia", "narration": "Legend says a goat herder found it "
-                 "in Ethiopia, in 850 AD.", "on_screen_text": "A goat herder's discovery",
-                 "keywords": ["goat", "ethiopia"]},
-                {"heading": "Yemen", "narration": "Monks in Yemen brewed it to stay awake.",
-                 "on_screen_text": "Brewed by monks", "keywords": []},
+                {
+                    "heading": "Ethiopia",
+                    "narration": "Legend says a goat herder found it in Ethiopia, in 850 AD.",
+                    "on_screen_text": "A goat herder's discovery",
+                    "keywords": ["goat", "ethiopia"],
+                },
+                {
+                    "heading": "Yemen",
+                    "narration": "Monks in Yemen brewed it to stay awake.",
+                    "on_screen_text": "Brewed by monks",
+                    "keywords": [],
+                },
             ],
             "call_to_action": "Subscribe for more history in a cup.",
-            "description": "Where coffee came from.", "tags": ["coffee"], "word_count": 31,
-            "language": "en"},
+            "description": "Where coffee came from.",
+            "tags": ["coffee"],
+            "word_count": 31,
+            "language": "en",
+        },
         "writer": "offline/template-writer",
     }
 
@@ -83,8 +102,12 @@ def voice() -> CountingVoice:
 
 @pytest.fixture(scope="module")
 def stage(data_dir: Path, voice: CountingVoice) -> Narrator:
-    return Narrator(voice=voice, store=ArtifactStore(data_dir / "artifacts"),
-                    cache=ResultCache(data_dir / "cache", "narrator"), work_dir=data_dir / "tmp")
+    return Narrator(
+        voice=voice,
+        store=ArtifactStore(data_dir / "artifacts"),
+        cache=ResultCache(data_dir / "cache", "narrator"),
+        work_dir=data_dir / "tmp",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +136,7 @@ def test_emits_voice_ready_and_a_cost_that_both_encode(emits: list[Emit]) -> Non
     assert cost["usd"] == Decimal("0") and cost["cached"] is False
 
 
-def test_word_timings_are_monotonic_and_cover_the_audio(stage: Narrator,
-                                                         emits: list[Emit]) -> None:
+def test_word_timings_are_monotonic_and_cover_the_audio(stage: Narrator, emits: list[Emit]) -> None:
     voice_ready = emits[0].value
     words = timings(stage, voice_ready)
     spoken = " ".join(narration_parts(voice_ready["script"])).split()
@@ -151,8 +173,9 @@ def test_audio_is_48k_aac_at_minus_14_lufs(stage: Narrator, emits: list[Emit]) -
     assert measured.true_peak_dbtp <= -1.0
 
 
-def test_redelivered_script_is_not_spoken_twice(stage: Narrator, voice: CountingVoice,
-                                                event: Event, emits: list[Emit]) -> None:
+def test_redelivered_script_is_not_spoken_twice(
+    stage: Narrator, voice: CountingVoice, event: Event, emits: list[Emit]
+) -> None:
     calls = voice.calls
     again = stage.handle(copy.deepcopy(event))
     assert voice.calls == calls
@@ -160,7 +183,8 @@ def test_redelivered_script_is_not_spoken_twice(stage: Narrator, voice: Counting
 
 
 def test_same_script_in_another_event_reuses_the_speech_for_free(
-        stage: Narrator, voice: CountingVoice, emits: list[Emit]) -> None:
+    stage: Narrator, voice: CountingVoice, emits: list[Emit]
+) -> None:
     calls = voice.calls
     other = stage.handle(script_ready(video_id="video-2"))
     assert voice.calls == calls

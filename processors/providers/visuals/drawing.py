@@ -36,13 +36,16 @@ def palette(rng: random.Random) -> tuple[RGB, RGB, RGB]:
         r, g, b = colorsys.hsv_to_rgb(h % 1.0, s, v)
         return int(r * 255), int(g * 255), int(b * 255)
 
-    return (colour(hue, rng.uniform(0.55, 0.8), rng.uniform(0.35, 0.5)),
-            colour(hue + shift, rng.uniform(0.6, 0.9), rng.uniform(0.15, 0.3)),
-            colour(hue + 0.5, rng.uniform(0.3, 0.6), 0.95))
+    return (
+        colour(hue, rng.uniform(0.55, 0.8), rng.uniform(0.35, 0.5)),
+        colour(hue + shift, rng.uniform(0.6, 0.9), rng.uniform(0.15, 0.3)),
+        colour(hue + 0.5, rng.uniform(0.3, 0.6), 0.95),
+    )
 
 
-def background(width: int, height: int, rng: random.Random, start: RGB, end: RGB,
-               accent: RGB, discs: int = 9) -> Image.Image:
+def background(
+    width: int, height: int, rng: random.Random, start: RGB, end: RGB, accent: RGB, discs: int = 9
+) -> Image.Image:
     """A linear gradient under soft translucent discs (bokeh).
 
     Both are soft, so they are drawn at quarter size, blurred, and scaled up once.
@@ -73,8 +76,9 @@ def font(name: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
-def wrap(text: str, face: ImageFont.FreeTypeFont | ImageFont.ImageFont,
-         max_width: float) -> list[str]:
+def wrap(
+    text: str, face: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_width: float
+) -> list[str]:
     """Greedy word wrap by rendered width (a single over-long word keeps its own line)."""
     lines: list[str] = []
     current = ""
@@ -90,8 +94,9 @@ def wrap(text: str, face: ImageFont.FreeTypeFont | ImageFont.ImageFont,
     return lines
 
 
-def fit(text: str, name: str, max_width: float, max_lines: int, size: int,
-        min_size: int) -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, list[str]]:
+def fit(
+    text: str, name: str, max_width: float, max_lines: int, size: int, min_size: int
+) -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, list[str]]:
     """The largest size (from ``size`` down) at which ``text`` wraps into ``max_lines``."""
     while True:
         face = font(name, size)
@@ -110,27 +115,43 @@ def line_height(face: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> int:
     return int((bottom - top) * 1.25)
 
 
-def draw_lines(draw: ImageDraw.ImageDraw, lines: list[str],
-               face: ImageFont.FreeTypeFont | ImageFont.ImageFont, centre_x: float, top: float,
-               fill: RGB, stroke: int) -> float:
+def draw_lines(
+    draw: ImageDraw.ImageDraw,
+    lines: list[str],
+    face: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+    centre_x: float,
+    top: float,
+    fill: RGB,
+    stroke: int,
+) -> float:
     """Centred lines with a dark outline; returns the y below the last line."""
     step = line_height(face)
     for i, line in enumerate(lines):
-        draw.text((centre_x, top + i * step), line, font=face, fill=fill, anchor="ma",
-                  stroke_width=stroke, stroke_fill=(0, 0, 0))
+        draw.text(
+            (centre_x, top + i * step),
+            line,
+            font=face,
+            fill=fill,
+            anchor="ma",
+            stroke_width=stroke,
+            stroke_fill=(0, 0, 0),
+        )
     return top + len(lines) * step
 
 
-def panel(image: Image.Image, box: tuple[float, float, float, float], radius: int,
-          alpha: int = 110) -> Image.Image:
+def panel(
+    image: Image.Image, box: tuple[float, float, float, float], radius: int, alpha: int = 110
+) -> Image.Image:
     """A translucent dark rounded rectangle behind text, for contrast on any background."""
     left, top = max(0, int(box[0])), max(0, int(box[1]))
     right, bottom = min(image.width, int(box[2]) + 1), min(image.height, int(box[3]) + 1)
     region = image.crop((left, top, right, bottom)).convert("RGBA")
     layer = Image.new("RGBA", region.size, (0, 0, 0, 0))
     ImageDraw.Draw(layer).rounded_rectangle(
-        (box[0] - left, box[1] - top, box[2] - left, box[3] - top), radius=radius,
-        fill=(0, 0, 0, alpha))
+        (box[0] - left, box[1] - top, box[2] - left, box[3] - top),
+        radius=radius,
+        fill=(0, 0, 0, alpha),
+    )
     image = image.copy()
     image.paste(Image.alpha_composite(region, layer).convert("RGB"), (left, top))
     return image

@@ -34,20 +34,45 @@ class GeneratedVisuals:
         text_width = width * safe * 0.9
         short_side = min(width, height)
         scale = 1.0 if width >= height else 1.3  # portrait text is read on a phone
-        title_face, title = fit(slide.title, BOLD, text_width, 3,
-                                int(short_side * 0.085 * scale), int(short_side * 0.04))
-        body_face, body = fit(slide.text, REGULAR, text_width, 3,
-                              int(short_side * 0.05 * scale),
-                              int(short_side * 0.03)) if slide.text else (title_face, [])
+        title_face, title = fit(
+            slide.title,
+            BOLD,
+            text_width,
+            3,
+            int(short_side * 0.085 * scale),
+            int(short_side * 0.04),
+        )
+        body_face, body = (
+            fit(
+                slide.text,
+                REGULAR,
+                text_width,
+                3,
+                int(short_side * 0.05 * scale),
+                int(short_side * 0.03),
+            )
+            if slide.text
+            else (title_face, [])
+        )
         gap = line_height(body_face) // 2 if body else 0
         block = len(title) * line_height(title_face) + gap + len(body) * line_height(body_face)
         top = height * 0.42 - block / 2
         pad = short_side * 0.04
-        widest = max([title_face.getlength(x) for x in title]
-                     + [body_face.getlength(x) for x in body] + [1.0])
-        image = panel(image, (width / 2 - widest / 2 - pad, top - pad,
-                              width / 2 + widest / 2 + pad, top + block + pad * 0.6),
-                      radius=int(pad))
+        widest = max(
+            [title_face.getlength(x) for x in title]
+            + [body_face.getlength(x) for x in body]
+            + [1.0]
+        )
+        image = panel(
+            image,
+            (
+                width / 2 - widest / 2 - pad,
+                top - pad,
+                width / 2 + widest / 2 + pad,
+                top + block + pad * 0.6,
+            ),
+            radius=int(pad),
+        )
         draw = ImageDraw.Draw(image)
         stroke = max(2, int(short_side * 0.004))
         y = draw_lines(draw, title, title_face, width / 2, top, (255, 255, 255), stroke)

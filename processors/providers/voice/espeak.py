@@ -56,7 +56,8 @@ class _Event(ctypes.Structure):
 
 
 _SynthCallback = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
+)
 
 
 def _library() -> tuple[Any, int]:
@@ -74,8 +75,16 @@ def _library() -> tuple[Any, int]:
         lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
         lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
         lib.espeak_SetSynthCallback.argtypes = [_SynthCallback]
-        lib.espeak_Synth.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
-                                     ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+        lib.espeak_Synth.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ]
         rate = lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, data, 0)
         if rate <= 0:
             raise VoiceUnavailable(f"espeak_Initialize failed ({rate})")
@@ -98,8 +107,10 @@ class EspeakVoice:
         with _LOCK:
             lib, _ = _library()
             if lib.espeak_SetVoiceByName(name.encode()) != 0:
-                raise UnknownVoice(f"espeak-ng has no voice {name!r} (voice={voice!r}, "
-                                   f"language={language!r}); see `espeak-ng --voices`")
+                raise UnknownVoice(
+                    f"espeak-ng has no voice {name!r} (voice={voice!r}, "
+                    f"language={language!r}); see `espeak-ng --voices`"
+                )
         return name
 
     def speak(self, text: str, voice: str) -> Speech:
@@ -113,8 +124,9 @@ class EspeakVoice:
             callback = _SynthCallback(_collector(chunks, marks))
             lib.espeak_SetSynthCallback(callback)
             data = text.encode()
-            status = lib.espeak_Synth(data, len(data) + 1, 0, POS_CHARACTER, 0, CHARS_UTF8,
-                                      None, None)
+            status = lib.espeak_Synth(
+                data, len(data) + 1, 0, POS_CHARACTER, 0, CHARS_UTF8, None, None
+            )
             if status != 0:
                 raise VoiceUnavailable(f"espeak_Synth failed with status {status}")
         pcm = b"".join(chunks)
@@ -135,8 +147,7 @@ def _collector(chunks: list[bytes], marks: list[tuple[int, int]]) -> Callable[..
     return collect
 
 
-def _timed_words(text: str, marks: list[tuple[int, int]], pcm: bytes,
-                 rate: int) -> list[TimedWord]:
+def _timed_words(text: str, marks: list[tuple[int, int]], pcm: bytes, rate: int) -> list[TimedWord]:
     """Map espeak's word events onto the text's whitespace-separated words.
 
     espeak may report several events for one written word ("1234" is four spoken words) and one
@@ -169,8 +180,13 @@ def _timed_words(text: str, marks: list[tuple[int, int]], pcm: bytes,
         end = min(max(end, start + int(MIN_WORD_S * rate)), max(bound, start))
         weights = np.cumsum([0] + [len(word) for word in group]) / sum(len(w) for w in group)
         for j, word in enumerate(group):
-            words.append(TimedWord(word, float(start + weights[j] * (end - start)) / rate,
-                                   float(start + weights[j + 1] * (end - start)) / rate))
+            words.append(
+                TimedWord(
+                    word,
+                    float(start + weights[j] * (end - start)) / rate,
+                    float(start + weights[j + 1] * (end - start)) / rate,
+                )
+            )
     return words
 
 
