@@ -15,6 +15,7 @@ from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
+from analytics.lag import LAG_COLUMNS, PartitionLag, as_table_rows
 from analytics.rows import EVENT_COLUMNS, event_row
 from ytempire.codec import Codec
 from ytempire.events import Emit, Event, cost_event, derive_envelope, failed_event
@@ -117,6 +118,11 @@ def seed_pipeline(client: Client, codec: Codec) -> Seeded:
         if video_usd > budget:
             emits.append(_alert(request.value, budget, video_usd, clock))
     insert_events(client, codec, emits)
+    for minutes_ago in (2, 1):
+        lag = [PartitionLag(stage, f"ytempire.{stage}", topic, 0, 10, 10 + minutes_ago, minutes_ago)
+               for stage, topic in (("narrator", "script.ready"), ("assembler", "voice.ready"))]
+        client.insert("consumer_lag", as_table_rows(lag, now - timedelta(minutes=minutes_ago)),
+                      column_names=LAG_COLUMNS)
     return seed
 
 
