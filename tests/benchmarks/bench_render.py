@@ -16,6 +16,7 @@ import os
 import platform
 import resource
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,6 +26,7 @@ import ffmpeg
 
 from processors import assembler, narrator, render, scriptwriter
 from processors.assembler import PAN_MARGIN, SIZES, part_slides, shots
+from ytempire.logging import configure
 from ytempire.media import ffmpeg_exe, probe
 from ytempire.requests import VideoRequest, request_event
 from ytempire.settings import Settings
@@ -133,6 +135,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--compare", action="store_true")
     args = parser.parse_args()
+    configure(stream=sys.stderr)  # stage logs to stderr, the report alone on stdout
     report: dict[str, Any] = {"machine": machine()}
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp))
