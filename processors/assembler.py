@@ -38,7 +38,7 @@ log = get_logger("ytempire.assembler")
 
 NAME = "assembler"
 OUTPUT_TOPIC = "video.assembled"
-VERSION = "2"  # bump when the same input would now render differently (keys the cache)
+VERSION = "3"  # bump when the same input would now render differently (keys the cache)
 SIZES = {"LANDSCAPE": (1920, 1080), "SHORTS": (1080, 1920)}
 CAPTION_STYLES = {"LANDSCAPE": render.LANDSCAPE_CAPTIONS, "SHORTS": render.SHORTS_CAPTIONS}
 PAN_MARGIN = 0.08  # stills are this much larger than the frame; the view pans over the rest

@@ -166,6 +166,8 @@ def test_video_is_h264_aac_at_the_format_size_and_narration_length(
     assert (info.width, info.height) == SIZES[video_format]
     assert (assembled["width"], assembled["height"]) == SIZES[video_format]
     assert info.fps == pytest.approx(30.0)
+    with av.open(str(stage.store.path(assembled["video"]))) as container:
+        assert container.streams.video[0].codec_context.pix_fmt == "yuv420p"
     narration = voice_ready["duration_s"]
     assert assembled["narration_duration_s"] == narration
     assert info.duration_s == pytest.approx(narration, rel=0.05)
