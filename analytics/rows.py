@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+
+import orjson
 
 from ytempire.events import Event
 
@@ -19,16 +20,16 @@ EVENT_COLUMNS = ["event_id", "video_id", "channel_id", "owner_id", "occurred_at"
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="milliseconds")
     if isinstance(value, bytes):
         return value.hex()
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def value_json(value: Event) -> str:
-    """The event as JSON: decimals as exact strings, timestamps ISO 8601, bytes as hex."""
-    return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+    """The event as JSON: decimals as exact strings, timestamps ISO 8601, bytes as hex.
+
+    orjson, because the standard library's encoder was a third of the sink's time."""
+    return orjson.dumps(value, default=_json_default).decode()
 
 
 def event_row(topic: str, partition: int, offset: int, value: Event) -> list[Any]:

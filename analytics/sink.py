@@ -2,7 +2,8 @@
 
 A confluent-kafka batch consumer (group ``ytempire.analytics-sink``) that, per partition:
 
-1. decodes a run of consecutive offsets with the Codec; undecodable records go to
+1. decodes a run of consecutive offsets with the Codec (a whole run at once, see
+   ``analytics.decode``); undecodable records go to
    ``pipeline.dlq`` (original bytes, topic/partition/offset, stage ``analytics-sink``) and the
    sink goes on;
 2. drops event ids repeated inside the run or already stored in ``events`` (a stage that
@@ -28,6 +29,7 @@ from clickhouse_connect.driver.client import Client
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from analytics import lag as lag_module
+from analytics.decode import BatchDecoder
 from analytics.migrate import migrate
 from analytics.rows import EVENT_COLUMNS, event_row
 from analytics.store import connect
@@ -104,6 +106,7 @@ class AnalyticsSink:
         self.lag_every_s = lag_every_s
         self.after_insert = after_insert
         self.codec = Codec(SchemaRegistry.load(settings.schemas_dir))
+        self.decoder = BatchDecoder(self.codec)
         self._owns_client = client is None
         self.client = client or connect(settings.effective_clickhouse_dsn)
         migrate(self.client)
@@ -121,6 +124,7 @@ class AnalyticsSink:
         self.stats = SinkStats()
         self._pending: dict[tuple[str, int], list[Message]] = {}
         self._pending_count = 0
+        self._full: set[tuple[str, int]] = set()
         self._oldest_pending = 0.0
         self._assigned_at: float | None = None
         self._last_lag = 0.0
@@ -140,9 +144,10 @@ class AnalyticsSink:
                 self._take(message, now)
             if messages:
                 last_message = now
-            if self._pending_count and (self._pending_count >= self.batch_size
-                                        or now - self._oldest_pending >= self.flush_interval_s):
+            if self._pending_count and now - self._oldest_pending >= self.flush_interval_s:
                 self.flush()
+            elif self._full:
+                self.flush(only=self._full)
             self._record_lag_if_due(now)
             if max_batches is not None and self.stats.batches >= max_batches:
                 break
@@ -164,16 +169,20 @@ class AnalyticsSink:
         key = (message.topic(), message.partition())
         if not self._pending_count:
             self._oldest_pending = now
-        self._pending.setdefault(key, []).append(message)
+        pending = self._pending.setdefault(key, [])
+        pending.append(message)
         self._pending_count += 1
+        if len(pending) >= self.batch_size:
+            self._full.add(key)
 
     def flush(self, only: set[tuple[str, int]] | None = None) -> None:
         """Write and commit what is pending (for ``only`` these partitions)."""
-        for key in sorted(self._pending):
-            if only is not None and key not in only:
+        for key in sorted(only if only is not None else self._pending):
+            if key not in self._pending:
                 continue
             messages = self._pending.pop(key)
             self._pending_count -= len(messages)
+            self._full.discard(key)
             for start in range(0, len(messages), self.batch_size):
                 self.stats.add(self._write(key[0], key[1], messages[start:start + self.batch_size]))
 
@@ -184,14 +193,13 @@ class AnalyticsSink:
         dead: list[Emit] = []
         seen: set[str] = set()
         repeated = 0
-        for message in messages:
+        decoded = self.decoder.decode(topic, partition, [(m.offset(), m.value()) for m in messages])
+        for message, value in zip(messages, decoded, strict=True):
             offset = message.offset()
-            try:
-                value = self.codec.decode(topic, message.value(), partition, offset)
-            except UndecodableEvent as exc:
+            if isinstance(value, UndecodableEvent):
                 log.warning("undecodable_event", topic=topic, partition=partition, offset=offset,
-                            reason=exc.reason)
-                dead.append(self._dead_letter(message, exc))
+                            reason=value.reason)
+                dead.append(self._dead_letter(message, value))
                 continue
             event_id = value["envelope"]["event_id"]
             if event_id in seen:
@@ -207,7 +215,8 @@ class AnalyticsSink:
                       inserted=len(fresh), duplicates=repeated + len(rows) - len(fresh),
                       dead_lettered=len(dead))
         if fresh:
-            self.client.insert("events", fresh, column_names=EVENT_COLUMNS,
+            self.client.insert("events", list(zip(*fresh, strict=True)), column_names=EVENT_COLUMNS,
+                               column_oriented=True,
                                settings={"insert_deduplication_token": batch.token})
         if self.after_insert is not None:
             self.after_insert(batch)

@@ -8,18 +8,19 @@
 -- is retried; it drops event ids already stored before inserting, so a redelivery at another
 -- offset adds nothing; and ReplacingMergeTree on the event id is the backstop. Every table fed
 -- from here through a materialized view carries the same window, so a retried batch is
--- deduplicated all the way down.
+-- deduplicated all the way down. No LowCardinality here: encoding its dictionaries is done in
+-- Python by the client and cost the sink more than it saves; the typed tables have them.
 CREATE TABLE IF NOT EXISTS events
 (
     event_id String,
     video_id String,
-    channel_id LowCardinality(String),
-    owner_id LowCardinality(String),
+    channel_id String,
+    owner_id String,
     occurred_at DateTime64(3, 'UTC'),
-    producer Tuple(name LowCardinality(String), version LowCardinality(String)),
+    producer Tuple(name String, version String),
     correlation_id String,
     attempt UInt32,
-    _topic LowCardinality(String),
+    _topic String,
     _partition UInt32,
     _offset UInt64,
     value String,

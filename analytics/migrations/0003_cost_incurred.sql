@@ -1,4 +1,6 @@
 -- One row per cost.incurred event: every paid (or free) provider call, in exact dollars.
+-- The view parses each JSON value once, into a named tuple (one JSONExtract per field would
+-- parse it once per field).
 CREATE TABLE IF NOT EXISTS cost_incurred
 (
     event_id String,
@@ -21,20 +23,21 @@ ORDER BY event_id
 SETTINGS non_replicated_deduplication_window = 1000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS cost_incurred_mv TO cost_incurred AS
+WITH JSONExtract(value, 'Tuple(stage String, provider String, model String, unit String, quantity Float64, usd String, cached Bool, price_table_version String, call_key String)') AS v
 SELECT
     event_id,
     video_id,
     channel_id,
     owner_id,
     occurred_at,
-    JSONExtractString(value, 'stage') AS stage,
-    JSONExtractString(value, 'provider') AS provider,
-    JSONExtractString(value, 'model') AS model,
-    JSONExtractString(value, 'unit') AS unit,
-    JSONExtractFloat(value, 'quantity') AS quantity,
-    toDecimal64(JSONExtractString(value, 'usd'), 6) AS usd,
-    JSONExtractBool(value, 'cached') AS cached,
-    JSONExtractString(value, 'price_table_version') AS price_table_version,
-    JSONExtractString(value, 'call_key') AS call_key
+    v.stage AS stage,
+    v.provider AS provider,
+    v.model AS model,
+    v.unit AS unit,
+    v.quantity AS quantity,
+    toDecimal64(v.usd, 6) AS usd,
+    v.cached AS cached,
+    v.price_table_version AS price_table_version,
+    v.call_key AS call_key
 FROM events
 WHERE _topic = 'cost.incurred';
