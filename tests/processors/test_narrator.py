@@ -198,6 +198,12 @@ def test_requested_voice_is_used(stage: Narrator) -> None:
     assert voice_ready["voice"] == "espeak-ng/en-us"
 
 
+def test_a_language_code_without_a_voice_of_that_name_still_finds_one(stage: Narrator) -> None:
+    event = script_ready()
+    event["script"]["language"] = "en-GB"
+    assert stage.handle(event)[0].value["voice"] == "espeak-ng/en-gb"
+
+
 def test_unknown_voice_is_a_permanent_error(stage: Narrator) -> None:
     with pytest.raises(PermanentError, match="no voice 'xx-nope'"):
         stage.handle(script_ready(voice="xx-nope"))

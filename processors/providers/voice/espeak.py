@@ -55,6 +55,31 @@ class _Event(ctypes.Structure):
     ]
 
 
+class _VoiceSpec(ctypes.Structure):
+    """``espeak_VOICE`` from speak_lib.h, as a query: only ``languages`` is set."""
+
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("languages", ctypes.c_char_p),
+        ("identifier", ctypes.c_char_p),
+        ("gender", ctypes.c_ubyte),
+        ("age", ctypes.c_ubyte),
+        ("variant", ctypes.c_ubyte),
+        ("xx1", ctypes.c_ubyte),
+        ("score", ctypes.c_int),
+        ("spare", ctypes.c_void_p),
+    ]
+
+
+def _select(lib: Any, voice: str) -> bool:
+    """Make ``voice`` current: a voice name ("en-us", "en+f3"), else a language code ("en-gb",
+    "zh") matched by espeak's own language ranking. Caller holds ``_LOCK``."""
+    if lib.espeak_SetVoiceByName(voice.encode()) == 0:
+        return True
+    spec = _VoiceSpec(languages=voice.encode())
+    return bool(lib.espeak_SetVoiceByProperties(ctypes.byref(spec)) == 0)
+
+
 _SynthCallback = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
 )
@@ -73,6 +98,7 @@ def _library() -> tuple[Any, int]:
         lib.espeak_Initialize.restype = ctypes.c_int
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        lib.espeak_SetVoiceByProperties.argtypes = [ctypes.POINTER(_VoiceSpec)]
         lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
         lib.espeak_SetSynthCallback.argtypes = [_SynthCallback]
         lib.espeak_Synth.argtypes = [
@@ -106,7 +132,7 @@ class EspeakVoice:
         name = (voice or language or "en").strip().lower()
         with _LOCK:
             lib, _ = _library()
-            if lib.espeak_SetVoiceByName(name.encode()) != 0:
+            if not _select(lib, name):
                 raise UnknownVoice(
                     f"espeak-ng has no voice {name!r} (voice={voice!r}, "
                     f"language={language!r}); see `espeak-ng --voices`"
@@ -116,7 +142,7 @@ class EspeakVoice:
     def speak(self, text: str, voice: str) -> Speech:
         with _LOCK:
             lib, rate = _library()
-            if lib.espeak_SetVoiceByName(voice.encode()) != 0:
+            if not _select(lib, voice):
                 raise UnknownVoice(f"espeak-ng has no voice {voice!r}")
             lib.espeak_SetParameter(PARAM_RATE, self.rate, 0)
             chunks: list[bytes] = []
