@@ -1,21 +1,12 @@
 -- Seconds from request (script.requested) to rendered video (video.assembled), p50 and p95.
 SELECT
     count() AS videos,
-    round(quantileExact(0.5)(seconds), 3) AS p50_s,
-    round(quantileExact(0.95)(seconds), 3) AS p95_s,
+    round(quantilesExact(0.5, 0.95)(seconds)[1], 3) AS p50_s,
+    round(quantilesExact(0.5, 0.95)(seconds)[2], 3) AS p95_s,
     round(max(seconds), 3) AS max_s
 FROM
 (
     SELECT dateDiff('millisecond', requested_at, assembled_at) / 1000 AS seconds
-    FROM
-    (
-        SELECT video_id, min(occurred_at) AS requested_at
-        FROM script_requested
-        WHERE occurred_at >= {since:DateTime64(3, 'UTC')}
-        GROUP BY video_id
-    ) AS requested
-    INNER JOIN
-    (
-        SELECT video_id, min(occurred_at) AS assembled_at FROM video_assembled GROUP BY video_id
-    ) AS assembled USING (video_id)
+    FROM video_summary FINAL
+    WHERE requested_at >= {since:DateTime64(3, 'UTC')} AND assembled_at IS NOT NULL
 )

@@ -18,7 +18,7 @@ def test_migrating_twice_applies_every_file_once(chdb_client: Client) -> None:
         "SELECT version, name FROM schema_migrations FINAL ORDER BY version").result_rows
     assert recorded == [(m.version, m.name) for m in load()]
     tables = {r[0] for r in chdb_client.query("SHOW TABLES").result_rows}
-    assert {"events", "cost_incurred", "stage_runs", "video_status", "cost_by_video",
+    assert {"events", "cost_incurred", "stage_runs", "video_status", "video_summary",
             "cost_daily", "consumer_lag"} <= tables
 
 

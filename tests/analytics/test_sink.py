@@ -72,8 +72,9 @@ def _clickhouse_totals(sink: AnalyticsSink, channel: str) -> tuple[Decimal, Deci
     total = sink.client.query("SELECT sum(usd) FROM cost_incurred FINAL").result_rows[0][0]
     raw = sink.client.query("SELECT sum(usd) FROM cost_incurred WHERE channel_id = {c:String}",
                             parameters={"c": channel}).result_rows[0][0]
-    rollup = sink.client.query("SELECT sum(usd) FROM cost_by_video WHERE channel_id = {c:String}",
-                               parameters={"c": channel}).result_rows[0][0]
+    rollup = sink.client.query(
+        "SELECT sum(usd) FROM video_summary FINAL WHERE channel_id = {c:String}",
+        parameters={"c": channel}).result_rows[0][0]
     return total, raw, rollup
 
 

@@ -109,7 +109,7 @@ def throughput(settings: Settings, codec: Codec, count: int, batch_size: int) ->
 def lag(settings: Settings, codec: Codec, seconds: float, rate: int) -> dict[str, Any]:
     stop = threading.Event()
     sink = AnalyticsSink(settings, group=f"bench.lag.{uuid.uuid4()}", topics=["cost.incurred"],
-                         lag_every_s=None)
+                         lag_every_s=None, consumer_config={"auto.offset.reset": "latest"})
     runner = threading.Thread(target=sink.run, kwargs={"stop": stop}, daemon=True)
     runner.start()
     while sink._assigned_at is None:
