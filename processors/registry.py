@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import importlib
+from typing import NamedTuple
 
 from processors.base import Stage
 from ytempire.settings import Settings
 
-STAGES: dict[str, str] = {
-    "scriptwriter": "processors.scriptwriter",
-    "narrator": "processors.narrator",
-    "assembler": "processors.assembler",
-    "quality": "processors.quality",
-    "publisher": "processors.publisher",
+
+class StageEntry(NamedTuple):
+    module: str
+    input_topic: str
+
+
+STAGES: dict[str, StageEntry] = {
+    "scriptwriter": StageEntry("processors.scriptwriter", "script.requested"),
+    "narrator": StageEntry("processors.narrator", "script.ready"),
+    "assembler": StageEntry("processors.assembler", "voice.ready"),
+    "quality": StageEntry("processors.quality", "video.assembled"),
+    "publisher": StageEntry("processors.publisher", "quality.scored"),
 }
 
 
@@ -20,9 +27,17 @@ class UnknownStage(LookupError):
     pass
 
 
-def build_stage(name: str, settings: Settings) -> Stage:
+def _entry(name: str) -> StageEntry:
     try:
-        module = importlib.import_module(STAGES[name])
+        return STAGES[name]
     except KeyError:
         raise UnknownStage(f"unknown stage {name!r}; choose one of {', '.join(STAGES)}") from None
+
+
+def input_topic(name: str) -> str:
+    return _entry(name).input_topic
+
+
+def build_stage(name: str, settings: Settings) -> Stage:
+    module = importlib.import_module(_entry(name).module)
     return module.build(settings)  # type: ignore[no-any-return]

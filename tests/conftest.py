@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -50,5 +51,10 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def kafka_settings(kafka_broker: LocalBroker, tmp_path: Path) -> Settings:
-    """Settings with a fresh data dir and ``kafka_bootstrap`` pointing at the session broker."""
-    return Settings(data_dir=tmp_path, kafka_bootstrap=kafka_broker.bootstrap)
+    """Settings with a fresh data dir and ``kafka_bootstrap`` pointing at the session broker.
+
+    Stage consumer groups get a per-test prefix, so a test's workers never pick up work that
+    earlier tests left on the shared topics (start them with ``Stack.start(from_end=True)``).
+    """
+    return Settings(data_dir=tmp_path, kafka_bootstrap=kafka_broker.bootstrap,
+                    consumer_group_prefix=f"test-{uuid.uuid4().hex[:8]}")

@@ -65,7 +65,7 @@ def _collector(settings: Settings, topics: list[str]) -> Consumer:
 def test_ten_videos_published_once_each_despite_a_killed_stage(kafka_settings: Settings) -> None:
     codec = Codec(SchemaRegistry.load(kafka_settings.schemas_dir))
     stack = Stack(kafka_settings)
-    stack.start(with_broker=False)
+    stack.start(with_broker=False, from_end=True)
     collector = _collector(kafka_settings, ["upload.done", "cost.incurred", "video.assembled"])
     tracker = Tracker(kafka_settings.kafka_bootstrap, codec)
     try:

@@ -55,7 +55,7 @@ def _read(
 @pytest.fixture
 def scriptwriter(kafka_settings: Settings):
     stack = Stack(kafka_settings, stages=["scriptwriter"])
-    stack.start_worker("scriptwriter")
+    stack.start(with_broker=False, from_end=True)
     yield stack
     stack.stop()
 

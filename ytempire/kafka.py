@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from confluent_kafka import KafkaError, KafkaException, Message, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
 from ytempire.codec import Codec
 from ytempire.events import Emit
@@ -89,3 +89,30 @@ class EventProducer:
         """Flush and disconnect, so nothing lingers (and logs) once the broker goes away."""
         self._producer.flush(timeout)
         self._producer.close()
+
+
+def start_group_at_end(bootstrap: str, group: str, topic: str, timeout: float = 10.0) -> None:
+    """Commit ``group``'s offsets at the current end of ``topic``, unless it has offsets already.
+
+    A new group otherwise starts at the earliest record (so nothing requested before a stage's
+    first start is lost); this is for a group that must only see what comes next (tests, a
+    fresh environment on a shared cluster).
+    """
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False}
+    )
+    try:
+        partitions = consumer.list_topics(topic, timeout=timeout).topics[topic].partitions
+        tps = [TopicPartition(topic, p) for p in partitions]
+        committed = consumer.committed(tps, timeout=timeout)
+        if any(tp.offset >= 0 for tp in committed):
+            return
+        ends = [
+            TopicPartition(
+                topic, tp.partition, consumer.get_watermark_offsets(tp, timeout=timeout)[1]
+            )
+            for tp in tps
+        ]
+        consumer.commit(offsets=ends, asynchronous=False)
+    finally:
+        consumer.close()

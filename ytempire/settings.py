@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     schemas_dir: Path = PROJECT_ROOT / "schemas"
     topics_file: Path = PROJECT_ROOT / "topics.yaml"
 
+    consumer_group_prefix: str = Field(
+        default="ytempire", description="Stage groups are '<prefix>.<stage>' (one per stage)."
+    )
     kafka_version: str = "4.4.0"
     broker_heap: str = "512m"
 
@@ -34,6 +37,9 @@ class Settings(BaseSettings):
     stage_max_attempts: int = 5
     retry_base_seconds: float = 0.5
     retry_max_seconds: float = 30.0
+
+    def group_id(self, stage: str) -> str:
+        return f"{self.consumer_group_prefix}.{stage}"
 
     @property
     def artifacts_dir(self) -> Path:

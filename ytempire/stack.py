@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from processors.registry import STAGES
+from ytempire.kafka import start_group_at_end
 from ytempire.logging import get_logger
 from ytempire.settings import Settings
 
@@ -49,14 +50,24 @@ class Stack:
     workers: dict[str, WorkerProcess] = field(default_factory=dict)
     started_broker: bool = False
 
-    def start(self, with_broker: bool = True) -> None:
+    def start(self, with_broker: bool = True, from_end: bool = False) -> None:
+        """``from_end``: stage groups new to the cluster skip what is already on their topics."""
         if with_broker:
             self.started_broker = start_local_broker(self.settings)
         apply_topics(self.settings)
         for stage in self.stages:
+            if from_end:
+                self.start_group_at_end(stage)
             self.start_worker(stage)
         for service in self.services:
             self._spawn(service, SERVICES[service])
+
+    def start_group_at_end(self, stage: str) -> None:
+        from processors.registry import input_topic
+
+        start_group_at_end(
+            self.settings.kafka_bootstrap, self.settings.group_id(stage), input_topic(stage)
+        )
 
     def start_worker(self, stage: str) -> WorkerProcess:
         return self._spawn(stage, ["worker", stage])

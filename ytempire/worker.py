@@ -168,7 +168,7 @@ def make_app(stage: Stage, settings: Settings) -> faust.App:
     datadir = settings.data_dir / "faust" / stage.name
     datadir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
-        f"ytempire.{stage.name}",
+        settings.group_id(stage.name),
         broker=f"kafka://{settings.kafka_bootstrap}",
         datadir=str(datadir),
         web_enabled=False,
