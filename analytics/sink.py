@@ -225,7 +225,9 @@ class AnalyticsSink:
 
     def _stored(self, topic: str, event_ids: set[str]) -> set[str]:
         """Which of ``event_ids`` are in ``events`` already (one round trip, by primary key)."""
-        ids = "\n".join(event_id.translate(TSV_ESCAPES) for event_id in event_ids)
+        ids = "\n".join(event_ids)
+        if "\\" in ids or "\t" in ids or ids.count("\n") != len(event_ids) - 1:
+            ids = "\n".join(event_id.translate(TSV_ESCAPES) for event_id in event_ids)
         result = self.client.query(
             "SELECT event_id FROM events WHERE _topic = " + _literal(topic)
             + " AND event_id IN (SELECT event_id FROM format(TSV, 'event_id String', "

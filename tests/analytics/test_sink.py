@@ -82,6 +82,7 @@ def test_totals_reconcile_to_the_cent_with_duplicates_and_after_a_replay(
         kafka_settings: Settings, codec: Codec) -> None:
     channel = f"reconcile-{uuid.uuid4().hex[:8]}"
     emits = _costs(channel, videos=40, calls=10)
+    emits[7].value["envelope"]["event_id"] = "odd\tid 'with' \\ quotes\nand lines"
     producer = EventProducer(kafka_settings.kafka_bootstrap, codec)
     producer.send_all(emits)
     producer.send_all(emits[::3])  # a stage re-emitting after a crash: same ids, new offsets

@@ -7,7 +7,8 @@ ports, temp dir) and stops it at the end; chdb lives in a temp dir.
 
 1. Throughput: N cost.incurred events (pre-encoded, produced before timing) are read by a new
    consumer group; events/s = N / (last commit - partition assignment): decode, dedup check,
-   insert through every materialized view, commit.
+   insert through every materialized view, commit. events_per_cpu_s divides by the CPU time of
+   the whole process (chdb's threads included), which says more on a shared machine.
 2. Lag: the sink runs in a thread while events are produced at --rate per second; a second
    ClickHouse client polls ``events`` every 20 ms; lag = first seen by a query - produce call.
 """
@@ -94,7 +95,9 @@ def throughput(settings: Settings, codec: Codec, count: int, batch_size: int) ->
     sink = AnalyticsSink(settings, group=f"bench.{uuid.uuid4()}", topics=["cost.incurred"],
                          batch_size=batch_size, lag_every_s=None, after_insert=mark)
     try:
+        cpu = time.process_time()
         stats = sink.run(idle_s=2.0)
+        cpu = time.process_time() - cpu
         assigned = sink._assigned_at or 0.0
         rows = sink.client.query("SELECT count(), sum(usd) FROM cost_incurred").result_rows[0]
     finally:
@@ -102,7 +105,8 @@ def throughput(settings: Settings, codec: Codec, count: int, batch_size: int) ->
     seconds = last_commit[0] - assigned
     return {"events": count, "produce_s": round(produce_s, 2), "batches": stats.batches,
             "batch_size": batch_size, "sink_seconds": round(seconds, 2),
-            "events_per_s": round(stats.read / seconds), "rows_in_cost_incurred": rows[0],
+            "events_per_s": round(stats.read / seconds), "cpu_seconds": round(cpu, 2),
+            "events_per_cpu_s": round(stats.read / cpu), "rows_in_cost_incurred": rows[0],
             "usd_total_matches": rows[1] == sum((e.value["usd"] for e in emits), Decimal(0))}
 
 
