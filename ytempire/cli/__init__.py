@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from ytempire.cli import broker, gateway, inspect, pipeline, topics
+from ytempire.cli import analytics, broker, gateway, inspect, pipeline, topics
 
 app = typer.Typer(help="YTEmpire: topic in, published video out.", no_args_is_help=True,
                   pretty_exceptions_show_locals=False)
 app.add_typer(broker.app, name="broker")
 app.add_typer(topics.app, name="topics")
 app.add_typer(inspect.schemas_app, name="schemas")
+app.add_typer(analytics.app, name="analytics")
+app.command()(analytics.kpi)
 app.add_typer(gateway.users_app, name="users")
 app.command()(gateway.gateway)
 app.command()(inspect.tail)
