@@ -37,6 +37,7 @@ class WorkerProcess:
 # Services beside the stage workers, by name: the ``ytempire`` arguments that run each.
 SERVICES: dict[str, list[str]] = {
     "gateway": ["gateway"],
+    "analytics-sink": ["analytics", "sink"],
 }
 
 
