@@ -16,6 +16,7 @@ from tests.conftest import local_broker
 from ytempire import topics
 from ytempire.codec import Codec
 from ytempire.kafka import EventProducer
+from ytempire.logging import configure
 from ytempire.requests import VideoRequest, request_event
 from ytempire.schemas import SchemaRegistry
 from ytempire.settings import PROJECT_ROOT, Settings
@@ -28,6 +29,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--format", default="16:9")
     args = parser.parse_args()
+    configure("console", "warning")
     with tempfile.TemporaryDirectory() as tmp:
         broker = local_broker(Path(tmp) / "kafka")
         t0 = time.monotonic()
