@@ -21,12 +21,17 @@ from clickhouse_connect.driver.client import Client
 from confluent_kafka import KafkaException
 
 from analytics import lag as lag_module
+from analytics.migrate import applied
 from analytics.store import SinkOwner, chdb_path, connect
 from ytempire import topics as topics_module
 from ytempire.settings import Settings
 
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"
 LAG = "consumer_lag"
+
+
+class NoAnalyticsTables(RuntimeError):
+    """ClickHouse has not been migrated yet; the message says what to run."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,10 @@ def collect(settings: Settings, days: int = 30, with_lag: bool = True) -> list[d
     else:
         client = connect(settings.effective_clickhouse_dsn)
         try:
+            if not applied(client):
+                raise NoAnalyticsTables(
+                    f"{settings.effective_clickhouse_dsn} has no analytics tables yet: run "
+                    "'ytempire analytics migrate', or start 'ytempire analytics sink'")
             docs = [r.as_dict() for r in run_queries(client, days)]
         finally:
             client.close()

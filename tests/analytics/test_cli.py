@@ -43,6 +43,8 @@ def ytempire(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[typer.
 
 def test_migrate_twice_then_kpi_json(ytempire: typer.Typer) -> None:
     runner = CliRunner()
+    unmigrated = runner.invoke(ytempire, ["kpi", "--no-lag"])
+    assert unmigrated.exit_code == 1 and "analytics migrate" in unmigrated.output
     first = runner.invoke(ytempire, ["analytics", "migrate"])
     assert first.exit_code == 0 and "applied 0001_schema_migrations" in first.output
     again = runner.invoke(ytempire, ["analytics", "migrate"])

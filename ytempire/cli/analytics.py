@@ -98,7 +98,7 @@ def kpi(
     settings = get_settings()
     try:
         docs = kpi_module.collect(settings, days=days, with_lag=not no_lag)
-    except ClickHouseBusy as exc:
+    except (ClickHouseBusy, kpi_module.NoAnalyticsTables) as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from None
     if as_json:
