@@ -20,6 +20,7 @@ STAGES: dict[str, StageEntry] = {
     "assembler": StageEntry("processors.assembler", "voice.ready"),
     "quality": StageEntry("processors.quality", "video.assembled"),
     "publisher": StageEntry("processors.publisher", "quality.scored"),
+    "ledger": StageEntry("processors.ledger", "cost.incurred"),
 }
 
 

@@ -178,8 +178,10 @@ def make_app(stage: Stage, settings: Settings) -> faust.App:
         broker_commit_every=1,
         broker_commit_interval=1.0,
     )
+    # A stage may read more topics than the one it is named by (the ledger reads budgets too).
+    topics = getattr(stage, "input_topics", (stage.input_topic,))
     source = app.topic(
-        stage.input_topic,
+        *topics,
         key_type=bytes,
         value_type=bytes,
         key_serializer="raw",
