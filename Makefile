@@ -9,12 +9,15 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 setup: system-deps $(STAMP)
 	$(BIN)/ytempire broker fetch
 
-# Java 17 + Maven fetch and run the Kafka broker; DejaVu fonts draw titles and captions.
+# Java 17 + Maven fetch and run the Kafka broker; DejaVu fonts draw titles and captions;
+# the gateway tests start a throwaway PostgreSQL 15 server.
 system-deps:
 	@command -v java >/dev/null && command -v mvn >/dev/null || \
 	  (apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless maven)
 	@test -d /usr/share/fonts/truetype/dejavu || \
 	  (apt-get update -qq && apt-get install -y -qq fonts-dejavu-core)
+	@test -x /usr/lib/postgresql/15/bin/initdb || \
+	  (apt-get update -qq && apt-get install -y -qq postgresql-15)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
