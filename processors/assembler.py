@@ -13,7 +13,6 @@ import hashlib
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -28,17 +27,17 @@ from processors.providers.visuals import Slide, Visuals
 from processors.providers.visuals.generated import GeneratedVisuals
 from ytempire.artifacts import ArtifactStore
 from ytempire.cache import ResultCache
-from ytempire.events import Emit, Event, content_hash, cost_event, derive_envelope
+from ytempire.events import Emit, Event, content_hash, cost_events, derive_envelope
 from ytempire.logging import get_logger
 from ytempire.media import probe
-from ytempire.pricing import current_table
+from ytempire.pricing import Usage, bill
 from ytempire.settings import Settings
 
 log = get_logger("ytempire.assembler")
 
 NAME = "assembler"
 OUTPUT_TOPIC = "video.assembled"
-VERSION = "3"  # bump when the same input would now render differently (keys the cache)
+VERSION = "4"  # bump when the same input would now render differently (keys the cache)
 SIZES = {"LANDSCAPE": (1920, 1080), "SHORTS": (1080, 1920)}
 CAPTION_STYLES = {"LANDSCAPE": render.LANDSCAPE_CAPTIONS, "SHORTS": render.SHORTS_CAPTIONS}
 PAN_MARGIN = 0.08  # stills are this much larger than the frame; the view pans over the rest
@@ -79,11 +78,9 @@ class Assembler:
             json.dumps(payload, sort_keys=True, default=str),
         )
         envelope = event["envelope"]
-        result = self._cached(key)
-        if result is None:
-            result = self._assemble(event, envelope["event_id"])
-            self.cache.put(key, result)
-        first = result["first_event_id"] == envelope["event_id"]
+        result, paid = self.cache.once(key, envelope["event_id"],
+                                       lambda: self._assemble(event),
+                                       valid=self._artifacts_present)
         assembled = {
             "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC),
             "spec": event["spec"],
@@ -98,40 +95,15 @@ class Assembler:
             "height": result["height"],
             "render_seconds": result["render_seconds"],
         }
-        calls = [
-            ("ffmpeg", "libx264", "seconds", result["duration_s"]),
-            (self.visuals.provider, self.visuals.model, "images", result["images"]),
-            (self.thumbnailer.provider, self.thumbnailer.model, "images", 1),
-        ]
-        table = current_table()
-        costs = [
-            cost_event(
-                envelope,
-                stage=NAME,
-                provider=provider,
-                model=model,
-                unit=unit,
-                quantity=quantity,
-                usd=table.price(provider, model, unit, quantity) if first else Decimal(0),
-                cached=not first,
-                price_table_version=table.version,
-                call_key=content_hash(key, provider, model),
-                index=index,
-            )
-            for index, (provider, model, unit, quantity) in enumerate(calls)
-        ]
+        costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
         return [Emit(OUTPUT_TOPIC, assembled), *costs]
 
-    def _cached(self, key: str) -> dict[str, Any] | None:
-        result = self.cache.get(key)
-        if result is None:
-            return None
+    def _artifacts_present(self, result: dict[str, Any]) -> bool:
+        """A cached render is reusable only while its artifacts are still in the store."""
         names = ("video", "thumbnail", "captions")
-        if not all(self.store.path(result[name]).exists() for name in names):
-            return None
-        return result  # type: ignore[no-any-return]
+        return all(self.store.path(result[name]).exists() for name in names)
 
-    def _assemble(self, event: Event, event_id: str) -> dict[str, Any]:
+    def _assemble(self, event: Event) -> dict[str, Any]:
         spec, script = event["spec"], event["script"]
         if spec["format"] not in SIZES:
             raise PermanentError(
@@ -187,8 +159,11 @@ class Assembler:
                 "width": width,
                 "height": height,
                 "render_seconds": round(time.monotonic() - started, 3),
-                "images": len(clips),
-                "first_event_id": event_id,
+                **bill([
+                    Usage("ffmpeg", "libx264", "seconds", round(info.duration_s, 3)),
+                    Usage(self.visuals.provider, self.visuals.model, "images", len(clips)),
+                    Usage(self.thumbnailer.provider, self.thumbnailer.model, "images", 1),
+                ]),
             }
         log.info(
             "assembled",

@@ -16,7 +16,6 @@ import re
 import subprocess
 import tempfile
 import wave
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,17 +27,17 @@ from processors.providers.voice import Speech, TimedWord, UnknownVoice, Voice, V
 from processors.providers.voice.espeak import EspeakVoice
 from ytempire.artifacts import ArtifactStore
 from ytempire.cache import ResultCache
-from ytempire.events import Emit, Event, content_hash, cost_event, derive_envelope
+from ytempire.events import Emit, Event, content_hash, cost_events, derive_envelope
 from ytempire.logging import get_logger
 from ytempire.media import MediaError, probe, run_ffmpeg
-from ytempire.pricing import current_table
+from ytempire.pricing import Usage, bill
 from ytempire.settings import Settings
 
 log = get_logger("ytempire.narrator")
 
 NAME = "narrator"
 OUTPUT_TOPIC = "voice.ready"
-VERSION = "2"  # bump when the same script would now sound different (keys the cache)
+VERSION = "3"  # bump when the same script would now sound different (keys the cache)
 PART_GAP_S = 0.4
 TARGET_LUFS = -14.0
 TRUE_PEAK_DBTP = -1.5
@@ -79,12 +78,9 @@ class Narrator:
             NAME, VERSION, self.voice.provider, self.voice.model, voice_name, language, parts
         )
         envelope = event["envelope"]
-        result = self._cached(key)
-        if result is None:
-            result = self._narrate(parts, voice_name, envelope["event_id"])
-            self.cache.put(key, result)
-        first = result["first_event_id"] == envelope["event_id"]
-        table = current_table()
+        result, paid = self.cache.once(key, envelope["event_id"],
+                                       lambda: self._narrate(parts, voice_name),
+                                       valid=self._artifacts_present)
         voice_ready = {
             "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC),
             "spec": spec,
@@ -96,35 +92,14 @@ class Narrator:
             "loudness_lufs": result["loudness_lufs"],
             "voice": result["voice"],
         }
-        usd = (
-            table.price(self.voice.provider, self.voice.model, "characters", result["characters"])
-            if first
-            else Decimal(0)
-        )
-        cost = cost_event(
-            envelope,
-            stage=NAME,
-            provider=self.voice.provider,
-            model=self.voice.model,
-            unit="characters",
-            quantity=result["characters"],
-            usd=usd,
-            cached=not first,
-            price_table_version=table.version,
-            call_key=key,
-        )
-        return [Emit(OUTPUT_TOPIC, voice_ready), cost]
+        costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
+        return [Emit(OUTPUT_TOPIC, voice_ready), *costs]
 
-    def _cached(self, key: str) -> dict[str, Any] | None:
-        """A cached narration whose artifacts are still in the store."""
-        result = self.cache.get(key)
-        if result is None:
-            return None
-        if not all(self.store.path(result[name]).exists() for name in ("audio", "word_timings")):
-            return None
-        return result  # type: ignore[no-any-return]
+    def _artifacts_present(self, result: dict[str, Any]) -> bool:
+        """A cached narration is reusable only while its artifacts are still in the store."""
+        return all(self.store.path(result[name]).exists() for name in ("audio", "word_timings"))
 
-    def _narrate(self, parts: list[str], voice_name: str, event_id: str) -> dict[str, Any]:
+    def _narrate(self, parts: list[str], voice_name: str) -> dict[str, Any]:
         speeches = []
         for part in parts:
             try:
@@ -170,8 +145,8 @@ class Narrator:
             "section_starts_s": [round(s, 3) for s in starts],
             "loudness_lufs": round(loudness, 2),
             "voice": f"{self.voice.provider}/{voice_name}",
-            "characters": sum(len(part) for part in parts),
-            "first_event_id": event_id,
+            **bill([Usage(self.voice.provider, self.voice.model, "characters",
+                          sum(len(part) for part in parts))]),
         }
 
 

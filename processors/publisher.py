@@ -12,7 +12,6 @@ a crash between upload and emit) re-emits the identical ``upload.done`` without 
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +20,16 @@ from processors.providers.publish import PRIVACY, Published, Publisher, VideoMet
 from processors.providers.publish.local_channel import LocalChannelPublisher
 from ytempire.artifacts import ArtifactStore
 from ytempire.cache import ResultCache
-from ytempire.events import Emit, Event, content_hash, cost_event, derive_envelope
+from ytempire.events import Emit, Event, content_hash, cost_events, derive_envelope
 from ytempire.logging import get_logger
-from ytempire.pricing import current_table
+from ytempire.pricing import bill
 from ytempire.settings import Settings
 
 log = get_logger("ytempire.publisher")
 
 NAME = "publisher"
 OUTPUT_TOPIC = "upload.done"
-VERSION = "1"
+VERSION = "2"
 
 
 def metadata_for(event: Event) -> VideoMetadata:
@@ -72,11 +71,8 @@ class PublisherStage:
         metadata = metadata_for(event)
         key = content_hash(NAME, VERSION, self.publisher.platform, metadata.channel_id,
                            metadata.video_id)
-        result = self.cache.get(key)
-        if result is None:
-            result = self._publish(event, metadata, envelope["event_id"])
-            self.cache.put(key, result)
-        first = result["first_event_id"] == envelope["event_id"]
+        result, paid = self.cache.once(key, envelope["event_id"],
+                                       lambda: self._publish(event, metadata))
         done = {
             "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC),
             "platform": result["platform"],
@@ -89,19 +85,13 @@ class PublisherStage:
             "privacy": metadata.privacy,
             "quality_score": event["score"],
         }
-        costs = [cost_event(envelope, stage=NAME, provider=u["provider"], model=u["model"],
-                            unit=u["unit"], quantity=u["quantity"],
-                            usd=Decimal(u["usd"]) if first else Decimal(0), cached=not first,
-                            price_table_version=result["price_table_version"], call_key=key,
-                            index=i)
-                 for i, u in enumerate(result["usage"])]
+        costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
         return [Emit(OUTPUT_TOPIC, done), *costs]
 
-    def _publish(self, event: Event, metadata: VideoMetadata, event_id: str) -> dict[str, Any]:
+    def _publish(self, event: Event, metadata: VideoMetadata) -> dict[str, Any]:
         video, thumbnail = self._local(event["video"], "video"), \
             self._local(event["thumbnail"], "thumbnail")
         published: Published = self.publisher.upload(video, thumbnail, metadata)
-        table = current_table()
         log.info("published", platform=published.platform, url=published.url,
                  location=published.location)
         return {
@@ -111,11 +101,7 @@ class PublisherStage:
             "location": published.location,
             "video": published.video or event["video"],
             "thumbnail": published.thumbnail or event["thumbnail"],
-            "usage": [{**u.as_json(),
-                       "usd": str(table.price(u.provider, u.model, u.unit, u.quantity))}
-                      for u in published.usage],
-            "price_table_version": table.version,
-            "first_event_id": event_id,
+            **bill(published.usage),
         }
 
     def _local(self, artifact: dict[str, Any], what: str) -> Path:

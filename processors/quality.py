@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import subprocess
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +33,10 @@ from processors.providers.script.limits import (
 )
 from ytempire.artifacts import ArtifactStore
 from ytempire.cache import ResultCache
-from ytempire.events import Emit, Event, content_hash, cost_event, derive_envelope
+from ytempire.events import Emit, Event, content_hash, cost_events, derive_envelope
 from ytempire.logging import get_logger
 from ytempire.media import MediaError, MediaInfo, probe, run_ffmpeg
-from ytempire.pricing import current_table
+from ytempire.pricing import Usage, bill
 from ytempire.requests import RESOLUTIONS
 from ytempire.settings import Settings
 
@@ -45,7 +44,7 @@ log = get_logger("ytempire.quality")
 
 NAME = "quality"
 OUTPUT_TOPIC = "quality.scored"
-VERSION = "1"  # bump when the same video would now score differently (keys the cache)
+VERSION = "2"  # bump when the same video would now score differently (keys the cache)
 ANALYSIS = ("ffmpeg", "analysis")
 CRITICAL_CAP = 40.0
 TARGET_LUFS = -14.0
@@ -387,12 +386,7 @@ class QualityStage:
                            event["captions"]["sha256"], event["thumbnail"]["sha256"], script,
                            spec["format"], spec["target_duration_s"],
                            event["narration_duration_s"])
-        result = self.cache.get(key)
-        if result is None:
-            result = self._score(event)
-            result["first_event_id"] = envelope["event_id"]
-            self.cache.put(key, result)
-        first = result["first_event_id"] == envelope["event_id"]
+        result, paid = self.cache.once(key, envelope["event_id"], lambda: self._score(event))
         checks = [Check(**c) for c in result["checks"]]
         threshold = int(spec.get("quality_threshold", 70))
         score, passed, reasons = verdict_of(checks, threshold)
@@ -411,12 +405,7 @@ class QualityStage:
             "checks": [c.record() for c in checks],
             "reasons": reasons,
         }
-        costs = [cost_event(envelope, stage=NAME, provider=u["provider"], model=u["model"],
-                            unit=u["unit"], quantity=u["quantity"],
-                            usd=Decimal(u["usd"]) if first else Decimal(0), cached=not first,
-                            price_table_version=result["price_table_version"], call_key=key,
-                            index=i)
-                 for i, u in enumerate(result["usage"])]
+        costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
         return [Emit(OUTPUT_TOPIC, scored), *costs]
 
     def _score(self, event: Event) -> dict[str, Any]:
@@ -436,12 +425,7 @@ class QualityStage:
                   *video_checks(report, spec, narration_s, caption_cues(captions)),
                   *metadata_checks(script, self._local(event["thumbnail"], "thumbnail")),
                   policy_check(verdict)]
-        table = current_table()
-        usage = [{"provider": ANALYSIS[0], "model": ANALYSIS[1], "unit": "seconds",
-                  "quantity": round(report.info.duration_s, 3)}]
-        usage += [u.as_json() for u in verdict.usage]
-        for u in usage:
-            u["usd"] = str(table.price(u["provider"], u["model"], u["unit"], u["quantity"]))
+        usage = [Usage(*ANALYSIS, "seconds", round(report.info.duration_s, 3)), *verdict.usage]
         log.info("video scored", points=round(sum(c.score for c in checks), 1),
                  lost=[c.reason for c in checks if c.reason])
         return {
@@ -450,8 +434,7 @@ class QualityStage:
             "duration_s": report.info.duration_s,
             "width": report.info.width,
             "height": report.info.height,
-            "usage": usage,
-            "price_table_version": table.version,
+            **bill(usage),
         }
 
     def _local(self, artifact: dict[str, Any], what: str) -> Path:

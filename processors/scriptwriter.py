@@ -8,7 +8,6 @@ pays the writer twice; another request with the same brief reuses the script at 
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from processors.base import PermanentError
@@ -17,21 +16,20 @@ from processors.providers.script import (
     MIN_DURATION_S,
     ScriptRequest,
     ScriptWriter,
-    Usage,
 )
 from processors.providers.script.limits import count_words, fit_description, fit_tags, fit_title
 from processors.providers.script.offline import OfflineScriptWriter
 from ytempire.cache import ResultCache
-from ytempire.events import Emit, Event, content_hash, cost_event, derive_envelope
+from ytempire.events import Emit, Event, content_hash, cost_events, derive_envelope
 from ytempire.logging import get_logger
-from ytempire.pricing import current_table
+from ytempire.pricing import bill
 from ytempire.settings import Settings
 
 log = get_logger("ytempire.scriptwriter")
 
 NAME = "scriptwriter"
 OUTPUT_TOPIC = "script.ready"
-VERSION = "1"  # bump when the same request should now get a different script (keys the cache)
+VERSION = "2"  # bump when the same request should now get a different script (keys the cache)
 MAX_TOPIC_CHARS = 200
 
 
@@ -75,41 +73,25 @@ class ScriptWriterStage:
         envelope, spec = event["envelope"], event["spec"]
         request = validate(ScriptRequest.from_spec(spec))
         key = content_hash(NAME, VERSION, self.writer.name, request)
-        result = self.cache.get(key)
-        if result is None:
-            result = self._write(request, envelope["event_id"])
-            self.cache.put(key, result)
-        first = result["first_event_id"] == envelope["event_id"]
+        result, paid = self.cache.once(key, envelope["event_id"], lambda: self._write(request))
         ready = {
             "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC),
             "spec": spec,
             "script": result["script"],
             "writer": result["writer"],
         }
-        costs = [
-            cost_event(envelope, stage=NAME, provider=usage.provider, model=usage.model,
-                       unit=usage.unit, quantity=usage.quantity,
-                       usd=Decimal(usd) if first else Decimal(0), cached=not first,
-                       price_table_version=result["price_table_version"], call_key=key, index=i)
-            for i, (usage, usd) in enumerate(
-                (Usage.from_json(u["usage"]), u["usd"]) for u in result["usage"])
-        ]
+        costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
         return [Emit(OUTPUT_TOPIC, ready), *costs]
 
-    def _write(self, request: ScriptRequest, event_id: str) -> dict[str, Any]:
+    def _write(self, request: ScriptRequest) -> dict[str, Any]:
         written = self.writer.write(request)
         script = hold_to_limits(written.script)
-        table = current_table()
         log.info("script written", writer=written.writer, words=script["word_count"],
                  target_words=request.target_words, sections=len(script["sections"]))
         return {
             "script": script,
             "writer": written.writer,
-            "usage": [{"usage": u.as_json(),
-                       "usd": str(table.price(u.provider, u.model, u.unit, u.quantity))}
-                      for u in written.usage],
-            "price_table_version": table.version,
-            "first_event_id": event_id,
+            **bill(written.usage),
         }
 
 

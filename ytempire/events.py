@@ -109,6 +109,19 @@ def cost_event(
     )
 
 
+def cost_events(parent: Event, *, stage: str, billed: dict[str, Any], paid: bool,
+                call_key: str) -> list[Emit]:
+    """One ``cost.incurred`` per billed usage (``pricing.bill``); $0 and cached when unpaid."""
+    return [
+        cost_event(parent, stage=stage, provider=u["provider"], model=u["model"], unit=u["unit"],
+                   quantity=u["quantity"], usd=Decimal(u["usd"]) if paid else Decimal(0),
+                   cached=not paid, price_table_version=billed["price_table_version"],
+                   call_key=content_hash(call_key, u["provider"], u["model"], u["unit"]),
+                   index=index)
+        for index, u in enumerate(billed["usage"])
+    ]
+
+
 def failed_event(
     parent: Event, *, stage: str, input_topic: str, error: BaseException, retryable: bool
 ) -> Emit:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -14,6 +16,24 @@ PRICES_DIR = Path(__file__).parent / "prices"
 
 class UnknownPrice(LookupError):
     """No price for a provider/model/unit: add a row to the newest table in ytempire/prices/."""
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One metered quantity of one provider call, priced by the stage from the price table."""
+
+    provider: str
+    model: str
+    unit: str
+    quantity: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {"provider": self.provider, "model": self.model, "unit": self.unit,
+                "quantity": self.quantity}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Usage:
+        return cls(doc["provider"], doc["model"], doc["unit"], float(doc["quantity"]))
 
 
 @dataclass(frozen=True)
@@ -42,3 +62,13 @@ def current_table() -> PriceTable:
         for r in doc["prices"]
     }
     return PriceTable(str(doc["version"]), rows)
+
+
+def bill(usage: Iterable[Usage]) -> dict[str, Any]:
+    """Price usage now, as JSON a stage caches with its result so redeliveries repeat the figure."""
+    table = current_table()
+    return {
+        "price_table_version": table.version,
+        "usage": [{**u.as_json(), "usd": str(table.price(u.provider, u.model, u.unit, u.quantity))}
+                  for u in usage],
+    }

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from processors.providers.script import Usage
+from ytempire.pricing import Usage
 
 
 @dataclass(frozen=True)

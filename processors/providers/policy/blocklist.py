@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from processors.providers.policy import PolicyFinding, PolicyVerdict
-from processors.providers.script import Usage
+from ytempire.pricing import Usage
 
 BLOCKLIST = Path(__file__).with_name("blocklist.txt")
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from processors.base import PermanentError
 from processors.providers.publish import Published, VideoMetadata
-from processors.providers.script import Usage
+from ytempire.pricing import Usage
 
 CHUNK = 1 << 20
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ytempire.events import Event
+from ytempire.pricing import Usage
 
 WORDS_PER_MINUTE = 150
 """Speaking pace a script is sized for: narration words = target seconds * 150 / 60.
@@ -45,24 +46,6 @@ class ScriptRequest:
     @property
     def target_words(self) -> int:
         return round(self.target_duration_s * WORDS_PER_MINUTE / 60)
-
-
-@dataclass(frozen=True)
-class Usage:
-    """One metered quantity of one provider call, priced by the stage from the price table."""
-
-    provider: str
-    model: str
-    unit: str
-    quantity: float
-
-    def as_json(self) -> dict[str, Any]:
-        return {"provider": self.provider, "model": self.model, "unit": self.unit,
-                "quantity": self.quantity}
-
-    @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> Usage:
-        return cls(doc["provider"], doc["model"], doc["unit"], float(doc["quantity"]))
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from processors.base import PermanentError
-from processors.providers.script import ScriptRequest, Usage, WrittenScript
+from processors.providers.script import ScriptRequest, WrittenScript
 from processors.providers.script.limits import (
     TAG_MAX_CHARS,
     TITLE_MAX_CHARS,
@@ -30,6 +30,7 @@ from processors.providers.script.limits import (
     fit_title,
 )
 from ytempire.events import content_hash
+from ytempire.pricing import Usage
 
 BANKS = {"en": Path(__file__).with_name("bank_en.yaml")}
 
