@@ -12,11 +12,11 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer
 from PIL import Image
 
 from ytempire.codec import Codec
-from ytempire.kafka import EventProducer
+from ytempire.kafka import EventProducer, assign_at_end
 from ytempire.media import measure_loudness, probe
 from ytempire.requests import RESOLUTIONS, VideoRequest, request_event
 from ytempire.schemas import SchemaRegistry
@@ -53,12 +53,7 @@ def _collector(settings: Settings, topics: list[str]) -> Consumer:
             "enable.auto.commit": False,
         }
     )
-    assignment = []
-    for topic in topics:
-        for p in consumer.list_topics(topic, timeout=10).topics[topic].partitions:
-            high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-            assignment.append(TopicPartition(topic, p, high))
-    consumer.assign(assignment)
+    assign_at_end(consumer, topics)
     return consumer
 
 

@@ -6,22 +6,14 @@ import time
 import uuid
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer
 
 from ytempire.codec import Codec
-from ytempire.kafka import EventProducer
+from ytempire.kafka import EventProducer, assign_at_end
 from ytempire.requests import VideoRequest, request_event
 from ytempire.schemas import SchemaRegistry
 from ytempire.settings import Settings
 from ytempire.stack import Stack
-
-
-def _high_watermarks(consumer: Consumer, topic: str) -> list[TopicPartition]:
-    meta = consumer.list_topics(topic, timeout=10).topics[topic]
-    return [
-        TopicPartition(topic, p, consumer.get_watermark_offsets(TopicPartition(topic, p))[1])
-        for p in meta.partitions
-    ]
 
 
 @pytest.fixture
@@ -64,7 +56,7 @@ def test_faust_worker_turns_a_request_into_a_script(
     kafka_settings: Settings, scriptwriter, consumer: Consumer
 ) -> None:
     codec = Codec(SchemaRegistry.load(kafka_settings.schemas_dir))
-    consumer.assign(_high_watermarks(consumer, "script.ready"))
+    assign_at_end(consumer, ["script.ready"])
     request = request_event(VideoRequest(topic="Why cats purr", target_duration_s=30))
     EventProducer(kafka_settings.kafka_bootstrap, codec).send_all([request])
 
@@ -79,11 +71,7 @@ def test_poison_messages_go_to_the_dlq_and_the_stream_goes_on(
     kafka_settings: Settings, scriptwriter, consumer: Consumer
 ) -> None:
     codec = Codec(SchemaRegistry.load(kafka_settings.schemas_dir))
-    consumer.assign(
-        _high_watermarks(consumer, "script.ready")
-        + _high_watermarks(consumer, "pipeline.dlq")
-        + _high_watermarks(consumer, "pipeline.failed")
-    )
+    assign_at_end(consumer, ["script.ready", "pipeline.dlq", "pipeline.failed"])
     producer = EventProducer(kafka_settings.kafka_bootstrap, codec)
     video = str(uuid.uuid4())
     garbage = b"\x00not avro at all"

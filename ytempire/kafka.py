@@ -91,6 +91,25 @@ class EventProducer:
         self._producer.close()
 
 
+def assign_at_end(consumer: Consumer, topics: Iterable[str], timeout: float = 10.0) -> None:
+    """Assign every partition of ``topics`` at its current high watermark: read only what comes
+    next (progress tracking, tests), with no group membership or rebalance."""
+    metadata = consumer.list_topics(timeout=timeout)
+    consumer.assign(
+        [
+            TopicPartition(
+                topic,
+                partition,
+                consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=timeout)[
+                    1
+                ],
+            )
+            for topic in topics
+            for partition in metadata.topics[topic].partitions
+        ]
+    )
+
+
 def start_group_at_end(bootstrap: str, group: str, topic: str, timeout: float = 10.0) -> None:
     """Commit ``group``'s offsets at the current end of ``topic``, unless it has offsets already.
 

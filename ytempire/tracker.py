@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer
 
 from ytempire.codec import Codec, UndecodableEvent
+from ytempire.kafka import assign_at_end
 
 PIPELINE = [
     "script.requested",
@@ -118,15 +119,7 @@ class Tracker:
                 "auto.offset.reset": "earliest",
             }
         )
-        assignment = []
-        metadata = self._consumer.list_topics(timeout=10)
-        for topic in topics:
-            for partition in metadata.topics[topic].partitions:
-                _, high = self._consumer.get_watermark_offsets(
-                    TopicPartition(topic, partition), timeout=10
-                )
-                assignment.append(TopicPartition(topic, partition, high))
-        self._consumer.assign(assignment)
+        assign_at_end(self._consumer, topics)
 
     def watch(self, video_ids: Iterable[str]) -> None:
         for vid in video_ids:

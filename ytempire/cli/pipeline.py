@@ -110,14 +110,23 @@ def run_generate(
     as_json: bool,
     timeout: float,
 ) -> bool:
-    codec = Codec(SchemaRegistry.load(settings.schemas_dir))
-    producer = EventProducer(settings.kafka_bootstrap, codec, client_id="ytempire.cli")
-    tracker = Tracker(settings.kafka_bootstrap, codec) if wait else None
     topics = [topic if count == 1 else f"{topic} (part {i + 1})" for i in range(count)]
-    emits = [
-        request_event(VideoRequest(topic=t, format=format, target_duration_s=duration))
-        for t in topics
-    ]
+    requests = [VideoRequest(topic=t, format=format, target_duration_s=duration) for t in topics]
+    return request_videos(settings, requests, wait, as_json, timeout)
+
+
+def request_videos(
+    settings: Settings, requests: list[VideoRequest], wait: bool, as_json: bool, timeout: float
+) -> bool:
+    """Publish the requests; with ``wait``, follow them and print a summary (or JSON).
+
+    True when nothing was awaited or every video was published in time.
+    """
+    codec = Codec(SchemaRegistry.load(settings.schemas_dir))
+    # The tracker starts reading before the requests exist, so it cannot miss their events.
+    tracker = Tracker(settings.kafka_bootstrap, codec) if wait else None
+    producer = EventProducer(settings.kafka_bootstrap, codec, client_id="ytempire.cli")
+    emits = [request_event(r) for r in requests]
     producer.send_all(emits)
     producer.close()
     ids = [e.value["envelope"]["video_id"] for e in emits]
@@ -191,22 +200,10 @@ def demo(
     try:
         with console.status("starting broker, topics and workers..."):
             stack.start()
-        codec = Codec(SchemaRegistry.load(settings.schemas_dir))
-        producer = EventProducer(settings.kafka_bootstrap, codec, client_id="ytempire.demo")
-        tracker = Tracker(settings.kafka_bootstrap, codec)
-        emits = [
-            request_event(VideoRequest(topic=t, target_duration_s=duration))
-            for t in (DEMO_TOPICS * 4)[:count]
+        requests = [
+            VideoRequest(topic=t, target_duration_s=duration) for t in (DEMO_TOPICS * 4)[:count]
         ]
-        producer.send_all(emits)
-        producer.close()
-        ids = [e.value["envelope"]["video_id"] for e in emits]
-        tracker.watch(ids)
-        finished = _wait_with_progress(tracker, ids, 900, show=True)
-        summaries = [tracker.videos[v].summary() for v in ids]
-        tracker.close()
-        _print_summary(summaries)
-        ok = finished and all(s["status"] == "published" for s in summaries)
+        ok = request_videos(settings, requests, wait=True, as_json=False, timeout=900)
         console.print(f"channel folder: {settings.channels_dir}")
     finally:
         with console.status("stopping..."):
