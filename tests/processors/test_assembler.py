@@ -20,6 +20,7 @@ from processors.narrator import build as build_narrator
 from processors.providers.thumbnail.title_card import TitleCard
 from processors.providers.visuals import Slide
 from processors.providers.visuals.generated import GeneratedVisuals
+from tests.processors.samples import script_ready, without_time
 from ytempire.artifacts import ArtifactStore
 from ytempire.cache import ResultCache
 from ytempire.codec import Codec
@@ -31,51 +32,6 @@ from ytempire.settings import Settings
 SIZES = {"LANDSCAPE": (1920, 1080), "SHORTS": (1080, 1920)}
 
 
-def script_ready(video_id: str = "video-1") -> Event:
-    """A short ScriptReady (about 10 s spoken): hook, two sections, call to action."""
-    return {
-        "envelope": new_envelope(
-            video_id=video_id, channel_id="channel-1", owner_id="owner-1", producer="scriptwriter"
-        ),
-        "spec": {
-            "topic": "coffee",
-            "format": "LANDSCAPE",
-            "target_duration_s": 15,
-            "language": "en",
-            "style": "informative",
-            "voice": "",
-            "quality_threshold": 70,
-            "budget_usd": Decimal("3.000000"),
-            "privacy": "private",
-            "auto_publish": True,
-        },
-        "script": {
-            "title": "Where coffee came from",
-            "hook": "Ever wondered where coffee came from?",
-            "sections": [
-                {
-                    "heading": "Ethiopia",
-                    "narration": "Legend says a goat herder found it in Ethiopia.",
-                    "on_screen_text": "A goat herder's discovery",
-                    "keywords": ["goat"],
-                },
-                {
-                    "heading": "Yemen",
-                    "narration": "Monks in Yemen brewed it to stay awake.",
-                    "on_screen_text": "Brewed by monks",
-                    "keywords": [],
-                },
-            ],
-            "call_to_action": "Subscribe for more history in a cup.",
-            "description": "Where coffee came from.",
-            "tags": ["coffee"],
-            "word_count": 30,
-            "language": "en",
-        },
-        "writer": "offline/template-writer",
-    }
-
-
 class CountingVisuals(GeneratedVisuals):
     """The real generated visuals, counting the stills drawn."""
 
@@ -85,15 +41,6 @@ class CountingVisuals(GeneratedVisuals):
     def render(self, slide: Slide, width: int, height: int, safe: float, out: Path) -> Path:
         self.calls += 1
         return super().render(slide, width, height, safe, out)
-
-
-def without_time(emits: list[Emit]) -> list[tuple[str, Event]]:
-    values = []
-    for emit in emits:
-        value = copy.deepcopy(emit.value)
-        value["envelope"].pop("occurred_at")
-        values.append((emit.topic, value))
-    return values
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from processors.providers.publish.local_channel import LocalChannelPublisher
 from processors.providers.script import ScriptRequest
 from processors.providers.script.offline import OfflineScriptWriter
 from processors.publisher import PublisherStage, build
+from tests.processors.samples import without_time
 from ytempire.artifacts import ArtifactStore
 from ytempire.cache import ResultCache
 from ytempire.codec import Codec
@@ -55,19 +56,13 @@ def scored(settings: Settings, passed: bool = True, **spec: Any) -> Event:
     }
 
 
-def without_time(values: list[Event]) -> list[Event]:
-    values = copy.deepcopy(values)
-    for value in values:
-        value["envelope"].pop("occurred_at")
-    return values
-
-
 def channel_folders(settings: Settings) -> list[Path]:
     return sorted(settings.channels_dir.glob("*/*"))
 
 
-def test_passed_video_is_published_into_the_channel_folder(stage: PublisherStage,
-                                                           settings: Settings) -> None:
+def test_passed_video_is_published_into_the_channel_folder(
+    stage: PublisherStage, settings: Settings
+) -> None:
     event = scored(settings)
     emits = stage.handle(event)
     assert [e.topic for e in emits] == ["upload.done", "cost.incurred"]
@@ -97,28 +92,39 @@ def test_passed_video_is_published_into_the_channel_folder(stage: PublisherStage
     assert done["video"]["sha256"] == event["video"]["sha256"]
     assert done["thumbnail"]["uri"] == (folder / "thumbnail.png").resolve().as_uri()
     assert (done["title"], done["privacy"], done["quality_score"], done["duration_s"]) == (
-        script["title"], "unlisted", 91.5, 61.5)
+        script["title"],
+        "unlisted",
+        91.5,
+        61.5,
+    )
     cost = emits[1].value
     assert (cost["provider"], cost["model"], cost["unit"], cost["quantity"]) == (
-        "local-channel", "folder", "requests", 1.0)
+        "local-channel",
+        "folder",
+        "requests",
+        1.0,
+    )
     assert cost["usd"] == Decimal(0) and cost["cached"] is False
 
 
-def test_redelivery_publishes_once_and_re_emits_the_same_upload(stage: PublisherStage,
-                                                                settings: Settings) -> None:
+def test_redelivery_publishes_once_and_re_emits_the_same_upload(
+    stage: PublisherStage, settings: Settings
+) -> None:
     event = scored(settings)
     first = stage.handle(event)
     folder = channel_folders(settings)[0]
     written = (folder / "metadata.json").read_text()
     again = stage.handle(copy.deepcopy(event))
-    assert without_time([e.value for e in first]) == without_time([e.value for e in again])
+    assert without_time(first) == without_time(again)
 
     # The process died after uploading but before caching: the folder is the record.
-    restarted = PublisherStage(publisher=LocalChannelPublisher(settings.channels_dir),
-                               store=stage.store,
-                               cache=ResultCache(settings.data_dir / "fresh-cache", "publisher"))
+    restarted = PublisherStage(
+        publisher=LocalChannelPublisher(settings.channels_dir),
+        store=stage.store,
+        cache=ResultCache(settings.data_dir / "fresh-cache", "publisher"),
+    )
     after_crash = restarted.handle(copy.deepcopy(event))
-    assert without_time([after_crash[0].value]) == without_time([first[0].value])
+    assert without_time(after_crash[:1]) == without_time(first[:1])
     assert (folder / "metadata.json").read_text() == written
     assert channel_folders(settings) == [folder]
 
@@ -135,8 +141,7 @@ def test_rejected_video_is_never_published(stage: PublisherStage, settings: Sett
     assert channel_folders(settings) == []
 
 
-def test_video_is_held_when_auto_publish_is_off(stage: PublisherStage,
-                                                settings: Settings) -> None:
+def test_video_is_held_when_auto_publish_is_off(stage: PublisherStage, settings: Settings) -> None:
     assert stage.handle(scored(settings, auto_publish=False)) == []
     assert channel_folders(settings) == []
 
@@ -147,8 +152,9 @@ def test_unknown_privacy_is_refused(stage: PublisherStage, settings: Settings) -
     assert channel_folders(settings) == []
 
 
-def test_channel_id_that_is_not_a_folder_name_is_refused(stage: PublisherStage,
-                                                         settings: Settings) -> None:
+def test_channel_id_that_is_not_a_folder_name_is_refused(
+    stage: PublisherStage, settings: Settings
+) -> None:
     event = scored(settings)
     event["envelope"]["channel_id"] = "../elsewhere"
     with pytest.raises(PermanentError, match="channel_id"):
@@ -156,8 +162,7 @@ def test_channel_id_that_is_not_a_folder_name_is_refused(stage: PublisherStage,
     assert not (settings.data_dir / "elsewhere").exists()
 
 
-def test_missing_artifact_is_a_permanent_error(stage: PublisherStage,
-                                               settings: Settings) -> None:
+def test_missing_artifact_is_a_permanent_error(stage: PublisherStage, settings: Settings) -> None:
     event = scored(settings)
     stage.store.path(event["video"]).unlink()
     with pytest.raises(PermanentError, match="missing from the artifact store"):

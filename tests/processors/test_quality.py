@@ -13,6 +13,7 @@ from PIL import Image
 from processors.providers.script import ScriptRequest
 from processors.providers.script.offline import OfflineScriptWriter
 from processors.quality import QualityStage, build, caption_cues
+from tests.processors.samples import without_time
 from ytempire.artifacts import ArtifactStore
 from ytempire.codec import Codec
 from ytempire.events import Event
@@ -195,13 +196,7 @@ def test_redelivery_is_identical_and_measured_once(stage: QualityStage,
     media_file.unlink()  # a second analysis would now fail: the cache must answer
     again = stage.handle(copy.deepcopy(event))
 
-    def strip(emits: list) -> list[Event]:
-        values = [copy.deepcopy(e.value) for e in emits]
-        for value in values:
-            value["envelope"].pop("occurred_at")
-        return values
-
-    assert strip(first) == strip(again)
+    assert without_time(first) == without_time(again)
     other = copy.deepcopy(event)
     other["envelope"]["event_id"] = "another-delivery-of-an-equal-video"
     reused = stage.handle(other)

@@ -18,6 +18,7 @@ from processors.providers.script import WORDS_PER_MINUTE
 from processors.providers.script.limits import tags_length
 from processors.providers.script.offline import OfflineScriptWriter
 from processors.scriptwriter import ScriptWriterStage, build
+from tests.processors.samples import without_time
 from ytempire.cache import ResultCache
 from ytempire.codec import Codec
 from ytempire.events import Event
@@ -33,15 +34,10 @@ def requested(topic: str = "How volcanoes form", **spec: Any) -> Event:
     return event
 
 
-def without_time(value: Event) -> Event:
-    value = copy.deepcopy(value)
-    value["envelope"].pop("occurred_at")
-    return value
-
-
 def sentences(script: dict[str, Any]) -> list[str]:
-    text = " ".join([script["hook"], *(s["narration"] for s in script["sections"]),
-                     script["call_to_action"]])
+    text = " ".join(
+        [script["hook"], *(s["narration"] for s in script["sections"]), script["call_to_action"]]
+    )
     return [s for s in re.split(r"(?<=[.!?])\s+", text) if s]
 
 
@@ -94,13 +90,17 @@ def test_style_changes_the_voice_of_the_script(stage: ScriptWriterStage) -> None
 
 
 def test_redelivered_request_gives_identical_events_and_is_paid_once(
-        stage: ScriptWriterStage) -> None:
+    stage: ScriptWriterStage,
+) -> None:
     event = requested()
     first, again = stage.handle(event), stage.handle(copy.deepcopy(event))
-    assert [without_time(e.value) for e in first] == [without_time(e.value) for e in again]
+    assert without_time(first) == without_time(again)
     cost = first[1].value
     assert (cost["provider"], cost["model"], cost["unit"]) == (
-        "offline", "template-writer", "tokens_out")
+        "offline",
+        "template-writer",
+        "tokens_out",
+    )
     assert cost["quantity"] > first[0].value["script"]["word_count"]
     assert cost["cached"] is False and cost["usd"] == Decimal(0)
     assert cost["price_table_version"] == current_table().version
@@ -121,16 +121,20 @@ def test_word_count_fits_the_target_duration(stage: ScriptWriterStage, seconds: 
     assert len(sentences(script)) == len(set(sentences(script))), "a sentence is repeated"
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    ({"topic": "   "}, "no words"),
-    ({"topic": "?!"}, "no words"),
-    ({"topic": "word " * 60}, "characters"),
-    ({"target_duration_s": 14}, "15..1200"),
-    ({"target_duration_s": 1201}, "15..1200"),
-    ({"language": "de"}, "'de'"),
-])
-def test_bad_requests_are_refused_permanently(stage: ScriptWriterStage, spec: dict[str, Any],
-                                              message: str) -> None:
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"topic": "   "}, "no words"),
+        ({"topic": "?!"}, "no words"),
+        ({"topic": "word " * 60}, "characters"),
+        ({"target_duration_s": 14}, "15..1200"),
+        ({"target_duration_s": 1201}, "15..1200"),
+        ({"language": "de"}, "'de'"),
+    ],
+)
+def test_bad_requests_are_refused_permanently(
+    stage: ScriptWriterStage, spec: dict[str, Any], message: str
+) -> None:
     event = requested()
     event["spec"].update(spec)
     with pytest.raises(PermanentError, match=re.escape(message)):
@@ -152,11 +156,15 @@ topics = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, m
 
 
 @hyp_settings(max_examples=150, deadline=None)
-@given(topic=topics, seconds=st.integers(15, 1200),
-       style=st.sampled_from(["informative", "casual", "energetic", "Funny", "unknown style"]),
-       fmt=st.sampled_from(["LANDSCAPE", "SHORTS"]))
-def test_limits_hold_for_any_topic(shared_stage: ScriptWriterStage, codec: Codec, topic: str,
-                                   seconds: int, style: str, fmt: str) -> None:
+@given(
+    topic=topics,
+    seconds=st.integers(15, 1200),
+    style=st.sampled_from(["informative", "casual", "energetic", "Funny", "unknown style"]),
+    fmt=st.sampled_from(["LANDSCAPE", "SHORTS"]),
+)
+def test_limits_hold_for_any_topic(
+    shared_stage: ScriptWriterStage, codec: Codec, topic: str, seconds: int, style: str, fmt: str
+) -> None:
     event = requested(topic, target_duration_s=seconds, style=style, format=fmt)
     if not any(c.isalnum() for c in topic):
         with pytest.raises(PermanentError):
