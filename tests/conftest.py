@@ -9,6 +9,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from confluent_kafka import Consumer
 
 from ytempire import topics
 from ytempire.broker import LocalBroker
@@ -27,8 +28,9 @@ def free_ports(count: int) -> list[int]:
 def local_broker(data_dir: Path) -> LocalBroker:
     """A LocalBroker on free ports under ``data_dir``; the jar cache is the shared one."""
     port, controller_port = free_ports(2)
-    return LocalBroker(data_dir=data_dir, bootstrap=f"127.0.0.1:{port}",
-                       controller_port=controller_port)
+    return LocalBroker(
+        data_dir=data_dir, bootstrap=f"127.0.0.1:{port}", controller_port=controller_port
+    )
 
 
 @pytest.fixture(scope="session")
@@ -56,5 +58,23 @@ def kafka_settings(kafka_broker: LocalBroker, tmp_path: Path) -> Settings:
     Stage consumer groups get a per-test prefix, so a test's workers never pick up work that
     earlier tests left on the shared topics (start them with ``Stack.start(from_end=True)``).
     """
-    return Settings(data_dir=tmp_path, kafka_bootstrap=kafka_broker.bootstrap,
-                    consumer_group_prefix=f"test-{uuid.uuid4().hex[:8]}")
+    return Settings(
+        data_dir=tmp_path,
+        kafka_bootstrap=kafka_broker.bootstrap,
+        consumer_group_prefix=f"test-{uuid.uuid4().hex[:8]}",
+    )
+
+
+@pytest.fixture
+def consumer(kafka_settings: Settings) -> Iterator[Consumer]:
+    """A plain consumer on the session broker, outside any group; assign it with
+    ``ytempire.kafka.assign_at_end`` to read what comes next."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": kafka_settings.kafka_bootstrap,
+            "group.id": f"test.{uuid.uuid4()}",
+            "enable.auto.commit": False,
+        }
+    )
+    yield consumer
+    consumer.close()

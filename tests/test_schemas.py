@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from fastavro import schemaless_writer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,6 +16,7 @@ from tests.avro_strategies import for_schema
 from ytempire.codec import MAGIC, Codec
 from ytempire.schemas import SchemaRegistry
 from ytempire.settings import PROJECT_ROOT
+from ytempire.topics import load as load_topics
 
 SCHEMAS = PROJECT_ROOT / "schemas"
 REGISTRY = SchemaRegistry.load(SCHEMAS)
@@ -71,12 +71,9 @@ def check_old_data_reads_with_default(evolved: Codec, old: dict) -> None:
 
 
 def test_topics_yaml_and_schemas_agree() -> None:
-    doc = yaml.safe_load((PROJECT_ROOT / "topics.yaml").read_text())
-    declared = doc["topics"]
-    names = set(declared) if isinstance(declared, dict) else {t["name"] for t in declared}
-    assert names == set(REGISTRY.current)
-    items = declared.items() if isinstance(declared, dict) else ((t["name"], t) for t in declared)
-    for name, spec in items:
-        schema_path = PROJECT_ROOT / spec["value_schema"]
-        assert schema_path.exists(), f"{name}: {schema_path} missing"
-        assert schema_path.name == f"{name}.avsc"
+    declared = load_topics(PROJECT_ROOT / "topics.yaml")
+    assert set(declared.names) == set(REGISTRY.current)
+    for topic in declared.topics:
+        schema_path = PROJECT_ROOT / topic.value_schema
+        assert schema_path.exists(), f"{topic.name}: {schema_path} missing"
+        assert schema_path.name == f"{topic.name}.avsc"

@@ -16,19 +16,6 @@ from ytempire.settings import Settings
 from ytempire.stack import Stack
 
 
-@pytest.fixture
-def consumer(kafka_settings: Settings):
-    consumer = Consumer(
-        {
-            "bootstrap.servers": kafka_settings.kafka_bootstrap,
-            "group.id": f"test.{uuid.uuid4()}",
-            "enable.auto.commit": False,
-        }
-    )
-    yield consumer
-    consumer.close()
-
-
 def _read(
     consumer: Consumer, codec: Codec, want: int, timeout: float = 60
 ) -> list[tuple[str, dict]]:

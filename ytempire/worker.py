@@ -27,7 +27,7 @@ from ytempire.settings import Settings
 
 log = get_logger("ytempire.worker")
 
-TRANSIENT = (TransientError, TimeoutError, ConnectionError, OSError)
+TRANSIENT = (TransientError, OSError)  # OSError covers timeouts and connection errors
 
 
 @dataclass(frozen=True)

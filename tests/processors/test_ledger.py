@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer
 
 from processors.ledger import Ledger, VideoTotals, build
 from ytempire.codec import Codec
 from ytempire.events import Emit, cost_event
-from ytempire.kafka import EventProducer
+from ytempire.kafka import EventProducer, assign_at_end
 from ytempire.requests import VideoRequest, request_event
 from ytempire.schemas import SchemaRegistry
 from ytempire.settings import Settings
@@ -175,37 +175,23 @@ def ledger_stack(ledger_settings: Settings):
 
 
 def test_ledger_worker_alerts_once_per_threshold_even_after_redelivery(
-    ledger_settings: Settings, ledger_stack: Stack
+    ledger_settings: Settings, ledger_stack: Stack, consumer: Consumer
 ) -> None:
     codec = Codec(SchemaRegistry.load(ledger_settings.schemas_dir))
-    consumer = Consumer(
-        {
-            "bootstrap.servers": ledger_settings.kafka_bootstrap,
-            "group.id": f"test.{uuid.uuid4()}",
-            "enable.auto.commit": False,
-        }
-    )
-    try:
-        meta = consumer.list_topics("cost.alert", timeout=10).topics["cost.alert"]
-        ends = [
-            consumer.get_watermark_offsets(TopicPartition("cost.alert", p)) for p in meta.partitions
-        ]
-        consumer.assign([TopicPartition("cost.alert", p, ends[p][1]) for p in meta.partitions])
-        producer = EventProducer(ledger_settings.kafka_bootstrap, codec)
-        request = _request("1.00")
-        costs = [_cost(request, usd, i) for i, usd in enumerate(["0.50", "0.30", "0.05"])]
-        producer.send_all([request, *costs])
-        producer.send_all(costs)  # redelivered: counted twice, they would pass 100% here
-        producer.send_all([_cost(request, "0.15", 3)])
-        # A $0.10 budget alerts at $0.10 whichever topic the ledger reads first, which
-        # proves it reads script.requested (the $1 default would not alert).
-        small = _request("0.10")
-        producer.send_all([small, _cost(small, "0.10", 0)])
+    assign_at_end(consumer, ["cost.alert"])
+    producer = EventProducer(ledger_settings.kafka_bootstrap, codec)
+    request = _request("1.00")
+    costs = [_cost(request, usd, i) for i, usd in enumerate(["0.50", "0.30", "0.05"])]
+    producer.send_all([request, *costs])
+    producer.send_all(costs)  # redelivered: counted twice, they would pass 100% here
+    producer.send_all([_cost(request, "0.15", 3)])
+    # A $0.10 budget alerts at $0.10 whichever topic the ledger reads first, which
+    # proves it reads script.requested (the $1 default would not alert).
+    small = _request("0.10")
+    producer.send_all([small, _cost(small, "0.10", 0)])
 
-        video, other = request.value["envelope"]["video_id"], small.value["envelope"]["video_id"]
-        alerts = _read_alerts(consumer, codec, {video, other}, want=4)
-    finally:
-        consumer.close()
+    video, other = request.value["envelope"]["video_id"], small.value["envelope"]["video_id"]
+    alerts = _read_alerts(consumer, codec, {video, other}, want=4)
     distinct = {a["envelope"]["event_id"]: a for a in alerts}.values()
     seen = sorted(
         (a["scope_id"], a["threshold_pct"], a["budget_usd"], a["spent_usd"]) for a in distinct
