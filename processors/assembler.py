@@ -27,7 +27,14 @@ from processors.providers.visuals import Slide, Visuals
 from processors.providers.visuals.generated import GeneratedVisuals
 from ytempire.artifacts import ArtifactStore
 from ytempire.cache import ResultCache
-from ytempire.events import Emit, Event, content_hash, cost_events, derive_envelope
+from ytempire.events import (
+    Emit,
+    Event,
+    content_hash,
+    cost_events,
+    derive_envelope,
+    spent,
+)
 from ytempire.logging import get_logger
 from ytempire.media import probe
 from ytempire.pricing import Usage, bill
@@ -82,7 +89,8 @@ class Assembler:
                                        lambda: self._assemble(event),
                                        valid=self._artifacts_present)
         assembled = {
-            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC),
+            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC,
+                                        spent=spent(result, paid)),
             "spec": event["spec"],
             "script": event["script"],
             "video": result["video"],

@@ -27,7 +27,14 @@ from processors.providers.voice import Speech, TimedWord, UnknownVoice, Voice, V
 from processors.providers.voice.espeak import EspeakVoice
 from ytempire.artifacts import ArtifactStore
 from ytempire.cache import ResultCache
-from ytempire.events import Emit, Event, content_hash, cost_events, derive_envelope
+from ytempire.events import (
+    Emit,
+    Event,
+    content_hash,
+    cost_events,
+    derive_envelope,
+    spent,
+)
 from ytempire.logging import get_logger
 from ytempire.media import MediaError, probe, run_ffmpeg
 from ytempire.pricing import Usage, bill
@@ -82,7 +89,8 @@ class Narrator:
                                        lambda: self._narrate(parts, voice_name),
                                        valid=self._artifacts_present)
         voice_ready = {
-            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC),
+            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC,
+                                        spent=spent(result, paid)),
             "spec": spec,
             "script": script,
             "audio": result["audio"],

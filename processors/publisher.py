@@ -20,7 +20,14 @@ from processors.providers.publish import PRIVACY, Published, Publisher, VideoMet
 from processors.providers.publish.local_channel import LocalChannelPublisher
 from ytempire.artifacts import ArtifactStore
 from ytempire.cache import ResultCache
-from ytempire.events import Emit, Event, content_hash, cost_events, derive_envelope
+from ytempire.events import (
+    Emit,
+    Event,
+    content_hash,
+    cost_events,
+    derive_envelope,
+    spent,
+)
 from ytempire.logging import get_logger
 from ytempire.pricing import bill
 from ytempire.settings import Settings
@@ -74,7 +81,8 @@ class PublisherStage:
         result, paid = self.cache.once(key, envelope["event_id"],
                                        lambda: self._publish(event, metadata))
         done = {
-            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC),
+            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC,
+                                        spent=spent(result, paid)),
             "platform": result["platform"],
             "platform_video_id": result["platform_video_id"],
             "url": result["url"],

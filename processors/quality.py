@@ -33,7 +33,14 @@ from processors.providers.script.limits import (
 )
 from ytempire.artifacts import ArtifactStore
 from ytempire.cache import ResultCache
-from ytempire.events import Emit, Event, content_hash, cost_events, derive_envelope
+from ytempire.events import (
+    Emit,
+    Event,
+    content_hash,
+    cost_events,
+    derive_envelope,
+    spent,
+)
 from ytempire.logging import get_logger
 from ytempire.media import MediaError, MediaInfo, probe, run_ffmpeg
 from ytempire.pricing import Usage, bill
@@ -391,7 +398,8 @@ class QualityStage:
         threshold = int(spec.get("quality_threshold", 70))
         score, passed, reasons = verdict_of(checks, threshold)
         scored = {
-            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC),
+            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC,
+                                        spent=spent(result, paid)),
             "spec": spec,
             "script": script,
             "video": event["video"],

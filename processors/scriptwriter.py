@@ -20,7 +20,14 @@ from processors.providers.script import (
 from processors.providers.script.limits import count_words, fit_description, fit_tags, fit_title
 from processors.providers.script.offline import OfflineScriptWriter
 from ytempire.cache import ResultCache
-from ytempire.events import Emit, Event, content_hash, cost_events, derive_envelope
+from ytempire.events import (
+    Emit,
+    Event,
+    content_hash,
+    cost_events,
+    derive_envelope,
+    spent,
+)
 from ytempire.logging import get_logger
 from ytempire.pricing import bill
 from ytempire.settings import Settings
@@ -75,7 +82,8 @@ class ScriptWriterStage:
         key = content_hash(NAME, VERSION, self.writer.name, request)
         result, paid = self.cache.once(key, envelope["event_id"], lambda: self._write(request))
         ready = {
-            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC),
+            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC,
+                                        spent=spent(result, paid)),
             "spec": spec,
             "script": result["script"],
             "writer": result["writer"],

@@ -11,6 +11,7 @@ from typing import Any
 
 from ytempire import __version__
 
+MICRO = Decimal("0.000001")
 EVENT_NAMESPACE = uuid.UUID("6f3b0d2e-7c55-4a55-9a57-2d3f1f6e9e10")
 
 Event = dict[str, Any]
@@ -65,17 +66,36 @@ def new_envelope(
         "producer": {"name": producer, "version": __version__},
         "correlation_id": correlation_id or video_id,
         "attempt": 1,
+        "cost_so_far_usd": Decimal(0),
     }
 
 
-def derive_envelope(parent: Event, producer: str, topic: str, index: int = 0) -> Event:
-    """The envelope of an event caused by ``parent``: same video and correlation, new stable id."""
+def derive_envelope(parent: Event, producer: str, topic: str, index: int = 0,
+                    spent: Decimal = Decimal(0)) -> Event:
+    """The envelope of an event caused by ``parent``: same video and correlation, new stable id.
+
+    ``spent`` is what the producing stage paid for this video; it adds to ``cost_so_far_usd`` so
+    the next stage knows the video's cost so far without asking the ledger.
+    """
     return {
         **parent,
         "event_id": event_id(parent["event_id"], topic, index),
         "occurred_at": now(),
         "producer": {"name": producer, "version": __version__},
+        "cost_so_far_usd": (cost_so_far(parent) + spent).quantize(MICRO),
     }
+
+
+def cost_so_far(envelope: Event) -> Decimal:
+    """The video's paid cost up to ``envelope`` (0 for events from before the field existed)."""
+    return Decimal(envelope.get("cost_so_far_usd") or 0)
+
+
+def spent(billed: dict[str, Any], paid: bool) -> Decimal:
+    """What a ``pricing.bill`` result cost this video: its total when this event paid, else 0."""
+    if not paid:
+        return Decimal(0)
+    return sum((Decimal(u["usd"]) for u in billed["usage"]), Decimal(0))
 
 
 def cost_event(
@@ -101,7 +121,7 @@ def cost_event(
             "model": model,
             "unit": unit,
             "quantity": float(quantity),
-            "usd": usd.quantize(Decimal("0.000001")),
+            "usd": usd.quantize(MICRO),
             "cached": cached,
             "price_table_version": price_table_version,
             "call_key": call_key,

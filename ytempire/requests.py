@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from ytempire.events import Emit, event_id, new_envelope
@@ -24,6 +25,11 @@ class VideoRequest:
     budget_usd: Decimal = Decimal("3.00")
     privacy: str = "private"
     auto_publish: bool = True
+    daily_budget_usd: Decimal | None = None
+    visual_style: str = ""
+    category_id: str = "27"
+    made_for_kids: bool = False
+    publish_at: datetime | None = None
     channel_id: str = "local"
     owner_id: str = "local"
     idempotency_key: str | None = None
@@ -34,6 +40,8 @@ class VideoRequest:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {self.format!r}")
         if not self.topic.strip():
             raise ValueError("topic must not be empty")
+        if self.publish_at is not None and self.publish_at.tzinfo is None:
+            raise ValueError("publish_at must carry a time zone")
 
 
 def request_event(req: VideoRequest, producer: str = "cli") -> Emit:
@@ -62,6 +70,11 @@ def request_event(req: VideoRequest, producer: str = "cli") -> Emit:
                 "budget_usd": req.budget_usd,
                 "privacy": req.privacy,
                 "auto_publish": req.auto_publish,
+                "daily_budget_usd": req.daily_budget_usd,
+                "visual_style": req.visual_style,
+                "category_id": req.category_id,
+                "made_for_kids": req.made_for_kids,
+                "publish_at": req.publish_at,
             },
         },
     )

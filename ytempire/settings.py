@@ -6,14 +6,15 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="YTEMPIRE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="YTEMPIRE_", extra="ignore",
+                                      populate_by_name=True)
 
     kafka_bootstrap: str = "127.0.0.1:9092"
     data_dir: Path = PROJECT_ROOT / ".data"
@@ -37,6 +38,42 @@ class Settings(BaseSettings):
     stage_max_attempts: int = 5
     retry_base_seconds: float = 0.5
     retry_max_seconds: float = 30.0
+
+    # Providers. Choice is configuration only: a stage uses a hosted provider when its key is
+    # set and the offline one otherwise. Keys are SecretStr so they never print or log.
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("YTEMPIRE_OPENAI_API_KEY", "OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("YTEMPIRE_OPENAI_BASE_URL", "OPENAI_BASE_URL"),
+        description="Any OpenAI-compatible server (Ollama, vLLM...); None = api.openai.com.")
+    script_model_premium: str = "gpt-4o"
+    script_model_economy: str = "gpt-4o-mini"
+    moderation_model: str = "omni-moderation-latest"
+    tts_model: str = Field(default="tts-1", description="OpenAI speech: the economy voice tier.")
+    image_model: str = Field(default="gpt-image-1", description="OpenAI thumbnails.")
+    thumbnail_provider: str = Field(
+        default="title_card", description="title_card (local, default) | openai")
+    elevenlabs_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("YTEMPIRE_ELEVENLABS_API_KEY", "ELEVENLABS_API_KEY"))
+    elevenlabs_base_url: str | None = None
+    elevenlabs_model: str = "eleven_multilingual_v2"
+    voice_provider: str = Field(
+        default="auto", description="auto (elevenlabs, else openai, else espeak by keys set) | "
+                                    "elevenlabs | openai | espeak")
+    pexels_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("YTEMPIRE_PEXELS_API_KEY", "PEXELS_API_KEY"))
+    pexels_base_url: str = "https://api.pexels.com"
+    youtube_credentials_dir: Path | None = Field(
+        default=None, description="<dir>/<channel_id>.json: OAuth authorized-user credentials "
+                                  "(refresh token) per channel; None = publish to local folders.")
+    youtube_api_base_url: str | None = Field(
+        default=None, description="Root URL of the YouTube Data API (tests point it locally).")
+    youtube_daily_quota: int = 10_000
+    provider_timeout_s: float = 120.0
+    provider_max_retries: int = Field(
+        default=2, description="Retries inside a provider client (429/5xx, with its backoff) "
+                               "before the stage worker's own retries take over.")
 
     def group_id(self, stage: str) -> str:
         return f"{self.consumer_group_prefix}.{stage}"
