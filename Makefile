@@ -10,7 +10,7 @@ setup: system-deps $(STAMP)
 	$(BIN)/ytempire broker fetch
 
 # Java 17 + Maven fetch and run the Kafka broker; DejaVu fonts draw titles and captions;
-# the gateway tests start a throwaway PostgreSQL 15 server.
+# the gateway tests start a throwaway PostgreSQL 15 server and Redis.
 system-deps:
 	@command -v java >/dev/null && command -v mvn >/dev/null || \
 	  (apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless maven)
@@ -18,6 +18,8 @@ system-deps:
 	  (apt-get update -qq && apt-get install -y -qq fonts-dejavu-core)
 	@test -x /usr/lib/postgresql/15/bin/initdb || \
 	  (apt-get update -qq && apt-get install -y -qq postgresql-15)
+	@command -v redis-server >/dev/null || \
+	  (apt-get update -qq && apt-get install -y -qq redis-server)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -16,6 +16,7 @@ from gateway.db import make_engine, make_sessionmaker
 from gateway.hub import Hub
 from gateway.migrate import upgrade
 from gateway.publisher import RequestPublisher
+from gateway.ratelimit import RateLimiter, RateLimitHeaders
 from gateway.routes import channels, health, keys, streams, videos, webhooks
 from gateway.videos import resend_stale
 from gateway.webhooks import Deliverer
@@ -32,6 +33,9 @@ DESCRIPTION = """Drive YTEmpire over HTTP: channels, video requests, live status
 Authenticate every `/v1` call with `Authorization: Bearer <key>` (`ytempire users create NAME`
 prints the first key). Resources of other users answer 404. Every POST takes an
 `Idempotency-Key` header: repeating the request with the same key never repeats its effect.
+Each API key may make a number of requests per minute set by its user's tier; every response
+says how many are left (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`), and a
+429 says when to come back (`Retry-After`).
 """
 
 
@@ -95,6 +99,8 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
     app = FastAPI(title="YTEmpire", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan)
     app.state.settings, app.state.gateway = settings, gateway
+    app.state.limiter = RateLimiter(gateway)
+    app.add_middleware(RateLimitHeaders)
     app.add_middleware(AuditMiddleware, writer_of=lambda: getattr(app.state, "audit", None))
     errors.install(app)
     app.include_router(health.router)

@@ -26,9 +26,7 @@ def current_principal(
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked API key",
                             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     request.state.principal = principal
-    limiter = getattr(request.app.state, "limiter", None)
-    if limiter is not None:
-        limiter.check(request, principal)
+    request.state.quota = request.app.state.limiter.check(principal)
     return principal
 
 

@@ -20,8 +20,10 @@ class GatewaySettings(BaseSettings):
     publish_timeout_s: float = 5.0
     """How long ``POST /v1/videos`` waits for the broker's acknowledgement before a 503."""
     redis_url: str = ""
-    """Rate limits live in Redis when set, in-process otherwise."""
-    rate_limit_per_minute: dict[str, int] = {"free": 120, "pro": 1200}
+    """Rate limits live in Redis when set (shared by all gateway processes), else in-process."""
+    rate_limits: dict[str, int] = {"free": 120, "pro": 1200}
+    """Requests per API key per window, by the user's tier (JSON in the environment)."""
+    rate_limit_window_s: int = 60
     webhook_max_attempts: int = 8
     webhook_backoff_base_s: float = 2.0
     webhook_timeout_s: float = 5.0

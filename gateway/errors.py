@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 class GatewayError(Exception):
     status_code = 400
+    headers: dict[str, str] | None = None
 
 
 class NotFound(GatewayError):
@@ -36,5 +37,5 @@ def invalid(exc: ValidationError, where: str = "body") -> RequestValidationError
 def install(app: FastAPI) -> None:
     @app.exception_handler(GatewayError)
     async def _gateway_error(_: Request, exc: GatewayError) -> JSONResponse:
-        headers = {"Retry-After": "1"} if isinstance(exc, Unavailable) else None
+        headers = {"Retry-After": "1"} if isinstance(exc, Unavailable) else exc.headers
         return JSONResponse({"detail": str(exc)}, status_code=exc.status_code, headers=headers)

@@ -1,5 +1,5 @@
-"""Gateway fixtures: a throwaway PostgreSQL cluster per session, an app per test on SQLite or
-PostgreSQL, and users with API keys."""
+"""Gateway fixtures: a throwaway PostgreSQL cluster and Redis server per session, an app per
+test on SQLite or PostgreSQL, and users with API keys."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
@@ -64,6 +66,38 @@ def postgres_server() -> Iterator[str]:
     finally:
         subprocess.run(_as_postgres([str(binary / "pg_ctl"), "-D", str(data), "-m", "immediate",
                                      "stop"]), capture_output=True, timeout=60)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[str]:
+    """A real redis-server on a free port, no persistence; fails loudly when not installed."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server not found; install Debian's 'redis-server' (make system-deps)")
+    port = _free_port()
+    root = Path(tempfile.mkdtemp(prefix="ytempire-redis-"))
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(root)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"redis-server did not start on port {port}")
+            time.sleep(0.05)
+    client.close()
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
         shutil.rmtree(root, ignore_errors=True)
 
 

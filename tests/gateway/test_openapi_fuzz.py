@@ -17,7 +17,8 @@ from ytempire.settings import Settings
 _dir = Path(tempfile.mkdtemp(prefix="ytempire-fuzz-"))
 # Port 9 answers nothing, so video POSTs take the 503 path quickly instead of publishing.
 _app = create_app(Settings(data_dir=_dir, kafka_bootstrap="127.0.0.1:9"),
-                  GatewaySettings(consume=False, publish_timeout_s=0.2))
+                  GatewaySettings(consume=False, publish_timeout_s=0.2,
+                                  rate_limits={"free": 1_000_000}))
 _client = TestClient(_app).__enter__()
 with _app.state.sessions() as _db:
     _KEY = create_user(_db, "fuzz")[1].secret

@@ -1,0 +1,92 @@
+"""Rate limits per API key and tier, in-process and in a real Redis: the same tests on both."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.config import GatewaySettings
+from gateway.identity import issue_key
+from tests.gateway.conftest import Caller
+from ytempire.settings import Settings
+
+LIMITS = {"free": 5, "pro": 8}
+
+
+@pytest.fixture
+def gateway_settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'gateway.db'}")
+
+
+@pytest.fixture(params=["memory", "redis"])
+def limits_config(request: pytest.FixtureRequest) -> GatewaySettings:
+    redis_url = str(request.getfixturevalue("redis_server")) if request.param == "redis" else ""
+    return GatewaySettings(consume=False, redis_url=redis_url, rate_limits=LIMITS,
+                           rate_limit_window_s=2)
+
+
+@pytest.fixture
+def client(gateway_settings: Settings, limits_config: GatewaySettings) -> Iterator[TestClient]:
+    with TestClient(create_app(gateway_settings, limits_config)) as test_client:
+        yield test_client
+
+
+def _spend(client: TestClient, caller: Caller, times: int) -> list:
+    return [client.get("/v1/me", headers=caller.headers) for _ in range(times)]
+
+
+def test_every_response_says_the_limit_and_what_is_left(client: TestClient,
+                                                        alice: Caller) -> None:
+    responses = _spend(client, alice, 5)
+    assert [r.status_code for r in responses] == [200] * 5
+    assert {r.headers["RateLimit-Limit"] for r in responses} == {"5"}
+    assert [int(r.headers["RateLimit-Remaining"]) for r in responses] == [4, 3, 2, 1, 0]
+    assert all(0 <= int(r.headers["RateLimit-Reset"]) <= 2 for r in responses)
+    missing = client.get("/v1/videos/nope", headers=alice.headers)  # errors count and say so too
+    assert missing.status_code == 429 and "Retry-After" in missing.headers
+
+
+def test_over_the_limit_is_a_429_with_retry_after_then_allowed_again(client: TestClient,
+                                                                     alice: Caller) -> None:
+    _spend(client, alice, 5)
+    refused = client.get("/v1/channels", headers=alice.headers)
+    assert refused.status_code == 429
+    assert "rate limit of 5 requests per 2s" in refused.json()["detail"]
+    retry_after = int(refused.headers["Retry-After"])
+    assert 1 <= retry_after <= 2
+    assert refused.headers["RateLimit-Remaining"] == "0"
+    time.sleep(retry_after + 0.1)
+    assert client.get("/v1/channels", headers=alice.headers).status_code == 200
+
+
+def test_limits_follow_the_tier_and_each_key_has_its_own(
+        client: TestClient, make_user: Callable[..., Caller], alice: Caller) -> None:
+    pro = make_user("carol", tier="pro")
+    assert [r.status_code for r in _spend(client, pro, 9)] == [200] * 8 + [429]
+    assert _spend(client, pro, 1)[0].headers["RateLimit-Limit"] == "8"
+    with client.app.state.sessions() as db:  # type: ignore[attr-defined]
+        second = Caller(alice.user_id, issue_key(db, alice.user_id, "ci").secret)
+        db.commit()
+    assert [r.status_code for r in _spend(client, alice, 6)] == [200] * 5 + [429]
+    assert _spend(client, second, 1)[0].status_code == 200
+
+
+def test_unauthenticated_requests_carry_no_quota(client: TestClient) -> None:
+    response = client.get("/v1/me")
+    assert response.status_code == 401 and "RateLimit-Limit" not in response.headers
+    assert "RateLimit-Limit" not in client.get("/health").headers
+
+
+def test_a_redis_that_does_not_answer_lets_requests_through(gateway_settings: Settings,
+                                                           make_user: Callable[..., Caller],
+                                                           alice: Caller) -> None:
+    down = GatewaySettings(consume=False, redis_url="redis://127.0.0.1:9/0", rate_limits=LIMITS)
+    with TestClient(create_app(gateway_settings, down)) as other:
+        responses = _spend(other, alice, 7)
+    assert [r.status_code for r in responses] == [200] * 7
+    assert "RateLimit-Limit" not in responses[0].headers
