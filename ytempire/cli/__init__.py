@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from ytempire.cli import analytics, broker, gateway, inspect, pipeline, topics
+from ytempire.cli import dlq as dlq_cli
+from ytempire.cli import replay as replay_cli
 
 app = typer.Typer(help="YTEmpire: topic in, published video out.", no_args_is_help=True,
                   pretty_exceptions_show_locals=False)
@@ -16,6 +18,8 @@ app.command()(analytics.kpi)
 app.add_typer(gateway.users_app, name="users")
 app.command()(gateway.gateway)
 app.command()(inspect.tail)
+app.add_typer(dlq_cli.app, name="dlq")
+app.command()(replay_cli.replay)
 for command in pipeline.COMMANDS:
     app.command()(command)
 
