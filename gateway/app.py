@@ -17,7 +17,7 @@ from gateway.hub import Hub
 from gateway.migrate import upgrade
 from gateway.publisher import RequestPublisher
 from gateway.ratelimit import RateLimiter, RateLimitHeaders
-from gateway.routes import channels, health, keys, streams, videos, webhooks
+from gateway.routes import channels, health, inbound, keys, streams, videos, webhooks
 from gateway.videos import resend_stale
 from gateway.webhooks import Deliverer
 from ytempire import __version__
@@ -105,7 +105,9 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
     errors.install(app)
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1")
-    for module in (keys, channels, videos, streams, webhooks):
+    for module in (keys, channels, videos, streams, webhooks, inbound):
         v1.include_router(module.router)
     app.include_router(v1)
+    build_openapi = app.openapi
+    app.openapi = lambda: app.openapi_schema or inbound.document(build_openapi())  # type: ignore[method-assign]
     return app

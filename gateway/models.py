@@ -232,3 +232,37 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InboundSource(Base):
+    """An external system allowed to post signed events for a user (to one default channel)."""
+
+    __tablename__ = "inbound_sources"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    channel_id: Mapped[str | None] = mapped_column(ForeignKey("channels.id"))
+    secret: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InboundEvent(Base):
+    """A verified inbound delivery, stored before it is acted on; a replay hits the unique key."""
+
+    __tablename__ = "inbound_events"
+    __table_args__ = (UniqueConstraint("source_id", "event_key", name="uq_inbound_source_event"),
+                      Index("ix_inbound_events_source_id", "source_id", "id"))
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("inbound_sources.id"))
+    owner_id: Mapped[str] = mapped_column(String(36))
+    event_key: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(50))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10))
+    video_id: Mapped[str | None] = mapped_column(String(36))
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

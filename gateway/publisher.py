@@ -19,9 +19,12 @@ class RequestPublisher:
     def _get(self) -> EventProducer:
         with self._lock:
             if self._producer is None:
+                # A record not acknowledged within the timeout is left to the outbox, so
+                # librdkafka need not keep it longer (and closing never waits for it).
+                timeout_ms = max(1000, int(self.timeout_s * 1000))
                 self._producer = EventProducer(self._bootstrap, self._codec,
                                                client_id="ytempire.gateway",
-                                               extra={"message.timeout.ms": 30_000})
+                                               extra={"message.timeout.ms": timeout_ms})
             return self._producer
 
     def send(self, emits: Sequence[Emit]) -> bool:

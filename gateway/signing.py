@@ -15,6 +15,10 @@ class BadSignature(ValueError):
     pass
 
 
+class StaleSignature(BadSignature):
+    """Well-formed, but signed outside the replay window: a replay, or the sender's clock."""
+
+
 def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
     ts = int(time.time()) if timestamp is None else timestamp
     mac = hmac.new(secret.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
@@ -30,7 +34,8 @@ def verify(secret: str, header: str, body: bytes, window_s: int = 300,
     except (ValueError, KeyError):
         raise BadSignature(f"malformed {HEADER} header; expected t=<unix>,v1=<hex>") from None
     if abs((time.time() if now is None else now) - ts) > window_s:
-        raise BadSignature(f"timestamp outside the {window_s}s replay window")
+        raise StaleSignature(f"timestamp outside the {window_s}s replay window; sign each "
+                             "delivery when sending it, and check the sender's clock")
     expected = sign(secret, body, ts).split("v1=", 1)[1]
     if not hmac.compare_digest(expected, parts.get("v1", "")):
         raise BadSignature("signature does not match the body")

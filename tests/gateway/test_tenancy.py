@@ -17,7 +17,9 @@ BODIES = {
     ("PATCH", "/v1/channels/{channel_id}"): {"name": "mine now"},
     ("POST", "/v1/keys"): {"name": "k"},
     ("POST", "/v1/webhooks"): {"url": "http://127.0.0.1:9/hook", "events": ["*"]},
+    ("POST", "/v1/inbound-sources"): {"name": "calendar"},
 }
+SIGNED = {("POST", "/v1/inbound/{source_id}")}  # authenticated by signature: a key opens nothing
 
 
 def _routes(client: TestClient) -> list[tuple[str, str]]:
@@ -38,8 +40,10 @@ def alices_things(client: TestClient, alice: Caller, channel: dict) -> dict[str,
     key_id = client.get("/v1/keys", headers=alice.headers).json()[0]["id"]
     webhook = client.post("/v1/webhooks", json=BODIES[("POST", "/v1/webhooks")],
                           headers=alice.headers).json()
+    source = client.post("/v1/inbound-sources", json={"name": "cal", "channel_id": channel["id"]},
+                         headers=alice.headers).json()
     return {"channel_id": channel["id"], "video_id": video.id, "key_id": key_id,
-            "webhook_id": webhook["id"]}
+            "webhook_id": webhook["id"], "source_id": source["id"]}
 
 
 def test_every_v1_route_needs_a_key(client: TestClient, alices_things: dict) -> None:
@@ -59,9 +63,11 @@ def test_routes_on_another_users_resources_answer_404(client: TestClient, alice:
         url = path.format(**alices_things)
         response = client.request(method, url, json=BODIES.get((method, path)),
                                   headers=bob.headers)
-        assert response.status_code == 404, (method, path, response.status_code, response.text)
+        expected = 401 if (method, path) in SIGNED else 404
+        assert response.status_code == expected, (method, path, response.status_code,
+                                                  response.text)
         checked += 1
-    assert checked == 11  # one per parametrised operation; update when adding routes
+    assert checked == 14  # one per parametrised operation; update when adding routes
     channel = client.get(f"/v1/channels/{alices_things['channel_id']}", headers=alice.headers)
     assert channel.json()["name"] == CHANNEL["name"] and channel.json()["deleted_at"] is None
     assert client.get("/v1/me", headers=alice.headers).status_code == 200
@@ -70,7 +76,7 @@ def test_routes_on_another_users_resources_answer_404(client: TestClient, alice:
 def test_lists_and_streams_show_only_the_callers_things(client: TestClient, bob: Caller,
                                                         alices_things: dict) -> None:
     for url in ("/v1/channels?include_deleted=true", "/v1/videos", "/v1/keys",
-                "/v1/events?follow=false", "/v1/webhooks"):
+                "/v1/events?follow=false", "/v1/webhooks", "/v1/inbound-sources"):
         response = client.get(url, headers=bob.headers)
         assert response.status_code == 200, url
         for value in alices_things.values():
