@@ -12,6 +12,7 @@ is ordinary 8-bit 4:2:0 and decodes as yuv420p.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import ffmpeg
 
 from ytempire.media import ffmpeg_exe
+from ytempire.processes import die_with_parent
 
 FPS = 30
 CRF = 21
@@ -128,7 +130,8 @@ def command(
 def run(args: list[str], cwd: Path, timeout_s: float) -> None:
     """Run one ffmpeg command in ``cwd``; kill it after ``timeout_s``."""
     try:
-        proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout_s)
+        proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout_s,
+                              preexec_fn=die_with_parent(signal.SIGKILL))
     except subprocess.TimeoutExpired as exc:
         raise RenderTimedOut(f"ffmpeg render killed after {timeout_s:.0f} s") from exc
     if proc.returncode != 0:

@@ -11,27 +11,24 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import ctypes
-import errno
-import fcntl
 import hashlib
 import logging
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from confluent_kafka import KafkaException, Producer
 
+from ytempire import processes
+from ytempire.processes import file_lock, kill_group, port_open, port_taken
 from ytempire.settings import Settings
 from ytempire.topics import admin_client
 
@@ -147,7 +144,7 @@ class LocalBroker:
             raise BrokerError("mvn is not on PATH; install Maven (apt-get install maven) so the "
                               "Kafka jars can be fetched from Maven Central")
         lib.parent.mkdir(parents=True, exist_ok=True)
-        with _file_lock(lib.parent / ".lock"):
+        with file_lock(lib.parent / ".lock"):
             if self._jars_complete(lib):
                 return lib
             staging = Path(tempfile.mkdtemp(prefix="lib.", dir=lib.parent))
@@ -204,7 +201,7 @@ class LocalBroker:
             return StartResult(already_running=True, pid=running, seconds=0.0)
         self.pid_file.unlink(missing_ok=True)
         for port in (self.port, self.controller_port):
-            if _port_taken(self.host, port):
+            if port_taken(self.host, port):
                 raise BrokerError(
                     f"{self.host}:{port} is already in use by another process (not the broker "
                     f"under {self.home}); stop it or point YTEMPIRE_KAFKA_BOOTSTRAP elsewhere")
@@ -218,12 +215,13 @@ class LocalBroker:
                 [java, f"-Xmx{self.heap}", *self._jvm_flags(), "-cp", f"{lib}/*", "kafka.Kafka",
                  str(self._properties_file)],
                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, cwd=self.home,
-                start_new_session=True, preexec_fn=_die_with_parent if die_with_parent else None)
+                start_new_session=True,
+                preexec_fn=processes.die_with_parent() if die_with_parent else None)
         self.pid_file.write_text(f"{proc.pid}\n")
         try:
             self._wait_ready(proc, began + timeout, timeout)
         except BaseException:
-            _kill_group(proc.pid, signal.SIGKILL)
+            kill_group(proc.pid, signal.SIGKILL)
             proc.wait()
             self.pid_file.unlink(missing_ok=True)
             raise
@@ -237,9 +235,9 @@ class LocalBroker:
             self.pid_file.unlink(missing_ok=True)
             return None
         marker = str(self._properties_file)
-        _kill_group(pid, signal.SIGTERM)
+        kill_group(pid, signal.SIGTERM)
         if not _wait_dead(pid, marker, timeout):
-            _kill_group(pid, signal.SIGKILL)
+            kill_group(pid, signal.SIGKILL)
             if not _wait_dead(pid, marker, 10.0):
                 raise BrokerError(f"Kafka (pid {pid}) survived SIGKILL; see {self.log_file}")
         self.pid_file.unlink(missing_ok=True)
@@ -315,7 +313,7 @@ class LocalBroker:
             if time.monotonic() > deadline:
                 raise BrokerError(f"Kafka did not become ready on {self.bootstrap} within "
                                   f"{timeout:.0f} s; last lines of its logs:\n{self._log_tail()}")
-            if _port_open(self.host, self.port) and _serves_clients(self.bootstrap):
+            if port_open(self.host, self.port) and _serves_clients(self.bootstrap):
                 return
             time.sleep(0.2)
 
@@ -402,54 +400,6 @@ def _wait_dead(pid: int, marker: str, timeout: float) -> bool:
             return False
         time.sleep(0.1)
     return True
-
-
-def _kill_group(pid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, sig)
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: ask Linux to SIGTERM it when its parent dies."""
-    if _PRCTL is not None:
-        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def _load_prctl() -> Any:
-    """Resolved in the parent: a forked child should call into libc, not load it."""
-    with contextlib.suppress(OSError, AttributeError):
-        return ctypes.CDLL(None, use_errno=True).prctl
-    return None
-
-
-_PR_SET_PDEATHSIG = 1
-_PRCTL = _load_prctl()
-
-
-def _port_open(host: str, port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
-        return True
-    return False
-
-
-def _port_taken(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            return exc.errno == errno.EADDRINUSE
-    return False
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _tail(text: str, lines: int = 30) -> str:

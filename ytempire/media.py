@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import av
 import imageio_ffmpeg
+
+from ytempire.processes import die_with_parent
 
 
 class MediaError(RuntimeError):
@@ -29,6 +32,7 @@ def run_ffmpeg(args: list[str], timeout: float = 600) -> str:
         capture_output=True,
         text=True,
         timeout=timeout,
+        preexec_fn=die_with_parent(signal.SIGKILL),  # a killed stage leaves no ffmpeg behind
     )
     if proc.returncode != 0:
         raise MediaError(f"ffmpeg exited {proc.returncode}: {proc.stderr[-2000:]}")
