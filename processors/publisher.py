@@ -5,6 +5,11 @@ status comes from ``quality.scored``'s reasons). A video whose spec says ``auto_
 is held the same way: it passed, and ``quality.scored`` already tells the status projection it
 awaits a person; a later manual publish re-drives this stage with ``auto_publish`` set.
 
+Where: YouTube for channels with OAuth credentials configured, else the local channel folder
+(``build``). A YouTube upload that would pass the daily API quota raises ``UploadDeferred`` (a
+``TransientError`` carrying the reset time) before any call is made: nothing is cached, the
+event is retried after the reset.
+
 One video is published at most once per platform: the result is cached by (platform, channel,
 video), and the publisher itself treats an existing upload as done, so a redelivery (even after
 a crash between upload and emit) re-emits the identical ``upload.done`` without uploading again.
@@ -12,12 +17,15 @@ a crash between upload and emit) re-emits the identical ``upload.done`` without 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from processors.base import PermanentError
 from processors.providers.publish import PRIVACY, Published, Publisher, VideoMetadata
 from processors.providers.publish.local_channel import LocalChannelPublisher
+from processors.providers.publish.youtube import YouTubePublisher
+from processors.providers.publish.youtube_quota import QuotaLedger
 from ytempire.artifacts import ArtifactStore
 from ytempire.cache import ResultCache
 from ytempire.events import (
@@ -49,6 +57,9 @@ def metadata_for(event: Event) -> VideoMetadata:
         video_id=envelope["video_id"], channel_id=envelope["channel_id"],
         title=script["title"], description=script["description"], tags=list(script["tags"]),
         privacy=privacy, language=script.get("language") or spec.get("language", "en"),
+        category_id=spec.get("category_id") or "27",
+        made_for_kids=bool(spec.get("made_for_kids", False)),
+        publish_at=spec.get("publish_at"),
         extra={"quality_score": event["score"], "quality_threshold": event["threshold"],
                "duration_s": event["duration_s"], "width": event["width"],
                "height": event["height"], "format": spec["format"], "topic": spec["topic"],
@@ -61,10 +72,13 @@ class PublisherStage:
     name = NAME
     input_topic = "quality.scored"
 
-    def __init__(self, publisher: Publisher, store: ArtifactStore, cache: ResultCache) -> None:
+    def __init__(self, publisher: Publisher, store: ArtifactStore, cache: ResultCache,
+                 choose: Callable[[str], Publisher] | None = None) -> None:
         self.publisher = publisher
         self.store = store
         self.cache = cache
+        self.choose = choose or (lambda _channel_id: publisher)
+        """Which publisher serves a channel (``build``: YouTube when it has credentials)."""
 
     def handle(self, event: Event) -> list[Emit]:
         envelope = event["envelope"]
@@ -76,10 +90,11 @@ class PublisherStage:
             log.info("not published: held for a manual publish (auto_publish is off)")
             return []
         metadata = metadata_for(event)
-        key = content_hash(NAME, VERSION, self.publisher.platform, metadata.channel_id,
+        publisher = self.choose(metadata.channel_id)
+        key = content_hash(NAME, VERSION, publisher.platform, metadata.channel_id,
                            metadata.video_id)
         result, paid = self.cache.once(key, envelope["event_id"],
-                                       lambda: self._publish(event, metadata))
+                                       lambda: self._publish(publisher, event, metadata))
         done = {
             "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC,
                                         spent=spent(result, paid)),
@@ -96,10 +111,11 @@ class PublisherStage:
         costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
         return [Emit(OUTPUT_TOPIC, done), *costs]
 
-    def _publish(self, event: Event, metadata: VideoMetadata) -> dict[str, Any]:
+    def _publish(self, publisher: Publisher, event: Event,
+                 metadata: VideoMetadata) -> dict[str, Any]:
         video, thumbnail = self._local(event["video"], "video"), \
             self._local(event["thumbnail"], "thumbnail")
-        published: Published = self.publisher.upload(video, thumbnail, metadata)
+        published: Published = publisher.upload(video, thumbnail, metadata)
         log.info("published", platform=published.platform, url=published.url,
                  location=published.location)
         return {
@@ -121,7 +137,27 @@ class PublisherStage:
 
 
 def build(settings: Settings) -> PublisherStage:
-    """The publisher with the local channel folder (``settings.channels_dir``)."""
-    return PublisherStage(publisher=LocalChannelPublisher(settings.channels_dir),
-                          store=ArtifactStore(settings.artifacts_dir),
-                          cache=ResultCache(settings.data_dir / "cache", NAME))
+    """The publisher: YouTube for a channel with credentials in
+    ``settings.youtube_credentials_dir/<channel_id>.json``, else the local channel folder
+    (``settings.channels_dir``). Configuration alone decides; no keys, everything offline."""
+    local = LocalChannelPublisher(settings.channels_dir)
+    youtube = youtube_publisher(settings)
+
+    def choose(channel_id: str) -> Publisher:
+        return youtube if youtube is not None and youtube.has_channel(channel_id) else local
+
+    return PublisherStage(publisher=local, store=ArtifactStore(settings.artifacts_dir),
+                          cache=ResultCache(settings.data_dir / "cache", NAME), choose=choose)
+
+
+def youtube_publisher(settings: Settings) -> YouTubePublisher | None:
+    """The YouTube publisher when a credentials directory is configured."""
+    if settings.youtube_credentials_dir is None:
+        return None
+    state = settings.data_dir / "youtube"
+    return YouTubePublisher(
+        credentials_dir=settings.youtube_credentials_dir, state_dir=state / "uploads",
+        quota=QuotaLedger(state, settings.youtube_daily_quota),
+        api_base_url=settings.youtube_api_base_url,
+        token_uri=f"{settings.youtube_api_base_url.rstrip('/')}/token"
+        if settings.youtube_api_base_url else None, timeout_s=settings.provider_timeout_s)
