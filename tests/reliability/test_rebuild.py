@@ -1,0 +1,119 @@
+"""Rebuild ClickHouse from Kafka: after an offline pipeline run ingested live by the sink, drop
+every table, replay every topic into analytics, and every KPI is identical; replaying again over
+the full store adds nothing."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from clickhouse_connect.driver.client import Client
+from confluent_kafka import TopicPartition
+
+from analytics.kpi import run_queries
+from analytics.sink import AnalyticsSink
+from analytics.store import connect
+from ytempire import replay
+from ytempire import topics as topics_module
+from ytempire.codec import Codec
+from ytempire.kafka import EventProducer
+from ytempire.requests import VideoRequest, request_event
+from ytempire.schemas import SchemaRegistry
+from ytempire.settings import Settings
+from ytempire.stack import Stack
+
+from .watch import Watch
+
+pytestmark = pytest.mark.slow
+
+
+def _kpis(settings: Settings) -> list[dict[str, Any]]:
+    client = connect(settings.effective_clickhouse_dsn)
+    try:
+        docs = [r.as_dict() for r in run_queries(client, days=30)]
+        totals = client.query("SELECT count(), sum(usd), round(sum(quantity), 3) "
+                              "FROM cost_incurred FINAL")
+        docs.append({"name": "cost_totals", "rows": [list(totals.result_rows[0])]})
+        events = client.query("SELECT _topic, count() FROM events FINAL GROUP BY _topic "
+                              "ORDER BY _topic")
+        docs.append({"name": "events_by_topic", "rows": [list(r) for r in events.result_rows]})
+    finally:
+        client.close()
+    for doc in docs:
+        doc.pop("seconds", None)
+    return docs
+
+
+def _drop_everything(client: Client) -> int:
+    tables = client.query("SELECT name, engine FROM system.tables "
+                          "WHERE database = currentDatabase()").result_rows
+    views = [n for n, engine in tables if "View" in engine]
+    for name in [*views, *(n for n, _ in tables if n not in views)]:
+        client.command(f"DROP TABLE IF EXISTS `{name}`")
+    return len(tables)
+
+
+def _ends(settings: Settings) -> dict[tuple[str, int], tuple[int, int]]:
+    spec = topics_module.load(settings.topics_file)
+    consumer = replay.plain_consumer(settings, "test-ends")
+    try:
+        return {(t, p): consumer.get_watermark_offsets(TopicPartition(t, p), timeout=10)
+                for t in spec.names for p in replay.partitions(consumer, t)}
+    finally:
+        consumer.close()
+
+
+def test_dropped_tables_are_rebuilt_by_replay_with_identical_kpis(
+    kafka_settings: Settings,
+) -> None:
+    codec = Codec(SchemaRegistry.load(kafka_settings.schemas_dir))
+    sink = AnalyticsSink(kafka_settings, group=f"{kafka_settings.consumer_group_prefix}.sink",
+                         lag_every_s=None)
+    stop = threading.Event()
+    live = threading.Thread(target=sink.run, kwargs={"stop": stop}, daemon=True)
+    live.start()
+    stack = Stack(kafka_settings)
+    stack.start(with_broker=False, from_end=True)
+    watch = Watch(kafka_settings)
+    try:
+        emits = [request_event(VideoRequest(topic=t, target_duration_s=15, format=f))
+                 for t, f in (("How kites fly", "16:9"), ("Why cats purr", "9:16"))]
+        refused = request_event(VideoRequest(topic="Too short", target_duration_s=5))
+        EventProducer(kafka_settings.kafka_bootstrap, codec).send_all([*emits, refused])
+        ids = [e.value["envelope"]["video_id"] for e in emits]
+        assert watch.until(lambda w: len(w.values("upload.done", ids)) == 2
+                           and w.values("pipeline.failed"), 240)
+        watch.until(lambda w: False, 2)
+        ends = _ends(kafka_settings)
+        assert watch.until(lambda w: all(
+            sink.stats.committed.get(key, low) >= high
+            for key, (low, high) in ends.items() if high > low), 60)
+    finally:
+        watch.close()
+        stack.stop()
+        stop.set()
+        live.join(30)
+        sink.close()
+
+    before = _kpis(kafka_settings)
+    by_name = {d["name"]: d for d in before}
+    assert by_name["videos_by_status"]["rows"], "the live sink stored nothing"
+    assert by_name["cost_totals"]["rows"][0][0] > 0
+
+    client = connect(kafka_settings.effective_clickhouse_dsn)
+    assert _drop_everything(client) >= 10
+    assert client.query("SELECT count() FROM system.tables WHERE database = currentDatabase()"
+                        ).result_rows[0][0] == 0
+    client.close()
+
+    selection: replay.Bounds = {}
+    for topic in topics_module.load(kafka_settings.topics_file).names:
+        selection.update(replay.bounds(kafka_settings, topic, from_offset=0))
+    rebuilt = replay.replay_into_analytics(kafka_settings, selection)
+    assert rebuilt.detail["inserted"] > 0
+    assert _kpis(kafka_settings) == before
+
+    again = replay.replay_into_analytics(kafka_settings, selection)
+    assert again.detail["inserted"] == 0 and again.detail["duplicates"] == again.records
+    assert _kpis(kafka_settings) == before
