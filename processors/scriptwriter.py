@@ -2,34 +2,46 @@
 
 Validates the request, asks the configured ``ScriptWriter`` for a script, holds every writer's
 output to YouTube's limits (title, description, tags) and recounts the narrated words. Scripts
-are cached by input hash: a redelivered request gets the identical ``script.ready`` and never
-pays the writer twice; another request with the same brief reuses the script at no cost.
+are cached by the normalised brief (the prompt is a pure function of it) and the writer's model:
+a redelivered request gets the identical ``script.ready`` and never pays the writer twice;
+another request with the same brief and tier reuses the script at no cost.
+
+A paid writer comes in two tiers: premium, unless the video's cost so far plus the premium
+call's projected cost would pass its budget, or the premium call fails after the client's own
+retries; then economy. A policy checker (moderation), when configured, reads the script before
+it moves on; a flagged script is refused with the categories found, its costs still reported.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import Any, cast
 
-from processors.base import PermanentError
+from processors.base import PermanentError, TransientError
+from processors.providers.policy import PolicyChecker
+from processors.providers.policy.openai_moderation import OpenAIModeration
 from processors.providers.script import (
     MAX_DURATION_S,
     MIN_DURATION_S,
+    PricedScriptWriter,
     ScriptRequest,
     ScriptWriter,
 )
 from processors.providers.script.limits import count_words, fit_description, fit_tags, fit_title
 from processors.providers.script.offline import OfflineScriptWriter
+from processors.providers.script.openai_writer import OpenAIScriptWriter, openai_client
 from ytempire.cache import ResultCache
 from ytempire.events import (
     Emit,
     Event,
     content_hash,
     cost_events,
+    cost_so_far,
     derive_envelope,
     spent,
 )
 from ytempire.logging import get_logger
-from ytempire.pricing import bill
+from ytempire.pricing import bill, current_table
 from ytempire.settings import Settings
 
 log = get_logger("ytempire.scriptwriter")
@@ -66,21 +78,54 @@ def hold_to_limits(script: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def moderated_texts(script: dict[str, Any]) -> dict[str, str]:
+    """Everything a viewer reads or hears, by field, as the policy checker sees it."""
+    sections = script["sections"]
+    return {
+        "title": script["title"],
+        "description": script["description"],
+        "tags": ", ".join(script["tags"]),
+        "hook": script["hook"],
+        "narration": "\n".join(s["narration"] for s in sections),
+        "on_screen_text": "\n".join(s["on_screen_text"] for s in sections),
+        "call_to_action": script["call_to_action"],
+    }
+
+
+class ScriptRefused(PermanentError):
+    """The policy checker flagged the script. ``emits`` are the costs already incurred, for the
+    worker to send with the failure (the money was spent even though the video stops here)."""
+
+    def __init__(self, message: str, emits: list[Emit]) -> None:
+        super().__init__(message)
+        self.emits = emits
+
+
 class ScriptWriterStage:
-    """The scriptwriter stage around one ``ScriptWriter``."""
+    """The scriptwriter stage around a ``ScriptWriter`` (and, for paid writers, its economy
+    tier and a policy checker)."""
 
     name = NAME
     input_topic = "script.requested"
 
-    def __init__(self, writer: ScriptWriter, cache: ResultCache) -> None:
+    def __init__(self, writer: ScriptWriter, cache: ResultCache, *,
+                 economy: ScriptWriter | None = None,
+                 moderator: PolicyChecker | None = None) -> None:
         self.writer = writer
         self.cache = cache
+        self.economy = economy
+        self.moderator = moderator
 
     def handle(self, event: Event) -> list[Emit]:
         envelope, spec = event["envelope"], event["spec"]
         request = validate(ScriptRequest.from_spec(spec))
-        key = content_hash(NAME, VERSION, self.writer.name, request)
-        result, paid = self.cache.once(key, envelope["event_id"], lambda: self._write(request))
+        writer, fallback = self._tiers(request, envelope, spec)
+        key = content_hash(NAME, VERSION, writer.name, request)
+        result, paid = self.cache.once(key, envelope["event_id"],
+                                       lambda: self._write(request, writer, fallback))
+        costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
+        if result.get("refused"):
+            raise ScriptRefused(f"script refused by {result['refused']}", costs)
         ready = {
             "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC,
                                         spent=spent(result, paid)),
@@ -88,22 +133,65 @@ class ScriptWriterStage:
             "script": result["script"],
             "writer": result["writer"],
         }
-        costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
         return [Emit(OUTPUT_TOPIC, ready), *costs]
 
-    def _write(self, request: ScriptRequest) -> dict[str, Any]:
-        written = self.writer.write(request)
+    def _tiers(self, request: ScriptRequest, envelope: Event, spec: Event
+               ) -> tuple[ScriptWriter, ScriptWriter | None]:
+        """The writer to ask and the one to fall back on when it fails."""
+        if self.economy is None:
+            return self.writer, None
+        table = current_table()
+        premium = cast(PricedScriptWriter, self.writer)  # build pairs an economy tier with one
+        projected = sum((table.price(u.provider, u.model, u.unit, u.quantity)
+                         for u in premium.quote(request)), Decimal(0))
+        so_far, budget = cost_so_far(envelope), Decimal(spec["budget_usd"])
+        if so_far + projected > budget:
+            log.info("stepping down to the economy tier", writer=self.economy.name,
+                     projected_usd=str(projected), cost_so_far_usd=str(so_far),
+                     budget_usd=str(budget))
+            return self.economy, None
+        return self.writer, self.economy
+
+    def _write(self, request: ScriptRequest, writer: ScriptWriter,
+               fallback: ScriptWriter | None) -> dict[str, Any]:
+        try:
+            written = writer.write(request)
+        except (TransientError, PermanentError) as exc:
+            if fallback is None:
+                raise
+            log.warning("writer failed, falling back to the economy tier", writer=writer.name,
+                        economy=fallback.name, error=str(exc))
+            written = fallback.write(request)
         script = hold_to_limits(written.script)
+        usage = list(written.usage)
+        refused = None
+        if self.moderator is not None:
+            verdict = self.moderator.check(moderated_texts(script))
+            usage += verdict.usage
+            if verdict.flagged:
+                refused = f"{verdict.checker}: " + "; ".join(f.describe() for f in verdict.findings)
+                log.warning("script refused by policy", checker=verdict.checker,
+                            categories=sorted({f.category for f in verdict.findings}))
         log.info("script written", writer=written.writer, words=script["word_count"],
                  target_words=request.target_words, sections=len(script["sections"]))
         return {
             "script": script,
             "writer": written.writer,
-            **bill(written.usage),
+            "refused": refused,
+            **bill(usage),
         }
 
 
 def build(settings: Settings) -> ScriptWriterStage:
-    """The scriptwriter with the offline writer (the only one until a model provider is set)."""
-    return ScriptWriterStage(writer=OfflineScriptWriter(),
-                             cache=ResultCache(settings.data_dir / "cache", NAME))
+    """OpenAI (premium and economy models, moderation) when an API key is set, else the offline
+    writer. ``YTEMPIRE_MODERATION_MODEL=""`` skips moderation on servers without it."""
+    cache = ResultCache(settings.data_dir / "cache", NAME)
+    if settings.openai_api_key is None:
+        return ScriptWriterStage(writer=OfflineScriptWriter(), cache=cache)
+    client = openai_client(settings)
+    premium = OpenAIScriptWriter(client, settings.script_model_premium)
+    economy = (OpenAIScriptWriter(client, settings.script_model_economy)
+               if settings.script_model_economy != settings.script_model_premium else None)
+    moderator = (OpenAIModeration(client, settings.moderation_model)
+                 if settings.moderation_model else None)
+    return ScriptWriterStage(writer=premium, cache=cache, economy=economy, moderator=moderator)

@@ -1,7 +1,7 @@
 """Script writers: turn a video request into a structured Script record.
 
 A writer is chosen by settings in ``processors.scriptwriter.build``; every implementation
-(offline templates now, OpenAI next) answers the same ``write`` call and reports what it used
+(offline templates, OpenAI) answers the same ``write`` call and reports what it used
 so the stage can price it.
 """
 
@@ -65,3 +65,10 @@ class ScriptWriter(Protocol):
     name: str
 
     def write(self, request: ScriptRequest) -> WrittenScript: ...
+
+
+class PricedScriptWriter(ScriptWriter, Protocol):
+    """A paid writer. ``quote`` is the usage a request is expected to take, counted before the
+    call, so the stage can step down to a cheaper tier when the video's budget requires it."""
+
+    def quote(self, request: ScriptRequest) -> list[Usage]: ...
