@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import errors
+from gateway.analytics import Analytics
 from gateway.audit import AuditMiddleware, AuditWriter
 from gateway.config import GatewaySettings
 from gateway.db import make_engine, make_sessionmaker
@@ -17,7 +18,16 @@ from gateway.hub import Hub
 from gateway.migrate import upgrade
 from gateway.publisher import RequestPublisher
 from gateway.ratelimit import RateLimiter, RateLimitHeaders
-from gateway.routes import channels, health, inbound, keys, streams, videos, webhooks
+from gateway.routes import (
+    channels,
+    costs,
+    health,
+    inbound,
+    keys,
+    streams,
+    videos,
+    webhooks,
+)
 from gateway.videos import resend_stale
 from gateway.webhooks import Deliverer
 from ytempire import __version__
@@ -93,6 +103,7 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
             if app.state.projection is not None:
                 app.state.projection.stop()
             app.state.publisher.close()
+            app.state.analytics.close()
             app.state.audit.close()
             engine.dispose()
 
@@ -100,12 +111,13 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
                   lifespan=lifespan)
     app.state.settings, app.state.gateway = settings, gateway
     app.state.limiter = RateLimiter(gateway)
+    app.state.analytics = Analytics(settings, gateway.analytics_open_store)
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(AuditMiddleware, writer_of=lambda: getattr(app.state, "audit", None))
     errors.install(app)
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1")
-    for module in (keys, channels, videos, streams, webhooks, inbound):
+    for module in (keys, channels, videos, streams, webhooks, inbound, costs):
         v1.include_router(module.router)
     app.include_router(v1)
     build_openapi = app.openapi

@@ -29,3 +29,6 @@ class GatewaySettings(BaseSettings):
     webhook_timeout_s: float = 5.0
     webhook_replay_window_s: int = 300
     sse_ping_s: float = 15.0
+    analytics_open_store: bool = False
+    """Open a chdb store no analytics sink holds (one-process setups, tests). Off by default:
+    the gateway then reads through the running sink and never locks it out of its store."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -310,3 +310,54 @@ class InboundEventOut(BaseModel):
     video_id: str | None
     error: str | None
     received_at: datetime
+
+
+SpendBy = Literal["day", "channel", "stage", "video"]
+
+
+class SpendRow(BaseModel):
+    key: str = Field(description="The day (YYYY-MM-DD), channel id, stage or video id")
+    usd: UsdOut
+    calls: int = Field(description="Provider calls (cost.incurred events)")
+
+
+class SpendReport(BaseModel):
+    by: SpendBy
+    start: date
+    end: date = Field(description="Inclusive")
+    channel_id: str | None
+    total_usd: UsdOut
+    calls: int
+    rows: list[SpendRow]
+
+
+class CostProjection(BaseModel):
+    """What a planned request would cost, priced before any work, against the channel's budgets."""
+
+    channel_id: str
+    count: int
+    target_duration_s: int
+    per_video_usd: UsdOut
+    total_usd: UsdOut
+    per_video_budget_usd: UsdOut
+    daily_budget_usd: UsdOut
+    committed_last_24h_usd: UsdOut = Field(
+        description="Spent or estimated for the channel's videos of the last 24 hours")
+    fits_budget: bool = Field(description="Within the per-video and the daily budget")
+    price_table_version: str
+
+
+class OwnerKpis(BaseModel):
+    days: int
+    videos_requested: int
+    videos_published: int
+    awaiting_publish: int
+    videos_rejected: int
+    videos_failed: int
+    success_rate: float | None = Field(description="Share of finished videos that succeeded")
+    total_usd: UsdOut
+    avg_usd_per_video: UsdOut | None
+    over_budget: int = Field(description="Videos that cost more than their budget")
+    cache_hit_rate: float | None
+    p50_time_to_publish_s: float | None
+    p95_time_to_publish_s: float | None

@@ -68,7 +68,7 @@ def _emit(video: Video) -> Emit:
     return emit
 
 
-def _spent_today(db: Session, channel_id: str) -> Decimal:
+def spent_today(db: Session, channel_id: str) -> Decimal:
     since = datetime.now(UTC) - timedelta(days=1)
     rows = db.execute(select(Video.cost_usd, Video.estimate_usd).where(
         Video.channel_id == channel_id, Video.created_at >= since, Video.status != "cancelled"))
@@ -87,7 +87,7 @@ def create(db: Session, principal: Principal, bodies: Sequence[VideoCreate],
             raise OverBudget(f"videos[{index}]: estimated ${estimate} exceeds its budget "
                              f"${spec['budget_usd']}")
         if channel.id not in planned:
-            planned[channel.id] = _spent_today(db, channel.id)
+            planned[channel.id] = spent_today(db, channel.id)
         planned[channel.id] += estimate
         if planned[channel.id] > channel.daily_budget_usd:
             raise Conflict(f"channel {channel.id} would pass its daily budget "

@@ -90,3 +90,11 @@ def test_bob_cannot_request_a_video_on_alices_channel(client: TestClient, bob: C
                                                          alices_things["channel_id"],
                                                          "topic": "x"}]})):
         assert client.post(path, json=body, headers=bob.headers).status_code == 404
+
+
+def test_bob_cannot_price_or_read_costs_of_alices_channel(client: TestClient, bob: Caller,
+                                                          alices_things: dict) -> None:
+    channel_id = alices_things["channel_id"]
+    for url in (f"/v1/costs/projection?channel_id={channel_id}",
+                f"/v1/costs?channel_id={channel_id}"):
+        assert client.get(url, headers=bob.headers).status_code == 404, url
