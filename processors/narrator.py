@@ -6,6 +6,10 @@ the audio for YouTube (measured, limited, loudnorm to -14 LUFS, 48 kHz AAC). Par
 ``section_starts_s[i]``; a timed word's ``section`` is its part index (0 = hook, 1..n = the
 script's sections, n+1 = call to action). Synthesis is cached by input hash, so a redelivered
 script is never spoken twice.
+
+Voices come in tiers chosen by settings (ElevenLabs, else OpenAI TTS, else espeak-ng); with two
+paid tiers the narrator steps down to the cheaper one when the video's cost so far plus the
+premium voice's projected cost (characters x the price table) would pass its budget.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import re
 import subprocess
 import tempfile
 import wave
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +28,11 @@ import av
 
 from processors.base import PermanentError, TransientError
 from processors.providers.script import WORDS_PER_MINUTE
+from processors.providers.script.openai_writer import openai_client
 from processors.providers.voice import Speech, TimedWord, UnknownVoice, Voice, VoiceUnavailable
+from processors.providers.voice.elevenlabs import ElevenLabsVoice, elevenlabs_client
 from processors.providers.voice.espeak import EspeakVoice
+from processors.providers.voice.openai_tts import OpenAITTSVoice
 from ytempire.artifacts import ArtifactStore
 from ytempire.cache import ResultCache
 from ytempire.events import (
@@ -32,12 +40,13 @@ from ytempire.events import (
     Event,
     content_hash,
     cost_events,
+    cost_so_far,
     derive_envelope,
     spent,
 )
 from ytempire.logging import get_logger
 from ytempire.media import MediaError, probe, run_ffmpeg
-from ytempire.pricing import Usage, bill
+from ytempire.pricing import Usage, bill, current_table
 from ytempire.settings import Settings
 
 log = get_logger("ytempire.narrator")
@@ -56,18 +65,21 @@ FFMPEG_TIMEOUT_S = 300
 
 
 class Narrator:
-    """The narrator stage; ``voice`` speaks, ``store`` keeps audio and timings."""
+    """The narrator stage; ``voice`` speaks (``economy`` when the budget says so), ``store``
+    keeps audio and timings."""
 
     name = NAME
     input_topic = "script.ready"
 
     def __init__(
-        self, voice: Voice, store: ArtifactStore, cache: ResultCache, work_dir: Path
+        self, voice: Voice, store: ArtifactStore, cache: ResultCache, work_dir: Path,
+        economy: Voice | None = None,
     ) -> None:
         self.voice = voice
         self.store = store
         self.cache = cache
         self.work_dir = Path(work_dir)
+        self.economy = economy
 
     def handle(self, event: Event) -> list[Emit]:
         spec, script = event["spec"], event["script"]
@@ -77,16 +89,15 @@ class Narrator:
                 "script has no words to narrate (hook, sections and call to action are all empty)"
             )
         language = script.get("language") or spec.get("language") or "en"
+        envelope = event["envelope"]
+        voice = self._tier(parts, envelope, spec)
         try:
-            voice_name = self.voice.resolve(spec.get("voice", ""), language)
+            voice_name = voice.resolve(spec.get("voice", ""), language)
         except UnknownVoice as exc:
             raise PermanentError(str(exc)) from exc
-        key = content_hash(
-            NAME, VERSION, self.voice.provider, self.voice.model, voice_name, language, parts
-        )
-        envelope = event["envelope"]
+        key = content_hash(NAME, VERSION, voice.provider, voice.model, voice_name, language, parts)
         result, paid = self.cache.once(key, envelope["event_id"],
-                                       lambda: self._narrate(parts, voice_name),
+                                       lambda: self._narrate(parts, voice_name, voice),
                                        valid=self._artifacts_present)
         voice_ready = {
             "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC,
@@ -103,15 +114,30 @@ class Narrator:
         costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
         return [Emit(OUTPUT_TOPIC, voice_ready), *costs]
 
+    def _tier(self, parts: list[str], envelope: Event, spec: Event) -> Voice:
+        """The premium voice, unless its projected cost would take the video past its budget."""
+        if self.economy is None:
+            return self.voice
+        characters = sum(len(part) for part in parts)
+        projected = current_table().price(self.voice.provider, self.voice.model, "characters",
+                                          characters)
+        so_far, budget = cost_so_far(envelope), Decimal(spec["budget_usd"])
+        if so_far + projected <= budget:
+            return self.voice
+        log.info("stepping down to the economy voice", voice=self.economy.provider,
+                 projected_usd=str(projected), cost_so_far_usd=str(so_far),
+                 budget_usd=str(budget))
+        return self.economy
+
     def _artifacts_present(self, result: dict[str, Any]) -> bool:
         """A cached narration is reusable only while its artifacts are still in the store."""
         return all(self.store.path(result[name]).exists() for name in ("audio", "word_timings"))
 
-    def _narrate(self, parts: list[str], voice_name: str) -> dict[str, Any]:
+    def _narrate(self, parts: list[str], voice_name: str, voice: Voice) -> dict[str, Any]:
         speeches = []
         for part in parts:
             try:
-                speeches.append(self.voice.speak(part, voice_name))
+                speeches.append(voice.speak(part, voice_name))
             except UnknownVoice as exc:
                 raise PermanentError(str(exc)) from exc
             except VoiceUnavailable as exc:
@@ -152,8 +178,8 @@ class Narrator:
             "duration_s": duration,
             "section_starts_s": [round(s, 3) for s in starts],
             "loudness_lufs": round(loudness, 2),
-            "voice": f"{self.voice.provider}/{voice_name}",
-            **bill([Usage(self.voice.provider, self.voice.model, "characters",
+            "voice": f"{voice.provider}/{voice_name}",
+            **bill([Usage(voice.provider, voice.model, "characters",
                           sum(len(part) for part in parts))]),
         }
 
@@ -279,11 +305,37 @@ def _ebur128(source: Path, chain: str) -> dict[str, float]:
     return values
 
 
+def voice_tiers(settings: Settings) -> list[Voice]:
+    """The voices settings allow, premium first: ElevenLabs then OpenAI TTS, each when its key
+    is set. ``voice_provider`` "auto" uses both (espeak-ng when neither key is set),
+    "elevenlabs" starts there (OpenAI stays its economy tier), "openai" and "espeak" pin one."""
+    paid: dict[str, Voice] = {}
+    if settings.elevenlabs_api_key is not None:
+        paid["elevenlabs"] = ElevenLabsVoice(elevenlabs_client(settings),
+                                             settings.elevenlabs_model,
+                                             settings.provider_max_retries)
+    if settings.openai_api_key is not None:
+        paid["openai"] = OpenAITTSVoice(openai_client(settings), settings.tts_model)
+    offline = EspeakVoice(words_per_minute=WORDS_PER_MINUTE)
+    choice = settings.voice_provider
+    if choice == "auto":
+        return list(paid.values()) or [offline]
+    if choice == "espeak":
+        return [offline]
+    if choice not in paid:
+        raise ValueError(f"voice_provider={choice!r} needs its API key set (or use 'auto' or "
+                         f"'espeak'); known: auto, elevenlabs, openai, espeak")
+    names = list(paid)
+    return [paid[name] for name in names[names.index(choice):]]
+
+
 def build(settings: Settings) -> Narrator:
-    """The narrator with the offline voice (espeak-ng at the pace scripts are sized for)."""
+    """The narrator with the voices settings allow (see ``voice_tiers``)."""
+    tiers = voice_tiers(settings)
     return Narrator(
-        voice=EspeakVoice(words_per_minute=WORDS_PER_MINUTE),
+        voice=tiers[0],
         store=ArtifactStore(settings.artifacts_dir),
         cache=ResultCache(settings.data_dir / "cache", NAME),
         work_dir=settings.data_dir / "tmp",
+        economy=tiers[1] if len(tiers) > 1 else None,
     )

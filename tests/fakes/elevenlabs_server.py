@@ -5,8 +5,8 @@ from espeak-ng in the requested ``output_format``: ``pcm_<rate>``, ``mp3_<rate>_
 ``wav_<rate>``) and the character ``alignment`` of the original text, built from the speech's
 true word timings (each word's characters share its span; spaces fill the gaps).
 ``GET /v1/voices`` lists the voices it knows. The ``xi-api-key`` header must carry
-``api_key`` when one is given. Usage (characters per served request, by model and voice) is
-recorded in ``.usage``; faults and counts come from ``FakeService``.
+``api_key`` when one is given. Usage (characters per served request, by model and voice, and the
+true word timings) is recorded in ``.usage``; faults and counts come from ``FakeService``.
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ class FakeElevenLabs(FakeService):
         alignment = align_characters(text, speech.words)
         with self.lock:
             self.usage.append({"model": body.get("model_id") or "eleven_multilingual_v2",
-                               "voice_id": voice_id, "characters": len(text), "format": fmt})
+                               "voice_id": voice_id, "characters": len(text), "format": fmt,
+                               "words": speech.words})
         return Reply(200, {"audio_base64": base64.b64encode(audio).decode(),
                            "alignment": alignment, "normalized_alignment": alignment})
 

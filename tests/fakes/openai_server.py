@@ -8,7 +8,8 @@ request sent, its narration sized to the "N words" the prompt asks for), ``POST 
 encoded as the request's ``response_format``) and ``POST /v1/images/generations`` (a PNG of the
 requested size as ``b64_json``, with ``usage``).
 
-Usage is deterministic and recorded per served request in ``.usage`` (``prompt_tokens`` =
+Usage is deterministic and recorded per served request in ``.usage`` (speech also records the
+true word timings of the audio it returned) (``prompt_tokens`` =
 characters of all message contents / 4 rounded up + 4 per message + 3; ``completion_tokens`` =
 characters of the answer / 4 rounded up), so tests can compute expected costs from what the fake
 actually billed. ``synthesize``/``encode_audio`` are shared with the ElevenLabs fake.
@@ -154,7 +155,7 @@ class FakeOpenAI(FakeService):
         speech = synthesize(text, sample_rate=24_000, speed=float(body.get("speed") or 1.0))
         data, media_type = encode_audio(speech.pcm, 24_000, fmt)
         self._record("audio.speech", model=str(body.get("model")), characters=len(text),
-                     voice=body.get("voice"), format=fmt)
+                     voice=body.get("voice"), format=fmt, words=speech.words)
         return Reply(200, data, content_type=media_type)
 
     # images --------------------------------------------------------------------------------

@@ -1,0 +1,33 @@
+"""narrator.build picks voices by settings alone: keys set and ``voice_provider``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from processors.narrator import voice_tiers
+from ytempire.settings import Settings
+
+KEYS = {"openai_api_key": "sk-x", "elevenlabs_api_key": "xi-x"}
+
+
+@pytest.mark.parametrize(("keys", "choice", "expected"), [
+    ({}, "auto", ["espeak-ng"]),
+    ({"openai_api_key": "sk-x"}, "auto", ["openai"]),
+    ({"elevenlabs_api_key": "xi-x"}, "auto", ["elevenlabs"]),
+    (KEYS, "auto", ["elevenlabs", "openai"]),
+    (KEYS, "elevenlabs", ["elevenlabs", "openai"]),
+    (KEYS, "openai", ["openai"]),
+    (KEYS, "espeak", ["espeak-ng"]),
+])
+def test_voice_tiers_follow_keys_and_choice(
+    tmp_path: Path, keys: dict[str, str], choice: str, expected: list[str]
+) -> None:
+    settings = Settings(data_dir=tmp_path, voice_provider=choice, **keys)
+    assert [voice.provider for voice in voice_tiers(settings)] == expected
+
+
+def test_a_chosen_provider_without_its_key_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="needs its API key"):
+        voice_tiers(Settings(data_dir=tmp_path, voice_provider="elevenlabs"))
