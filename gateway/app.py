@@ -24,6 +24,7 @@ from gateway.routes import (
     health,
     inbound,
     keys,
+    notices,
     streams,
     videos,
     webhooks,
@@ -91,7 +92,7 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
             from gateway.projection import Projection
 
             app.state.projection = Projection(settings, codec, app.state.sessions,
-                                              app.state.hub, gateway.consumer_group)
+                                              app.state.hub, gateway)
             app.state.projection.start()
         outbox = Outbox(app.state.sessions, app.state.publisher)
         app.state.deliverer = Deliverer(app.state.sessions, gateway)
@@ -117,7 +118,7 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
     errors.install(app)
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1")
-    for module in (keys, channels, videos, streams, webhooks, inbound, costs):
+    for module in (keys, channels, videos, streams, webhooks, inbound, costs, notices):
         v1.include_router(module.router)
     app.include_router(v1)
     build_openapi = app.openapi

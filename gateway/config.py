@@ -29,6 +29,13 @@ class GatewaySettings(BaseSettings):
     webhook_timeout_s: float = 5.0
     webhook_replay_window_s: int = 300
     sse_ping_s: float = 15.0
+    notify_failures: int = 3
+    """Failures of one stage (distinct videos of an owner) within the window that make a notice"""
+    notify_failures_window_s: int = 3600
+    notify_dlq_thresholds: list[int] = [1, 10, 100, 1000]
+    """Dead letters of an owner in 24 hours at which a ``dlq.growing`` notice goes out"""
+    notify_max_age_s: int = 86400
+    """Older events (a new consumer group reading history) are logged and listed, not sent"""
     analytics_open_store: bool = False
     """Open a chdb store no analytics sink holds (one-process setups, tests). Off by default:
     the gateway then reads through the running sink and never locks it out of its store."""

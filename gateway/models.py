@@ -75,6 +75,7 @@ class User(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     tier: Mapped[str] = mapped_column(String(20), default="free")
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -266,3 +267,37 @@ class InboundEvent(Base):
     video_id: Mapped[str | None] = mapped_column(String(36))
     error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Notice(Base):
+    """Something the owner should hear about (budget alert, failing stage, growing DLQ): logged,
+    listed at /v1/notifications and queued for the owner's webhooks, once by its event id."""
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_owner_id", "owner_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    owner_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(50))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeadLetter(Base):
+    """A ``pipeline.dlq`` entry seen by the projection: what the DLQ-growth notices count."""
+
+    __tablename__ = "dead_letters"
+    __table_args__ = (Index("ix_dead_letters_owner_at", "owner_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    owner_id: Mapped[str] = mapped_column(String(36))
+    video_id: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(50))
+    source_topic: Mapped[str] = mapped_column(String(50))
+    error: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)

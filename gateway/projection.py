@@ -1,5 +1,6 @@
 """The status projection: a consumer thread (group ``ytempire.gateway``) that applies the
-pipeline topics to the ``videos`` rows and appends what changed to ``video_events``.
+pipeline topics to the ``videos`` rows and appends what changed to ``video_events``, and turns
+budget alerts, failures and dead letters into the owners' notices (``gateway.notices``).
 
 Offsets are committed after the database transaction, and every event is applied once by its
 event id (a unique column), so redelivery after a crash changes nothing twice.
@@ -16,6 +17,8 @@ from confluent_kafka import Consumer, KafkaError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway import notices
+from gateway.config import GatewaySettings
 from gateway.hub import Hub
 from gateway.models import Video, VideoEvent
 from gateway.videos import record
@@ -27,7 +30,8 @@ from ytempire.tracker import STAGE_OF_TOPIC
 log = get_logger()
 
 TOPICS = ["script.ready", "voice.ready", "video.assembled", "quality.scored", "upload.done",
-          "cost.incurred", "pipeline.failed"]
+          "cost.incurred", "pipeline.failed", "cost.alert", "pipeline.dlq"]
+STATUS_TOPICS = set(TOPICS) - {"cost.alert", "pipeline.dlq"}
 NEXT_STAGE = {"script.ready": "narrator", "voice.ready": "assembler",
               "video.assembled": "quality", "quality.scored": "publisher", "upload.done": None}
 STAGE_NUMBER = {topic: n for n, topic in enumerate(STAGE_OF_TOPIC, start=1)}
@@ -66,8 +70,12 @@ def apply(video: Video, topic: str, value: dict[str, Any]) -> dict[str, Any]:
     return {"stage": STAGE_OF_TOPIC[topic]}
 
 
-def apply_event(db: Session, topic: str, value: dict[str, Any]) -> bool:
+def apply_event(db: Session, topic: str, value: dict[str, Any],
+                gateway: GatewaySettings) -> bool:
     """Apply one decoded event in ``db`` (not committed); False when unknown or already seen."""
+    if topic not in STATUS_TOPICS:
+        notices.HANDLERS[topic](db, gateway, value)
+        return False
     envelope = value["envelope"]
     video = db.get(Video, envelope["video_id"])
     if video is None or db.scalar(select(VideoEvent.id).where(
@@ -77,18 +85,20 @@ def apply_event(db: Session, topic: str, value: dict[str, Any]) -> bool:
     video.updated_at = datetime.now(UTC)
     record(db, video, topic, envelope["event_id"], envelope["occurred_at"], detail)
     db.flush()
+    if topic == "pipeline.failed":
+        notices.on_failed(db, gateway, value)
     return True
 
 
 class Projection:
     def __init__(self, settings: Settings, codec: Codec, sessions: sessionmaker[Session],
-                 hub: Hub, group: str = "ytempire.gateway") -> None:
-        self.codec, self.sessions, self.hub = codec, sessions, hub
+                 hub: Hub, gateway: GatewaySettings) -> None:
+        self.codec, self.sessions, self.hub, self.gateway = codec, sessions, hub, gateway
         self.state = "starting"
         self._stop = threading.Event()
         self._consumer = Consumer({
             "bootstrap.servers": settings.kafka_bootstrap,
-            "group.id": group,
+            "group.id": gateway.consumer_group,
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
             "client.id": "ytempire.gateway.projection",
@@ -132,7 +142,7 @@ class Projection:
                 except UndecodableEvent as exc:
                     log.warning("projection.undecodable", error=str(exc))
                     continue
-                changed += apply_event(db, msg.topic(), value)
+                changed += apply_event(db, msg.topic(), value, self.gateway)
             db.commit()
         self._consumer.commit(asynchronous=False)
         self.state = "running"

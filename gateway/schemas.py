@@ -230,7 +230,7 @@ class Health(BaseModel):
 
 EventType = Literal["*", "script.requested", "script.ready", "voice.ready", "video.assembled",
                     "quality.scored", "upload.done", "cost.incurred", "pipeline.failed",
-                    "video.cancelled"]
+                    "video.cancelled", "cost.alert", "stage.failing", "dlq.growing"]
 
 
 class WebhookCreate(Request):
@@ -361,3 +361,14 @@ class OwnerKpis(BaseModel):
     cache_hit_rate: float | None
     p50_time_to_publish_s: float | None
     p95_time_to_publish_s: float | None
+
+
+class NoticeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    event_id: str = Field(description="Also the webhook delivery's id")
+    kind: Literal["cost.alert", "stage.failing", "dlq.growing"]
+    data: dict[str, Any]
+    occurred_at: datetime
+    created_at: datetime

@@ -8,6 +8,7 @@ import json
 import random
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import select
@@ -23,14 +24,19 @@ log = get_logger()
 
 def enqueue(db: Session, event: VideoEvent) -> None:
     """A pending delivery for every live webhook of the owner that chose this event type."""
-    hooks = db.scalars(select(Webhook).where(Webhook.owner_id == event.owner_id,
+    enqueue_event(db, event.owner_id, event.event_id, event.topic, event.occurred_at, event.data)
+
+
+def enqueue_event(db: Session, owner_id: str, event_id: str, event_type: str,
+                  occurred_at: datetime, data: dict[str, Any]) -> None:
+    hooks = db.scalars(select(Webhook).where(Webhook.owner_id == owner_id,
                                              Webhook.deleted_at.is_(None)))
     for hook in hooks:
-        if event.topic in hook.events or "*" in hook.events:
+        if event_type in hook.events or "*" in hook.events:
             db.add(WebhookDelivery(
-                webhook_id=hook.id, event_id=event.event_id, event_type=event.topic,
-                payload={"id": event.event_id, "type": event.topic,
-                         "occurred_at": event.occurred_at.isoformat(), "data": event.data}))
+                webhook_id=hook.id, event_id=event_id, event_type=event_type,
+                payload={"id": event_id, "type": event_type,
+                         "occurred_at": occurred_at.isoformat(), "data": data}))
 
 
 class Deliverer:

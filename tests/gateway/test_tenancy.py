@@ -76,7 +76,8 @@ def test_routes_on_another_users_resources_answer_404(client: TestClient, alice:
 def test_lists_and_streams_show_only_the_callers_things(client: TestClient, bob: Caller,
                                                         alices_things: dict) -> None:
     for url in ("/v1/channels?include_deleted=true", "/v1/videos", "/v1/keys",
-                "/v1/events?follow=false", "/v1/webhooks", "/v1/inbound-sources"):
+                "/v1/events?follow=false", "/v1/webhooks", "/v1/inbound-sources",
+                "/v1/notifications"):
         response = client.get(url, headers=bob.headers)
         assert response.status_code == 200, url
         for value in alices_things.values():

@@ -1,0 +1,112 @@
+"""Notices: what an owner should hear about without watching a dashboard.
+
+- ``cost.alert``: the ledger's budget alert, passed on as is.
+- ``stage.failing``: a stage failed ``notify_failures`` of the owner's videos within
+  ``notify_failures_window_s`` (once per stage per window).
+- ``dlq.growing``: the owner's dead letters of the last 24 hours reached one of
+  ``notify_dlq_thresholds`` (each threshold once a day).
+
+Each is logged (warning), stored (``GET /v1/notifications``) and queued for the owner's
+webhooks that chose its kind, in the projection's transaction and once by a deterministic
+event id, so a redelivered event changes nothing. Events older than ``notify_max_age_s`` (a
+consumer group reading old history) are logged and stored but not sent.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gateway import webhooks
+from gateway.config import GatewaySettings
+from gateway.models import DeadLetter, Notice, User, VideoEvent
+from ytempire.events import event_id
+from ytempire.logging import get_logger
+
+log = get_logger()
+
+KINDS = ("cost.alert", "stage.failing", "dlq.growing")
+DLQ_WINDOW = timedelta(days=1)
+
+
+def notify(db: Session, settings: GatewaySettings, owner_id: str, kind: str, notice_id: str,
+           occurred_at: datetime, data: dict[str, Any]) -> Notice | None:
+    """Log, store and queue one notice; None when it was already given (or nobody owns it)."""
+    if db.scalar(select(Notice.id).where(Notice.event_id == notice_id)) is not None:
+        return None
+    log.warning("notice", kind=kind, owner_id=owner_id, **data)
+    if not owner_id or db.get(User, owner_id) is None:
+        return None
+    notice = Notice(event_id=notice_id, owner_id=owner_id, kind=kind, data=data,
+                    occurred_at=occurred_at)
+    db.add(notice)
+    if datetime.now(UTC) - occurred_at <= timedelta(seconds=settings.notify_max_age_s):
+        webhooks.enqueue_event(db, owner_id, notice_id, kind, occurred_at, data)
+    db.flush()
+    return notice
+
+
+def on_cost_alert(db: Session, settings: GatewaySettings, value: dict[str, Any]) -> None:
+    envelope = value["envelope"]
+    notify(db, settings, envelope["owner_id"], "cost.alert", envelope["event_id"],
+           envelope["occurred_at"], {
+               "scope": value["scope"], "scope_id": value["scope_id"],
+               "threshold_pct": value["threshold_pct"], "budget_usd": str(value["budget_usd"]),
+               "spent_usd": str(value["spent_usd"]), "video_id": envelope["video_id"],
+               "channel_id": envelope["channel_id"]})
+
+
+def on_failed(db: Session, settings: GatewaySettings, value: dict[str, Any]) -> None:
+    """Count the owner's recent failures of this stage (the projection recorded this one)."""
+    envelope, stage = value["envelope"], value["stage"]
+    owner_id, window = envelope["owner_id"], settings.notify_failures_window_s
+    since = datetime.now(UTC) - timedelta(seconds=window)
+    rows = db.execute(select(VideoEvent.video_id, VideoEvent.data).where(
+        VideoEvent.owner_id == owner_id, VideoEvent.topic == "pipeline.failed",
+        VideoEvent.recorded_at >= since)).all()
+    videos = sorted({video_id for video_id, data in rows if data.get("stage") == stage})
+    if len(videos) < settings.notify_failures:
+        return
+    recent = db.scalar(select(Notice.id).where(
+        Notice.owner_id == owner_id, Notice.kind == "stage.failing",
+        Notice.created_at >= since, Notice.data["stage"].as_string() == stage))
+    if recent is not None:
+        return
+    notify(db, settings, owner_id, "stage.failing",
+           event_id("stage.failing", owner_id, stage, envelope["event_id"]),
+           envelope["occurred_at"], {
+               "stage": stage, "failures": len(videos), "window_s": window,
+               "video_ids": videos[-20:],
+               "last_error": f"{value['error_type']}: {value['error_message']}"[:500]})
+
+
+def on_dead_letter(db: Session, settings: GatewaySettings, value: dict[str, Any]) -> None:
+    envelope = value["envelope"]
+    if db.scalar(select(DeadLetter.id).where(
+            DeadLetter.event_id == envelope["event_id"])) is not None:
+        return
+    owner_id = envelope["owner_id"]
+    db.add(DeadLetter(event_id=envelope["event_id"], owner_id=owner_id,
+                      video_id=envelope["video_id"][:200], stage=value["stage"],
+                      source_topic=value["source_topic"],
+                      error=f"{value['error_type']}: {value['error_message']}"[:2000],
+                      occurred_at=envelope["occurred_at"]))
+    db.flush()
+    now = datetime.now(UTC)
+    count = db.scalar(select(func.count()).select_from(DeadLetter).where(
+        DeadLetter.owner_id == owner_id, DeadLetter.occurred_at >= now - DLQ_WINDOW)) or 0
+    if count not in settings.notify_dlq_thresholds:
+        return
+    notify(db, settings, owner_id, "dlq.growing",
+           event_id("dlq.growing", owner_id, str(count), now.date().isoformat()),
+           envelope["occurred_at"], {
+               "entries_last_24h": count, "stage": value["stage"],
+               "source_topic": value["source_topic"], "video_id": envelope["video_id"],
+               "last_error": f"{value['error_type']}: {value['error_message']}"[:500]})
+
+
+HANDLERS = {"cost.alert": on_cost_alert, "pipeline.dlq": on_dead_letter,
+            "pipeline.failed": on_failed}
