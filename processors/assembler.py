@@ -13,6 +13,7 @@ import hashlib
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -22,9 +23,13 @@ import av
 from processors import render
 from processors.base import PermanentError, TransientError
 from processors.providers.thumbnail import Thumbnailer
+from processors.providers.thumbnail.openai_image import OpenAIThumbnail
 from processors.providers.thumbnail.title_card import TitleCard
 from processors.providers.visuals import Slide, Visuals
+from processors.providers.visuals.footage import Footage, Shot
 from processors.providers.visuals.generated import GeneratedVisuals
+from processors.providers.visuals.pexels import PexelsClient, PexelsFootage
+from processors.providers.visuals.stock import credit_lines, footage_needs, photo_still
 from ytempire.artifacts import ArtifactStore
 from ytempire.cache import ResultCache
 from ytempire.events import (
@@ -66,12 +71,15 @@ class Assembler:
         store: ArtifactStore,
         cache: ResultCache,
         work_dir: Path,
+        footage: Footage | None = None,
     ) -> None:
         self.visuals = visuals
         self.thumbnailer = thumbnailer
         self.store = store
         self.cache = cache
         self.work_dir = Path(work_dir)
+        self.footage = footage
+        """Stock clips and photos tried first for every shot; ``visuals`` draw the rest."""
 
     def handle(self, event: Event) -> list[Emit]:
         payload = {name: value for name, value in event.items() if name != "envelope"}
@@ -82,6 +90,7 @@ class Assembler:
             self.visuals.model,
             self.thumbnailer.provider,
             self.thumbnailer.model,
+            *((self.footage.provider, self.footage.model) if self.footage else ()),
             json.dumps(payload, sort_keys=True, default=str),
         )
         envelope = event["envelope"]
@@ -92,7 +101,8 @@ class Assembler:
             "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC,
                                         spent=spent(result, paid)),
             "spec": event["spec"],
-            "script": event["script"],
+            "script": {**event["script"], "description": credit_lines(
+                event["script"]["description"], result.get("credits", []))},
             "video": result["video"],
             "thumbnail": result["thumbnail"],
             "captions": result["captions"],
@@ -127,10 +137,17 @@ class Assembler:
         frames = render.clip_frames(event["section_starts_s"], duration)
         shown = shots(slides, frames)
         started = time.monotonic()
+        found: list[Shot | None] = [None] * len(shown)
+        stock_usage: list[Usage] = []
+        if self.footage is not None:
+            needs = footage_needs(script, spec, slides, frames, shown)
+            per_part, stock_usage = self.footage.find(needs, width, height)
+            found = [shot for part in per_part for shot in part]
         self.work_dir.mkdir(parents=True, exist_ok=True)
         with TemporaryDirectory(dir=self.work_dir, prefix="assembler-") as tmp:
             work = Path(tmp)
-            clips = self._stills(shown, script["title"], spec["topic"], width, height, work)
+            clips = self._stills(shown, found, script["title"], spec["topic"], width, height,
+                                 work)
             (work / "captions.ass").write_text(
                 render.captions_ass(words, width, height, CAPTION_STYLES[spec["format"]], duration),
                 encoding="utf-8",
@@ -167,9 +184,12 @@ class Assembler:
                 "width": width,
                 "height": height,
                 "render_seconds": round(time.monotonic() - started, 3),
+                "credits": [asdict(shot.credit) for shot in _unique(found)],
                 **bill([
                     Usage("ffmpeg", "libx264", "seconds", round(info.duration_s, 3)),
-                    Usage(self.visuals.provider, self.visuals.model, "images", len(clips)),
+                    *([Usage(self.visuals.provider, self.visuals.model, "images", drawn)]
+                      if (drawn := found.count(None)) else []),
+                    *stock_usage,
                     Usage(self.thumbnailer.provider, self.thumbnailer.model, "images", 1),
                 ]),
             }
@@ -186,13 +206,15 @@ class Assembler:
     def _stills(
         self,
         shown: list[tuple[Slide, int]],
+        found: list[Shot | None],
         title: str,
         topic: str,
         width: int,
         height: int,
         work: Path,
     ) -> list[render.Clip]:
-        """Draw every still and the thumbnail, two at a time (Pillow releases the GIL)."""
+        """Draw every still and the thumbnail, two at a time (Pillow releases the GIL); a shot
+        with stock footage uses the clip (as is) or the photo (cropped to the canvas) instead."""
         canvas_w = _even(width * (1 + PAN_MARGIN))
         canvas_h = _even(height * (1 + PAN_MARGIN))
         safe = (1 - PAN_MARGIN) / (1 + PAN_MARGIN)
@@ -204,13 +226,22 @@ class Assembler:
                 pool.submit(
                     self.visuals.render, slide, canvas_w, canvas_h, safe, work / f"part{i}.bmp"
                 )
-                for i, (slide, _) in enumerate(shown)
+                if stock is None
+                else pool.submit(photo_still, stock.path, canvas_w, canvas_h, work / f"part{i}.bmp")
+                if stock.kind == "photo"
+                else None
+                for i, ((slide, _), stock) in enumerate(zip(shown, found, strict=True))
             ]
-            paths = [future.result() for future in images]
+            paths = [future.result() if future else None for future in images]
             thumb.result()
         clips = []
         previous = -1
-        for (slide, count), path in zip(shown, paths, strict=True):
+        for i, ((slide, count), path, stock) in enumerate(zip(shown, paths, found, strict=True)):
+            if path is None and stock is not None:
+                (work / f"part{i}{stock.path.suffix}").symlink_to(stock.path)
+                clips.append(render.Clip(f"part{i}{stock.path.suffix}", count, 0, motion=False))
+                continue
+            assert path is not None
             pan = int(hashlib.sha256(slide.seed.encode()).hexdigest()[:8], 16) % len(render.PANS)
             if pan == previous:
                 pan = (pan + 1) % len(render.PANS)
@@ -299,16 +330,41 @@ def shots(slides: list[Slide], frames: list[int]) -> list[tuple[Slide, int]]:
     return shown
 
 
+def _unique(found: list[Shot | None]) -> list[Shot]:
+    """The stock shots used, each asset once, in order of appearance."""
+    seen: dict[tuple[str, str, str], Shot] = {}
+    for shot in found:
+        if shot is not None:
+            seen.setdefault((shot.credit.provider, shot.credit.kind, shot.credit.asset_id), shot)
+    return list(seen.values())
+
+
 def _even(value: float) -> int:
     return int(value) // 2 * 2
 
 
 def build(settings: Settings) -> Assembler:
-    """The assembler with generated stills, title-card thumbnails and the local store."""
+    """The assembler: Pexels footage first when ``pexels_api_key`` is set, generated stills
+    for the rest; title-card thumbnails, or OpenAI-made ones with ``thumbnail_provider=openai``
+    (and an OpenAI key). No keys: everything offline."""
+    store = ArtifactStore(settings.artifacts_dir)
+    footage = None
+    if settings.pexels_api_key is not None:
+        footage = PexelsFootage(PexelsClient(
+            settings.pexels_api_key.get_secret_value(), settings.pexels_base_url,
+            ResultCache(settings.data_dir / "cache", "pexels"), store,
+            timeout_s=settings.provider_timeout_s, max_retries=settings.provider_max_retries))
     return Assembler(
         visuals=GeneratedVisuals(),
-        thumbnailer=TitleCard(),
-        store=ArtifactStore(settings.artifacts_dir),
+        thumbnailer=thumbnailer_for(settings),
+        store=store,
         cache=ResultCache(settings.data_dir / "cache", NAME),
         work_dir=settings.data_dir / "tmp",
+        footage=footage,
     )
+
+
+def thumbnailer_for(settings: Settings) -> Thumbnailer:
+    if settings.thumbnail_provider == "openai" and settings.openai_api_key is not None:
+        return OpenAIThumbnail.from_settings(settings)
+    return TitleCard()

@@ -52,11 +52,14 @@ class RenderTimedOut(RuntimeError):
 
 @dataclass(frozen=True)
 class Clip:
-    """One still shown for ``frames`` frames while the view pans across it (``PANS[pan]``)."""
+    """One still shown for ``frames`` frames while the view pans across it (``PANS[pan]``),
+    or, with ``motion=False``, a video clip scaled and cropped to fill the frame, looped or
+    cut to ``frames`` (stock footage moves by itself)."""
 
     image: str
     frames: int
     pan: int
+    motion: bool = True
 
 
 def clip_frames(starts_s: list[float], duration_s: float) -> list[int]:
@@ -93,6 +96,9 @@ def command(
     """
     streams = []
     for clip in clips:
+        if not clip.motion:
+            streams.append(footage_stream(clip, width, height))
+            continue
         x, y = pan_expressions(clip)
         stream = (
             ffmpeg.input(clip.image)
@@ -125,6 +131,23 @@ def command(
     )
     args: list[str] = out.compile(cmd=ffmpeg_exe(), overwrite_output=True)
     return [args[0], "-hide_banner", "-nostdin", "-loglevel", "error", *args[1:]]
+
+
+def footage_stream(clip: Clip, width: int, height: int) -> ffmpeg.nodes.FilterableStream:
+    """A video clip as ``frames`` frames of ``width`` x ``height`` at ``FPS``: looped from the
+    start if short (``-stream_loop``), cut if long, scaled to cover and centre-cropped."""
+    return (
+        ffmpeg.input(clip.image, stream_loop=-1)
+        .video.filter("fps", FPS)
+        .filter("trim", end_frame=clip.frames)
+        .filter("scale", width, height, force_original_aspect_ratio="increase",
+                out_color_matrix="bt709", out_range="tv")
+        .filter("crop", width, height)
+        .filter("setsar", 1)
+        .filter("format", PIX_FMT)
+        .filter("settb", f"1/{FPS}")
+        .filter("setpts", "N")
+    )
 
 
 def run(args: list[str], cwd: Path, timeout_s: float) -> None:
