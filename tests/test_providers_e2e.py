@@ -1,0 +1,122 @@
+"""One video through every stage on the real broker with OpenAI and ElevenLabs pointed at the
+fakes: its ``cost.incurred`` events add up, to the cent, to the tokens and characters the fakes
+served x the price table, and delivering the same ``script.requested`` again pays no provider
+request twice (fake call counts unchanged, the same cost event ids and values)."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from confluent_kafka import Consumer
+
+from tests.fakes.elevenlabs_server import FakeElevenLabs
+from tests.fakes.openai_server import FakeOpenAI
+from ytempire.codec import Codec
+from ytempire.events import Emit, Event
+from ytempire.kafka import EventProducer, assign_at_end
+from ytempire.pricing import current_table
+from ytempire.requests import VideoRequest, request_event
+from ytempire.schemas import SchemaRegistry
+from ytempire.settings import Settings
+from ytempire.stack import Stack
+
+pytestmark = pytest.mark.slow
+
+OPENAI_KEY = "sk-e2e-openai-key"
+ELEVENLABS_KEY = "xi-e2e-elevenlabs-key"
+QUIET_S = 2.0
+
+
+def consume_video(consumer: Consumer, codec: Codec, video_id: str, uploads: int,
+                  timeout: float) -> tuple[list[Event], list[Event]]:
+    """Cost events and uploads of ``video_id`` until ``uploads`` uploads were seen and the
+    topics stayed quiet for ``QUIET_S``; fails fast on pipeline.failed."""
+    costs: list[Event] = []
+    done: list[Event] = []
+    deadline = time.monotonic() + timeout
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        messages = [m for m in consumer.consume(100, 0.25) if not m.error()]
+        for msg in messages:
+            value = codec.decode(msg.topic(), msg.value())
+            if value["envelope"]["video_id"] != video_id:
+                continue
+            quiet_since = time.monotonic()
+            if msg.topic() == "pipeline.failed":
+                pytest.fail(f"{value['stage']} failed: {value['error_message']}")
+            (costs if msg.topic() == "cost.incurred" else done).append(value)
+        if len(done) >= uploads and time.monotonic() - quiet_since > QUIET_S:
+            return costs, done
+    pytest.fail(f"video {video_id}: {len(done)} uploads, {len(costs)} costs after {timeout} s")
+
+
+def expected_usage(openai: FakeOpenAI, elevenlabs: FakeElevenLabs) -> Counter[tuple[str, ...]]:
+    """Quantities by (provider, model, unit), as the fakes served them."""
+    usage: Counter[tuple[str, ...]] = Counter()
+    for use in openai.usage_of("chat.completions"):
+        usage[("openai", use["model"], "tokens_in")] += use["prompt_tokens"]
+        usage[("openai", use["model"], "tokens_out")] += use["completion_tokens"]
+    for use in openai.usage_of("moderations"):
+        usage[("openai", use["model"], "requests")] += 1
+    for use in elevenlabs.usage:
+        usage[("elevenlabs", use["model"], "characters")] += use["characters"]
+    return usage
+
+
+def without_time(event: Event) -> dict[str, Any]:
+    return {**event, "envelope": {**event["envelope"], "occurred_at": None}}
+
+
+def test_costs_add_up_to_provider_usage_and_redelivery_pays_nothing(
+    kafka_settings: Settings, consumer: Consumer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    codec = Codec(SchemaRegistry.load(kafka_settings.schemas_dir))
+    with FakeOpenAI(api_key=OPENAI_KEY) as openai, \
+            FakeElevenLabs(api_key=ELEVENLABS_KEY) as elevenlabs:
+        # Keys reach the stage processes through the environment only (never through Settings,
+        # whose dump would carry the masked SecretStr).
+        monkeypatch.setenv("OPENAI_API_KEY", OPENAI_KEY)
+        monkeypatch.setenv("OPENAI_BASE_URL", openai.url)
+        monkeypatch.setenv("ELEVENLABS_API_KEY", ELEVENLABS_KEY)
+        monkeypatch.setenv("YTEMPIRE_ELEVENLABS_BASE_URL", elevenlabs.url)
+        stack = Stack(kafka_settings)
+        stack.start(with_broker=False, from_end=True)
+        assign_at_end(consumer, ["cost.incurred", "upload.done", "pipeline.failed"])
+        try:
+            request: Emit = request_event(VideoRequest(topic="How sourdough bread rises",
+                                                       target_duration_s=15))
+            video_id = request.value["envelope"]["video_id"]
+            producer = EventProducer(kafka_settings.kafka_bootstrap, codec)
+            producer.send_all([request])
+            costs, uploads = consume_video(consumer, codec, video_id, uploads=1, timeout=75)
+
+            table = current_table()
+            usage = expected_usage(openai, elevenlabs)
+            paid = [c for c in costs if c["usd"] > 0]
+            billed: Counter[tuple[str, ...]] = Counter()
+            for cost in paid:
+                billed[(cost["provider"], cost["model"], cost["unit"])] += cost["quantity"]
+            assert billed == {k: v for k, v in usage.items() if k[2] != "requests"}
+            assert {(c["provider"], c["unit"]) for c in costs} >= {
+                ("openai", "tokens_in"), ("openai", "requests"), ("elevenlabs", "characters")}
+            expected = sum((table.price(*key, quantity) for key, quantity in usage.items()),
+                           Decimal(0))
+            total = sum((c["usd"] for c in costs), Decimal(0))
+            assert abs(total - expected) < Decimal("0.00001"), (total, expected)
+            assert total.quantize(Decimal("0.01")) == expected.quantize(Decimal("0.01"))
+            assert total > 0 and all(c["price_table_version"] == table.version for c in costs)
+            assert uploads[0]["envelope"]["cost_so_far_usd"] == total
+
+            calls = (Counter(openai.calls), Counter(elevenlabs.calls))
+            producer.send_all([request])  # the same script.requested, delivered again
+            again, _ = consume_video(consumer, codec, video_id, uploads=1, timeout=60)
+            assert (Counter(openai.calls), Counter(elevenlabs.calls)) == calls
+            first = {c["envelope"]["event_id"]: without_time(c) for c in costs}
+            second = {c["envelope"]["event_id"]: without_time(c) for c in again}
+            assert second == first
+        finally:
+            stack.stop()
