@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from croniter import croniter
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -133,6 +134,12 @@ class VideoCreate(Request):
     budget_usd: Usd | None = None
     privacy: Privacy | None = None
     auto_publish: bool | None = None
+    category_id: str = Field("27", pattern=r"^[0-9]{1,3}$",
+                             description="YouTube category id (27 = Education)")
+    made_for_kids: bool = False
+    publish_at: AwareDatetime | None = Field(
+        None, description="Make it public at this time; default: the channel's next "
+                          "publish_schedule slot, if it has one")
 
 
 class VideoBatchCreate(Request):

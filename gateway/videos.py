@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from croniter import croniter
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -52,11 +53,29 @@ def _spec(body: VideoCreate, channel: channels.Channel) -> dict[str, object]:
         "budget_usd": str(pick("budget_usd", "per_video_budget_usd")),
         "privacy": pick("privacy"),
         "auto_publish": pick("auto_publish"),
+        "daily_budget_usd": str(channel.daily_budget_usd),
+        "visual_style": channel.visual_style,
+        "category_id": body.category_id,
+        "made_for_kids": body.made_for_kids,
+        "publish_at": _publish_at(body, channel),
     }
+
+
+def _publish_at(body: VideoCreate, channel: channels.Channel) -> str | None:
+    """The request's time, else the next slot of the channel's schedule (cron, UTC)."""
+    if body.publish_at is not None:
+        return body.publish_at.astimezone(UTC).isoformat()
+    if channel.publish_schedule:
+        return croniter(channel.publish_schedule, datetime.now(UTC)).get_next(datetime).isoformat()
+    return None
 
 
 def _emit(video: Video) -> Emit:
     spec = {**video.spec, "budget_usd": Decimal(video.spec["budget_usd"])}
+    if spec.get("daily_budget_usd") is not None:
+        spec["daily_budget_usd"] = Decimal(spec["daily_budget_usd"])
+    if spec.get("publish_at") is not None:
+        spec["publish_at"] = datetime.fromisoformat(spec["publish_at"])
     emit = request_event(VideoRequest(topic=video.topic, channel_id=video.channel_id,
                                       owner_id=video.owner_id, video_id=video.id, **spec),
                          producer="gateway")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -99,7 +100,7 @@ def test_post_video_is_accepted_and_publishes_one_request(client: TestClient, al
                                                          requests_topic: Requests) -> None:
     headers = {**alice.headers, "Idempotency-Key": "bees-1"}
     body = {"channel_id": channel["id"], "topic": "How honeybees make honey",
-            "target_duration_s": 45}
+            "target_duration_s": 45, "category_id": "28", "made_for_kids": True}
     first = client.post("/v1/videos", json=body, headers=headers)
     again = client.post("/v1/videos", json=body, headers=headers)
     assert first.status_code == again.status_code == 202, first.text
@@ -116,6 +117,12 @@ def test_post_video_is_accepted_and_publishes_one_request(client: TestClient, al
     assert (spec["topic"], spec["format"], spec["target_duration_s"], spec["style"]) == (
         "How honeybees make honey", "LANDSCAPE", 45, CHANNEL["visual_style"])
     assert spec["budget_usd"] == Decimal("3.00") and spec["voice"] == CHANNEL["voice"]
+    assert (spec["daily_budget_usd"], spec["visual_style"], spec["category_id"]) == (
+        Decimal("30.00"), CHANNEL["visual_style"], "28")
+    assert spec["made_for_kids"] is True
+    publish_at = spec["publish_at"]  # the channel's next "0 9 * * 1-5" slot
+    assert (publish_at.hour, publish_at.minute, publish_at.weekday() < 5) == (9, 0, True)
+    assert timedelta(0) < publish_at - datetime.now(UTC) <= timedelta(days=3, hours=1)
     status = client.get(accepted["status_url"], headers=alice.headers).json()
     assert (status["status"], status["current_stage"], status["progress"]) == (
         "queued", "scriptwriter", 0.0)
