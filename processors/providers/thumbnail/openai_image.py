@@ -1,0 +1,83 @@
+"""OpenAI-made thumbnails: a generated background (``images.generate``, base64 PNG) under the
+title, drawn the way the title card draws it. Chosen with ``thumbnail_provider=openai``.
+
+The image is cached by prompt (``ResultCache`` + ``ArtifactStore``): a render retried after
+a failure, or another video with the same title and topic, never pays for it twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from pathlib import Path
+
+from openai import OpenAI
+from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
+
+from processors.base import TransientError
+from processors.providers.script.openai_writer import openai_client, openai_errors
+from processors.providers.thumbnail import HEIGHT, WIDTH
+from processors.providers.visuals.drawing import BOLD, draw_lines, fit, line_height
+from ytempire.artifacts import ArtifactStore
+from ytempire.cache import ResultCache
+from ytempire.events import content_hash
+from ytempire.settings import Settings
+
+SIZES = {"dall-e-3": "1792x1024", "dall-e-2": "1024x1024"}  # else gpt-image-1's 1536x1024
+PROMPT = ("A bold, high-contrast YouTube thumbnail background about {topic}, inspired by "
+          "\"{title}\". Vivid colours, one clear subject, cinematic lighting, empty space in "
+          "the middle for a headline. No text, no letters, no logos, no watermarks.")
+
+
+class OpenAIThumbnail:
+    provider = "openai"
+
+    def __init__(self, client: OpenAI, model: str, store: ArtifactStore,
+                 cache: ResultCache) -> None:
+        self.client = client
+        self.model = model
+        self.store = store
+        self.cache = cache
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OpenAIThumbnail:
+        return cls(openai_client(settings), settings.image_model,
+                   ArtifactStore(settings.artifacts_dir),
+                   ResultCache(settings.data_dir / "cache", "openai-images"))
+
+    def render(self, title: str, topic: str, seed: str, out: Path) -> Path:
+        background = self._background(PROMPT.format(topic=topic, title=title))
+        image = ImageOps.fit(background, (WIDTH, HEIGHT), Image.Resampling.LANCZOS)
+        shade = Image.new("RGBA", image.size, (0, 0, 0, 0))
+        ImageDraw.Draw(shade).rectangle((0, HEIGHT * 0.25, WIDTH, HEIGHT * 0.8),
+                                        fill=(0, 0, 0, 110))
+        image = Image.alpha_composite(image.convert("RGBA"), shade).convert("RGB")
+        draw = ImageDraw.Draw(image)
+        face, lines = fit(title.upper(), BOLD, WIDTH * 0.88, 3, 120, 48)
+        top = (HEIGHT - len(lines) * line_height(face)) / 2 + HEIGHT * 0.05
+        draw_lines(draw, lines, face, WIDTH / 2, top, (255, 235, 59), max(4, face.size // 12))
+        image.save(out, format="PNG")
+        return out
+
+    def _background(self, prompt: str) -> Image.Image:
+        """The generated picture for ``prompt``; paid once, then read from the store."""
+        key = content_hash("openai-image", self.model, SIZES.get(self.model, "1536x1024"),
+                           prompt)
+        artifact = self.cache.get(key)
+        if artifact is None or not self.store.path(artifact).is_file():
+            extra = {"response_format": "b64_json"} if self.model.startswith("dall-e") else {}
+            with openai_errors(f"image generation ({self.model})"):
+                response = self.client.images.generate(
+                    model=self.model, prompt=prompt, n=1,
+                    size=SIZES.get(self.model, "1536x1024"), **extra)  # type: ignore[arg-type]
+            try:
+                data = base64.b64decode(response.data[0].b64_json or "", validate=True)
+            except (binascii.Error, IndexError, TypeError) as exc:
+                raise TransientError(f"image generation returned no image: {exc!r}") from exc
+            artifact = self.store.put_bytes(data, ".png", "image/png")
+            self.cache.put(key, artifact)
+        try:
+            with Image.open(self.store.path(artifact)) as image:
+                return image.convert("RGB")
+        except UnidentifiedImageError as exc:
+            raise TransientError("image generation returned an unreadable image") from exc

@@ -1,0 +1,111 @@
+"""OpenAI thumbnails through the openai client against FakeOpenAI: a generated background under
+the title, 1280x720 PNG, paid once, priced from the table; the title card stays the default."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pytest
+from openai import OpenAI
+from PIL import Image
+
+from processors.assembler import build, thumbnailer_for
+from processors.base import PermanentError, TransientError
+from processors.narrator import build as build_narrator
+from processors.providers.thumbnail.openai_image import OpenAIThumbnail
+from processors.providers.thumbnail.title_card import TitleCard
+from tests.fakes.openai_server import FakeOpenAI
+from tests.processors.samples import script_ready
+from ytempire.artifacts import ArtifactStore
+from ytempire.cache import ResultCache
+from ytempire.settings import Settings
+
+KEY = "sk-thumbnail-test"
+
+
+@pytest.fixture
+def openai_fake() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI(api_key=KEY) as fake:
+        yield fake
+
+
+def thumbnailer(tmp_path: Path, fake: FakeOpenAI, model: str = "gpt-image-1") -> OpenAIThumbnail:
+    client = OpenAI(api_key=KEY, base_url=fake.url, max_retries=2, timeout=20)
+    return OpenAIThumbnail(client, model, ArtifactStore(tmp_path / "artifacts"),
+                           ResultCache(tmp_path / "cache", "openai-images"))
+
+
+def yellow_pixels(path: Path) -> int:
+    """Pixels of the title's colour (255, 235, 59): the composited text."""
+    rgb = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    return int((np.abs(rgb - [255, 235, 59]).sum(axis=2) < 30).sum())
+
+
+def test_background_is_generated_and_the_title_drawn_on_it(
+    tmp_path: Path, openai_fake: FakeOpenAI
+) -> None:
+    out = thumbnailer(tmp_path, openai_fake).render("Where coffee came from", "coffee", "s",
+                                                    tmp_path / "thumb.png")
+    with Image.open(out) as image:
+        assert (image.format, image.size) == ("PNG", (1280, 720))
+    assert yellow_pixels(out) > 5000
+    ((endpoint, body, _),) = openai_fake.requests
+    assert endpoint == "images.generations"
+    assert (body["model"], body["size"], body["n"]) == ("gpt-image-1", "1536x1024", 1)
+    assert "response_format" not in body  # gpt-image-1 always answers b64_json
+    assert "coffee" in body["prompt"] and "No text" in body["prompt"]
+
+
+def test_the_same_picture_is_paid_once(tmp_path: Path, openai_fake: FakeOpenAI) -> None:
+    first = thumbnailer(tmp_path, openai_fake).render("T", "coffee", "s", tmp_path / "a.png")
+    again = thumbnailer(tmp_path, openai_fake).render("T", "coffee", "s", tmp_path / "b.png")
+    assert first.read_bytes() == again.read_bytes()
+    assert openai_fake.served["images.generations"] == 1
+
+
+def test_dall_e_asks_for_base64(tmp_path: Path, openai_fake: FakeOpenAI) -> None:
+    thumbnailer(tmp_path, openai_fake, "dall-e-3").render("T", "tea", "s", tmp_path / "t.png")
+    body = openai_fake.requests[0][1]
+    assert (body["size"], body["response_format"]) == ("1792x1024", "b64_json")
+
+
+def test_rate_limit_is_retried_and_errors_are_classified(
+    tmp_path: Path, openai_fake: FakeOpenAI
+) -> None:
+    openai_fake.rate_limit_next(1, retry_after=0.2, endpoint="images.generations")
+    thumbnailer(tmp_path, openai_fake).render("T", "a", "s", tmp_path / "1.png")
+    assert openai_fake.calls["images.generations"] == 2
+
+    openai_fake.fail_next(3, 500, endpoint="images.generations")
+    with pytest.raises(TransientError):
+        thumbnailer(tmp_path, openai_fake).render("T", "b", "s", tmp_path / "2.png")
+    openai_fake.fail_next(1, 400, endpoint="images.generations")
+    with pytest.raises(PermanentError):
+        thumbnailer(tmp_path, openai_fake).render("T", "c", "s", tmp_path / "3.png")
+
+
+def test_title_card_stays_the_default(tmp_path: Path) -> None:
+    assert isinstance(thumbnailer_for(Settings(data_dir=tmp_path)), TitleCard)
+    assert isinstance(thumbnailer_for(Settings(data_dir=tmp_path, openai_api_key=KEY)), TitleCard)
+    no_key = Settings(data_dir=tmp_path, thumbnail_provider="openai", openai_api_key=None)
+    assert isinstance(thumbnailer_for(no_key), TitleCard)
+
+
+def test_assembler_bills_the_image_from_the_price_table(
+    tmp_path: Path, openai_fake: FakeOpenAI
+) -> None:
+    settings = Settings(data_dir=tmp_path, thumbnail_provider="openai", openai_api_key=KEY,
+                        openai_base_url=openai_fake.url)
+    stage = build(settings)
+    assert isinstance(stage.thumbnailer, OpenAIThumbnail)
+    assembled, *costs = stage.handle(build_narrator(settings).handle(script_ready())[0].value)
+    (image,) = [c.value for c in costs if c.value["provider"] == "openai"]
+    assert (image["model"], image["unit"], image["quantity"], image["usd"]) == (
+        "gpt-image-1", "images", 1.0, Decimal("0.063000"))
+    assert image["price_table_version"] == "2026-11-25"
+    with Image.open(stage.store.path(assembled.value["thumbnail"])) as thumb:
+        assert thumb.size == (1280, 720)
+    assert openai_fake.served["images.generations"] == 1
