@@ -151,8 +151,10 @@ class PexelsFootage:
         self.client.requests.clear()
         orientation = "landscape" if width >= height else "portrait"
         size = "medium" if max(width, height) <= 1920 else "large"
+        used: set[tuple[str, int]] = set()
         try:
-            found = [self._shots(need, width, height, orientation, size) for need in needs]
+            found = [self._shots(need, width, height, orientation, size, used)
+                     for need in needs]
         except PexelsUnavailable as exc:
             log.error("stock footage off, using generated visuals", reason=str(exc))
             found = [[None] * len(need.seconds) for need in needs]
@@ -160,8 +162,10 @@ class PexelsFootage:
                  for kind, n in sorted(self.client.requests.items()) if n]
         return found, usage
 
-    def _shots(self, need: Need, width: int, height: int, orientation: str,
-               size: str) -> list[Shot | None]:
+    def _shots(self, need: Need, width: int, height: int, orientation: str, size: str,
+               used: set[tuple[str, int]]) -> list[Shot | None]:
+        """Clips long enough first, then shorter ones (looped), then photos; assets already
+        shown earlier in the video go last, so parts about the same thing still differ."""
         if not need.query.strip():
             return [None] * len(need.seconds)
         longest = max(need.seconds, default=0.0)
@@ -170,12 +174,14 @@ class PexelsFootage:
         videos.sort(key=lambda vf: (vf[0].get("duration") or 0) < longest)  # stable: relevance
         picks: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = \
             [("video", v, f) for v, f in videos]
-        if len(picks) < len(need.seconds):
+        if sum(("video", v["id"]) not in used for v, _ in videos) < len(need.seconds):
             picks += [("photo", p, None) for p in
                       self.client.search("photos", need.query, orientation, size)
                       if p.get("width", 0) >= width and p.get("height", 0) >= height]
         if not picks:
             return [None] * len(need.seconds)
+        picks.sort(key=lambda pick: (pick[0], pick[1]["id"]) in used)
+        used.update((kind, item["id"]) for kind, item, _ in picks[:len(need.seconds)])
         return [self._fetch(*picks[i % len(picks)]) for i in range(len(need.seconds))]
 
     def _fetch(self, kind: str, item: dict[str, Any], file: dict[str, Any] | None) -> Shot:

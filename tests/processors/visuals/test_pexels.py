@@ -108,3 +108,12 @@ def test_refused_key_falls_back_to_generated_visuals(tmp_path: Path, pexels: Fak
     found, usage = footage(tmp_path, pexels, sleeps, key="wrong").find(NEEDS, 1920, 1080)
     assert found == [[None, None], [None], [None]] and usage == []
     assert pexels.calls["videos.search"] == 1  # found out once, did not keep asking
+
+
+def test_parts_about_the_same_thing_show_different_assets(
+    tmp_path: Path, pexels: FakePexels, sleeps: list[float]
+) -> None:
+    (hook, cta), _ = footage(tmp_path, pexels, sleeps).find(
+        [Need("coffee", (3.0,)), Need("coffee", (3.0,))], 1080, 1920)
+    assert [(s.kind, s.credit.asset_id) for s in hook + cta if s] == [("video", "1004"),
+                                                                     ("photo", "2002")]
