@@ -19,6 +19,7 @@ from gateway.migrate import upgrade
 from gateway.publisher import RequestPublisher
 from gateway.ratelimit import RateLimiter, RateLimitHeaders
 from gateway.routes import (
+    admin,
     channels,
     costs,
     health,
@@ -118,7 +119,8 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
     errors.install(app)
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1")
-    for module in (keys, channels, videos, streams, webhooks, inbound, costs, notices):
+    for module in (keys, channels, videos, streams, webhooks, inbound, costs, notices,
+                   admin):
         v1.include_router(module.router)
     app.include_router(v1)
     build_openapi = app.openapi

@@ -31,3 +31,14 @@ def current_principal(
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]
+
+
+def current_admin(principal: CurrentUser) -> Principal:
+    """Operator endpoints: an admin user's key (``ytempire users create NAME --admin``)."""
+    if not principal.admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "operator endpoint: needs an admin "
+                            "user's key ('ytempire users create NAME --admin')")
+    return principal
+
+
+CurrentAdmin = Annotated[Principal, Depends(current_admin)]

@@ -31,6 +31,7 @@ class Principal:
     user_id: str
     key_id: str
     tier: str
+    admin: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,13 @@ def issue_key(db: Session, user_id: str, name: str = "") -> IssuedKey:
     return IssuedKey(key, secret)
 
 
-def create_user(db: Session, name: str, tier: str = "free") -> tuple[User, IssuedKey]:
-    """A new user and its first API key (the operator hands the key over)."""
+def create_user(db: Session, name: str, tier: str = "free",
+                admin: bool = False) -> tuple[User, IssuedKey]:
+    """A new user and its first API key (the operator hands the key over); ``admin`` users may
+    also call the operator endpoints under ``/v1/admin``."""
     if db.scalar(select(User).where(User.name == name)) is not None:
         raise UserExists(f"user {name!r} already exists")
-    user = User(name=name, tier=tier)
+    user = User(name=name, tier=tier, is_admin=admin)
     db.add(user)
     db.flush()
     issued = issue_key(db, user.id, name="first key")
@@ -70,14 +73,14 @@ def authenticate(db: Session, secret: str) -> Principal | None:
     ``last_used_at`` is written at most once a minute per key, so reads stay reads.
     """
     row = db.execute(
-        select(ApiKey, User.tier).join(User, User.id == ApiKey.user_id)
+        select(ApiKey, User.tier, User.is_admin).join(User, User.id == ApiKey.user_id)
         .where(ApiKey.key_hash == hash_key(secret))
     ).first()
     if row is None or row[0].revoked_at is not None:
         return None
-    key, tier = row
+    key, tier, admin = row
     now = datetime.now(UTC)
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         key.last_used_at = now
         db.commit()
-    return Principal(user_id=key.user_id, key_id=key.id, tier=tier)
+    return Principal(user_id=key.user_id, key_id=key.id, tier=tier, admin=admin)
