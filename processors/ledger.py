@@ -1,26 +1,30 @@
 """ledger: ``cost.incurred`` (+ ``script.requested`` for budgets) -> ``cost.alert``.
 
-Keeps running totals per video, per channel per UTC day and per owner per UTC month, and raises
-a video-scope alert once when spending reaches 80% and once at 100% of the video's budget (the
-request's ``spec.budget_usd``, or ``settings.default_budget_usd`` until the request is seen).
+Running totals per video, per channel per UTC day and per owner per UTC month. Alerts once per
+threshold (80%, 100%) per scope and period: of the video's budget (the request's
+``spec.budget_usd``, ``settings.default_budget_usd`` until the request is seen) and of the
+channel's daily budget (the latest request's ``spec.daily_budget_usd``; no alert while none is
+known). Owner months are totals only: no monthly budget exists anywhere yet.
 
-The arithmetic is :class:`Ledger`, plain Python over Decimal. State lives in a small SQLite file
-under ``settings.data_dir / "ledger"``; one transaction records a cost's event id, the new totals
-and the alerts it raised, so a redelivered cost never counts twice. A redelivered input gives
-back the alerts it raised, with the same event ids (the stage contract): if the worker died
-between saving the state and producing the alerts, the redelivery still delivers them, and
-consumers deduplicate by event id.
+State is four tables of JSON values behind ``State`` (get/put by key): a dict here, Faust tables
+recovered from their changelogs under the worker (``ytempire.worker.TableState``). The video's
+record is the authority: it holds the video's spend per day and the ids of the events it has
+counted, so a redelivered cost never counts twice. The channel-day and owner-month records do
+not add, they *set* the part that video (or channel-day) contributes, recomputed from the
+authority on every delivery, so a crash between two tables' writes heals on redelivery instead
+of losing or doubling a cent. A redelivered input gives back the alerts it raised, with the
+same event ids (an alert's id depends only on scope, period and threshold).
+
+The sums over channels and owners need every partition of ``cost.incurred``: run one ledger
+process (it reads a few events per video); more processes would each sum only their partitions.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
+from typing import Any, Protocol
 
 from ytempire.events import Emit, Event, derive_envelope, event_id
 from ytempire.settings import Settings
@@ -33,43 +37,87 @@ THRESHOLDS = (80, 100)
 ZERO = Decimal("0")
 MICRO = Decimal("0.000001")
 
+# The tables, and how each one's changelog is partitioned (see ytempire.worker.TableState):
+# "input" = like the input record (the key is the video id), "key" = by the table key.
+TABLES = {
+    "videos": "input",  # video_id -> spend, budget, spend per day, counted event ids, alerts
+    "channel_days": "key",  # "<channel>:<YYYY-MM-DD>" -> each video's spend that day, alerts
+    "owner_months": "key",  # "<owner>:<YYYY-MM>" -> each channel-day's total
+    "channels": "key",  # channel_id -> the daily budget of the latest request
+}
 
-@dataclass(frozen=True)
-class VideoTotals:
-    """What the ledger knows about one video: spend, budget (None until requested), alerts."""
 
-    spent_usd: Decimal = ZERO
-    budget_usd: Decimal | None = None
-    alerted: frozenset[int] = field(default_factory=frozenset)
+class State(Protocol):
+    """JSON values by table and key; ``get`` gives None for a key never put."""
+
+    def get(self, table: str, key: str) -> Any: ...
+
+    def put(self, table: str, key: str, value: Any) -> None: ...
+
+
+class MemoryState:
+    """``State`` in a dict: the ledger without a broker (tests, tools)."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[str, Any]] = {name: {} for name in TABLES}
+
+    def get(self, table: str, key: str) -> Any:
+        return self.tables[table].get(key)
+
+    def put(self, table: str, key: str, value: Any) -> None:
+        self.tables[table][key] = value
 
 
 @dataclass(frozen=True)
 class Alert:
-    """A threshold reached, with the amounts at that moment."""
+    """A threshold of one scope reached, with the amounts at that moment."""
 
+    scope: str
+    scope_id: str
     threshold_pct: int
     budget_usd: Decimal
     spent_usd: Decimal
 
+    def as_json(self) -> list[Any]:
+        return [self.scope, self.scope_id, self.threshold_pct, str(self.budget_usd),
+                str(self.spent_usd)]
 
-def rollup_keys(envelope: Event) -> dict[str, str]:
-    """The non-video scopes a cost counts towards: channel per UTC day, owner per UTC month."""
-    at: datetime = envelope["occurred_at"]
-    return {
-        "channel_day": f"{envelope['channel_id']}:{at:%Y-%m-%d}",
-        "owner_month": f"{envelope['owner_id']}:{at:%Y-%m}",
-    }
+    @classmethod
+    def from_json(cls, row: list[Any]) -> Alert:
+        scope, scope_id, pct, budget, spent = row
+        return cls(scope, scope_id, pct, Decimal(budget), Decimal(spent))
 
 
-def alert_event(cause: Event, video_id: str, alert: Alert) -> Emit:
-    """The ``cost.alert`` for ``alert``; its id depends only on the video and the threshold."""
-    parent = {**cause, "event_id": event_id(NAME, "video", video_id)}
+@dataclass(frozen=True)
+class VideoTotals:
+    spent_usd: Decimal
+    budget_usd: Decimal | None
+    alerted: frozenset[int]
+
+
+def reached(spent: Decimal, budget: Decimal, alerted: list[int]) -> list[int]:
+    """Thresholds ``spent`` reaches of ``budget`` that were not alerted yet (none at $0)."""
+    if spent <= ZERO:
+        return []
+    return [pct for pct in THRESHOLDS if pct not in alerted and spent * 100 >= budget * pct]
+
+
+def periods(envelope: Event) -> tuple[str, str, str]:
+    """UTC day, channel-day key and owner-month key of an event."""
+    at: datetime = envelope["occurred_at"].astimezone(UTC)
+    day = f"{at:%Y-%m-%d}"
+    return day, f"{envelope['channel_id']}:{day}", f"{envelope['owner_id']}:{at:%Y-%m}"
+
+
+def alert_event(cause: Event, alert: Alert) -> Emit:
+    """The ``cost.alert`` for ``alert``; its id depends only on scope, period and threshold."""
+    parent = {**cause, "event_id": event_id(NAME, alert.scope, alert.scope_id)}
     return Emit(
         OUTPUT_TOPIC,
         {
             "envelope": derive_envelope(parent, NAME, OUTPUT_TOPIC, index=alert.threshold_pct),
-            "scope": "video",
-            "scope_id": video_id,
+            "scope": alert.scope,
+            "scope_id": alert.scope_id,
             "threshold_pct": alert.threshold_pct,
             "budget_usd": alert.budget_usd.quantize(MICRO),
             "spent_usd": alert.spent_usd.quantize(MICRO),
@@ -77,168 +125,150 @@ def alert_event(cause: Event, video_id: str, alert: Alert) -> Emit:
     )
 
 
-class Ledger:
-    """Pure budget arithmetic: totals in, new totals and newly reached thresholds out."""
+def _sum(values: dict[str, str]) -> Decimal:
+    return sum((Decimal(v) for v in values.values()), ZERO)
 
-    def __init__(self, default_budget_usd: Decimal) -> None:
+
+class Ledger:
+    """The arithmetic over ``State``: one input event in, the alerts it raises out."""
+
+    def __init__(self, state: State, default_budget_usd: Decimal) -> None:
+        self.state = state
         self.default_budget_usd = default_budget_usd
 
-    def add_cost(self, totals: VideoTotals, usd: Decimal) -> tuple[VideoTotals, list[Alert]]:
-        return self._check(replace(totals, spent_usd=totals.spent_usd + usd))
-
-    def set_budget(self, totals: VideoTotals, budget: Decimal) -> tuple[VideoTotals, list[Alert]]:
-        """A budget learnt after some costs may already be reached: check at once."""
-        return self._check(replace(totals, budget_usd=budget))
-
-    def _check(self, totals: VideoTotals) -> tuple[VideoTotals, list[Alert]]:
-        budget = self.default_budget_usd if totals.budget_usd is None else totals.budget_usd
-        if totals.spent_usd <= ZERO:
-            return totals, []
-        reached = [
-            Alert(pct, budget, totals.spent_usd)
-            for pct in THRESHOLDS
-            if pct not in totals.alerted and totals.spent_usd * 100 >= budget * pct
-        ]
-        alerted = totals.alerted | {a.threshold_pct for a in reached}
-        return replace(totals, alerted=frozenset(alerted)), reached
-
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS seen (event_id TEXT PRIMARY KEY, video_id TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS videos (
-    video_id TEXT PRIMARY KEY, spent_usd TEXT NOT NULL, budget_usd TEXT);
-CREATE TABLE IF NOT EXISTS totals (
-    scope TEXT NOT NULL, scope_id TEXT NOT NULL, spent_usd TEXT NOT NULL,
-    PRIMARY KEY (scope, scope_id));
-CREATE TABLE IF NOT EXISTS alerts (
-    video_id TEXT NOT NULL, threshold_pct INTEGER NOT NULL, cause_event_id TEXT NOT NULL,
-    budget_usd TEXT NOT NULL, spent_usd TEXT NOT NULL, PRIMARY KEY (video_id, threshold_pct));
-"""
-
-
-class LedgerStore:
-    """The durable side: SQLite, one transaction per input event, deduplicated by event id."""
-
-    def __init__(self, path: Path, ledger: Ledger) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.ledger = ledger
-        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
-
-    def record_cost(self, cost: Event) -> list[Emit]:
+    def record_cost(self, cost: Event) -> list[Alert]:
         envelope = cost["envelope"]
-        video_id = envelope["video_id"]
-        usd: Decimal = cost["usd"]
-        with self._tx() as db:
-            if self._seen(db, envelope["event_id"], video_id):
-                return self._raised_by(db, envelope)
-            totals, alerts = self.ledger.add_cost(self._video(db, video_id), usd)
-            for scope, scope_id in rollup_keys(envelope).items():
-                db.execute(
-                    "INSERT OR REPLACE INTO totals VALUES (?, ?, ?)",
-                    (scope, scope_id, str(self.total(scope, scope_id) + usd)),
-                )
-            self._save(db, video_id, totals, envelope["event_id"], alerts)
-        return [alert_event(envelope, video_id, a) for a in alerts]
+        day, channel_day, owner_month = periods(envelope)
+        video = self._video(envelope["video_id"])
+        alerts: list[Alert] = []
+        if envelope["event_id"] not in video["seen"]:
+            usd: Decimal = cost["usd"]
+            video["spent"] = str(Decimal(video["spent"]) + usd)
+            video["days"][day] = str(Decimal(video["days"].get(day, "0")) + usd)
+            alerts = self._check_video(envelope["video_id"], video)
+        alerts += self._sync_rollups(envelope, channel_day, owner_month, video["days"].get(day))
+        return self._done(envelope, video, alerts)
 
-    def record_request(self, request: Event) -> list[Emit]:
+    def record_request(self, request: Event) -> list[Alert]:
         envelope = request["envelope"]
-        video_id = envelope["video_id"]
-        with self._tx() as db:
-            if self._seen(db, envelope["event_id"], video_id):
-                return self._raised_by(db, envelope)
-            budget: Decimal = request["spec"]["budget_usd"]
-            totals, alerts = self.ledger.set_budget(self._video(db, video_id), budget)
-            self._save(db, video_id, totals, envelope["event_id"], alerts)
-        return [alert_event(envelope, video_id, a) for a in alerts]
+        spec = request["spec"]
+        day, channel_day, owner_month = periods(envelope)
+        video = self._video(envelope["video_id"])
+        alerts: list[Alert] = []
+        if envelope["event_id"] not in video["seen"]:
+            video["budget"] = str(spec["budget_usd"])
+            alerts = self._check_video(envelope["video_id"], video)
+            if spec.get("daily_budget_usd") is not None:
+                self._learn_daily_budget(envelope, spec["daily_budget_usd"])
+        alerts += self._sync_rollups(envelope, channel_day, owner_month, video["days"].get(day))
+        return self._done(envelope, video, alerts)
+
+    # -- reading --------------------------------------------------------------------------------
 
     def video(self, video_id: str) -> VideoTotals:
-        return self._video(self.db, video_id)
+        video = self._video(video_id)
+        budget = video["budget"]
+        return VideoTotals(Decimal(video["spent"]), None if budget is None else Decimal(budget),
+                           frozenset(video["alerted"]))
 
     def total(self, scope: str, scope_id: str) -> Decimal:
-        row = self.db.execute(
-            "SELECT spent_usd FROM totals WHERE scope = ? AND scope_id = ?", (scope, scope_id)
-        ).fetchone()
-        return Decimal(row[0]) if row else ZERO
+        """Spend of ``channel_day`` ("<channel>:<YYYY-MM-DD>") or ``owner_month``."""
+        if scope == "channel_day":
+            return _sum((self.state.get("channel_days", scope_id) or {}).get("videos", {}))
+        if scope == "owner_month":
+            return _sum((self.state.get("owner_months", scope_id) or {}).get("channel_days", {}))
+        raise ValueError(f"scope is channel_day or owner_month, not {scope!r}")
 
-    def _seen(self, db: sqlite3.Connection, input_id: str, video_id: str) -> bool:
-        cursor = db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (input_id, video_id))
-        return cursor.rowcount == 0
+    # -- steps ----------------------------------------------------------------------------------
 
-    def _video(self, db: sqlite3.Connection, video_id: str) -> VideoTotals:
-        row = db.execute(
-            "SELECT spent_usd, budget_usd FROM videos WHERE video_id = ?", (video_id,)
-        ).fetchone()
-        if row is None:
-            return VideoTotals()
-        alerted = db.execute("SELECT threshold_pct FROM alerts WHERE video_id = ?", (video_id,))
-        return VideoTotals(
-            spent_usd=Decimal(row[0]),
-            budget_usd=None if row[1] is None else Decimal(row[1]),
-            alerted=frozenset(pct for (pct,) in alerted),
-        )
+    def _video(self, video_id: str) -> dict[str, Any]:
+        found = self.state.get("videos", video_id)
+        if found is None:
+            return {"spent": "0", "budget": None, "alerted": [], "days": {}, "seen": [],
+                    "raised": {}}
+        return {**found, "days": dict(found["days"]), "seen": list(found["seen"])}
 
-    def _save(
-        self,
-        db: sqlite3.Connection,
-        video_id: str,
-        totals: VideoTotals,
-        cause_id: str,
-        alerts: list[Alert],
-    ) -> None:
-        budget = None if totals.budget_usd is None else str(totals.budget_usd)
-        db.execute(
-            "INSERT OR REPLACE INTO videos VALUES (?, ?, ?)",
-            (video_id, str(totals.spent_usd), budget),
-        )
-        db.executemany(
-            "INSERT INTO alerts VALUES (?, ?, ?, ?, ?)",
-            [
-                (video_id, a.threshold_pct, cause_id, str(a.budget_usd), str(a.spent_usd))
-                for a in alerts
-            ],
-        )
+    def _check_video(self, video_id: str, video: dict[str, Any]) -> list[Alert]:
+        budget = self.default_budget_usd if video["budget"] is None else Decimal(video["budget"])
+        spent = Decimal(video["spent"])
+        new = reached(spent, budget, video["alerted"])
+        video["alerted"] = [*video["alerted"], *new]
+        return [Alert("video", video_id, pct, budget, spent) for pct in new]
 
-    def _raised_by(self, db: sqlite3.Connection, envelope: Event) -> list[Emit]:
-        """The alerts this (redelivered) input raised the first time, rebuilt identically."""
-        rows = db.execute(
-            "SELECT video_id, threshold_pct, budget_usd, spent_usd FROM alerts"
-            " WHERE cause_event_id = ? ORDER BY threshold_pct",
-            (envelope["event_id"],),
-        ).fetchall()
-        return [
-            alert_event(envelope, video_id, Alert(pct, Decimal(budget), Decimal(spent)))
-            for video_id, pct, budget, spent in rows
-        ]
+    def _learn_daily_budget(self, envelope: Event, budget: Decimal) -> None:
+        """The latest request (by occurred_at) says the channel's daily budget."""
+        as_of = envelope["occurred_at"].astimezone(UTC).isoformat()
+        known = self.state.get("channels", envelope["channel_id"])
+        if known is None or known["as_of"] <= as_of:
+            self.state.put("channels", envelope["channel_id"],
+                           {"daily_budget": str(budget), "as_of": as_of})
+
+    def _sync_rollups(self, envelope: Event, channel_day: str, owner_month: str,
+                      video_day_spent: str | None) -> list[Alert]:
+        """Set this video's part of its channel-day, and that day's part of its owner-month."""
+        record = self.state.get("channel_days", channel_day) or {"videos": {}, "alerted": []}
+        videos = dict(record["videos"])
+        if video_day_spent is not None:
+            videos[envelope["video_id"]] = video_day_spent
+        total = _sum(videos)
+        alerts: list[Alert] = []
+        channel = self.state.get("channels", envelope["channel_id"])
+        if channel is not None:
+            budget = Decimal(channel["daily_budget"])
+            alerts = [Alert("channel_day", channel_day, pct, budget, total)
+                      for pct in reached(total, budget, record["alerted"])]
+        updated = {"videos": videos,
+                   "alerted": [*record["alerted"], *(a.threshold_pct for a in alerts)]}
+        if updated != record:
+            self.state.put("channel_days", channel_day, updated)
+        if video_day_spent is not None:
+            month = self.state.get("owner_months", owner_month) or {"channel_days": {}}
+            if month["channel_days"].get(channel_day) != str(total):
+                self.state.put("owner_months", owner_month,
+                               {"channel_days": {**month["channel_days"], channel_day: str(total)}})
+        return alerts
+
+    def _done(self, envelope: Event, video: dict[str, Any], alerts: list[Alert]) -> list[Alert]:
+        """Count the input once; a redelivery gets back what it raised the first time."""
+        input_id = envelope["event_id"]
+        if input_id in video["seen"]:
+            first = [Alert.from_json(row) for row in video["raised"].get(input_id, [])]
+            alerts = first + [a for a in alerts if a not in first]
+        else:
+            video["seen"].append(input_id)
+            if alerts:
+                video["raised"] = {**video["raised"], input_id: [a.as_json() for a in alerts]}
+        if video != self.state.get("videos", envelope["video_id"]):
+            self.state.put("videos", envelope["video_id"], video)
+        return alerts
 
 
 class LedgerStage:
-    """The stage the worker runs: costs and requests in, alerts out."""
+    """The stage the worker runs: costs and requests in, alerts out.
+
+    It declares ``tables``, so the worker replaces ``state`` with its Faust tables.
+    """
 
     name = NAME
     input_topic = INPUT_TOPIC
     input_topics = (INPUT_TOPIC, BUDGET_TOPIC)
+    tables = TABLES
 
-    def __init__(self, store: LedgerStore) -> None:
-        self.store = store
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    @property
+    def state(self) -> State:
+        return self.ledger.state
+
+    @state.setter
+    def state(self, state: State) -> None:
+        self.ledger.state = state
 
     def handle(self, event: Event) -> list[Emit]:
-        if "spec" in event:
-            return self.store.record_request(event)
-        return self.store.record_cost(event)
+        record = self.ledger.record_request if "spec" in event else self.ledger.record_cost
+        return [alert_event(event["envelope"], alert) for alert in record(event)]
 
 
 def build(settings: Settings) -> LedgerStage:
-    ledger = Ledger(settings.default_budget_usd)
-    return LedgerStage(LedgerStore(settings.data_dir / "ledger" / "ledger.sqlite3", ledger))
+    return LedgerStage(Ledger(MemoryState(), settings.default_budget_usd))

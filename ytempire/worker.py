@@ -5,19 +5,29 @@ Each stage runs as its own Faust app (its own consumer group ``ytempire.<stage>`
 producer and acknowledged before the input event is acked, so an offset is only ever committed
 after the outputs it caused are durable: at-least-once, made effectively-once by the stages'
 deterministic event ids and input-hash caches.
+
+A stage that declares ``tables`` (name -> how its changelog is partitioned) gets them as Faust
+tables behind a ``TableState`` in ``stage.state``, recovered from their changelogs at start-up.
+Its writes for an input event reach the tables after the event's outputs were acknowledged and
+before its offset is committed (Faust flushes the changelogs before every commit): a crash at
+any point redelivers the input to the state from before it, and the outputs repeat with the
+same ids.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import faust
 
 from processors.base import PermanentError, Stage, TransientError
+from ytempire import topics as topics_module
 from ytempire.codec import Codec, UndecodableEvent
 from ytempire.events import Emit, Event, derive_envelope, failed_event, new_envelope
 from ytempire.kafka import EventProducer
@@ -39,6 +49,37 @@ class Incoming:
     value: bytes
 
 
+class TableState:
+    """A stage's tables as it sees them: JSON values by table and string key.
+
+    ``get`` sees this event's own ``put``s; the puts reach the tables (and their changelogs)
+    only on ``commit``, which the runner calls in the agent once the outputs are acknowledged,
+    so a failed or retried ``handle`` leaves no half-written state.
+    """
+
+    def __init__(self, tables: Mapping[str, MutableMapping[str, Any]]) -> None:
+        self.tables = tables
+        self._pending: dict[tuple[str, str], Any] = {}
+
+    def get(self, table: str, key: str) -> Any:
+        if (table, key) in self._pending:
+            return self._pending[(table, key)]
+        return self.tables[table].get(key)
+
+    def put(self, table: str, key: str, value: Any) -> None:
+        if table not in self.tables:
+            raise KeyError(f"no table {table!r}; the stage declares {', '.join(self.tables)}")
+        self._pending[(table, key)] = value
+
+    def commit(self) -> None:
+        pending, self._pending = self._pending, {}
+        for (table, key), value in pending.items():
+            self.tables[table][key] = value
+
+    def rollback(self) -> None:
+        self._pending = {}
+
+
 class StageRunner:
     """Runs one stage over raw Kafka records; knows retries, dead letters and failure events."""
 
@@ -49,12 +90,14 @@ class StageRunner:
         producer: EventProducer,
         settings: Settings,
         sleep: Callable[[float], Any] = asyncio.sleep,
+        state: TableState | None = None,
     ) -> None:
         self.stage = stage
         self.codec = codec
         self.producer = producer
         self.settings = settings
         self.sleep = sleep
+        self.state = state
 
     async def process(self, record: Incoming) -> None:
         try:
@@ -81,6 +124,8 @@ class StageRunner:
     async def _handle(self, record: Incoming, event: Event) -> None:
         attempts = self.settings.stage_max_attempts
         for attempt in range(1, attempts + 1):
+            if self.state is not None:
+                self.state.rollback()
             try:
                 emits = await asyncio.to_thread(self.stage.handle, event)
             except PermanentError as exc:
@@ -101,6 +146,8 @@ class StageRunner:
                 await self._give_up(record, event, exc, attempt, retryable=False)
                 return
             await asyncio.to_thread(self.producer.send_all, emits)
+            if self.state is not None:
+                self.state.commit()
             log.info("stage_done", emitted=[e.topic for e in emits])
             return
 
@@ -164,7 +211,6 @@ def make_app(stage: Stage, settings: Settings) -> faust.App:
     """A Faust app whose single agent feeds ``stage`` from its input topic."""
     codec = Codec(SchemaRegistry.load(settings.schemas_dir))
     producer = EventProducer(settings.kafka_bootstrap, codec, client_id=f"ytempire.{stage.name}")
-    runner = StageRunner(stage, codec, producer, settings)
     datadir = settings.data_dir / "faust" / stage.name
     datadir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
@@ -177,7 +223,16 @@ def make_app(stage: Stage, settings: Settings) -> faust.App:
         consumer_auto_offset_reset="earliest",
         broker_commit_every=1,
         broker_commit_interval=1.0,
+        # A killed worker's partitions wait this long before its restart (or a peer) gets them;
+        # Faust's 60 s default made a crash cost a minute.
+        broker_session_timeout=15.0,
+        broker_heartbeat_interval=3.0,
     )
+    state = None
+    if tables := getattr(stage, "tables", None):
+        state = TableState(declare_tables(app, stage, tables, settings))
+        stage.state = state  # type: ignore[attr-defined]
+    runner = StageRunner(stage, codec, producer, settings, state=state)
     # A stage may read more topics than the one it is named by (the ledger reads budgets too).
     topics = getattr(stage, "input_topics", (stage.input_topic,))
     source = app.topic(
@@ -195,6 +250,45 @@ def make_app(stage: Stage, settings: Settings) -> faust.App:
             await runner.process(Incoming(msg.topic, msg.partition, msg.offset, msg.key, msg.value))
 
     return app
+
+
+class KeyPartitionedTable(faust.Table):  # type: ignore[misc]
+    """A table whose changelog partition is the CRC32 of the key, not the input record's."""
+
+    def partition_for_key(self, key: Any) -> int:
+        return zlib.crc32(str(key).encode()) % int(self.partitions)
+
+
+def declare_tables(
+    app: faust.App, stage: Stage, tables: Mapping[str, str], settings: Settings
+) -> dict[str, MutableMapping[str, Any]]:
+    """Faust tables for ``tables`` (name -> "input" or "key") on changelogs created here.
+
+    Faust may not declare topics (``topic_allow_declare=False``), and a changelog's name carries
+    the stage's group id (``<group>-<table>-changelog``), so topics.yaml cannot list it: each is
+    applied here like a topics.yaml entry (compacted, kept forever, partitions and replication
+    of the stage's input topic). "input" partitions the changelog like the input record (keys
+    that are the record key); "key" by the table key, so one key's writes stay in order in one
+    partition whichever input partition wrote them.
+    """
+    source = topics_module.load(settings.topics_file)[stage.input_topic]
+    changelogs = topics_module.TopicsFile(settings.topics_file, tuple(
+        topics_module.TopicSpec(
+            name=f"{app.conf.id}-{name}-changelog", partitions=source.partitions,
+            replication_factor=source.replication_factor, retention_ms=-1,
+            cleanup_policy="compact", key=f"{name} table key",
+            value_schema=Path(f"<JSON values of the {stage.name} {name} table>"),
+            producers=(stage.name,), consumers=(stage.name,),
+            description=f"Changelog of the {stage.name} stage's {name} table.")
+        for name in tables))
+    topics_module.apply(topics_module.connect(settings.kafka_bootstrap), changelogs)
+    kinds = {"input": faust.Table, "key": KeyPartitionedTable}
+    return {
+        name: app.tables.add(kinds[partitioned_by](
+            app, name=name, default=None, beacon=app.tables.beacon, partitions=source.partitions,
+            help=f"{stage.name} state, changelog partitioned by {partitioned_by}"))
+        for name, partitioned_by in tables.items()
+    }
 
 
 def run_worker(stage: Stage, settings: Settings, loglevel: str = "warning") -> None:

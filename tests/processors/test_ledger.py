@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import signal
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC
 from decimal import Decimal
 
 import pytest
-from confluent_kafka import Consumer
+from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import ConfigResource, ResourceType
 
-from processors.ledger import Ledger, VideoTotals, build
+from processors.ledger import TABLES, LedgerStage, build
+from ytempire import topics
 from ytempire.codec import Codec
 from ytempire.events import Emit, cost_event
 from ytempire.kafka import EventProducer, assign_at_end
@@ -22,13 +25,16 @@ from ytempire.stack import Stack
 D = Decimal
 
 
-def _request(budget: str = "3.00", video_id: str | None = None) -> Emit:
+def _request(
+    budget: str = "3.00", channel: str = "chan-1", daily: str | None = None
+) -> Emit:
     return request_event(
         VideoRequest(
             topic="Why cats purr",
             budget_usd=D(budget),
-            video_id=video_id or str(uuid.uuid4()),
-            channel_id="chan-1",
+            daily_budget_usd=None if daily is None else D(daily),
+            video_id=str(uuid.uuid4()),
+            channel_id=channel,
             owner_id="owner-1",
         )
     )
@@ -55,35 +61,43 @@ def _alerts(emits: list[Emit]) -> list[int]:
     return [e.value["threshold_pct"] for e in emits]
 
 
-def test_thresholds_are_reached_at_80_and_100_percent_of_the_budget() -> None:
-    ledger = Ledger(D("3.00"))
-    totals, alerts = ledger.add_cost(VideoTotals(budget_usd=D("10")), D("7.99"))
-    assert alerts == []
-    totals, alerts = ledger.add_cost(totals, D("0.01"))
-    assert [a.threshold_pct for a in alerts] == [80]
-    assert alerts[0].spent_usd == D("8.00") and alerts[0].budget_usd == D("10")
-    totals, alerts = ledger.add_cost(totals, D("1.99"))
-    assert alerts == []
-    totals, alerts = ledger.add_cost(totals, D("0.01"))
-    assert [a.threshold_pct for a in alerts] == [100]
-    totals, alerts = ledger.add_cost(totals, D("5"))
-    assert alerts == [] and totals.alerted == {80, 100}
+def _stage(settings: Settings, default: str = "3.00") -> LedgerStage:
+    return build(settings.model_copy(update={"default_budget_usd": D(default)}))
 
 
-def test_one_cost_past_both_thresholds_raises_both_and_free_costs_none() -> None:
-    ledger = Ledger(D("3.00"))
-    totals, alerts = ledger.add_cost(VideoTotals(), D("0"))
-    assert alerts == []
-    _, alerts = ledger.add_cost(totals, D("3.50"))
-    assert [(a.threshold_pct, a.budget_usd) for a in alerts] == [(80, D("3.00")), (100, D("3.00"))]
+def _scopes(emits: list[Emit]) -> list[tuple[str, int, Decimal, Decimal]]:
+    assert all(e.topic == "cost.alert" for e in emits)
+    return [(e.value["scope"], e.value["threshold_pct"], e.value["budget_usd"],
+             e.value["spent_usd"]) for e in emits]
 
 
-def test_a_budget_learnt_after_the_costs_is_checked_at_once() -> None:
-    ledger = Ledger(D("3.00"))
-    totals, alerts = ledger.add_cost(VideoTotals(), D("1.00"))
-    assert alerts == []
-    _, alerts = ledger.set_budget(totals, D("1.20"))
-    assert [a.threshold_pct for a in alerts] == [80]
+def test_thresholds_are_reached_at_80_and_100_percent_of_the_budget(settings: Settings) -> None:
+    stage = _stage(settings)
+    request = _request("10")
+    stage.handle(request.value)
+    assert stage.handle(_cost(request, "7.99", 0).value) == []
+    assert _scopes(stage.handle(_cost(request, "0.01", 1).value)) == [
+        ("video", 80, D("10.000000"), D("8.000000"))]
+    assert stage.handle(_cost(request, "1.99", 2).value) == []
+    assert _alerts(stage.handle(_cost(request, "0.01", 3).value)) == [100]
+    assert stage.handle(_cost(request, "5", 4).value) == []
+    video = stage.ledger.video(request.value["envelope"]["video_id"])
+    assert video.alerted == {80, 100} and video.spent_usd == D("15.00")
+
+
+def test_one_cost_past_both_thresholds_raises_both_and_free_costs_none(settings: Settings) -> None:
+    stage = _stage(settings)
+    request = _request("3.00")
+    assert stage.handle(_cost(request, "0", 0).value) == []
+    assert [(s, pct, b) for s, pct, b, _ in _scopes(stage.handle(_cost(request, "3.50", 1).value))
+            ] == [("video", 80, D("3.00")), ("video", 100, D("3.00"))]
+
+
+def test_a_budget_learnt_after_the_costs_is_checked_at_once(settings: Settings) -> None:
+    stage = _stage(settings)
+    request = _request("1.20")
+    assert stage.handle(_cost(request, "1.00", 0).value) == []
+    assert _alerts(stage.handle(request.value)) == [80]
 
 
 def test_totals_are_exact_to_the_cent_over_many_small_costs(settings: Settings) -> None:
@@ -93,10 +107,10 @@ def test_totals_are_exact_to_the_cent_over_many_small_costs(settings: Settings) 
     for i in range(1000):
         stage.handle(_cost(request, "0.001", i).value)
     envelope = request.value["envelope"]
-    at = datetime.now(UTC)
-    assert stage.store.video(envelope["video_id"]).spent_usd == D("1.000")
-    assert stage.store.total("channel_day", f"chan-1:{at:%Y-%m-%d}") == D("1.000")
-    assert stage.store.total("owner_month", f"owner-1:{at:%Y-%m}") == D("1.000")
+    at = envelope["occurred_at"].astimezone(UTC)
+    assert stage.ledger.video(envelope["video_id"]).spent_usd == D("1.000")
+    assert stage.ledger.total("channel_day", f"chan-1:{at:%Y-%m-%d}") == D("1.000")
+    assert stage.ledger.total("owner_month", f"owner-1:{at:%Y-%m}") == D("1.000")
 
 
 def test_redelivered_costs_count_once_and_give_back_the_same_alerts(settings: Settings) -> None:
@@ -112,7 +126,7 @@ def test_redelivered_costs_count_once_and_give_back_the_same_alerts(settings: Se
     again_80 = stage.handle(first.value)
     again_100 = stage.handle(second.value)
     video_id = request.value["envelope"]["video_id"]
-    assert stage.store.video(video_id).spent_usd == D("3.00")
+    assert stage.ledger.video(video_id).spent_usd == D("3.00")
     assert [e.value["envelope"]["event_id"] for e in again_80 + again_100] == [
         e.value["envelope"]["event_id"] for e in raised_80 + raised_100
     ]
@@ -120,14 +134,53 @@ def test_redelivered_costs_count_once_and_give_back_the_same_alerts(settings: Se
     assert _alerts(stage.handle(_cost(request, "1.00", 2).value)) == []
 
 
-def test_state_survives_a_restart(settings: Settings) -> None:
-    request = _request("1.00")
-    stage = build(settings)
+def test_channel_day_alerts_once_per_threshold_across_videos(settings: Settings) -> None:
+    stage = _stage(settings, default="100")
+    channel = f"chan-{uuid.uuid4().hex[:6]}"
+    first, second = (_request("100", channel=channel, daily="2.00") for _ in range(2))
+    for request in (first, second):
+        stage.handle(request.value)
+    assert stage.handle(_cost(first, "1.00", 0).value) == []
+    raised = stage.handle(_cost(second, "0.60", 0).value)
+    day = f"{channel}:{first.value['envelope']['occurred_at'].astimezone(UTC):%Y-%m-%d}"
+    assert [(e.value["scope_id"], *s) for e, s in zip(raised, _scopes(raised), strict=True)] == [
+        (day, "channel_day", 80, D("2.000000"), D("1.600000"))]
+    assert raised[0].key == second.value["envelope"]["video_id"]
+    assert stage.handle(_cost(first, "0.10", 1).value) == []
+    assert _scopes(stage.handle(_cost(second, "0.30", 1).value)) == [
+        ("channel_day", 100, D("2.000000"), D("2.000000"))]
+    assert stage.handle(_cost(second, "5.00", 2).value) == []
+    assert stage.ledger.total("channel_day", day) == D("7.00")
+
+
+def test_no_daily_budget_no_channel_alerts_and_a_later_one_applies_at_once(
+    settings: Settings,
+) -> None:
+    stage = _stage(settings, default="100")
+    channel = f"chan-{uuid.uuid4().hex[:6]}"
+    early = _request("100", channel=channel)
+    stage.handle(early.value)
+    assert stage.handle(_cost(early, "9.00", 0).value) == []
+    later = _request("100", channel=channel, daily="10.00")
+    assert _scopes(stage.handle(later.value)) == [
+        ("channel_day", 80, D("10.000000"), D("9.000000"))]
+
+
+def test_a_crash_between_tables_heals_on_redelivery(settings: Settings) -> None:
+    """The video's record landed but its channel-day did not: the redelivery fills it in."""
+    stage = _stage(settings, default="100")
+    request = _request("100", channel=f"chan-{uuid.uuid4().hex[:6]}", daily="1.00")
     stage.handle(request.value)
-    stage.handle(_cost(request, "0.85", 0).value)
-    restarted = build(settings)
-    assert _alerts(restarted.handle(_cost(request, "0.15", 1).value)) == [100]
-    assert restarted.handle(_cost(request, "0.85", 0).value)[0].value["threshold_pct"] == 80
+    before = dict(stage.state.tables["channel_days"])  # type: ignore[attr-defined]
+    cost = _cost(request, "0.90", 0)
+    assert _scopes(stage.handle(cost.value))[0][:2] == ("channel_day", 80)
+    stage.state.tables["channel_days"] = before  # type: ignore[attr-defined]
+    again = stage.handle(cost.value)
+    assert [(e.value["scope"], e.value["threshold_pct"]) for e in again] == [("channel_day", 80)]
+    envelope = request.value["envelope"]
+    day = f"{envelope['channel_id']}:{envelope['occurred_at'].astimezone(UTC):%Y-%m-%d}"
+    assert stage.ledger.total("channel_day", day) == D("0.90")
+    assert stage.ledger.video(envelope["video_id"]).spent_usd == D("0.90")
 
 
 def test_unseen_request_uses_the_default_budget_and_alerts_encode(settings: Settings) -> None:
@@ -144,13 +197,15 @@ def test_unseen_request_uses_the_default_budget_and_alerts_encode(settings: Sett
         assert alert.value["spent_usd"] == D("2.000001")
 
 
-def _read_alerts(consumer: Consumer, codec: Codec, videos: set[str], want: int) -> list[dict]:
-    """Alerts of ``videos`` until ``want`` distinct ids came, then 5 s more for any extra."""
+def _read_alerts(
+    consumer: Consumer, codec: Codec, videos: set[str], want: int, settle: float = 5
+) -> list[dict]:
+    """Alerts of ``videos`` until ``want`` distinct ids came, then ``settle`` s more for extras."""
     got: list[dict] = []
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if len({a["envelope"]["event_id"] for a in got}) >= want:
-            deadline = min(deadline, time.monotonic() + 5)
+            deadline = min(deadline, time.monotonic() + settle)
         msg = consumer.poll(0.5)
         if msg is None or msg.error():
             continue
@@ -204,3 +259,65 @@ def test_ledger_worker_alerts_once_per_threshold_even_after_redelivery(
             (other, 100, D("0.100000"), D("0.100000")),
         ]
     )
+
+
+def test_killed_ledger_worker_continues_from_its_changelogs(
+    ledger_settings: Settings, ledger_stack: Stack, consumer: Consumer
+) -> None:
+    """SIGKILL after its offsets were committed: every total after the restart must come from
+    the changelogs (video, channel-day, the channel's daily budget, the counted ids)."""
+    codec = Codec(SchemaRegistry.load(ledger_settings.schemas_dir))
+    assign_at_end(consumer, ["cost.alert"])
+    producer = EventProducer(ledger_settings.kafka_bootstrap, codec)
+    channel = f"chan-{uuid.uuid4().hex[:8]}"
+    a, b = (_request("1.00", channel=channel, daily="2.00") for _ in range(2))
+    first_a = _cost(a, "0.50", 0)
+    producer.send_all([a, b, first_a, _cost(a, "0.30", 1), _cost(b, "0.50", 0)])
+    video_a, video_b = (r.value["envelope"]["video_id"] for r in (a, b))
+    day = f"{channel}:{a.value['envelope']['occurred_at'].astimezone(UTC):%Y-%m-%d}"
+    scopes = {video_a, video_b, day}
+    alerts = _read_alerts(consumer, codec, scopes, want=1, settle=0)
+    _await_committed(ledger_settings, ["cost.incurred", "script.requested"])
+
+    ledger_stack.kill_worker("ledger", signal.SIGKILL)
+    ledger_stack.restart("ledger")
+    # One step at a time: the videos' partitions are consumed in no fixed order.
+    producer.send_all([first_a, _cost(a, "0.20", 2)])  # a redelivery, then $1.00 for video a
+    alerts += _read_alerts(consumer, codec, scopes, want=1, settle=0)
+    producer.send_all([_cost(b, "0.10", 1)])  # the channel's day: $1.60
+    alerts += _read_alerts(consumer, codec, scopes, want=1, settle=0)
+    producer.send_all([_cost(b, "0.40", 2)])  # video b: $1.00, the channel's day: $2.00
+    alerts += _read_alerts(consumer, codec, scopes, want=3)
+    distinct = {x["envelope"]["event_id"]: x for x in alerts}.values()
+    assert sorted((x["scope"], x["scope_id"], x["threshold_pct"], x["budget_usd"], x["spent_usd"])
+                  for x in distinct) == sorted([
+        ("video", video_a, 80, D("1.000000"), D("0.800000")),
+        ("video", video_a, 100, D("1.000000"), D("1.000000")),
+        ("video", video_b, 80, D("1.000000"), D("1.000000")),
+        ("video", video_b, 100, D("1.000000"), D("1.000000")),
+        ("channel_day", day, 80, D("2.000000"), D("1.600000")),
+        ("channel_day", day, 100, D("2.000000"), D("2.000000")),
+    ])
+    assert not ledger_stack.dead_workers()
+    admin = topics.connect(ledger_settings.kafka_bootstrap)
+    names = [f"{ledger_settings.group_id('ledger')}-{t}-changelog" for t in TABLES]
+    configs = admin.describe_configs([ConfigResource(ResourceType.TOPIC, n) for n in names])
+    policies = {r.name: f.result()["cleanup.policy"].value for r, f in configs.items()}
+    assert policies == dict.fromkeys(names, "compact")
+
+
+def _await_committed(settings: Settings, names: list[str], timeout: float = 30) -> None:
+    """Until the stage's group has committed every record of ``names``: a restart redelivers
+    nothing, so what it knows of the past comes from its changelogs alone."""
+    group = Consumer({"bootstrap.servers": settings.kafka_bootstrap,
+                      "group.id": settings.group_id("ledger"), "enable.auto.commit": False})
+    try:
+        meta = group.list_topics(timeout=10).topics
+        parts = [TopicPartition(n, p) for n in names for p in meta[n].partitions]
+        ends = [group.get_watermark_offsets(tp, timeout=10)[1] for tp in parts]
+        deadline = time.monotonic() + timeout
+        while (got := [max(tp.offset, 0) for tp in group.committed(parts, timeout=10)]) != ends:
+            assert time.monotonic() < deadline, f"ledger committed {got} of {ends}"
+            time.sleep(0.2)
+    finally:
+        group.close()
