@@ -128,10 +128,7 @@ class YouTubePublisher:
             if state.video_id is None:
                 self._upload_video(youtube, authed, video, metadata, state, state_path)
             if not state.thumbnail_set:
-                self._with_retries(lambda: youtube.thumbnails().set(
-                    videoId=state.video_id,
-                    media_body=MediaFileUpload(str(thumbnail), mimetype=_image_type(thumbnail)),
-                ).execute(), "thumbnails.set")
+                self._set_thumbnail(youtube, thumbnail, state)
                 state.thumbnail_set = True
                 self._save(state_path, state)
         return Published(
@@ -140,6 +137,18 @@ class YouTubePublisher:
             location=f"youtube:{metadata.channel_id}",
             usage=[Usage("youtube", "videos.insert", "youtube_quota", INSERT_UNITS),
                    Usage("youtube", "thumbnails.set", "youtube_quota", THUMBNAIL_UNITS)])
+
+    def _set_thumbnail(self, youtube: Any, thumbnail: Path, state: UploadState) -> None:
+        """A refused thumbnail (say, a channel not verified for custom thumbnails) leaves the
+        published video with YouTube's own frame: logged, not a failed publish."""
+        try:
+            self._with_retries(lambda: youtube.thumbnails().set(
+                videoId=state.video_id,
+                media_body=MediaFileUpload(str(thumbnail), mimetype=_image_type(thumbnail)),
+            ).execute(), "thumbnails.set")
+        except PermanentError as exc:
+            log.error("youtube thumbnail refused; the video keeps its automatic one",
+                      platform_video_id=state.video_id, error=str(exc))
 
     # --- the resumable upload -----------------------------------------------------------------
 

@@ -160,3 +160,13 @@ def test_bad_request_is_permanent(
     youtube.fail_next(1, 400, kind="start", reason="invalidCategoryId")
     with pytest.raises(PermanentError, match="HTTP 400 \\(invalidCategoryId\\)"):
         publisher.upload(video_file, thumbnail_file, metadata())
+
+
+def test_refused_thumbnail_does_not_fail_the_published_video(
+    publisher: YouTubePublisher, youtube: FakeYouTube, video_file: Path, thumbnail_file: Path
+) -> None:
+    youtube.fail_next(1, 403, kind="thumbnail", reason="forbidden")
+    published = publisher.upload(video_file, thumbnail_file, metadata())
+    assert published.platform_video_id in youtube.videos and youtube.thumbnails == {}
+    assert publisher.upload(video_file, thumbnail_file, metadata()) == published
+    assert youtube.calls["POST /upload/youtube/v3/thumbnails/set"] == 1  # not asked again
