@@ -3,6 +3,7 @@ quota holds, credentials."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -170,3 +171,36 @@ def test_refused_thumbnail_does_not_fail_the_published_video(
     assert published.platform_video_id in youtube.videos and youtube.thumbnails == {}
     assert publisher.upload(video_file, thumbnail_file, metadata()) == published
     assert youtube.calls["POST /upload/youtube/v3/thumbnails/set"] == 1  # not asked again
+
+
+def test_crash_after_the_last_byte_finds_the_video_instead_of_making_another(
+    publisher: YouTubePublisher, youtube: FakeYouTube, video_file: Path, thumbnail_file: Path,
+    tmp_path: Path
+) -> None:
+    first = publisher.upload(video_file, thumbnail_file, metadata())
+    state_file = tmp_path / "state" / CHANNEL / "video-1.json"
+    state = json.loads(state_file.read_text())
+    # The process died after the server completed the upload, before the id was written.
+    state_file.write_text(json.dumps({**state, "video_id": None, "thumbnail_set": False}))
+
+    again = publisher.upload(video_file, thumbnail_file, metadata())
+    assert again.platform_video_id == first.platform_video_id
+    assert youtube.videos_created == 1 and len(youtube.sessions) == 1
+    size = video_file.stat().st_size
+    assert youtube.bytes_received == size
+    assert [r for m, _, r in youtube.requests if r.startswith("bytes */")] == [f"bytes */{size}"]
+
+
+def test_expired_session_starts_a_new_upload(
+    publisher: YouTubePublisher, youtube: FakeYouTube, video_file: Path, thumbnail_file: Path,
+    tmp_path: Path
+) -> None:
+    state_file = tmp_path / "state" / CHANNEL / "video-1.json"
+    state_file.parent.mkdir(parents=True)
+    gone = f"{youtube.url}upload/youtube/v3/videos?uploadType=resumable&upload_id=expired"
+    state_file.write_text(json.dumps({"size": video_file.stat().st_size, "session_uri": gone,
+                                      "video_id": None, "thumbnail_set": False}))
+    published = publisher.upload(video_file, thumbnail_file, metadata())
+    assert youtube.videos_created == 1
+    assert youtube.videos[published.platform_video_id]["content"] == video_file.read_bytes()
+    assert json.loads(state_file.read_text())["session_uri"] != gone
