@@ -34,10 +34,12 @@ LICENSE = "Pexels License"
 LICENSE_URL = "https://www.pexels.com/license/"
 PER_PAGE = 15
 RETRY_STATUS = (429, 500, 502, 503, 504)
+MAX_WAIT_S = 60.0  # a longer rate-limit wait is not worth holding a render for
 
 
 class PexelsUnavailable(Exception):
-    """The key was refused (401/403): footage is off until the configuration is fixed."""
+    """The key was refused (401/403) or the rate limit will not reset soon: footage is off for
+    the rest of this video, which gets generated visuals instead of waiting."""
 
 
 class PexelsClient:
@@ -117,6 +119,10 @@ class PexelsClient:
             if response.status_code not in RETRY_STATUS:
                 response.raise_for_status()
                 return response
+            if response.status_code == 429 and (
+                    attempt == self.max_retries or _delay(response, 0) > MAX_WAIT_S):
+                raise PexelsUnavailable(f"Pexels rate limit reached (retry in "
+                                        f"{_delay(response, 0):.0f} s)")
             if attempt == self.max_retries:
                 raise TransientError(f"Pexels {path} answered {response.status_code} after "
                                      f"{attempt + 1} tries")
@@ -124,11 +130,22 @@ class PexelsClient:
         raise AssertionError("unreachable")
 
     def _wait(self, response: httpx.Response | None, attempt: int) -> None:
-        retry_after = response.headers.get("Retry-After", "") if response is not None else ""
-        delay = float(retry_after) if retry_after.isdigit() else self.backoff_s * 2 ** attempt
+        delay = _delay(response, self.backoff_s * 2 ** attempt)
         log.warning("pexels retry", status=response.status_code if response else None,
                     attempt=attempt + 1, delay_s=delay)
-        self.sleep(min(delay, 60.0))
+        self.sleep(min(delay, MAX_WAIT_S))
+
+
+def _delay(response: httpx.Response | None, default: float) -> float:
+    """Seconds the server asks us to wait: ``Retry-After``, else Pexels' own
+    ``X-Ratelimit-Reset`` (epoch seconds), else ``default``."""
+    if response is None:
+        return default
+    retry_after = response.headers.get("Retry-After", "")
+    if retry_after.replace(".", "", 1).isdigit():
+        return float(retry_after)
+    reset = response.headers.get("X-Ratelimit-Reset", "")
+    return max(0.0, float(reset) - time.time()) if reset.isdigit() else default
 
 
 def best_video_file(video: dict[str, Any], width: int, height: int) -> dict[str, Any] | None:
@@ -152,12 +169,17 @@ class PexelsFootage:
         orientation = "landscape" if width >= height else "portrait"
         size = "medium" if max(width, height) <= 1920 else "large"
         used: set[tuple[str, int]] = set()
-        try:
-            found = [self._shots(need, width, height, orientation, size, used)
-                     for need in needs]
-        except PexelsUnavailable as exc:
-            log.error("stock footage off, using generated visuals", reason=str(exc))
-            found = [[None] * len(need.seconds) for need in needs]
+        found: list[list[Shot | None]] = []
+        off = False
+        for need in needs:
+            if not off:
+                try:
+                    found.append(self._shots(need, width, height, orientation, size, used))
+                    continue
+                except PexelsUnavailable as exc:
+                    log.error("stock footage off, using generated visuals", reason=str(exc))
+                    off = True
+            found.append([None] * len(need.seconds))
         usage = [Usage("pexels", kind, "requests", n)
                  for kind, n in sorted(self.client.requests.items()) if n]
         return found, usage

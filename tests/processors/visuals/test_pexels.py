@@ -117,3 +117,13 @@ def test_parts_about_the_same_thing_show_different_assets(
         [Need("coffee", (3.0,)), Need("coffee", (3.0,))], 1080, 1920)
     assert [(s.kind, s.credit.asset_id) for s in hook + cta if s] == [("video", "1004"),
                                                                      ("photo", "2002")]
+
+
+def test_a_long_rate_limit_wait_falls_back_instead_of_waiting(
+    tmp_path: Path, pexels: FakePexels, sleeps: list[float]
+) -> None:
+    found, usage = footage(tmp_path, pexels, sleeps).find(NEEDS[:1], 1920, 1080)
+    pexels.rate_limit_next(1, retry_after=3600, endpoint="videos.search")
+    more, _ = footage(tmp_path, pexels, sleeps).find(NEEDS, 1920, 1080)
+    assert more == [found[0], [None], [None]]  # cached part kept; the rest drawn
+    assert sleeps == [] and pexels.calls["videos.search"] == 2
