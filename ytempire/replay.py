@@ -212,6 +212,11 @@ def replay_into_stage(settings: Settings, stage: str, selection: Bounds,
     from ytempire.worker import Incoming, StageRunner
 
     target = build_stage(stage, settings)
+    if getattr(target, "tables", None):
+        raise ReplayError(
+            f"{stage} keeps its state in Faust tables that only its workers hold; re-drive it "
+            f"through its consumer group instead (docs/operations.md, 'A consumer group is "
+            f"stuck', step 5: reset {settings.group_id(stage)} to the range's start)")
     readable = getattr(target, "input_topics", (target.input_topic,))
     wrong = sorted({topic for topic, _ in selection} - set(readable))
     if wrong:

@@ -104,5 +104,7 @@ def test_ranges_select_offsets_and_times(kafka_settings: Settings) -> None:
         replay.bounds(kafka_settings, "cost.alert")
     with pytest.raises(replay.ReplayError, match="does not exist"):
         replay.bounds(kafka_settings, "no.such.topic", from_offset=0)
-    with pytest.raises(replay.ReplayError, match="reads cost.incurred"):
+    with pytest.raises(replay.ReplayError, match="reads script.requested"):
+        replay.replay_into_stage(kafka_settings, "scriptwriter", early)
+    with pytest.raises(replay.ReplayError, match="Faust tables"):
         replay.replay_into_stage(kafka_settings, "ledger", early)
