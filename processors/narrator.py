@@ -9,7 +9,9 @@ script is never spoken twice.
 
 Voices come in tiers chosen by settings (ElevenLabs, else OpenAI TTS, else espeak-ng); with two
 paid tiers the narrator steps down to the cheaper one when the video's cost so far plus the
-premium voice's projected cost (characters x the price table) would pass its budget.
+premium voice's projected cost (characters x the price table) would pass its budget. With a
+paid voice every part is also kept as it arrives, so a narration that fails half way pays only
+for the parts still missing when it is retried.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import re
 import subprocess
 import tempfile
 import wave
+from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -73,13 +76,14 @@ class Narrator:
 
     def __init__(
         self, voice: Voice, store: ArtifactStore, cache: ResultCache, work_dir: Path,
-        economy: Voice | None = None,
+        economy: Voice | None = None, parts: ResultCache | None = None,
     ) -> None:
         self.voice = voice
         self.store = store
         self.cache = cache
         self.work_dir = Path(work_dir)
         self.economy = economy
+        self.parts = parts
 
     def handle(self, event: Event) -> list[Emit]:
         spec, script = event["spec"], event["script"]
@@ -95,6 +99,8 @@ class Narrator:
             voice_name = voice.resolve(spec.get("voice", ""), language)
         except UnknownVoice as exc:
             raise PermanentError(str(exc)) from exc
+        except VoiceUnavailable as exc:
+            raise TransientError(str(exc)) from exc
         key = content_hash(NAME, VERSION, voice.provider, voice.model, voice_name, language, parts)
         result, paid = self.cache.once(key, envelope["event_id"],
                                        lambda: self._narrate(parts, voice_name, voice),
@@ -137,7 +143,7 @@ class Narrator:
         speeches = []
         for part in parts:
             try:
-                speeches.append(voice.speak(part, voice_name))
+                speeches.append(self._speak(voice, part, voice_name))
             except UnknownVoice as exc:
                 raise PermanentError(str(exc)) from exc
             except VoiceUnavailable as exc:
@@ -182,6 +188,22 @@ class Narrator:
             **bill([Usage(voice.provider, voice.model, "characters",
                           sum(len(part) for part in parts))]),
         }
+
+
+    def _speak(self, voice: Voice, text: str, voice_name: str) -> Speech:
+        """One part, from the part cache when a failed attempt already paid for it."""
+        if self.parts is None:
+            return voice.speak(text, voice_name)
+        key = content_hash(NAME, VERSION, voice.provider, voice.model, voice_name, text)
+        kept = self.parts.get(key)
+        if kept is not None and self.store.path(kept["pcm"]).exists():
+            return Speech(pcm=self.store.read_bytes(kept["pcm"]), sample_rate=kept["sample_rate"],
+                          words=[TimedWord(**word) for word in kept["words"]])
+        speech = voice.speak(text, voice_name)
+        self.parts.put(key, {"pcm": self.store.put_bytes(speech.pcm, ".pcm", "audio/L16"),
+                             "sample_rate": speech.sample_rate,
+                             "words": [asdict(word) for word in speech.words]})
+        return speech
 
 
 def narration_parts(script: dict[str, Any]) -> list[str]:
@@ -330,12 +352,17 @@ def voice_tiers(settings: Settings) -> list[Voice]:
 
 
 def build(settings: Settings) -> Narrator:
-    """The narrator with the voices settings allow (see ``voice_tiers``)."""
+    """The narrator with the voices settings allow (see ``voice_tiers``); spoken parts are
+    kept only when a voice costs money (free speech is cheaper to redo than to store)."""
     tiers = voice_tiers(settings)
+    table = current_table()
+    paid = any(table.price(v.provider, v.model, "characters", 1000) > 0 for v in tiers)
+    cache_root = settings.data_dir / "cache"
     return Narrator(
         voice=tiers[0],
         store=ArtifactStore(settings.artifacts_dir),
-        cache=ResultCache(settings.data_dir / "cache", NAME),
+        cache=ResultCache(cache_root, NAME),
         work_dir=settings.data_dir / "tmp",
         economy=tiers[1] if len(tiers) > 1 else None,
+        parts=ResultCache(cache_root, f"{NAME}-parts") if paid else None,
     )

@@ -1,7 +1,8 @@
 """One video through every stage on the real broker with OpenAI and ElevenLabs pointed at the
 fakes: its ``cost.incurred`` events add up, to the cent, to the tokens and characters the fakes
 served x the price table, and delivering the same ``script.requested`` again pays no provider
-request twice (fake call counts unchanged, the same cost event ids and values)."""
+request twice (fake call counts unchanged, the same cost event ids and values). The stage
+processes never log a key."""
 
 from __future__ import annotations
 
@@ -118,5 +119,8 @@ def test_costs_add_up_to_provider_usage_and_redelivery_pays_nothing(
             first = {c["envelope"]["event_id"]: without_time(c) for c in costs}
             second = {c["envelope"]["event_id"]: without_time(c) for c in again}
             assert second == first
+            logs = "".join(p.read_text() for p in (kafka_settings.data_dir / "logs").glob("*"))
+            assert "script written" in logs and "narrated" in logs
+            assert OPENAI_KEY not in logs and ELEVENLABS_KEY not in logs
         finally:
             stack.stop()

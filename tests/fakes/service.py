@@ -35,6 +35,7 @@ class Fault:
     status: int = 500
     retry_after: float | None = None
     drop_after: int | None = None  # bytes of the real answer sent before the socket closes
+    skip: int = 0  # matching requests to let through first
 
 
 class FakeService:
@@ -60,9 +61,12 @@ class FakeService:
         self._routes.append((method, re.compile(f"^{self.prefix}{pattern}$"), endpoint, handler))
 
     # fault injection --------------------------------------------------------------------
-    def fail_next(self, n: int = 1, status: int = 500, endpoint: str | None = None) -> None:
+    def fail_next(self, n: int = 1, status: int = 500, endpoint: str | None = None,
+                  after: int = 0) -> None:
+        """Answer ``status`` to ``n`` matching requests, once ``after`` more have been served."""
         with self.lock:
-            self._faults.extend(Fault(endpoint, status) for _ in range(n))
+            self._faults.extend(Fault(endpoint, status, skip=after if i == 0 else 0)
+                                for i in range(n))
 
     def rate_limit_next(self, n: int = 1, retry_after: float = 1, endpoint: str | None = None
                         ) -> None:
@@ -78,6 +82,9 @@ class FakeService:
         with self.lock:
             for fault in self._faults:
                 if fault.endpoint in (None, endpoint):
+                    if fault.skip:
+                        fault.skip -= 1
+                        return None
                     self._faults.remove(fault)
                     return fault
         return None

@@ -31,6 +31,7 @@ DEFAULT_VOICES = {"en": RACHEL}
 supports, so languages without an entry get ``DEFAULT_VOICE``."""
 DEFAULT_VOICE = RACHEL
 BACKOFF_S = 0.5
+VOICE_ID = re.compile(r"[A-Za-z0-9]{20}")
 
 
 def elevenlabs_client(settings: Settings) -> ElevenLabs:
@@ -50,12 +51,33 @@ class ElevenLabsVoice:
         self.client = client
         self.model = model
         self.max_retries = max_retries
+        self._by_name: dict[str, str] | None = None
 
     def resolve(self, voice: str, language: str) -> str:
-        """The channel's voice id if it has one, else the language's default voice."""
-        if voice.strip():
-            return voice.strip()
-        return DEFAULT_VOICES.get((language or "en").split("-")[0].lower(), DEFAULT_VOICE)
+        """The channel's voice (an id, or a name from the account's voice list), else the
+        language's default voice."""
+        name = voice.strip()
+        if not name:
+            return DEFAULT_VOICES.get((language or "en").split("-")[0].lower(), DEFAULT_VOICE)
+        if VOICE_ID.fullmatch(name):
+            return name
+        by_name = self._voices_by_name()
+        if name.lower() not in by_name:
+            raise UnknownVoice(f"ElevenLabs has no voice named {name!r} in this account; "
+                               f"known: {', '.join(sorted(by_name)) or 'none'}")
+        return by_name[name.lower()]
+
+    def _voices_by_name(self) -> dict[str, str]:
+        """The account's voices, name -> id, listed once per process (a free call)."""
+        if self._by_name is None:
+            try:
+                voices = self.client.voices.get_all().voices
+            except httpx.TransportError as exc:
+                raise VoiceUnavailable(f"ElevenLabs voice list: {exc}") from exc
+            except ApiError as exc:
+                raise _api_error(exc, "(voice list)") from exc
+            self._by_name = {v.name.lower(): v.voice_id for v in voices if v.name}
+        return self._by_name
 
     def speak(self, text: str, voice: str) -> Speech:
         response = self._convert(text, voice)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from elevenlabs.client import ElevenLabs
 
-from processors.base import PermanentError
+from processors.base import PermanentError, TransientError
 from processors.narrator import Narrator, build, narration_parts
 from processors.providers.voice import VoiceUnavailable
 from processors.providers.voice.elevenlabs import RACHEL, ElevenLabsVoice
@@ -93,9 +93,13 @@ def test_the_channel_voice_is_used_and_an_unknown_one_refused(
     stage = narrator(tmp_path, elevenlabs_fake)
     emits = stage.handle(script_ready(voice=SARAH))
     assert emits[0].value["voice"] == f"elevenlabs/{SARAH}"
-    assert {body["voice_id"] for _, body, _ in elevenlabs_fake.requests} == {SARAH}
+    assert {b["voice_id"] for e, b, _ in elevenlabs_fake.requests if e == SPEECH} == {SARAH}
+    assert stage.handle(script_ready(voice="adam"))[0].value["voice"] == (
+        "elevenlabs/pNInz6obpgDQGcFMJ2oE")  # a name from the account's voice list
+    with pytest.raises(PermanentError, match="no voice named 'nova'"):
+        stage.handle(script_ready(video_id="video-2", voice="nova"))
     with pytest.raises(PermanentError, match="no voice"):
-        stage.handle(script_ready(video_id="video-2", voice="not-a-voice"))
+        stage.handle(script_ready(video_id="video-3", voice="AAAAAAAAAAAAAAAAAAAA"))
 
 
 def test_rate_limit_waits_for_retry_after(elevenlabs_fake: FakeElevenLabs) -> None:
@@ -168,3 +172,19 @@ def test_the_key_never_reaches_logs_or_events(
     assert "narrated" in logged and "HTTP Request" in logged  # ours and the client's
     assert ELEVENLABS_KEY not in logged
     assert ELEVENLABS_KEY not in repr([e.value for e in emits]) + str(wrong.value)
+
+
+def test_a_narration_failing_half_way_pays_each_part_once(
+    tmp_path: Path, elevenlabs_fake: FakeElevenLabs
+) -> None:
+    stage = narrator(tmp_path, elevenlabs_fake, provider_max_retries=0)
+    event = script_ready()
+    parts = narration_parts(event["script"])
+    elevenlabs_fake.fail_next(1, status=503, endpoint=SPEECH, after=2)
+    with pytest.raises(TransientError, match="503"):
+        stage.handle(event)
+    assert elevenlabs_fake.served[SPEECH] == 2
+    emits = stage.handle(event)  # the worker's retry
+    assert [u["characters"] for u in elevenlabs_fake.usage] == [len(p) for p in parts]
+    [cost] = costs(emits)
+    assert cost["quantity"] == sum(len(p) for p in parts)
