@@ -9,7 +9,8 @@ another request with the same brief and tier reuses the script at no cost.
 A paid writer comes in two tiers: premium, unless the video's cost so far plus the premium
 call's projected cost would pass its budget, or the premium call fails after the client's own
 retries; then economy. A policy checker (moderation), when configured, reads the script before
-it moves on; a flagged script is refused with the categories found, its costs still reported.
+it moves on; a flagged script ends the video with ``pipeline.failed`` (the categories found,
+not retryable) next to the costs of writing and checking it.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from ytempire.events import (
     cost_events,
     cost_so_far,
     derive_envelope,
+    failed_event,
     spent,
 )
 from ytempire.logging import get_logger
@@ -92,15 +94,6 @@ def moderated_texts(script: dict[str, Any]) -> dict[str, str]:
     }
 
 
-class ScriptRefused(PermanentError):
-    """The policy checker flagged the script. ``emits`` are the costs already incurred, for the
-    worker to send with the failure (the money was spent even though the video stops here)."""
-
-    def __init__(self, message: str, emits: list[Emit]) -> None:
-        super().__init__(message)
-        self.emits = emits
-
-
 class ScriptWriterStage:
     """The scriptwriter stage around a ``ScriptWriter`` (and, for paid writers, its economy
     tier and a policy checker)."""
@@ -125,7 +118,10 @@ class ScriptWriterStage:
                                        lambda: self._write(request, writer, fallback))
         costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
         if result.get("refused"):
-            raise ScriptRefused(f"script refused by {result['refused']}", costs)
+            # Not raised: the worker would drop the costs of the paid script with the error.
+            refusal = PermanentError(f"script refused by {result['refused']}")
+            return [failed_event(envelope, stage=NAME, input_topic=self.input_topic,
+                                 error=refusal, retryable=False), *costs]
         ready = {
             "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC,
                                         spent=spent(result, paid)),

@@ -15,7 +15,7 @@ import pytest
 from processors.base import PermanentError, TransientError
 from processors.providers.script import ScriptRequest
 from processors.providers.script.openai_writer import count_prompt_tokens, messages_for
-from processors.scriptwriter import ScriptRefused, ScriptWriterStage, build
+from processors.scriptwriter import ScriptWriterStage, build
 from tests.fakes.openai_server import FakeOpenAI
 from tests.processors.providers.conftest import OPENAI_KEY, openai_settings
 from tests.processors.samples import without_time
@@ -167,17 +167,23 @@ def test_budget_steps_down_to_economy(
         openai_fake)
 
 
-def test_flagged_script_is_refused_once_with_its_costs(
+def test_flagged_script_ends_the_video_once_with_its_costs(
     tmp_path: Path, openai_fake: FakeOpenAI
 ) -> None:
     stage = stage_for(tmp_path, openai_fake)
     event = requested(topic="A forbidden recipe")
-    with pytest.raises(ScriptRefused, match="violence") as refused:
-        stage.handle(event)
-    assert {c["model"] for c in costs(refused.value.emits)} == {"gpt-4o", "omni-moderation-latest"}
-    assert sum(c["usd"] for c in costs(refused.value.emits)) == expected_usd(openai_fake)
-    with pytest.raises(ScriptRefused):
-        stage.handle(event)
+    emits = stage.handle(event)
+    assert [e.topic for e in emits] == ["pipeline.failed"] + ["cost.incurred"] * 3
+    failed = emits[0].value
+    assert not failed["retryable"] and failed["error_type"] == "PermanentError"
+    assert "violence" in failed["error_message"] and "openai/omni-moderation" in failed[
+        "error_message"]
+    codec = Codec(SchemaRegistry.load(Settings().schemas_dir))
+    for emit in emits:
+        codec.encode(emit.topic, emit.value)
+    assert {c["model"] for c in costs(emits)} == {"gpt-4o", "omni-moderation-latest"}
+    assert sum(c["usd"] for c in costs(emits)) == expected_usd(openai_fake)
+    assert without_time(stage.handle(event)) == without_time(emits)
     assert openai_fake.calls == {CHAT: 1, "moderations": 1}
 
 
