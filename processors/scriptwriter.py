@@ -27,6 +27,8 @@ from processors.providers.script import (
     PricedScriptWriter,
     ScriptRequest,
     ScriptWriter,
+    UnusableScript,
+    WrittenScript,
 )
 from processors.providers.script.limits import count_words, fit_description, fit_tags, fit_title
 from processors.providers.script.offline import OfflineScriptWriter
@@ -43,7 +45,7 @@ from ytempire.events import (
     spent,
 )
 from ytempire.logging import get_logger
-from ytempire.pricing import bill, current_table
+from ytempire.pricing import Usage, bill, current_table
 from ytempire.settings import Settings
 
 log = get_logger("ytempire.scriptwriter")
@@ -94,6 +96,15 @@ def moderated_texts(script: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def merged(usage: list[Usage]) -> list[Usage]:
+    """One usage per provider, model and unit (one cost event each), quantities summed."""
+    totals: dict[tuple[str, str, str], float] = {}
+    for use in usage:
+        key = (use.provider, use.model, use.unit)
+        totals[key] = totals.get(key, 0) + use.quantity
+    return [Usage(*key, quantity) for key, quantity in totals.items()]
+
+
 class ScriptWriterStage:
     """The scriptwriter stage around a ``ScriptWriter`` (and, for paid writers, its economy
     tier and a policy checker)."""
@@ -115,7 +126,7 @@ class ScriptWriterStage:
         writer, fallback = self._tiers(request, envelope, spec)
         key = content_hash(NAME, VERSION, writer.name, request)
         result, paid = self.cache.once(key, envelope["event_id"],
-                                       lambda: self._write(request, writer, fallback))
+                                       lambda: self._write(request, writer, fallback, key))
         costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
         if result.get("refused"):
             # Not raised: the worker would drop the costs of the paid script with the error.
@@ -149,17 +160,19 @@ class ScriptWriterStage:
         return self.writer, self.economy
 
     def _write(self, request: ScriptRequest, writer: ScriptWriter,
-               fallback: ScriptWriter | None) -> dict[str, Any]:
+               fallback: ScriptWriter | None, key: str) -> dict[str, Any]:
+        """Write (falling back to economy if the first tier fails) and moderate. Paid answers
+        that could not be used are billed with the script that finally comes, even across the
+        worker's retries (kept under ``key``), so the ledger sees every token paid for."""
+        wasted = [Usage.from_json(u) for u in self.cache.get(f"{key}.wasted") or []]
         try:
-            written = writer.write(request)
-        except (TransientError, PermanentError) as exc:
-            if fallback is None:
-                raise
-            log.warning("writer failed, falling back to the economy tier", writer=writer.name,
-                        economy=fallback.name, error=str(exc))
-            written = fallback.write(request)
+            written = self._write_once(request, writer, fallback, wasted)
+        except (TransientError, PermanentError):
+            if wasted:
+                self.cache.put(f"{key}.wasted", [u.as_json() for u in wasted])
+            raise
+        usage = merged([*wasted, *written.usage])
         script = hold_to_limits(written.script)
-        usage = list(written.usage)
         refused = None
         if self.moderator is not None:
             verdict = self.moderator.check(moderated_texts(script))
@@ -176,6 +189,24 @@ class ScriptWriterStage:
             "refused": refused,
             **bill(usage),
         }
+
+    @staticmethod
+    def _write_once(request: ScriptRequest, writer: ScriptWriter, fallback: ScriptWriter | None,
+                    wasted: list[Usage]) -> WrittenScript:
+        try:
+            return writer.write(request)
+        except (TransientError, PermanentError) as exc:
+            if isinstance(exc, UnusableScript):
+                wasted.extend(exc.usage)
+            if fallback is None:
+                raise
+            log.warning("writer failed, falling back to the economy tier", writer=writer.name,
+                        economy=fallback.name, error=str(exc))
+        try:
+            return fallback.write(request)
+        except UnusableScript as exc:
+            wasted.extend(exc.usage)
+            raise
 
 
 def build(settings: Settings) -> ScriptWriterStage:

@@ -57,7 +57,8 @@ class FakeOpenAI(FakeService):
 
     ``api_key`` (if given) must arrive as the bearer token, else 401. ``flag_word``: moderation
     flags inputs containing it (category ``flag_category``). ``failing_models`` maps a model
-    to a status it always answers (say ``{"gpt-4o": 503}``), for tier fallback tests.
+    to a status it always answers (say ``{"gpt-4o": 503}``), for tier fallback tests;
+``garble_next`` cuts that many structured answers in half (served and billed, unusable).
     """
 
     prefix = "/v1"
@@ -69,6 +70,7 @@ class FakeOpenAI(FakeService):
         self.flag_word = flag_word.lower()
         self.flag_category = flag_category
         self.failing_models: dict[str, int] = {}
+        self.garble_next = 0  # chat answers cut in half (billed, but not valid JSON)
         self.usage: list[dict[str, Any]] = []
         self._seq = 0
         self.route("POST", "/chat/completions", "chat.completions", self._guard(self._chat))
@@ -111,6 +113,9 @@ class FakeOpenAI(FakeService):
         if fmt.get("type") == "json_schema":
             schema = fmt["json_schema"]["schema"]
             content = json.dumps(ScriptFiller(prompt).fill(schema, schema))
+            with self.lock:
+                garble, self.garble_next = self.garble_next > 0, max(self.garble_next - 1, 0)
+            content = content[: len(content) // 2] if garble else content
         else:
             content = " ".join(ScriptFiller(prompt).words(40))
         prompt_tokens = sum(estimate_tokens(t) + 4 for t in texts) + 3

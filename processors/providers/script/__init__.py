@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from processors.base import TransientError
 from ytempire.events import Event
 from ytempire.pricing import Usage
 
@@ -55,6 +56,15 @@ class WrittenScript:
     script: dict[str, Any]
     writer: str
     usage: list[Usage] = field(default_factory=list)
+
+
+class UnusableScript(TransientError):
+    """The writer was paid but its answer cannot be used (off-schema, cut short): worth another
+    try, and ``usage`` still has to be billed."""
+
+    def __init__(self, message: str, usage: list[Usage]) -> None:
+        super().__init__(message)
+        self.usage = usage
 
 
 class ScriptWriter(Protocol):

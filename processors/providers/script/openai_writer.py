@@ -26,7 +26,7 @@ from openai import OpenAI
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from processors.base import PermanentError, TransientError
-from processors.providers.script import ScriptRequest, WrittenScript
+from processors.providers.script import ScriptRequest, UnusableScript, WrittenScript
 from ytempire.pricing import Usage
 from ytempire.settings import Settings
 
@@ -156,25 +156,26 @@ class OpenAIScriptWriter:
                 response_format=RESPONSE_FORMAT,  # type: ignore[arg-type]
             )
         choice = response.choices[0]
+        content = choice.message.content or ""
+        tokens_in, tokens_out = self._usage(response, messages, content)
+        usage = [Usage(PROVIDER, self.model, "tokens_in", tokens_in),
+                 Usage(PROVIDER, self.model, "tokens_out", tokens_out)]
         if choice.message.refusal:
             raise PermanentError(f"{self.name} refused the brief: {choice.message.refusal}")
         if choice.finish_reason == "length":
-            raise TransientError(f"{self.name} ran out of output tokens before the script ended")
+            raise UnusableScript(f"{self.name} ran out of output tokens before the script "
+                                 f"ended", usage)
         try:
-            script = ScriptOut.model_validate_json(choice.message.content or "")
+            script = ScriptOut.model_validate_json(content)
         except ValidationError as exc:
-            raise TransientError(f"{self.name} returned a script that does not match the "
-                                 f"schema: {exc.error_count()} errors, first: "
-                                 f"{json.dumps(exc.errors()[0]['loc'])}") from exc
+            raise UnusableScript(f"{self.name} returned a script that does not match the "
+                                 f"schema: {exc.error_count()} errors, first at "
+                                 f"{json.dumps(exc.errors()[0]['loc'])}", usage) from exc
         if not script.sections:
-            raise TransientError(f"{self.name} returned a script without sections")
-        tokens_in, tokens_out = self._usage(response, messages, choice.message.content or "")
+            raise UnusableScript(f"{self.name} returned a script without sections", usage)
         return WrittenScript(
             script={**script.model_dump(), "word_count": 0, "language": request.language},
-            writer=self.name,
-            usage=[Usage(PROVIDER, self.model, "tokens_in", tokens_in),
-                   Usage(PROVIDER, self.model, "tokens_out", tokens_out)],
-        )
+            writer=self.name, usage=usage)
 
     def _usage(self, response: Any, messages: list[dict[str, str]], content: str
                ) -> tuple[int, int]:

@@ -212,3 +212,21 @@ def test_the_key_never_reaches_logs_or_events(
     assert "script written" in logged and "Sending HTTP Request" in logged  # ours and the client's
     assert OPENAI_KEY not in logged
     assert OPENAI_KEY not in repr([e.value for e in emits]) + str(wrong.value)
+
+
+def test_unusable_answers_are_billed_with_the_script_that_follows(
+    tmp_path: Path, openai_fake: FakeOpenAI
+) -> None:
+    openai_fake.garble_next = 2  # premium's answer, then economy's: both paid, both useless
+    stage = stage_for(tmp_path, openai_fake)
+    event = requested()
+    with pytest.raises(TransientError, match="does not match the schema"):
+        stage.handle(event)
+    emits = stage.handle(event)  # the worker's retry: premium again, usable this time
+    assert [body["model"] for e, body, _ in openai_fake.requests if e == CHAT] == [
+        "gpt-4o", "gpt-4o-mini", "gpt-4o"]
+    billed = {(c["model"], c["unit"]): c["quantity"] for c in costs(emits)}
+    chats = openai_fake.usage_of(CHAT)
+    assert billed[("gpt-4o", "tokens_in")] == chats[0]["prompt_tokens"] + chats[2]["prompt_tokens"]
+    assert billed[("gpt-4o-mini", "tokens_out")] == chats[1]["completion_tokens"]
+    assert abs(sum(c["usd"] for c in costs(emits)) - expected_usd(openai_fake)) < Decimal("1e-5")
