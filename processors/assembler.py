@@ -112,6 +112,7 @@ class Assembler:
             "width": result["width"],
             "height": result["height"],
             "render_seconds": result["render_seconds"],
+            "credits": result.get("credits", []),
         }
         costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
         return [Emit(OUTPUT_TOPIC, assembled), *costs]

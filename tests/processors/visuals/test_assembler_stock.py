@@ -92,6 +92,15 @@ def test_credits_are_appended_to_the_description(rendered: dict[str, list[Emit]]
     assert "Pat P." in rendered["SHORTS"][0].value["script"]["description"]  # portrait clip
 
 
+def test_credits_travel_as_records_with_the_assembled_video(
+        rendered: dict[str, list[Emit]]) -> None:
+    credits = rendered["LANDSCAPE"][0].value["credits"]
+    assert {c["author"] for c in credits} >= {"Abebe B.", "Omar Y.", "Sam S."}
+    assert all(c["license"] == "Pexels License" and c["url"].startswith("https://www.pexels.com/")
+               for c in credits)
+    assert len({c["asset_id"] for c in credits}) == len(credits)  # each asset credited once
+
+
 def test_parts_without_suitable_footage_fall_back_to_generated_stills(
     rendered: dict[str, list[Emit]]
 ) -> None:
