@@ -158,6 +158,5 @@ def youtube_publisher(settings: Settings) -> YouTubePublisher | None:
     return YouTubePublisher(
         credentials_dir=settings.youtube_credentials_dir, state_dir=state / "uploads",
         quota=QuotaLedger(state, settings.youtube_daily_quota),
-        api_base_url=settings.youtube_api_base_url,
-        token_uri=f"{settings.youtube_api_base_url.rstrip('/')}/token"
-        if settings.youtube_api_base_url else None, timeout_s=settings.provider_timeout_s)
+        api_base_url=settings.youtube_api_base_url, token_uri=settings.youtube_token_uri,
+        timeout_s=settings.provider_timeout_s)

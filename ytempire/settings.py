@@ -69,6 +69,9 @@ class Settings(BaseSettings):
                                   "(refresh token) per channel; None = publish to local folders.")
     youtube_api_base_url: str | None = Field(
         default=None, description="Root URL of the YouTube Data API (tests point it locally).")
+    youtube_token_uri: str | None = Field(
+        default=None, description="OAuth token endpoint; None = Google's. google-auth ignores a "
+                                  "token_uri inside a credentials file on purpose.")
     youtube_daily_quota: int = 10_000
     provider_timeout_s: float = 120.0
     provider_max_retries: int = Field(

@@ -59,7 +59,7 @@ def scored(settings: Settings, channel_id: str, video: bytes) -> Event:
 
 def youtube_settings(tmp_path: Path, fake: FakeYouTube, credentials_dir: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", youtube_credentials_dir=credentials_dir,
-                    youtube_api_base_url=fake.url)
+                    youtube_api_base_url=fake.url, youtube_token_uri=f"{fake.url}/token")
 
 
 def test_killed_upload_resumes_with_the_remaining_bytes_only_and_one_video(
@@ -73,7 +73,8 @@ def test_killed_upload_resumes_with_the_remaining_bytes_only_and_one_video(
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "YTEMPIRE_LOG_LEVEL": "warning",
            "YTEMPIRE_DATA_DIR": str(settings.data_dir),
            "YTEMPIRE_YOUTUBE_CREDENTIALS_DIR": str(credentials_dir),
-           "YTEMPIRE_YOUTUBE_API_BASE_URL": youtube.url}
+           "YTEMPIRE_YOUTUBE_API_BASE_URL": youtube.url,
+           "YTEMPIRE_YOUTUBE_TOKEN_URI": f"{youtube.url}/token"}
 
     youtube.stall_after(len(video) // 2)  # the server stops reading half way through
     process = subprocess.Popen([sys.executable, "-c", PUBLISHER_PROCESS,
