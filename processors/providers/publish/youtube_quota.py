@@ -19,7 +19,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from processors.base import TransientError
+from processors.base import Deferred
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 INSERT_UNITS = 1600
@@ -27,18 +27,8 @@ THUMBNAIL_UNITS = 50
 UPLOAD_UNITS = INSERT_UNITS + THUMBNAIL_UNITS
 
 
-class UploadDeferred(TransientError):
-    """Not a failure: the upload waits for the quota reset at ``retry_at`` (UTC).
-
-    The worker should wait until then (or re-drive later) without counting an attempt.
-    """
-
-    def __init__(self, message: str, retry_at: datetime) -> None:
-        super().__init__(message)
-        self.retry_at = retry_at
-
-    def delay_s(self, now: datetime | None = None) -> float:
-        return max(0.0, (self.retry_at - (now or datetime.now(UTC))).total_seconds())
+class UploadDeferred(Deferred):
+    """The upload waits for the YouTube quota reset at ``retry_at`` (UTC)."""
 
 
 def quota_day(now: datetime) -> str:
