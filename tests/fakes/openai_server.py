@@ -71,6 +71,7 @@ class FakeOpenAI(FakeService):
         self.flag_category = flag_category
         self.failing_models: dict[str, int] = {}
         self.garble_next = 0  # chat answers cut in half (billed, but not valid JSON)
+        self.quota_exhausted = False  # every call: 429 insufficient_quota, as OpenAI answers
         self.usage: list[dict[str, Any]] = []
         self._seq = 0
         self.route("POST", "/chat/completions", "chat.completions", self._guard(self._chat))
@@ -87,6 +88,11 @@ class FakeOpenAI(FakeService):
         def guarded(body: dict[str, Any], headers: dict[str, str]) -> Reply:
             if self.api_key and headers.get("authorization") != f"Bearer {self.api_key}":
                 return Reply(401, self.error_body(401))
+            if self.quota_exhausted:
+                return Reply(429, {"error": {
+                    "message": "You exceeded your current quota, please check your plan and "
+                               "billing details.", "type": "insufficient_quota", "param": None,
+                    "code": "insufficient_quota"}})
             status = self.failing_models.get(str(body.get("model")))
             if status:
                 return Reply(status, self.error_body(status))

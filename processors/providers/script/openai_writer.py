@@ -86,10 +86,15 @@ def openai_client(settings: Settings) -> OpenAI:
 @contextmanager
 def openai_errors(what: str) -> Iterator[None]:
     """Turn the client's errors (after its own retries) into the worker's two kinds: rate
-    limits, 5xx, 408/409 and connection trouble are transient; any other refusal is permanent."""
+    limits, 5xx, 408/409 and connection trouble are transient; an exhausted quota and any
+    other refusal are permanent."""
     try:
         yield
-    except (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError) as exc:
+    except openai.RateLimitError as exc:
+        if exc.code == "insufficient_quota":  # 429 too, but only a person can fix billing
+            raise PermanentError(f"{what}: the OpenAI account is out of quota: {exc}") from exc
+        raise TransientError(f"{what}: {type(exc).__name__}: {exc}") from exc
+    except (openai.APIConnectionError, openai.InternalServerError) as exc:
         raise TransientError(f"{what}: {type(exc).__name__}: {exc}") from exc
     except openai.APIStatusError as exc:
         error = TransientError if exc.status_code in (408, 409) or exc.status_code >= 500 \

@@ -150,6 +150,12 @@ def test_a_wrong_key_is_permanent(tmp_path: Path, openai_fake: FakeOpenAI) -> No
         build(settings).handle(requested())
 
 
+def test_an_exhausted_quota_is_permanent(tmp_path: Path, openai_fake: FakeOpenAI) -> None:
+    openai_fake.quota_exhausted = True
+    with pytest.raises(PermanentError, match="out of quota"):
+        stage_for(tmp_path, openai_fake, provider_max_retries=0).handle(requested())
+
+
 @pytest.mark.parametrize(("budget", "spent", "model"), [
     ("3.00", "0", "gpt-4o"),
     ("0.004", "0", "gpt-4o-mini"),  # premium alone (~$0.005 projected) would pass it
