@@ -162,6 +162,10 @@ class FakeOpenAI(FakeService):
     # speech --------------------------------------------------------------------------------
     def _speech(self, body: dict[str, Any], _: dict[str, str]) -> Reply:
         text = str(body.get("input") or "")
+        if len(text) > 4096:
+            return Reply(400, {"error": {"message": "string too long: input is limited to 4096 "
+                                         "characters", "type": "invalid_request_error",
+                                         "param": "input", "code": "string_above_max_length"}})
         fmt = str(body.get("response_format") or "mp3")
         speech = synthesize(text, sample_rate=24_000, speed=float(body.get("speed") or 1.0))
         data, media_type = encode_audio(speech.pcm, 24_000, fmt)

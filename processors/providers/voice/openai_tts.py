@@ -22,6 +22,7 @@ from processors.providers.script.openai_writer import PROVIDER, openai_errors
 from processors.providers.voice import Speech, TimedWord
 
 SAMPLE_RATE = 24_000  # what OpenAI's "pcm" response format is: 24 kHz, s16le, mono
+MAX_INPUT_CHARS = 4096  # per request (OpenAI's limit); longer parts are spoken in pieces
 VOICES = {"alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer",
           "verse"}
 DEFAULT_VOICES = {"en": "alloy"}
@@ -52,12 +53,33 @@ class OpenAITTSVoice:
         return DEFAULT_VOICES.get((language or "en").split("-")[0].lower(), DEFAULT_VOICE)
 
     def speak(self, text: str, voice: str) -> Speech:
-        with openai_errors(f"{PROVIDER}/{self.model} speech"):
-            response = self.client.audio.speech.create(
-                model=self.model, voice=voice, input=text, response_format="pcm")
-        pcm = response.content
-        return Speech(pcm=pcm, sample_rate=SAMPLE_RATE, words=derive_timings(text, pcm,
-                                                                              SAMPLE_RATE))
+        pcm = b""
+        words: list[TimedWord] = []
+        for piece in split_text(text, MAX_INPUT_CHARS):
+            with openai_errors(f"{PROVIDER}/{self.model} speech"):
+                response = self.client.audio.speech.create(
+                    model=self.model, voice=voice, input=piece, response_format="pcm")
+            offset = len(pcm) / 2 / SAMPLE_RATE
+            words += [TimedWord(w.word, w.start_s + offset, w.end_s + offset)
+                      for w in derive_timings(piece, response.content, SAMPLE_RATE)]
+            pcm += response.content
+        return Speech(pcm=pcm, sample_rate=SAMPLE_RATE, words=words)
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters, cut after a sentence where possible,
+    else between words; every word stays whole and in order."""
+    pieces: list[str] = []
+    rest = " ".join(text.split())
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        cut = max(window.rfind(". "), window.rfind("! "), window.rfind("? "))
+        cut = cut + 1 if cut > 0 else window.rfind(" ")
+        if cut <= 0:
+            cut = limit
+        pieces.append(rest[:cut].strip())
+        rest = rest[cut:].strip()
+    return [*pieces, rest] if rest or not pieces else pieces
 
 
 def voiced_segments(pcm: bytes, rate: int) -> list[tuple[float, float]]:

@@ -14,7 +14,7 @@ from processors.base import TransientError
 from processors.narrator import build, narration_parts
 from processors.providers.script import ScriptRequest
 from processors.providers.script.offline import OfflineScriptWriter
-from processors.providers.voice.openai_tts import OpenAITTSVoice, derive_timings
+from processors.providers.voice.openai_tts import OpenAITTSVoice, derive_timings, split_text
 from tests.fakes.openai_server import FakeOpenAI
 from tests.processors.providers.conftest import OPENAI_KEY, openai_settings
 from tests.processors.samples import script_ready, without_time
@@ -90,3 +90,22 @@ def test_rate_limits_server_errors_and_drops_are_retried(openai_fake: FakeOpenAI
     openai_fake.fail_next(2, status=500, endpoint=SPEECH)
     with pytest.raises(TransientError, match="500"):
         voice_for(openai_fake, max_retries=1).speak("Hello.", "alloy")
+
+
+def test_a_part_longer_than_the_input_limit_is_spoken_in_pieces(openai_fake: FakeOpenAI) -> None:
+    text = " ".join(["Lava cools into new rock along the ridge."] * 110)  # 4,729 characters
+    speech = voice_for(openai_fake).speak(text, "alloy")
+    pieces = openai_fake.usage_of(SPEECH)
+    assert len(pieces) == 2 and all(p["characters"] <= 4096 for p in pieces)
+    assert sum(p["characters"] for p in pieces) == len(text) - 1  # the space between them
+    assert [w.word for w in speech.words] == text.split()
+    assert all(a.start_s <= b.start_s for a, b in zip(speech.words, speech.words[1:],
+                                                      strict=False))
+    assert speech.words[-1].end_s == pytest.approx(speech.duration_s, abs=0.6)
+
+
+def test_split_text_keeps_words_whole() -> None:
+    assert split_text("One. Two three. Four", 9) == ["One.", "Two", "three.", "Four"]
+    assert split_text("short", 100) == ["short"]
+    assert split_text("", 100) == [""]
+    assert split_text("abcdefghij", 4) == ["abcd", "efgh", "ij"]
