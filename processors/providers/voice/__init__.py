@@ -52,3 +52,19 @@ class Voice(Protocol):
     def speak(self, text: str, voice: str) -> Speech:
         """Synthesize ``text`` with a voice returned by ``resolve``."""
         ...
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters, cut after a sentence where possible,
+    else between words; every word stays whole and in order."""
+    pieces: list[str] = []
+    rest = " ".join(text.split())
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        cut = max(window.rfind(". "), window.rfind("! "), window.rfind("? "))
+        cut = cut + 1 if cut > 0 else window.rfind(" ")
+        if cut <= 0:
+            cut = limit
+        pieces.append(rest[:cut].strip())
+        rest = rest[cut:].strip()
+    return [*pieces, rest] if rest or not pieces else pieces

@@ -20,7 +20,13 @@ from elevenlabs.client import ElevenLabs
 from elevenlabs.core.api_error import ApiError
 
 from processors.base import PermanentError
-from processors.providers.voice import Speech, TimedWord, UnknownVoice, VoiceUnavailable
+from processors.providers.voice import (
+    Speech,
+    TimedWord,
+    UnknownVoice,
+    VoiceUnavailable,
+    split_text,
+)
 from ytempire.settings import Settings
 
 PROVIDER = "elevenlabs"
@@ -31,6 +37,7 @@ DEFAULT_VOICES = {"en": RACHEL}
 supports, so languages without an entry get ``DEFAULT_VOICE``."""
 DEFAULT_VOICE = RACHEL
 BACKOFF_S = 0.5
+MAX_INPUT_CHARS = 10_000  # per request for eleven_multilingual_v2; longer parts go in pieces
 VOICE_ID = re.compile(r"[A-Za-z0-9]{20}")
 
 
@@ -47,10 +54,12 @@ class ElevenLabsVoice:
 
     provider = PROVIDER
 
-    def __init__(self, client: ElevenLabs, model: str, max_retries: int = 2) -> None:
+    def __init__(self, client: ElevenLabs, model: str, max_retries: int = 2,
+                 max_chars: int = MAX_INPUT_CHARS) -> None:
         self.client = client
         self.model = model
         self.max_retries = max_retries
+        self.max_chars = max_chars
         self._by_name: dict[str, str] | None = None
 
     def resolve(self, voice: str, language: str) -> str:
@@ -80,14 +89,19 @@ class ElevenLabsVoice:
         return self._by_name
 
     def speak(self, text: str, voice: str) -> Speech:
-        response = self._convert(text, voice)
-        pcm = base64.b64decode(response.audio_base_64)
-        alignment = response.alignment or response.normalized_alignment
-        if alignment is None:
-            raise VoiceUnavailable(f"ElevenLabs returned no character alignment for {voice}")
-        words = words_from_alignment(text, alignment.characters,
-                                     alignment.character_start_times_seconds,
-                                     alignment.character_end_times_seconds)
+        pcm = b""
+        words: list[TimedWord] = []
+        for piece in split_text(text, self.max_chars):
+            response = self._convert(piece, voice)
+            alignment = response.alignment or response.normalized_alignment
+            if alignment is None:
+                raise VoiceUnavailable(f"ElevenLabs returned no character alignment for {voice}")
+            offset = len(pcm) / 2 / SAMPLE_RATE
+            words += [TimedWord(w.word, w.start_s + offset, w.end_s + offset)
+                      for w in words_from_alignment(piece, alignment.characters,
+                                                    alignment.character_start_times_seconds,
+                                                    alignment.character_end_times_seconds)]
+            pcm += base64.b64decode(response.audio_base_64)
         return Speech(pcm=pcm, sample_rate=SAMPLE_RATE, words=words)
 
     def _convert(self, text: str, voice: str) -> Any:

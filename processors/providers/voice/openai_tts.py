@@ -19,7 +19,7 @@ import numpy as np
 from openai import OpenAI
 
 from processors.providers.script.openai_writer import PROVIDER, openai_errors
-from processors.providers.voice import Speech, TimedWord
+from processors.providers.voice import Speech, TimedWord, split_text
 
 SAMPLE_RATE = 24_000  # what OpenAI's "pcm" response format is: 24 kHz, s16le, mono
 MAX_INPUT_CHARS = 4096  # per request (OpenAI's limit); longer parts are spoken in pieces
@@ -64,22 +64,6 @@ class OpenAITTSVoice:
                       for w in derive_timings(piece, response.content, SAMPLE_RATE)]
             pcm += response.content
         return Speech(pcm=pcm, sample_rate=SAMPLE_RATE, words=words)
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """``text`` in pieces of at most ``limit`` characters, cut after a sentence where possible,
-    else between words; every word stays whole and in order."""
-    pieces: list[str] = []
-    rest = " ".join(text.split())
-    while len(rest) > limit:
-        window = rest[: limit + 1]
-        cut = max(window.rfind(". "), window.rfind("! "), window.rfind("? "))
-        cut = cut + 1 if cut > 0 else window.rfind(" ")
-        if cut <= 0:
-            cut = limit
-        pieces.append(rest[:cut].strip())
-        rest = rest[cut:].strip()
-    return [*pieces, rest] if rest or not pieces else pieces
 
 
 def voiced_segments(pcm: bytes, rate: int) -> list[tuple[float, float]]:

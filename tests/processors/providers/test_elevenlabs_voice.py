@@ -188,3 +188,18 @@ def test_a_narration_failing_half_way_pays_each_part_once(
     assert [u["characters"] for u in elevenlabs_fake.usage] == [len(p) for p in parts]
     [cost] = costs(emits)
     assert cost["quantity"] == sum(len(p) for p in parts)
+
+
+def test_a_part_longer_than_the_input_limit_is_spoken_in_pieces(
+    elevenlabs_fake: FakeElevenLabs,
+) -> None:
+    client = ElevenLabs(api_key=ELEVENLABS_KEY, base_url=elevenlabs_fake.url)
+    voice = ElevenLabsVoice(client, "eleven_multilingual_v2", max_chars=60)
+    text = "Legend says a goat herder found it. Monks in Yemen brewed it to stay awake."
+    speech = voice.speak(text, RACHEL)
+    assert [u["characters"] for u in elevenlabs_fake.usage] == [35, 39]  # cut after "it."
+    assert [w.word for w in speech.words] == text.split()
+    first_piece_end = elevenlabs_fake.usage[0]["words"][-1][2]
+    assert speech.words[7].start_s > first_piece_end  # "Monks" comes after the first piece
+    assert all(a.end_s <= b.start_s for a, b in zip(speech.words, speech.words[1:],
+                                                    strict=False))

@@ -14,7 +14,8 @@ from processors.base import TransientError
 from processors.narrator import build, narration_parts
 from processors.providers.script import ScriptRequest
 from processors.providers.script.offline import OfflineScriptWriter
-from processors.providers.voice.openai_tts import OpenAITTSVoice, derive_timings, split_text
+from processors.providers.voice import split_text
+from processors.providers.voice.openai_tts import OpenAITTSVoice, derive_timings
 from tests.fakes.openai_server import FakeOpenAI
 from tests.processors.providers.conftest import OPENAI_KEY, openai_settings
 from tests.processors.samples import script_ready, without_time
