@@ -77,10 +77,10 @@ class BatchDecoder:
             return None
         bodies = [value[HEADER_LEN:] for _, value in run if value]
         try:
-            expected = [_leading_string(body) for body in bodies]
+            expected = [leading_string(body) for body in bodies]
             data = b"".join(bodies)
-            block = (self._header(fingerprint) + _long(len(bodies)) + _long(len(data)) + data
-                     + self._sync)
+            block = (self._header(fingerprint) + avro_long(len(bodies)) + avro_long(len(data))
+                     + data + self._sync)
             reader_schema = self.codec.registry.for_topic(topic)
             resolve = None if reader_schema.fingerprint == fingerprint else reader_schema.parsed
             events: list[Event] = list(container_reader(io.BytesIO(block), resolve))
@@ -100,10 +100,7 @@ class BatchDecoder:
         header = self._headers.get(fingerprint)
         if header is None:
             writer = self.codec.registry.by_fingerprint[fingerprint]
-            meta = {b"avro.schema": json.dumps(writer.schema).encode(), b"avro.codec": b"null"}
-            header = (b"Obj\x01" + _long(len(meta))
-                      + b"".join(_bytes(k) + _bytes(v) for k, v in meta.items()) + _long(0)
-                      + self._sync)
+            header = container_header(writer.schema, self._sync)
             self._headers[fingerprint] = header
         return header
 
@@ -117,7 +114,7 @@ def _leads_with_event_id(writer: SchemaVersion) -> bool:
     return bool(inner) and inner[0].get("name") == "event_id" and inner[0].get("type") == "string"
 
 
-def _leading_string(body: bytes) -> str:
+def leading_string(body: bytes) -> str:
     """The Avro string at the start of ``body`` (zig-zag varint length, then UTF-8)."""
     shift = result = pos = 0
     while True:
@@ -133,7 +130,15 @@ def _leading_string(body: bytes) -> str:
     return body[pos:pos + length].decode()
 
 
-def _long(n: int) -> bytes:
+def container_header(schema: Any, sync: bytes) -> bytes:
+    """The header of an uncompressed Avro container file of ``schema``."""
+    meta = {b"avro.schema": json.dumps(schema).encode(), b"avro.codec": b"null"}
+    return (b"Obj\x01" + avro_long(len(meta))
+            + b"".join(avro_bytes(k) + avro_bytes(v) for k, v in meta.items()) + avro_long(0)
+            + sync)
+
+
+def avro_long(n: int) -> bytes:
     n = (n << 1) ^ (n >> 63)
     out = bytearray()
     while n & ~0x7F:
@@ -143,5 +148,5 @@ def _long(n: int) -> bytes:
     return bytes(out)
 
 
-def _bytes(value: bytes) -> bytes:
-    return _long(len(value)) + value
+def avro_bytes(value: bytes) -> bytes:
+    return avro_long(len(value)) + value

@@ -13,6 +13,9 @@ A confluent-kafka batch consumer (group ``ytempire.analytics-sink``) that, per p
    video status and cost rollups follow through materialized views);
 4. commits ``last + 1`` only after ClickHouse acknowledged the insert.
 
+A topic with a staging table (``analytics.staging``: cost.incurred) skips steps 1 and 3's Python
+work: ClickHouse decodes the run's Avro itself, and only a run it refuses is decoded here.
+
 So a crash anywhere, a redelivery or a replay from offset zero never counts an event twice.
 The same code writes into chdb (in-process, the local default) or a ClickHouse server.
 """
@@ -26,12 +29,14 @@ from threading import Event as StopFlag
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.exceptions import DatabaseError
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from analytics import lag as lag_module
 from analytics.decode import BatchDecoder
 from analytics.migrate import migrate
 from analytics.rows import EVENT_COLUMNS, event_row
+from analytics.staging import Staging, event_ids
 from analytics.store import connect
 from ytempire import topics as topics_module
 from ytempire.codec import Codec, UndecodableEvent
@@ -110,6 +115,7 @@ class AnalyticsSink:
         self._owns_client = client is None
         self.client = client or connect(settings.effective_clickhouse_dsn)
         migrate(self.client)
+        self.staging = Staging(self.client, self.codec.registry)
         self.producer = EventProducer(settings.kafka_bootstrap, self.codec, client_id=group)
         self.consumer = Consumer({
             "bootstrap.servers": settings.kafka_bootstrap,
@@ -189,6 +195,45 @@ class AnalyticsSink:
     # -- one batch ------------------------------------------------------------------------------
 
     def _write(self, topic: str, partition: int, messages: list[Message]) -> Batch:
+        batch = self._write_staged(topic, partition, messages)
+        if batch is None:
+            batch = self._write_decoded(topic, partition, messages)
+        if self.after_insert is not None:
+            self.after_insert(batch)
+        self._commit(batch)
+        return batch
+
+    def _write_staged(self, topic: str, partition: int, messages: list[Message]) -> Batch | None:
+        """The run through its staging table; None when it must be decoded here instead."""
+        values: list[bytes] = [m.value() or b"" for m in messages]
+        table = self.staging.for_run(topic, values)
+        ids = event_ids(values) if table is not None else None
+        if table is None or ids is None:
+            return None
+        stored = self._stored(topic, set(ids))
+        seen: set[str] = set()
+        records: list[tuple[int, bytes, bool]] = []
+        for message, value, event_id in zip(messages, values, ids, strict=True):
+            keep = event_id not in seen and event_id not in stored
+            records.append((message.offset(), value, keep))
+            seen.add(event_id)
+        fresh = sum(keep for _, _, keep in records)
+        batch = Batch(topic, partition, messages[0].offset(), messages[-1].offset(),
+                      inserted=fresh, duplicates=len(records) - fresh, dead_lettered=0)
+        if fresh:
+            try:
+                self.staging.insert(table, partition, records, batch.token)
+            except DatabaseError as exc:
+                log.warning("staged_insert_refused", batch=batch.token, error=str(exc)[:500])
+                return None
+        return batch
+
+    def _write_decoded(self, topic: str, partition: int, messages: list[Message]) -> Batch:
+        """The run decoded here: poison named and dead-lettered, the rest into ``events``.
+
+        Its dedup token differs from the staged insert's, which may have failed part-way: what
+        that wrote is already stored and dropped as such, the rest must not look like a retry.
+        """
         rows: list[list[Any]] = []
         dead: list[Emit] = []
         seen: set[str] = set()
@@ -214,13 +259,11 @@ class AnalyticsSink:
         batch = Batch(topic, partition, messages[0].offset(), messages[-1].offset(),
                       inserted=len(fresh), duplicates=repeated + len(rows) - len(fresh),
                       dead_lettered=len(dead))
+        token = batch.token if topic not in self.staging.tables else batch.token + ":decoded"
         if fresh:
             self.client.insert("events", list(zip(*fresh, strict=True)), column_names=EVENT_COLUMNS,
                                column_oriented=True,
-                               settings={"insert_deduplication_token": batch.token})
-        if self.after_insert is not None:
-            self.after_insert(batch)
-        self._commit(batch)
+                               settings={"insert_deduplication_token": token})
         return batch
 
     def _stored(self, topic: str, event_ids: set[str]) -> set[str]:
