@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from processors.registry import STAGES
 from ytempire.kafka import start_group_at_end
 from ytempire.logging import get_logger
@@ -22,6 +24,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
     """The environment that makes a child process read the same settings."""
     env = dict(os.environ)
     for name, value in settings.model_dump(exclude_defaults=True).items():
+        if value is None:  # only optional settings default to None: the child's default
+            continue
+        if isinstance(value, SecretStr):  # the child needs the key itself, not its mask
+            value = value.get_secret_value()
         env[f"YTEMPIRE_{name.upper()}"] = str(value)
     env.setdefault("YTEMPIRE_LOG_FORMAT", "json")
     return env
