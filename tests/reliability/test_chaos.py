@@ -1,13 +1,15 @@
-"""Chaos through the real broker: ten videos while every worker in turn (the five stages, the
-ledger, the analytics sink) is SIGKILLed mid-work and restarted. Every video is published
-exactly once, no call is paid by two events, nothing is dead-lettered, no ffmpeg outlives its
-assembler, and ClickHouse holds exactly the unique cost events."""
+"""Chaos through the real broker: ten videos, scripts from OpenAI and voices from ElevenLabs
+(the counting fakes), while every worker in turn (the five stages, the ledger, the analytics
+sink) is SIGKILLed mid-work and restarted. Every video is published exactly once, no call is
+billed by two events, providers repeat at most the one call each killed stage had in flight,
+nothing is dead-lettered, no ffmpeg outlives its assembler, and ClickHouse holds exactly the
+unique cost events."""
 
 from __future__ import annotations
 
 import signal
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +18,8 @@ from confluent_kafka import Consumer, TopicPartition
 
 from analytics.sink import GROUP as SINK_GROUP
 from analytics.store import connect
+from tests.fakes.elevenlabs_server import FakeElevenLabs
+from tests.fakes.openai_server import FakeOpenAI
 from ytempire import topics as topics_module
 from ytempire.codec import Codec
 from ytempire.kafka import EventProducer
@@ -44,18 +48,21 @@ ORDER = [("scriptwriter", "script.requested", "script.ready"),
 
 
 def _ffmpeg_children(data_dir: Path) -> dict[int, int]:
-    """ffmpeg processes working under ``data_dir``: pid -> parent pid."""
+    """ffmpeg processes working under ``data_dir`` (in their arguments or as their working
+    directory): pid -> parent pid."""
     found = {}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             argv = (proc / "cmdline").read_bytes().split(b"\0")
+            if b"ffmpeg" not in Path(argv[0].decode(errors="replace")).name.encode():
+                continue
             ppid = int((proc / "stat").read_text().rpartition(")")[2].split()[1])
+            cwd = str((proc / "cwd").readlink())
         except (OSError, ValueError, IndexError):
             continue
-        if b"ffmpeg" in Path(argv[0].decode(errors="replace")).name.encode() \
-                and str(data_dir).encode() in b" ".join(argv):
+        if str(data_dir).encode() in b" ".join(argv) or cwd.startswith(str(data_dir)):
             found[int(proc.name)] = ppid
     return found
 
@@ -76,9 +83,40 @@ def _sink_caught_up(settings: Settings) -> bool:
         consumer.close()
 
 
+OPENAI_KEY = "sk-chaos-openai"
+ELEVENLABS_KEY = "xi-chaos-elevenlabs"
+
+
+def served_calls(openai: FakeOpenAI, elevenlabs: FakeElevenLabs
+                 ) -> dict[tuple[str, ...], list[float]]:
+    """Each answered call's quantities, by (provider, model, unit): what a provider bills."""
+    calls: dict[tuple[str, ...], list[float]] = defaultdict(list)
+    for use in openai.usage_of("chat.completions"):
+        calls[("openai", use["model"], "tokens_in")].append(use["prompt_tokens"])
+        calls[("openai", use["model"], "tokens_out")].append(use["completion_tokens"])
+    for use in openai.usage_of("moderations"):
+        calls[("openai", use["model"], "requests")].append(1)
+    for use in elevenlabs.usage:
+        calls[("elevenlabs", use["model"], "characters")].append(use["characters"])
+    return calls
+
+
+@pytest.fixture
+def providers(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The fakes, and the stage processes' environment pointing at them (keys only by env)."""
+    with FakeOpenAI(api_key=OPENAI_KEY) as openai, \
+            FakeElevenLabs(api_key=ELEVENLABS_KEY) as elevenlabs:
+        monkeypatch.setenv("OPENAI_API_KEY", OPENAI_KEY)
+        monkeypatch.setenv("OPENAI_BASE_URL", openai.url)
+        monkeypatch.setenv("ELEVENLABS_API_KEY", ELEVENLABS_KEY)
+        monkeypatch.setenv("YTEMPIRE_ELEVENLABS_BASE_URL", elevenlabs.url)
+        yield openai, elevenlabs
+
+
 def test_ten_videos_survive_every_worker_killed_in_turn(
-    kafka_settings: Settings,
+    kafka_settings: Settings, providers: tuple[FakeOpenAI, FakeElevenLabs]
 ) -> None:
+    openai, elevenlabs = providers
     codec = Codec(SchemaRegistry.load(kafka_settings.schemas_dir))
     stack = Stack(kafka_settings, services=["analytics-sink"])
     stack.start(with_broker=False, from_end=True)
@@ -105,14 +143,21 @@ def test_ten_videos_survive_every_worker_killed_in_turn(
                 busy = lambda w, o=output: 1 <= n(o) < 10  # noqa: E731
             assert watch.until(busy, 150), f"{worker} never had work in flight"
             pid = stack.workers[worker].process.pid
+            rendering: set[int] = set()
+            if worker == "assembler":  # kill it mid-render: while its ffmpeg runs
+                deadline = time.monotonic() + 30
+                while not rendering and time.monotonic() < deadline:
+                    rendering = {p for p, parent in
+                                 _ffmpeg_children(kafka_settings.data_dir).items() if parent == pid}
+                    time.sleep(0.1)
+                assert rendering, "the assembler never ran ffmpeg"
             stack.kill_worker(worker, signal.SIGKILL)
             kills.append((worker, round(time.monotonic() - began, 1), n(output or source)))
             print(f"chaos: killed {kills[-1]}", flush=True)
-            if worker == "assembler":
+            if rendering:
                 time.sleep(1)
-                orphans = {p for p, parent in _ffmpeg_children(kafka_settings.data_dir).items()
-                           if parent in (pid, 1)}
-                assert not orphans, f"ffmpeg outlived the killed assembler: {orphans}"
+                left = rendering & set(_ffmpeg_children(kafka_settings.data_dir))
+                assert not left, f"ffmpeg {left} outlived the killed assembler"
             stack.restart(worker)
 
         assert watch.until(lambda w: n("upload.done") == 10, 200), \
@@ -131,6 +176,20 @@ def test_ten_videos_survive_every_worker_killed_in_turn(
     assert sorted(published) == sorted(ids)
 
     costs = {v["envelope"]["event_id"]: v for v in watch.values("cost.incurred", ids)}
+    billed: Counter[tuple[str, ...]] = Counter()
+    for cost in costs.values():
+        if not cost["cached"] and cost["provider"] in ("openai", "elevenlabs"):
+            billed[(cost["provider"], cost["model"], cost["unit"])] += cost["quantity"]
+    # Each provider's stage was killed once. A call answered after the stage's last persisted
+    # result and before the kill is made again on redelivery (these APIs take no idempotency
+    # key): at most that one call in flight is repeated, never a finished one.
+    calls = served_calls(openai, elevenlabs)
+    excess = {k: sum(calls[k]) - billed[k] for k in calls}
+    print(f"chaos: served {({k: sum(v) for k, v in calls.items()})}; billed {dict(billed)}")
+    assert billed and set(billed) == set(calls)
+    assert all(0 <= excess[k] <= max(calls[k]) for k in calls), excess
+    assert openai.served["chat.completions"] - sum(
+        1 for c in costs.values() if not c["cached"] and c["unit"] == "tokens_in") <= 1
     paid_by: dict[str, set[str]] = defaultdict(set)
     for event_id, cost in costs.items():
         if not cost["cached"]:
