@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -173,7 +173,6 @@ class PurgeResult:
     removed: int
     kept_pending: int
     dry_run: bool
-    by_partition_pending: dict[int, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"removed": self.removed, "kept_pending": self.kept_pending,
@@ -223,12 +222,7 @@ def _entry(settings: Settings, codec: Codec, message: Message) -> DlqEntry:
         original_key=value["original_key"], original_value=value["original_value"],
     )
     mark = _read_mark(settings, entry)
-    return entry if mark is None else _with_mark(entry, mark)
-
-
-def _with_mark(entry: DlqEntry, mark: RetryMark) -> DlqEntry:
-    fields = {**entry.__dict__, "retried": mark}
-    return DlqEntry(**fields)
+    return entry if mark is None else replace(entry, retried=mark)
 
 
 def entries(settings: Settings, where: DlqFilter | None = None) -> list[DlqEntry]:
@@ -443,4 +437,4 @@ def purge(settings: Settings, before: datetime | None = None, include_pending: b
                                f"{exc}") from exc
         log.info("dlq_purged", removed=removed, before=before.isoformat() if before else None,
                  include_pending=include_pending)
-    return PurgeResult(plan, removed, sum(pending_kept.values()), dry_run, dict(pending_kept))
+    return PurgeResult(plan, removed, sum(pending_kept.values()), dry_run)
