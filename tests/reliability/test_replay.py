@@ -100,6 +100,17 @@ def test_ranges_select_offsets_and_times(kafka_settings: Settings) -> None:
     assert [m.value() for m in replay.read_range(kafka_settings, early)] == [b"first"]
     beyond = replay.bounds(kafka_settings, "cost.alert", from_offset=10**9, partition=key[1])
     assert replay.count(beyond) == 0
+
+    # The command, with its progress bar, into ClickHouse: the two records are not Avro, so the
+    # sink dead-letters them and inserts nothing.
+    shown = subprocess.run(
+        [sys.executable, "-m", "ytempire", "replay", "--topic", "cost.alert", "--from-offset",
+         str(end - 2), "--partition", str(key[1]), "--into", "analytics"],
+        env=settings_env(kafka_settings), capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    assert "replayed 2 records into analytics" in shown.stderr
+    assert "inserted 0" in shown.stderr and "dead_lettered 2" in shown.stderr
+
     with pytest.raises(replay.ReplayError, match="one of them"):
         replay.bounds(kafka_settings, "cost.alert")
     with pytest.raises(replay.ReplayError, match="does not exist"):
