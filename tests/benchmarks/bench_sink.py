@@ -1,7 +1,7 @@
 """Analytics sink: throughput into chdb and produce -> queryable lag, on a real local broker.
 
-Run: .venv/bin/python tests/benchmarks/bench_sink.py [--events 200000] [--lag-seconds 20]
-     [--rate 500] [--bootstrap HOST:PORT]
+Run: PYTHONPATH=. .venv/bin/python tests/benchmarks/bench_sink.py [--events 200000]
+     [--lag-seconds 20] [--rate 500] [--bootstrap HOST:PORT] [--paths staged,decoded]
 Prints numbers; asserts nothing. Without --bootstrap it starts its own one-node broker (free
 ports, temp dir) and stops it at the end; chdb lives in a temp dir.
 
@@ -9,6 +9,8 @@ ports, temp dir) and stops it at the end; chdb lives in a temp dir.
    consumer group; events/s = N / (last commit - partition assignment): decode, dedup check,
    insert through every materialized view, commit. events_per_cpu_s divides by the CPU time of
    the whole process (chdb's threads included), which says more on a shared machine.
+   ``--paths staged,decoded`` runs it twice back to back: cost.incurred decoded by ClickHouse
+   through its staging table (the sink's way), then decoded in Python (the way before it).
 2. Lag: the sink runs in a thread while events are produced at --rate per second; a second
    ClickHouse client polls ``events`` every 20 ms; lag = first seen by a query - produce call.
 """
@@ -82,8 +84,10 @@ def produce(bootstrap: str, codec: Codec, emits: list[Emit]) -> float:
     return time.monotonic() - began
 
 
-def throughput(settings: Settings, codec: Codec, count: int, batch_size: int) -> dict[str, Any]:
-    emits = cost_events(count, f"tp-{uuid.uuid4().hex[:6]}")
+def throughput(settings: Settings, codec: Codec, count: int, batch_size: int,
+               path: str = "staged") -> dict[str, Any]:
+    tag = f"tp-{uuid.uuid4().hex[:6]}"
+    emits = cost_events(count, tag)
     produce_s = produce(settings.kafka_bootstrap, codec, emits)
     last_commit = [0.0]
     inserted = [0]
@@ -94,17 +98,21 @@ def throughput(settings: Settings, codec: Codec, count: int, batch_size: int) ->
 
     sink = AnalyticsSink(settings, group=f"bench.{uuid.uuid4()}", topics=["cost.incurred"],
                          batch_size=batch_size, lag_every_s=None, after_insert=mark)
+    if path == "decoded":
+        sink.staging.tables.clear()
     try:
         cpu = time.process_time()
         stats = sink.run(idle_s=2.0)
         cpu = time.process_time() - cpu
         assigned = sink._assigned_at or 0.0
-        rows = sink.client.query("SELECT count(), sum(usd) FROM cost_incurred").result_rows[0]
+        rows = sink.client.query(  # chdb keeps one store per process: both paths share it
+            "SELECT count(), sum(usd) FROM cost_incurred WHERE startsWith(video_id, {t:String})",
+            parameters={"t": tag + "-"}).result_rows[0]
     finally:
         sink.close()
     seconds = last_commit[0] - assigned
-    return {"events": count, "produce_s": round(produce_s, 2), "batches": stats.batches,
-            "batch_size": batch_size, "sink_seconds": round(seconds, 2),
+    return {"path": path, "events": count, "produce_s": round(produce_s, 2),
+            "batches": stats.batches, "batch_size": batch_size, "sink_seconds": round(seconds, 2),
             "events_per_s": round(stats.read / seconds), "cpu_seconds": round(cpu, 2),
             "events_per_cpu_s": round(stats.read / cpu), "rows_in_cost_incurred": rows[0],
             "usd_total_matches": rows[1] == sum((e.value["usd"] for e in emits), Decimal(0))}
@@ -166,6 +174,7 @@ def main() -> None:
     parser.add_argument("--lag-seconds", type=float, default=20.0)
     parser.add_argument("--rate", type=int, default=500)
     parser.add_argument("--bootstrap", default="")
+    parser.add_argument("--paths", default="staged", help="staged, decoded or both (comma)")
     args = parser.parse_args()
     report: dict[str, Any] = {"machine": machine()}
     with tempfile.TemporaryDirectory(prefix="bench-sink-") as tmp:
@@ -178,10 +187,11 @@ def main() -> None:
         try:
             topics.apply_file(bootstrap, PROJECT_ROOT / "topics.yaml")
             codec = Codec(SchemaRegistry.load(PROJECT_ROOT / "schemas"))
-            report["throughput"] = throughput(
-                Settings(data_dir=Path(tmp) / "tp", kafka_bootstrap=bootstrap), codec,
-                args.events, args.batch_size)
-            print(json.dumps(report["throughput"]), flush=True)
+            for path in args.paths.split(","):
+                report[f"throughput_{path}"] = throughput(
+                    Settings(data_dir=Path(tmp) / f"tp-{path}", kafka_bootstrap=bootstrap), codec,
+                    args.events, args.batch_size, path)
+                print(json.dumps(report[f"throughput_{path}"]), flush=True)
             report["lag"] = lag(Settings(data_dir=Path(tmp) / "lag", kafka_bootstrap=bootstrap),
                                 codec, args.lag_seconds, args.rate)
         finally:
