@@ -21,6 +21,7 @@ from ytempire.requests import VideoRequest, request_event
 from ytempire.schemas import SchemaRegistry
 from ytempire.settings import Settings
 from ytempire.stack import Stack
+from ytempire.worker import TableState
 
 D = Decimal
 
@@ -195,6 +196,31 @@ def test_unseen_request_uses_the_default_budget_and_alerts_encode(settings: Sett
         assert alert.value["scope"] == "video"
         assert alert.value["budget_usd"] == D("2.000000")
         assert alert.value["spent_usd"] == D("2.000001")
+
+
+def test_table_state_writes_reach_the_tables_only_on_commit(settings: Settings) -> None:
+    """The worker's per-event transaction: a retried or failed handle leaves nothing behind."""
+    tables: dict[str, dict] = {name: {} for name in TABLES}
+    stage = build(settings)
+    stage.state = TableState(tables)
+    request = _request("1.00")
+    stage.handle(request.value)
+    assert tables["videos"] == {} and stage.state.get("videos", _video(request)) is not None
+    stage.state.rollback()
+    assert stage.state.get("videos", _video(request)) is None
+    stage.handle(request.value)
+    assert _alerts(stage.handle(_cost(request, "0.90", 0).value)) == [80]
+    stage.state.commit()
+    assert Decimal(tables["videos"][_video(request)]["spent"]) == D("0.90")
+    assert stage.handle(_cost(request, "0.90", 0).value)[0].value["threshold_pct"] == 80
+    stage.state.commit()
+    assert stage.ledger.video(_video(request)).spent_usd == D("0.90")
+    with pytest.raises(KeyError, match="no table 'nope'"):
+        stage.state.put("nope", "k", 1)
+
+
+def _video(request: Emit) -> str:
+    return str(request.value["envelope"]["video_id"])
 
 
 def _read_alerts(
