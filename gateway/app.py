@@ -15,6 +15,7 @@ from gateway.audit import AuditMiddleware, AuditWriter
 from gateway.config import GatewaySettings
 from gateway.db import make_engine, make_sessionmaker
 from gateway.hub import Hub
+from gateway.identity import KeyCache
 from gateway.migrate import upgrade
 from gateway.publisher import RequestPublisher
 from gateway.ratelimit import RateLimiter, RateLimitHeaders
@@ -113,6 +114,7 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
                   lifespan=lifespan)
     app.state.settings, app.state.gateway = settings, gateway
     app.state.limiter = RateLimiter(gateway)
+    app.state.keys = KeyCache()
     app.state.analytics = Analytics(settings, gateway.analytics_open_store)
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(AuditMiddleware, writer_of=lambda: getattr(app.state, "audit", None))

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gateway.models import ApiKey, User
@@ -67,20 +69,79 @@ def create_user(db: Session, name: str, tier: str = "free",
     return user, issued
 
 
-def authenticate(db: Session, secret: str) -> Principal | None:
+class KeyCache:
+    """Principals by key hash for ``ttl_s`` seconds, so the hot path reads no row per request.
+
+    A key revoked through this process is forgotten at once; one revoked through another
+    gateway process stops working within ``ttl_s``. ``last_used_at`` is written by one request
+    per key per ``LAST_USED_RESOLUTION``, not by every request of a burst.
+    """
+
+    def __init__(self, ttl_s: float = 5.0) -> None:
+        self.ttl_s = ttl_s
+        self._principals: dict[str, tuple[float, Principal]] = {}
+        self._touched: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> Principal | None:
+        hit = self._principals.get(digest)
+        return hit[1] if hit is not None and time.monotonic() - hit[0] < self.ttl_s else None
+
+    def put(self, digest: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._principals) > 100_000:
+                self._principals.clear()
+            self._principals[digest] = (time.monotonic(), principal)
+
+    def forget(self, key_id: str) -> None:
+        with self._lock:
+            for digest, (_, principal) in list(self._principals.items()):
+                if principal.key_id == key_id:
+                    del self._principals[digest]
+
+    def fresh(self, secret: str) -> Principal | None:
+        """The cached principal when nothing needs the database (no ``last_used_at`` due)."""
+        principal = self.get(hash_key(secret))
+        if principal is None:
+            return None
+        touched = self._touched.get(principal.key_id, -1e9)
+        due = time.monotonic() - touched >= LAST_USED_RESOLUTION.total_seconds()
+        return None if due else principal
+
+    def claim_touch(self, key_id: str) -> bool:
+        """True for the one caller that should write the key's ``last_used_at`` now."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._touched.get(key_id, -1e9) < LAST_USED_RESOLUTION.total_seconds():
+                return False
+            self._touched[key_id] = now
+            return True
+
+
+def authenticate(db: Session, secret: str, cache: KeyCache | None = None) -> Principal | None:
     """The principal for a presented key, or None when unknown or revoked.
 
     ``last_used_at`` is written at most once a minute per key, so reads stay reads.
     """
-    row = db.execute(
-        select(ApiKey, User.tier, User.is_admin).join(User, User.id == ApiKey.user_id)
-        .where(ApiKey.key_hash == hash_key(secret))
-    ).first()
-    if row is None or row[0].revoked_at is not None:
-        return None
-    key, tier, admin = row
-    now = datetime.now(UTC)
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-        key.last_used_at = now
+    digest = hash_key(secret)
+    principal = cache.get(digest) if cache is not None else None
+    if principal is None:
+        row = db.execute(
+            select(ApiKey.id, ApiKey.user_id, ApiKey.revoked_at, ApiKey.last_used_at, User.tier,
+                   User.is_admin).join(User, User.id == ApiKey.user_id)
+            .where(ApiKey.key_hash == digest)
+        ).first()
+        if row is None or row.revoked_at is not None:
+            return None
+        principal = Principal(user_id=row.user_id, key_id=row.id, tier=row.tier,
+                              admin=row.is_admin)
+        if cache is not None:
+            cache.put(digest, principal)
+        elif (row.last_used_at is not None
+              and datetime.now(UTC) - row.last_used_at <= LAST_USED_RESOLUTION):
+            return principal
+    if cache is None or cache.claim_touch(principal.key_id):
+        db.execute(update(ApiKey).where(ApiKey.id == principal.key_id)
+                   .values(last_used_at=datetime.now(UTC)))
         db.commit()
-    return Principal(user_id=key.user_id, key_id=key.id, tier=tier, admin=admin)
+    return principal

@@ -1,19 +1,22 @@
 """Rate limits per API key, sized by the user's tier, with the IETF draft ``RateLimit-*`` headers.
 
-A sliding-window counter from the ``limits`` library: in-process by default, in Redis (one Lua
-script per hit, shared by every gateway process) when ``YTEMPIRE_GATEWAY_REDIS_URL`` is set.
-If Redis does not answer, requests are let through and the outage is logged: a limiter outage
-must not become an API outage.
+A sliding-window counter: in Redis through the ``limits`` library (Lua scripts, shared by every
+gateway process) when ``YTEMPIRE_GATEWAY_REDIS_URL`` is set, else in-process with the same
+arithmetic (``LocalWindows``: ``limits``' memory storage starts a timer thread per request,
+which cost a tenth of a request's CPU). If Redis does not answer, requests are let through and
+the outage is logged: a limiter outage must not become an API outage.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 from limits import RateLimitItemPerSecond
-from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.storage import storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -49,15 +52,70 @@ class RateLimited(GatewayError):
         self.headers = {**quota.headers(), "Retry-After": str(quota.reset_s)}
 
 
+class Windows(Protocol):
+    def hit(self, limit: int, window_s: int, key: str) -> tuple[bool, int, float]:
+        """Count one request: (allowed, remaining, unix time the quota next refills)."""
+        ...
+
+
+class RedisWindows:
+    """``limits``' sliding-window counter on Redis (two Lua calls per hit)."""
+
+    def __init__(self, url: str) -> None:
+        storage = storage_from_string(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._strategy = SlidingWindowCounterRateLimiter(storage)
+
+    def hit(self, limit: int, window_s: int, key: str) -> tuple[bool, int, float]:
+        item = RateLimitItemPerSecond(limit, window_s)
+        allowed = self._strategy.hit(item, "key", key)
+        stats = self._strategy.get_window_stats(item, "key", key)
+        return allowed, stats.remaining, stats.reset_time
+
+
+class LocalWindows:
+    """The same sliding-window counter in this process: the previous window's count, weighted
+    by how much of it still overlaps the sliding window, plus the current window's count."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, tuple[int, int, int]] = {}  # key -> (window no, previous, now)
+        self._lock = threading.Lock()
+
+    def hit(self, limit: int, window_s: int, key: str) -> tuple[bool, int, float]:
+        now = time.time()
+        window, into = divmod(now, window_s)
+        number = int(window)
+        with self._lock:
+            seen, previous, current = self._counts.get(key, (number, 0, 0))
+            if seen != number:
+                previous, current = (current if seen == number - 1 else 0), 0
+            weighted = previous * (window_s - into) / window_s + current
+            allowed = weighted + 1 <= limit
+            if allowed:
+                current += 1
+                weighted += 1
+            self._counts[key] = (number, previous, current)
+        remaining = max(0, limit - math.floor(weighted))
+        if allowed:
+            return True, remaining, now + window_s - into
+        return False, remaining, now + retry_in(limit, window_s, into, previous, current)
+
+
+def retry_in(limit: int, window_s: float, into: float, previous: int, current: int) -> float:
+    """Seconds until the weighted count leaves room for one more request."""
+    room = limit - 1 - current
+    if previous and room >= 0:  # the previous window's weight fades within this one
+        return max(0.0, window_s * (1 - room / previous) - into)
+    # next window: this window's count becomes the fading previous one
+    return window_s - into + window_s * max(0.0, 1 - (limit - 1) / current)
+
+
 class RateLimiter:
     def __init__(self, settings: GatewaySettings) -> None:
         self.window_s = settings.rate_limit_window_s
         self.per_tier = dict(settings.rate_limits)
         self.backend = "redis" if settings.redis_url else "memory"
-        self.storage: Storage = (storage_from_string(settings.redis_url, socket_timeout=0.5,
-                                                     socket_connect_timeout=0.5)
-                                 if settings.redis_url else MemoryStorage())
-        self._strategy = SlidingWindowCounterRateLimiter(self.storage)
+        self.windows: Windows = (RedisWindows(settings.redis_url) if settings.redis_url
+                                 else LocalWindows())
         self._down_logged_at = 0.0
 
     def limit_of(self, tier: str) -> int:
@@ -67,19 +125,18 @@ class RateLimiter:
     def check(self, principal: Principal) -> Quota | None:
         """Count one request of the key; raise RateLimited when over. None if Redis is down."""
         limit = self.limit_of(principal.tier)
-        item = RateLimitItemPerSecond(limit, self.window_s)
         try:
-            allowed = self._strategy.hit(item, "key", principal.key_id)
-            stats = self._strategy.get_window_stats(item, "key", principal.key_id)
+            allowed, remaining, reset_at = self.windows.hit(limit, self.window_s,
+                                                            principal.key_id)
         except Exception as exc:  # redis-py raises several types; any of them means "unknown"
             now = time.monotonic()
             if now - self._down_logged_at > 60:
                 self._down_logged_at = now
                 log.error("ratelimit.backend_unavailable", backend=self.backend, error=str(exc))
             return None
-        reset = max(1, math.ceil(stats.reset_time - time.time())) if not allowed else max(
-            0, math.ceil(stats.reset_time - time.time()))
-        quota = Quota(limit, stats.remaining, reset, self.window_s)
+        wait = math.ceil(reset_at - time.time())
+        quota = Quota(limit, remaining, max(1, wait) if not allowed else max(0, wait),
+                      self.window_s)
         if not allowed:
             raise RateLimited(quota)
         return quota

@@ -42,7 +42,8 @@ def create_key(request: Request, body: KeyCreate, db: DB, principal: CurrentUser
 
 
 @router.delete("/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_key(key_id: str, db: DB, principal: CurrentUser) -> None:
+def revoke_key(request: Request, key_id: str, db: DB, principal: CurrentUser) -> None:
+    """Refused from now on by this gateway process, within seconds by any other."""
     key = db.scalar(select(ApiKey).where(ApiKey.id == key_id,
                                          ApiKey.user_id == principal.user_id))
     if key is None:
@@ -50,3 +51,4 @@ def revoke_key(key_id: str, db: DB, principal: CurrentUser) -> None:
     if key.revoked_at is None:
         key.revoked_at = datetime.now(UTC)
         db.commit()
+    request.app.state.keys.forget(key_id)

@@ -96,7 +96,9 @@ def list_videos(
 
 
 @router.get("/{video_id}", response_model=VideoOut)
-def get_video(video_id: str, db: DB, principal: CurrentUser) -> VideoOut:
+async def get_video(video_id: str, db: DB, principal: CurrentUser) -> VideoOut:
+    """Status polling is the hottest route: one indexed read by primary key, so it runs on the
+    event loop; a worker-thread hop cost more CPU than the query (docs/benchmarks.md)."""
     return out(videos.get(db, principal, video_id))
 
 

@@ -1,0 +1,1 @@
+"""Alembic migrations of the gateway database (a package so installs carry them)."""

@@ -1,0 +1,1 @@
+"""Alembic revisions (a package so installs carry them; Alembic skips this file)."""
