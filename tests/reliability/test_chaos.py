@@ -205,8 +205,17 @@ def test_ten_videos_survive_every_worker_killed_in_turn(
         row = client.query(
             "SELECT count(), uniqExact(event_id), sum(usd), round(sum(quantity), 3) "
             f"FROM cost_incurred FINAL WHERE video_id IN ({quoted})").result_rows[0]
+        in_events = {r[0] for r in client.query(
+            "SELECT event_id FROM events FINAL WHERE _topic = 'cost.incurred' "
+            f"AND video_id IN ({quoted})").result_rows}
+        typed = {r[0] for r in client.query(
+            f"SELECT event_id FROM cost_incurred FINAL WHERE video_id IN ({quoted})").result_rows}
     finally:
         client.close()
+    assert in_events == set(costs), "the sink lost cost events"
+    assert typed == set(costs), (
+        f"cost_incurred lacks {sorted(set(costs) - typed)} that events holds: the sink died "
+        "between the views of one insert, and its stored-id check (on events) skipped the rest")
     expected = (len(costs), len(costs), sum(c["usd"] for c in costs.values()),
                 round(sum(c["quantity"] for c in costs.values()), 3))
     assert tuple(row) == expected
