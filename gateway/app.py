@@ -41,7 +41,8 @@ from ytempire.settings import Settings
 
 log = get_logger()
 
-DESCRIPTION = """Drive YTEmpire over HTTP: channels, video requests, live status, webhooks.
+DESCRIPTION = """Drive YTEmpire over HTTP: channels, video requests, live status, webhooks,
+costs and KPIs, notifications; external systems request videos through signed inbound webhooks.
 
 Authenticate every `/v1` call with `Authorization: Bearer <key>` (`ytempire users create NAME`
 prints the first key). Resources of other users answer 404. Every POST takes an

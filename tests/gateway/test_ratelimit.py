@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from gateway.app import create_app
 from gateway.config import GatewaySettings
 from gateway.identity import issue_key
+from gateway.ratelimit import retry_in
 from tests.gateway.conftest import Caller
 from ytempire.settings import Settings
 
@@ -90,3 +93,23 @@ def test_a_redis_that_does_not_answer_lets_requests_through(gateway_settings: Se
         responses = _spend(other, alice, 7)
     assert [r.status_code for r in responses] == [200] * 7
     assert "RateLimit-Limit" not in responses[0].headers
+
+
+@given(limit=st.integers(1, 50), into=st.floats(0, 59.99), previous=st.integers(0, 120),
+       current=st.integers(0, 120))
+def test_retry_after_is_when_the_sliding_window_admits_the_next_request(
+        limit: int, into: float, previous: int, current: int) -> None:
+    """The in-process window's Retry-After: waiting it is enough, and not much more than needed."""
+    window = 60.0
+
+    def admits(at: float) -> bool:  # ``at`` seconds after the start of the current window
+        if at < window:
+            weighted = previous * (window - at) / window + current
+        else:
+            weighted = current * (2 * window - at) / window if at < 2 * window else 0
+        return weighted + 1 <= limit + 1e-9
+
+    assume(not admits(into))
+    wait = retry_in(limit, window, into, previous, current)
+    assert admits(into + wait)
+    assert wait < 0.05 or not admits(into + wait - 0.05)
