@@ -132,6 +132,7 @@ def authenticate(db: Session, secret: str, cache: KeyCache | None = None) -> Pri
             .where(ApiKey.key_hash == digest)
         ).first()
         if row is None or row.revoked_at is not None:
+            db.rollback()
             return None
         principal = Principal(user_id=row.user_id, key_id=row.id, tier=row.tier,
                               admin=row.is_admin)
@@ -139,9 +140,12 @@ def authenticate(db: Session, secret: str, cache: KeyCache | None = None) -> Pri
             cache.put(digest, principal)
         elif (row.last_used_at is not None
               and datetime.now(UTC) - row.last_used_at <= LAST_USED_RESOLUTION):
+            db.rollback()
             return principal
     if cache is None or cache.claim_touch(principal.key_id):
         db.execute(update(ApiKey).where(ApiKey.id == principal.key_id)
                    .values(last_used_at=datetime.now(UTC)))
         db.commit()
+    else:
+        db.rollback()  # hold no connection while the request waits (a stream may last hours)
     return principal

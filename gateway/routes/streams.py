@@ -59,8 +59,11 @@ LastEventId = Annotated[int | None, Header(alias="Last-Event-ID", ge=0)]
 
 
 def owned_video(video_id: str, db: DB, principal: CurrentUser) -> Video:
-    """Resolved before the stream starts, so a foreign or unknown video is a plain 404."""
-    return videos.get(db, principal, video_id)
+    """Resolved before the stream starts, so a foreign or unknown video is a plain 404; the
+    session is closed at once, so an open stream holds no pooled connection."""
+    video = videos.get(db, principal, video_id)
+    db.close()
+    return video
 
 
 @router.get("/videos/{video_id}/events", response_class=EventSourceResponse)
