@@ -89,9 +89,9 @@ def on_dead_letter(db: Session, settings: GatewaySettings, value: dict[str, Any]
             DeadLetter.event_id == envelope["event_id"])) is not None:
         return
     owner_id = envelope["owner_id"]
-    db.add(DeadLetter(event_id=envelope["event_id"], owner_id=owner_id,
-                      video_id=envelope["video_id"][:200], stage=value["stage"],
-                      source_topic=value["source_topic"],
+    db.add(DeadLetter(event_id=envelope["event_id"], owner_id=owner_id[:36],
+                      video_id=envelope["video_id"][:200], stage=value["stage"][:50],
+                      source_topic=value["source_topic"][:50],
                       error=f"{value['error_type']}: {value['error_message']}"[:2000],
                       occurred_at=envelope["occurred_at"]))
     db.flush()

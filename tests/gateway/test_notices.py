@@ -8,7 +8,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -33,9 +32,8 @@ KINDS = ["cost.alert", "dlq.growing", "stage.failing"]
 
 
 @pytest.fixture
-def gateway_settings(kafka_settings: Settings, tmp_path: Path) -> Settings:
-    return kafka_settings.model_copy(update={
-        "database_url": f"sqlite:///{tmp_path / 'gateway.db'}"})
+def gateway_settings(kafka_settings: Settings, database_url: str) -> Settings:
+    return kafka_settings.model_copy(update={"database_url": database_url})
 
 
 @pytest.fixture
