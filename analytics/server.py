@@ -2,9 +2,11 @@
 
 chdb lets one process open a store, and the sink holds it while it runs, so ``ytempire kpi``
 (and any other reader) asks the sink instead: ``GET /kpi?days=30[&name=cost_per_video...]``
-returns the list of ``KpiResult.as_dict()``; ``GET /health`` says it is up. Requests are served
-one at a time on their own ClickHouse client, beside the sink's inserts. With a ClickHouse
-server none of this is needed; readers connect to the server.
+returns the list of ``KpiResult.as_dict()``; ``GET /health`` says it is up; ``POST /query``
+with ``{"sql": ..., "parameters": {...}}`` runs one read-only query (``readonly=1``) and
+returns ``{"columns": [...], "rows": [[...]]}`` (the gateway's owner-scoped cost queries).
+Requests are served one at a time on their own ClickHouse client, beside the sink's inserts.
+With a ClickHouse server none of this is needed; readers connect to the server.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from urllib.parse import parse_qs, urlparse
 
 from clickhouse_connect.driver.client import Client
 
-from analytics.kpi import run_queries
+from analytics.kpi import run_queries, to_json
 from ytempire.logging import get_logger
 
 log = get_logger("analytics.server")
@@ -72,6 +74,29 @@ class KpiServer:
                     self._send(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": str(exc)})
                     return
                 self._send(HTTPStatus.OK, [r.as_dict() for r in results])
+
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                if urlparse(self.path).path != "/query":
+                    self._send(HTTPStatus.NOT_FOUND, {"error": "POST /query only"})
+                    return
+                try:
+                    length = int(self.headers.get("Content-Length", "0"))
+                    doc = json.loads(self.rfile.read(length))
+                    sql, parameters = str(doc["sql"]), dict(doc.get("parameters") or {})
+                except (ValueError, KeyError, TypeError):
+                    self._send(HTTPStatus.BAD_REQUEST,
+                               {"error": 'expected {"sql": "...", "parameters": {...}}'})
+                    return
+                try:
+                    result = server.client.query(sql, parameters=parameters,
+                                                 settings={"readonly": 1})
+                except Exception as exc:  # a bad query must not take the sink down
+                    log.exception("query_failed", error=repr(exc))
+                    self._send(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": str(exc)})
+                    return
+                self._send(HTTPStatus.OK, {
+                    "columns": list(result.column_names),
+                    "rows": [[to_json(v) for v in row] for row in result.result_rows]})
 
             def _send(self, status: HTTPStatus, doc: Any) -> None:
                 body = json.dumps(doc).encode()

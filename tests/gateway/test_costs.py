@@ -212,8 +212,6 @@ def sink_client(gateway_settings: Settings) -> Iterator[TestClient]:
         yield other
 
 
-@pytest.mark.xfail(strict=True, reason="analytics/server.py answers GET /kpi only; owner-scoped "
-                   "reads need its POST /query (read-only SQL with parameters), reported")
 def test_spend_is_read_through_the_sink_that_holds_the_store(
         held_by_another_process: dict, sink_client: TestClient) -> None:
     alice = held_by_another_process["alice"]

@@ -37,6 +37,8 @@ def gateway(
 def create(
     name: Annotated[str, typer.Argument(help="Unique user name")],
     tier: Annotated[str, typer.Option(help="Rate-limit tier: free or pro")] = "free",
+    admin: Annotated[bool, typer.Option(
+        "--admin", help="May call /v1/admin (dead letters, system-wide KPIs)")] = False,
 ) -> None:
     """Create a user and print its first API key (shown once; only its hash is kept)."""
     from gateway.db import make_engine, make_sessionmaker
@@ -47,10 +49,11 @@ def create(
     upgrade(engine)
     with make_sessionmaker(engine)() as db:
         try:
-            user, issued = create_user(db, name, tier)
+            user, issued = create_user(db, name, tier, admin=admin)
         except UserExists as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
     engine.dispose()
-    typer.echo(f"user {user.name} ({user.id}), tier {user.tier}", err=True)
+    role = ", admin" if admin else ""
+    typer.echo(f"user {user.name} ({user.id}), tier {user.tier}{role}", err=True)
     typer.echo(issued.secret)
