@@ -26,7 +26,7 @@ from typing import Any
 
 import faust
 
-from processors.base import PermanentError, Stage, TransientError
+from processors.base import Deferred, PermanentError, Stage, TransientError
 from ytempire import topics as topics_module
 from ytempire.codec import Codec, UndecodableEvent
 from ytempire.events import Emit, Event, derive_envelope, failed_event, new_envelope
@@ -38,6 +38,8 @@ from ytempire.settings import Settings
 log = get_logger("ytempire.worker")
 
 TRANSIENT = (TransientError, OSError)  # OSError covers timeouts and connection errors
+DEFER_RECHECK_S = 300.0
+"""A deferred event is tried again at least this often (a deferral does no I/O: cheap)."""
 
 
 @dataclass(frozen=True)
@@ -123,11 +125,20 @@ class StageRunner:
 
     async def _handle(self, record: Incoming, event: Event) -> None:
         attempts = self.settings.stage_max_attempts
-        for attempt in range(1, attempts + 1):
+        attempt = 0
+        while attempt < attempts:
+            attempt += 1
             if self.state is not None:
                 self.state.rollback()
             try:
                 emits = await asyncio.to_thread(self.stage.handle, event)
+            except Deferred as exc:  # a hold (a daily quota until its reset), not a failure
+                delay = min(max(exc.delay_s(), 1.0), DEFER_RECHECK_S)
+                log.info("stage_deferred", reason=str(exc), until=exc.retry_at.isoformat(),
+                         recheck_in_s=round(delay, 1))
+                attempt -= 1  # holding does not use up the event's attempts
+                await self.sleep(delay)
+                continue
             except PermanentError as exc:
                 log.error("stage_failed", error=str(exc), retryable=False)
                 await self._give_up(record, event, exc, attempt, retryable=False)

@@ -1,0 +1,61 @@
+"""A stage that must wait (a daily quota) is held, not failed: it never reaches the DLQ."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from processors.base import Deferred
+from ytempire.codec import Codec
+from ytempire.events import Emit, Event, derive_envelope
+from ytempire.kafka import EventProducer
+from ytempire.requests import VideoRequest, request_event
+from ytempire.schemas import SchemaRegistry
+from ytempire.settings import Settings
+from ytempire.worker import Incoming, StageRunner
+
+
+class QuotaBound:
+    """Deferred ``holds`` times (more than the attempts a failure gets), then done."""
+
+    name = "quota-bound"
+    input_topic = "script.requested"
+
+    def __init__(self, holds: int) -> None:
+        self.holds, self.calls = holds, 0
+
+    def handle(self, event: Event) -> list[Emit]:
+        self.calls += 1
+        if self.calls <= self.holds:
+            raise Deferred("daily quota used up", datetime.now(UTC) + timedelta(hours=3))
+        return [Emit("script.requested", {**event, "envelope": derive_envelope(
+            event["envelope"], self.name, "script.requested")})]
+
+
+def test_a_deferred_event_is_held_past_every_attempt_and_then_done(
+        kafka_settings: Settings) -> None:
+    settings = kafka_settings.model_copy(update={"stage_max_attempts": 2})
+    codec = Codec(SchemaRegistry.load(settings.schemas_dir))
+    sent: list[list[Emit]] = []
+
+    class Recording(EventProducer):
+        def send_all(self, emits: list[Emit], timeout: float = 30.0) -> None:
+            sent.append(list(emits))
+            super().send_all(emits, timeout)
+
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    stage = QuotaBound(holds=5)
+    runner = StageRunner(stage, codec, Recording(settings.kafka_bootstrap, codec), settings,
+                         sleep=sleep)
+    request = request_event(VideoRequest(topic="Held, not failed"))
+    value = codec.encode("script.requested", request.value)
+    asyncio.run(runner.process(Incoming("script.requested", 0, 0, b"k", value)))
+
+    assert stage.calls == 6
+    assert waits == [300.0] * 5  # re-checked every 5 minutes, not slept for 3 hours at once
+    [[done]] = sent  # one send: the result; no pipeline.failed, no pipeline.dlq
+    assert done.topic == "script.requested"
