@@ -15,6 +15,8 @@ A confluent-kafka batch consumer (group ``ytempire.analytics-sink``) that, per p
 
 A topic with a staging table (``analytics.staging``: cost.incurred) skips steps 1 and 3's Python
 work: ClickHouse decodes the run's Avro itself, and only a run it refuses is decoded here.
+Steps 1-3 run on a writer thread (``analytics.writer``), in order, while the loop consumes; the
+loop commits each batch once its insert returned.
 
 So a crash anywhere, a redelivery or a replay from offset zero never counts an event twice.
 The same code writes into chdb (in-process, the local default) or a ClickHouse server.
@@ -38,6 +40,7 @@ from analytics.migrate import migrate
 from analytics.rows import EVENT_COLUMNS, event_row
 from analytics.staging import Staging, event_ids
 from analytics.store import connect
+from analytics.writer import Writer
 from ytempire import topics as topics_module
 from ytempire.codec import Codec, UndecodableEvent
 from ytempire.events import Emit, new_envelope
@@ -116,6 +119,8 @@ class AnalyticsSink:
         self.client = client or connect(settings.effective_clickhouse_dsn)
         migrate(self.client)
         self.staging = Staging(self.client, self.codec.registry)
+        self.writer = Writer(self._write)
+        self.writer.start()
         self.producer = EventProducer(settings.kafka_bootstrap, self.codec, client_id=group)
         self.consumer = Consumer({
             "bootstrap.servers": settings.kafka_bootstrap,
@@ -144,6 +149,7 @@ class AnalyticsSink:
         self.consumer.subscribe(self.topics, on_assign=self._on_assign, on_revoke=self._on_revoke)
         last_message = time.monotonic()
         while stop is None or not stop.is_set():
+            self._commit_written()
             messages = self.consumer.consume(num_messages=self.batch_size, timeout=0.1)
             now = time.monotonic()
             for message in messages:
@@ -158,9 +164,11 @@ class AnalyticsSink:
             if max_batches is not None and self.stats.batches >= max_batches:
                 break
             if (idle_s is not None and self._assigned_at is not None and not self._pending_count
-                    and now - max(last_message, self._assigned_at) >= idle_s):
+                    and not self.writer.busy  # what it writes (dead letters) may come back
+                    and now - max(last_message, self._assigned_at, self.writer.done_at) >= idle_s):
                 break
         self.flush()
+        self._drain()
         return self.stats
 
     def _take(self, message: Message, now: float) -> None:
@@ -182,7 +190,7 @@ class AnalyticsSink:
             self._full.add(key)
 
     def flush(self, only: set[tuple[str, int]] | None = None) -> None:
-        """Write and commit what is pending (for ``only`` these partitions)."""
+        """Hand what is pending (for ``only`` these partitions) to the writer thread."""
         for key in sorted(only if only is not None else self._pending):
             if key not in self._pending:
                 continue
@@ -190,18 +198,29 @@ class AnalyticsSink:
             self._pending_count -= len(messages)
             self._full.discard(key)
             for start in range(0, len(messages), self.batch_size):
-                self.stats.add(self._write(key[0], key[1], messages[start:start + self.batch_size]))
+                self.writer.put(key[0], key[1], messages[start:start + self.batch_size])
 
     # -- one batch ------------------------------------------------------------------------------
 
     def _write(self, topic: str, partition: int, messages: list[Message]) -> Batch:
+        """On the writer thread: the insert (the loop commits after)."""
         batch = self._write_staged(topic, partition, messages)
         if batch is None:
             batch = self._write_decoded(topic, partition, messages)
         if self.after_insert is not None:
             self.after_insert(batch)
-        self._commit(batch)
         return batch
+
+    def _commit_written(self) -> None:
+        self.writer.check()
+        for batch in self.writer.take_finished():
+            self._commit(batch)
+            self.stats.add(batch)
+
+    def _drain(self) -> None:
+        """Until every batch handed to the writer is inserted and committed."""
+        self.writer.drain()
+        self._commit_written()
 
     def _write_staged(self, topic: str, partition: int, messages: list[Message]) -> Batch | None:
         """The run through its staging table; None when it must be decoded here instead."""
@@ -313,7 +332,9 @@ class AnalyticsSink:
         log.info("partitions_assigned", count=len(partitions))
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        """Whatever was read of the partitions going away is written and committed first."""
         self.flush(only={(tp.topic, tp.partition) for tp in partitions})
+        self._drain()
 
     def _record_lag_if_due(self, now: float) -> None:
         if self.lag_every_s is None or now - self._last_lag < self.lag_every_s:
@@ -333,7 +354,9 @@ class AnalyticsSink:
         """Flush what is pending, leave the group, release ClickHouse."""
         try:
             self.flush()
+            self._drain()
         finally:
+            self.writer.stop()
             self.consumer.close()
             self.producer.close()
             if self._owns_client:
