@@ -37,10 +37,11 @@ THRESHOLDS = (80, 100)
 ZERO = Decimal("0")
 MICRO = Decimal("0.000001")
 
-# The tables, and how each one's changelog is partitioned (see ytempire.worker.TableState):
-# "input" = like the input record (the key is the video id), "key" = by the table key.
+# The tables, and how each one's changelog is partitioned (see ytempire.worker.declare_tables):
+# all by the table key, so each key's writes keep their order in one changelog partition even if
+# a video's requests and costs were produced to different partitions.
 TABLES = {
-    "videos": "input",  # video_id -> spend, budget, spend per day, counted event ids, alerts
+    "videos": "key",  # video_id -> spend, budget, spend per day, counted event ids, alerts
     "channel_days": "key",  # "<channel>:<YYYY-MM-DD>" -> each video's spend that day, alerts
     "owner_months": "key",  # "<owner>:<YYYY-MM>" -> each channel-day's total
     "channels": "key",  # channel_id -> the daily budget of the latest request
