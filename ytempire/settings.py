@@ -35,9 +35,12 @@ class Settings(BaseSettings):
 
     default_budget_usd: Decimal = Decimal("3.00")
     default_quality_threshold: int = 70
-    stage_max_attempts: int = 5
+    # Transient errors (timeouts, 429, 5xx) are retried with full-jitter exponential backoff:
+    # 10 attempts capped at 60 s wait 92-184 s in all, so a provider down for a minute or two
+    # delays videos; a longer outage parks them in the DLQ as retryable (`ytempire dlq retry`).
+    stage_max_attempts: int = 10
     retry_base_seconds: float = 0.5
-    retry_max_seconds: float = 30.0
+    retry_max_seconds: float = 60.0
 
     # Providers. Choice is configuration only: a stage uses a hosted provider when its key is
     # set and the offline one otherwise. Keys are SecretStr so they never print or log.
