@@ -190,7 +190,14 @@ class AnalyticsSink:
             self._full.add(key)
 
     def flush(self, only: set[tuple[str, int]] | None = None) -> None:
-        """Hand what is pending (for ``only`` these partitions) to the writer thread."""
+        """Hand what is pending (for ``only`` these partitions) to the writer thread.
+
+        Runs of one topic go together while they add up to at most ``batch_size`` records: at a
+        low rate one insert carries every partition's few records (an insert through the views
+        costs ~100 ms however small), at a high rate each run is a batch of its own.
+        """
+        group: list[tuple[int, list[Message]]] = []
+        group_topic, group_size = "", 0
         for key in sorted(only if only is not None else self._pending):
             if key not in self._pending:
                 continue
@@ -198,54 +205,80 @@ class AnalyticsSink:
             self._pending_count -= len(messages)
             self._full.discard(key)
             for start in range(0, len(messages), self.batch_size):
-                self.writer.put(key[0], key[1], messages[start:start + self.batch_size])
+                run = messages[start:start + self.batch_size]
+                if group and (key[0] != group_topic or group_size + len(run) > self.batch_size):
+                    self.writer.put(group_topic, group)
+                    group, group_size = [], 0
+                group_topic = key[0]
+                group.append((key[1], run))
+                group_size += len(run)
+        if group:
+            self.writer.put(group_topic, group)
 
     # -- one batch ------------------------------------------------------------------------------
 
-    def _write(self, topic: str, partition: int, messages: list[Message]) -> Batch:
-        """On the writer thread: the insert (the loop commits after)."""
-        batch = self._write_staged(topic, partition, messages)
-        if batch is None:
-            batch = self._write_decoded(topic, partition, messages)
+    def _write(self, topic: str, runs: list[tuple[int, list[Message]]]) -> list[Batch]:
+        """On the writer thread: the inserts (the loop commits after), one batch per run."""
+        batches = self._write_staged(topic, runs)
+        if batches is None:
+            batches = [self._write_run(topic, partition, messages, alone=len(runs) == 1)
+                       for partition, messages in runs]
         if self.after_insert is not None:
-            self.after_insert(batch)
-        return batch
+            for batch in batches:
+                self.after_insert(batch)
+        return batches
+
+    def _write_run(self, topic: str, partition: int, messages: list[Message],
+                   alone: bool) -> Batch:
+        """A run its group could not take: staged on its own (unless it was alone), or decoded."""
+        staged = None if alone else self._write_staged(topic, [(partition, messages)])
+        return staged[0] if staged else self._write_decoded(topic, partition, messages)
 
     def _commit_written(self) -> None:
         self.writer.check()
-        for batch in self.writer.take_finished():
-            self._commit(batch)
-            self.stats.add(batch)
+        for batches in self.writer.take_finished():
+            for batch in batches:
+                self._commit(batch)
+                self.stats.add(batch)
 
     def _drain(self) -> None:
         """Until every batch handed to the writer is inserted and committed."""
         self.writer.drain()
         self._commit_written()
 
-    def _write_staged(self, topic: str, partition: int, messages: list[Message]) -> Batch | None:
-        """The run through its staging table; None when it must be decoded here instead."""
-        values: list[bytes] = [m.value() or b"" for m in messages]
-        table = self.staging.for_run(topic, values)
-        ids = event_ids(values) if table is not None else None
-        if table is None or ids is None:
+    def _write_staged(self, topic: str,
+                      runs: list[tuple[int, list[Message]]]) -> list[Batch] | None:
+        """The runs through the topic's staging table in one insert; None when they must go
+        another way (a run of another writer, an unreadable id, a refused insert)."""
+        values: list[list[bytes]] = [[m.value() or b"" for m in messages] for _, messages in runs]
+        table = self.staging.tables.get(topic)
+        if table is None or any(self.staging.for_run(topic, run) is None for run in values):
             return None
-        stored = self._stored(topic, set(ids))
-        seen: set[str] = set()
-        records: list[tuple[int, bytes, bool]] = []
-        for message, value, event_id in zip(messages, values, ids, strict=True):
-            keep = event_id not in seen and event_id not in stored
-            records.append((message.offset(), value, keep))
-            seen.add(event_id)
-        fresh = sum(keep for _, _, keep in records)
-        batch = Batch(topic, partition, messages[0].offset(), messages[-1].offset(),
-                      inserted=fresh, duplicates=len(records) - fresh, dead_lettered=0)
-        if fresh:
+        ids = [event_ids(run) for run in values]
+        if any(run_ids is None for run_ids in ids):
+            return None
+        stored = self._stored(topic, {i for run_ids in ids for i in run_ids or ()})
+        records: list[tuple[int, int, bytes, bool]] = []
+        batches = []
+        for (partition, messages), run, run_ids in zip(runs, values, ids, strict=True):
+            seen: set[str] = set()
+            fresh = 0
+            for message, value, event_id in zip(messages, run, run_ids or (), strict=True):
+                keep = event_id not in seen and event_id not in stored
+                records.append((partition, message.offset(), value, keep))
+                seen.add(event_id)
+                fresh += keep
+            batches.append(Batch(topic, partition, messages[0].offset(), messages[-1].offset(),
+                                 inserted=fresh, duplicates=len(messages) - fresh,
+                                 dead_lettered=0))
+        token = "|".join(batch.token for batch in batches)
+        if any(batch.inserted for batch in batches):
             try:
-                self.staging.insert(table, partition, records, batch.token)
+                self.staging.insert(table, records, token)
             except DatabaseError as exc:
-                log.warning("staged_insert_refused", batch=batch.token, error=str(exc)[:500])
+                log.warning("staged_insert_refused", batches=token, error=str(exc)[:500])
                 return None
-        return batch
+        return batches
 
     def _write_decoded(self, topic: str, partition: int, messages: list[Message]) -> Batch:
         """The run decoded here: poison named and dead-lettered, the rest into ``events``.

@@ -44,11 +44,14 @@ class StagingTable:
     header: bytes
     sync: bytes
 
-    def block(self, partition: int, records: list[tuple[int, bytes, bool]]) -> bytes:
-        """The container (header and one block) of ``(offset, single-object value, keep)``."""
-        part = avro_long(partition)
+    def block(self, records: list[tuple[int, int, bytes, bool]]) -> bytes:
+        """The container (header, one block) of ``(partition, offset, framed value, keep)``."""
+        parts = {}
         pieces: list[bytes] = []
-        for offset, value, keep in records:
+        for partition, offset, value, keep in records:
+            part = parts.get(partition)
+            if part is None:
+                part = parts[partition] = avro_long(partition)
             check = avro_long(offset)
             pieces += (part, check, KEEP[keep], value[HEADER_LEN:], check)
         data = b"".join(pieces)
@@ -82,10 +85,10 @@ class Staging:
                 return None
         return table
 
-    def insert(self, table: StagingTable, partition: int,
-               records: list[tuple[int, bytes, bool]], token: str) -> None:
+    def insert(self, table: StagingTable, records: list[tuple[int, int, bytes, bool]],
+               token: str) -> None:
         """Every record is read and checked; those with ``keep`` set are written."""
-        self.client.raw_insert(table.table, insert_block=table.block(partition, records),
+        self.client.raw_insert(table.table, insert_block=table.block(records),
                                fmt="Avro",
                                settings={**INSERT_SETTINGS, "insert_deduplication_token": token})
 

@@ -66,7 +66,8 @@ def test_staged_rows_equal_the_decoded_rows(chdb_client: Client, codec: Codec) -
 
     table = staging.for_run("cost.incurred", [value for _, value in records])
     assert table is not None
-    staging.insert(table, 3, [(*r, True) for r in records] + [(140, records[0][1], False)], "t:s")
+    staging.insert(table, [(3, *r, True) for r in records] + [(3, 140, records[0][1], False)],
+                   "t:s")
     staged, staged_values = _snapshot(chdb_client), _values(chdb_client)
     for name in TABLES:
         chdb_client.command(f"TRUNCATE TABLE {name}")
@@ -108,7 +109,7 @@ def test_a_run_clickhouse_cannot_read_exactly_is_refused_whole(
     table = staging.for_run("cost.incurred", [value for _, value in records])
     assert table is not None
     with pytest.raises(DatabaseError):
-        staging.insert(table, 0, [(*r, i != 20) for i, r in enumerate(records)], "t:bad")
+        staging.insert(table, [(0, *r, i != 20) for i, r in enumerate(records)], "t:bad")
     assert chdb_client.query("SELECT count() FROM events").result_rows == [(0,)]
 
 
