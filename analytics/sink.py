@@ -13,6 +13,11 @@ A confluent-kafka batch consumer (group ``ytempire.analytics-sink``) that, per p
    video status and cost rollups follow through materialized views);
 4. commits ``last + 1`` only after ClickHouse acknowledged the insert.
 
+An insert cut short among its materialized views (the process killed between them) leaves
+``events`` with rows some views never got; step 2 would then drop the redelivered records. So
+each insert is journaled first (``analytics.writer.Journal``: token, runs, offsets kept) and one
+left over is repeated exactly when the sink starts, before it consumes.
+
 A topic with a staging table (``analytics.staging``: cost.incurred) skips steps 1 and 3's Python
 work: ClickHouse decodes the run's Avro itself, and only a run it refuses is decoded here.
 Steps 1-3 run on a writer thread (``analytics.writer``), in order, while the loop consumes; the
@@ -24,9 +29,11 @@ The same code writes into chdb (in-process, the local default) or a ClickHouse s
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from threading import Event as StopFlag
 from typing import Any
 
@@ -40,7 +47,7 @@ from analytics.migrate import migrate
 from analytics.rows import EVENT_COLUMNS, event_row
 from analytics.staging import Staging, event_ids
 from analytics.store import connect
-from analytics.writer import Writer
+from analytics.writer import Journal, Writer, in_ranges, ranges, reread
 from ytempire import topics as topics_module
 from ytempire.codec import Codec, UndecodableEvent
 from ytempire.events import Emit, new_envelope
@@ -54,6 +61,7 @@ log = get_logger("analytics.sink")
 STAGE = "analytics-sink"
 GROUP = lag_module.GROUP_PREFIX + STAGE
 MAX_QUERY_SIZE = 64 * 1024 * 1024
+REREAD_TIMEOUT_S = 60.0
 TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n"})
 
 
@@ -109,6 +117,8 @@ class AnalyticsSink:
         self.spec = topics_module.load(settings.topics_file)
         self.topics = list(topics) if topics is not None else self.spec.names
         self.group = group
+        self.journal = Journal(settings.data_dir / "analytics-sink" / group.replace(os.sep, "_"))
+        self._inflight: list[Path] = []  # the writer thread's journal entries of this job
         self.batch_size = batch_size
         self.flush_interval_s = flush_interval_s
         self.lag_every_s = lag_every_s
@@ -146,6 +156,7 @@ class AnalyticsSink:
             stop: StopFlag | None = None) -> SinkStats:
         """Consume until ``stop`` is set, ``max_batches`` were written, or nothing arrived for
         ``idle_s`` seconds after the group assignment (pending records are flushed first)."""
+        self.repeat_interrupted()
         self.consumer.subscribe(self.topics, on_assign=self._on_assign, on_revoke=self._on_revoke)
         last_message = time.monotonic()
         while stop is None or not stop.is_set():
@@ -226,6 +237,9 @@ class AnalyticsSink:
         if self.after_insert is not None:
             for batch in batches:
                 self.after_insert(batch)
+        for path in self._inflight:
+            self.journal.clear(path)
+        self._inflight.clear()
         return batches
 
     def _write_run(self, topic: str, partition: int, messages: list[Message],
@@ -273,12 +287,29 @@ class AnalyticsSink:
                                  dead_lettered=0))
         token = "|".join(batch.token for batch in batches)
         if any(batch.inserted for batch in batches):
+            kept: dict[int, list[int]] = {}
+            for partition, offset, _, keep in records:
+                if keep:
+                    kept.setdefault(partition, []).append(offset)
+            path = self._journal("staged", topic, token, batches, kept)
             try:
                 self.staging.insert(table, records, token)
-            except DatabaseError as exc:
+            except DatabaseError as exc:  # the view's check refused the block: nothing written
                 log.warning("staged_insert_refused", batches=token, error=str(exc)[:500])
+                self.journal.clear(path)
+                self._inflight.remove(path)
                 return None
         return batches
+
+    def _journal(self, way: str, topic: str, token: str, batches: list[Batch],
+                 kept: dict[int, list[int]]) -> Path:
+        """The insert about to be made, durably, so that a crash inside it repeats it."""
+        path = self.journal.write({
+            "way": way, "topic": topic, "token": token,
+            "runs": [{"partition": b.partition, "first": b.first, "last": b.last,
+                      "kept": ranges(kept.get(b.partition, []))} for b in batches]})
+        self._inflight.append(path)
+        return path
 
     def _write_decoded(self, topic: str, partition: int, messages: list[Message]) -> Batch:
         """The run decoded here: poison named and dead-lettered, the rest into ``events``.
@@ -287,6 +318,7 @@ class AnalyticsSink:
         that wrote is already stored and dropped as such, the rest must not look like a retry.
         """
         rows: list[list[Any]] = []
+        offsets: dict[str, int] = {}
         dead: list[Emit] = []
         seen: set[str] = set()
         repeated = 0
@@ -303,6 +335,7 @@ class AnalyticsSink:
                 repeated += 1
                 continue
             seen.add(event_id)
+            offsets[event_id] = offset
             rows.append(event_row(topic, partition, offset, value))
         if dead:
             self.producer.send_all(dead)
@@ -313,10 +346,49 @@ class AnalyticsSink:
                       dead_lettered=len(dead))
         token = batch.token if topic not in self.staging.tables else batch.token + ":decoded"
         if fresh:
-            self.client.insert("events", list(zip(*fresh, strict=True)), column_names=EVENT_COLUMNS,
-                               column_oriented=True,
-                               settings={"insert_deduplication_token": token})
+            self._journal("decoded", topic, token, [batch],
+                          {partition: [offsets[row[0]] for row in fresh]})
+            self._insert_rows(fresh, token)
         return batch
+
+    def _insert_rows(self, rows: list[list[Any]], token: str) -> None:
+        """Into ``events``; each view checks the token itself, so a repeat fills only the views
+        that missed the block."""
+        self.client.insert("events", list(zip(*rows, strict=True)), column_names=EVENT_COLUMNS,
+                           column_oriented=True,
+                           settings={"insert_deduplication_token": token,
+                                     "deduplicate_blocks_in_dependent_materialized_views": 1})
+
+    # -- an interrupted insert, repeated ----------------------------------------------------------
+
+    def repeat_interrupted(self) -> int:
+        """Repeats every journaled insert (same records re-read, same rows kept, same token) and
+        clears it; returns how many. Run before consuming, while no partition is assigned."""
+        entries = self.journal.entries()
+        for path, entry in entries:
+            topic, token = entry["topic"], entry["token"]
+            runs = [(run["partition"], run["first"], run["last"], in_ranges(run["kept"]))
+                    for run in entry["runs"]]
+            spans = [(p, first, last) for p, first, last, _ in runs]
+            messages = reread(self.consumer, topic, spans, REREAD_TIMEOUT_S)
+            if entry["way"] == "staged":
+                table = self.staging.tables[topic]
+                records = [(p, m.offset(), m.value() or b"", m.offset() in kept)
+                           for p, _, _, kept in runs for m in messages[p]]
+                self.staging.insert(table, records, token)
+            else:
+                rows = []
+                for p, _, _, kept in runs:
+                    decoded = self.decoder.decode(topic, p, [(m.offset(), m.value())
+                                                             for m in messages[p]])
+                    rows += [event_row(topic, p, m.offset(), value)
+                             for m, value in zip(messages[p], decoded, strict=True)
+                             if m.offset() in kept and not isinstance(value, UndecodableEvent)]
+                if rows:
+                    self._insert_rows(rows, token)
+            self.journal.clear(path)
+            log.info("interrupted_insert_repeated", batches=token)
+        return len(entries)
 
     def _stored(self, topic: str, event_ids: set[str]) -> set[str]:
         """Which of ``event_ids`` are in ``events`` already (one round trip, by primary key)."""

@@ -1,0 +1,124 @@
+"""An insert interrupted between its materialized views is repeated exactly on restart.
+
+The crash is made deterministic: the view that feeds ``cost_incurred`` (and through it the
+``video_summary`` and ``cost_daily`` rollups) is detached while the first sink inserts, so
+``events`` gets the rows and the money tables do not, and the sink dies right after that insert,
+before committing. The restarted sink gets the same records again; it must not drop them as
+"already stored" but repeat the interrupted insert so the views that missed it catch up, and
+the rollups must hold every cost once, to the cent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from clickhouse_connect.driver.client import Client
+
+from analytics.migrate import migrate
+from analytics.sink import AnalyticsSink, Batch
+from analytics.store import connect
+from ytempire.codec import Codec
+from ytempire.events import Emit, cost_event, new_envelope
+from ytempire.kafka import EventProducer
+from ytempire.settings import Settings
+
+FAST_REJOIN = {"session.timeout.ms": 6000, "heartbeat.interval.ms": 1000}
+
+
+class Killed(RuntimeError):
+    """The sink process dying after ClickHouse wrote part of an insert."""
+
+
+def _costs(channel: str, videos: int, calls: int) -> list[Emit]:
+    emits = []
+    for v in range(videos):
+        request = new_envelope(video_id=f"{channel}-v{v}", channel_id=channel, owner_id="owner",
+                               producer="cli")
+        for c in range(calls):
+            usd = Decimal(v * 11 + c * 17 + 3) / Decimal(1000) + Decimal("0.000007")
+            emits.append(cost_event(request, stage="narrator", provider="elevenlabs",
+                                    model="eleven_turbo_v2", unit="characters", quantity=50 + c,
+                                    usd=usd, cached=False, price_table_version="2026-11-01",
+                                    call_key=f"{v}:{c}", index=c))
+    return emits
+
+
+def _money(client: Client, channel: str) -> dict[str, tuple[int, Decimal]]:
+    """Rows and dollars of ``channel`` in events and in each money table."""
+    param = {"c": channel}
+    out = {}
+    for name, sql in {
+        "events": "SELECT count(), 0 FROM events FINAL WHERE _topic = 'cost.incurred' "
+                  "AND channel_id = {c:String}",
+        "cost_incurred": "SELECT count(), sum(usd) FROM cost_incurred "
+                         "WHERE channel_id = {c:String}",
+        "video_summary": "SELECT count(), sum(usd) FROM video_summary FINAL "
+                         "WHERE channel_id = {c:String}",
+        "cost_daily": "SELECT sum(calls), sum(usd) FROM cost_daily FINAL "
+                      "WHERE channel_id = {c:String}",
+    }.items():
+        count, usd = client.query(sql, parameters=param).result_rows[0]
+        out[name] = (int(count), Decimal(usd))
+    return out
+
+
+def _die_after_first_insert(batch: Batch) -> None:
+    raise Killed(f"killed after inserting {batch.token}")
+
+
+def test_an_insert_cut_between_its_views_is_repeated_exactly_after_a_restart(
+        kafka_settings: Settings, codec: Codec, tmp_path: Path) -> None:
+    channel = f"cut-{uuid.uuid4().hex[:8]}"
+    emits = _costs(channel, videos=5, calls=20)
+    expected = sum((e.value["usd"] for e in emits), Decimal(0))
+    EventProducer(kafka_settings.kafka_bootstrap, codec).send_all(emits)
+    client = connect(f"chdb://{tmp_path / 'clickhouse'}")
+    group = kafka_settings.group_id(f"interrupted-{uuid.uuid4().hex[:8]}")
+    try:
+        migrate(client)
+        client.command("DETACH TABLE cost_incurred_mv")  # the views after it never run
+        # One flush carries every record on the topic (ours included) in one staged insert.
+        first = AnalyticsSink(kafka_settings, client=client, group=group,
+                              topics=["cost.incurred"], batch_size=200_000, flush_interval_s=3.0,
+                              lag_every_s=None, after_insert=_die_after_first_insert,
+                              consumer_config=FAST_REJOIN)
+        with pytest.raises(Killed):
+            try:
+                first.run(idle_s=5.0)
+            finally:
+                first.close()
+        cut = _money(client, channel)
+        assert cut["events"][0] == len(emits)  # the insert reached events ...
+        assert cut["cost_incurred"][0] == 0  # ... and not the money tables
+        client.command("ATTACH TABLE cost_incurred_mv")
+
+        restarted = AnalyticsSink(kafka_settings, client=client, group=group,
+                                  topics=["cost.incurred"], lag_every_s=None,
+                                  consumer_config=FAST_REJOIN)
+        try:
+            restarted.run(idle_s=2.0)
+        finally:
+            restarted.close()
+        assert not (kafka_settings.data_dir / "analytics-sink" / group).exists()  # cleared
+        money = _money(client, channel)
+        assert money == {"events": (len(emits), Decimal(0)),
+                         "cost_incurred": (len(emits), expected),
+                         "video_summary": (5, expected),
+                         "cost_daily": (len(emits), expected)}
+        assert client.query(
+            "SELECT uniqExact(event_id) FROM cost_incurred WHERE channel_id = {c:String}",
+            parameters={"c": channel}).result_rows[0][0] == len(emits)
+
+        again = AnalyticsSink(kafka_settings, client=client, group=group + ".replay",
+                              topics=["cost.incurred"], lag_every_s=None,
+                              consumer_config=FAST_REJOIN)
+        try:
+            again.run(idle_s=2.0)  # a replay from offset zero adds nothing
+        finally:
+            again.close()
+        assert _money(client, channel) == money
+    finally:
+        client.close()
