@@ -102,7 +102,8 @@ def consumer_lag(settings: Settings, timeout: float = 5.0) -> KpiResult:
     try:
         spec = topics_module.load(settings.topics_file)
         admin = topics_module.connect(settings.kafka_bootstrap, timeout=timeout)
-        rows = lag_module.summarize(lag_module.partition_lag(admin, spec, timeout=timeout))
+        rows = lag_module.summarize(lag_module.partition_lag(
+            admin, spec, timeout=timeout, group_prefix=settings.consumer_group_prefix))
     except (KafkaException, topics_module.KafkaUnreachable) as exc:
         return KpiResult(LAG, description, columns, [], time.perf_counter() - began, str(exc))
     return KpiResult(LAG, description, columns,

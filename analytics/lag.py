@@ -17,8 +17,6 @@ from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from ytempire.topics import TopicsFile
 
-GROUP_PREFIX = "ytempire."
-
 
 @dataclass(frozen=True)
 class PartitionLag:
@@ -54,9 +52,9 @@ def consumers(spec: TopicsFile) -> dict[str, list[str]]:
     return dict(reads)
 
 
-def partition_lag(admin: AdminClient, spec: TopicsFile,
-                  timeout: float = 10.0) -> list[PartitionLag]:
-    """Lag of every topics.yaml consumer on every partition it reads."""
+def partition_lag(admin: AdminClient, spec: TopicsFile, timeout: float = 10.0,
+                  group_prefix: str = "ytempire") -> list[PartitionLag]:
+    """Lag of every topics.yaml consumer (group ``<prefix>.<consumer>``) on what it reads."""
     meta = admin.list_topics(timeout=timeout)
     partitions = [TopicPartition(t.name, p) for t in spec.topics if t.name in meta.topics
                   for p in sorted(meta.topics[t.name].partitions)]
@@ -66,7 +64,7 @@ def partition_lag(admin: AdminClient, spec: TopicsFile,
     low = _offsets(admin, partitions, OffsetSpec.earliest(), timeout)
     out: list[PartitionLag] = []
     for consumer, topics in sorted(consumers(spec).items()):
-        group = GROUP_PREFIX + consumer
+        group = f"{group_prefix}.{consumer}"
         wanted = [tp for tp in partitions if tp.topic in topics]
         request = [ConsumerGroupTopicPartitions(group, wanted)]
         result = admin.list_consumer_group_offsets(request, request_timeout=timeout)[group].result()

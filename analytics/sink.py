@@ -1,6 +1,6 @@
 """The analytics sink: every topic of topics.yaml into ClickHouse, effectively once.
 
-A confluent-kafka batch consumer (group ``ytempire.analytics-sink``) that, per partition:
+A confluent-kafka batch consumer (group ``<prefix>.analytics-sink``) that, per partition:
 
 1. decodes a run of consecutive offsets with the Codec (a whole run at once, see
    ``analytics.decode``); undecodable records go to
@@ -59,7 +59,6 @@ from ytempire.settings import Settings
 log = get_logger("analytics.sink")
 
 STAGE = "analytics-sink"
-GROUP = lag_module.GROUP_PREFIX + STAGE
 MAX_QUERY_SIZE = 64 * 1024 * 1024
 REREAD_TIMEOUT_S = 60.0
 TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n"})
@@ -108,7 +107,8 @@ class AnalyticsSink:
     often (None: never).
     """
 
-    def __init__(self, settings: Settings, *, client: Client | None = None, group: str = GROUP,
+    def __init__(self, settings: Settings, *, client: Client | None = None,
+                 group: str | None = None,
                  topics: Iterable[str] | None = None, batch_size: int = 20_000,
                  flush_interval_s: float = 0.5, lag_every_s: float | None = 15.0,
                  after_insert: Callable[[Batch], Any] | None = None,
@@ -116,6 +116,7 @@ class AnalyticsSink:
         self.settings = settings
         self.spec = topics_module.load(settings.topics_file)
         self.topics = list(topics) if topics is not None else self.spec.names
+        group = group or settings.group_id(STAGE)  # ytempire.analytics-sink by default
         self.group = group
         self.journal = Journal(settings.data_dir / "analytics-sink" / group.replace(os.sep, "_"))
         self._inflight: list[Path] = []  # the writer thread's journal entries of this job
@@ -446,8 +447,9 @@ class AnalyticsSink:
             return
         self._last_lag = now
         try:
-            rows = lag_module.partition_lag(topics_module.admin_client(
-                self.settings.kafka_bootstrap), self.spec, timeout=5.0)
+            rows = lag_module.partition_lag(
+                topics_module.admin_client(self.settings.kafka_bootstrap), self.spec,
+                timeout=5.0, group_prefix=self.settings.consumer_group_prefix)
         except KafkaException as exc:
             log.warning("lag_unavailable", error=str(exc))
             return
