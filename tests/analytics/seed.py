@@ -18,7 +18,14 @@ from clickhouse_connect.driver.client import Client
 from analytics.lag import LAG_COLUMNS, PartitionLag, as_table_rows
 from analytics.rows import EVENT_COLUMNS, event_row
 from ytempire.codec import Codec
-from ytempire.events import Emit, Event, cost_event, derive_envelope, failed_event
+from ytempire.events import (
+    Emit,
+    Event,
+    cost_event,
+    derive_envelope,
+    failed_event,
+    new_envelope,
+)
 from ytempire.requests import VideoRequest, request_event
 
 STAGE_SECONDS = {"scriptwriter": 2.0, "narrator": 5.0, "assembler": 20.0, "quality": 3.0,
@@ -200,3 +207,22 @@ def _alert(request: Event, budget: Decimal, spent: Decimal, when: datetime) -> E
     return Emit("cost.alert", {"envelope": envelope, "scope": "video",
                                "scope_id": envelope["video_id"], "threshold_pct": 100,
                                "budget_usd": budget, "spent_usd": spent})
+
+
+FAST_REJOIN = {"session.timeout.ms": 6000, "heartbeat.interval.ms": 1000}
+"""Consumer config for sinks a test kills and restarts: the group takes them back quickly."""
+
+
+def cost_emits(channel: str, videos: int, calls: int) -> list[Emit]:
+    """``videos`` x ``calls`` cost events with uneven amounts (sub-cent digits included)."""
+    emits = []
+    for v in range(videos):
+        request = new_envelope(video_id=f"{channel}-v{v}", channel_id=channel, owner_id="owner",
+                               producer="cli")
+        for c in range(calls):
+            usd = Decimal(v * 7 + c * 13 + 1) / Decimal(1000) + Decimal("0.000123")
+            emits.append(cost_event(request, stage="narrator", provider="elevenlabs",
+                                    model="eleven_turbo_v2", unit="characters", quantity=100 + c,
+                                    usd=usd, cached=False, price_table_version="2026-11-01",
+                                    call_key=f"{v}:{c}", index=c))
+    return emits

@@ -15,28 +15,11 @@ from pathlib import Path
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, TopicPartition
 
 from analytics.sink import AnalyticsSink
+from tests.analytics.seed import FAST_REJOIN, cost_emits
 from ytempire.codec import Codec
-from ytempire.events import Emit, cost_event, new_envelope
 from ytempire.kafka import EventProducer
 from ytempire.settings import PROJECT_ROOT, Settings
 from ytempire.topics import admin_client
-
-FAST_REJOIN = {"session.timeout.ms": 6000, "heartbeat.interval.ms": 1000}
-
-
-def _costs(channel: str, videos: int, calls: int) -> list[Emit]:
-    """``videos`` x ``calls`` cost events with uneven amounts (sub-cent digits included)."""
-    emits = []
-    for v in range(videos):
-        request = new_envelope(video_id=f"{channel}-v{v}", channel_id=channel, owner_id="owner",
-                               producer="cli")
-        for c in range(calls):
-            usd = Decimal(v * 7 + c * 13 + 1) / Decimal(1000) + Decimal("0.000123")
-            emits.append(cost_event(request, stage="narrator", provider="elevenlabs",
-                                    model="eleven_turbo_v2", unit="characters", quantity=100 + c,
-                                    usd=usd, cached=False, price_table_version="2026-11-01",
-                                    call_key=f"{v}:{c}", index=c))
-    return emits
 
 
 def _unique_kafka_total(settings: Settings, codec: Codec, channel: str | None = None) -> Decimal:
@@ -81,7 +64,7 @@ def _clickhouse_totals(sink: AnalyticsSink, channel: str) -> tuple[Decimal, Deci
 def test_totals_reconcile_to_the_cent_with_duplicates_and_after_a_replay(
         kafka_settings: Settings, codec: Codec) -> None:
     channel = f"reconcile-{uuid.uuid4().hex[:8]}"
-    emits = _costs(channel, videos=40, calls=10)
+    emits = cost_emits(channel, videos=40, calls=10)
     emits[7].value["envelope"]["event_id"] = "odd\tid 'with' \\ quotes\nand lines"
     producer = EventProducer(kafka_settings.kafka_bootstrap, codec)
     producer.send_all(emits)
@@ -135,7 +118,7 @@ sink.run()
 def test_a_sink_killed_between_insert_and_commit_double_counts_nothing(
         kafka_settings: Settings, codec: Codec, tmp_path: Path) -> None:
     channel = f"killed-{uuid.uuid4().hex[:8]}"
-    emits = _costs(channel, videos=60, calls=20)
+    emits = cost_emits(channel, videos=60, calls=20)
     EventProducer(kafka_settings.kafka_bootstrap, codec).send_all(emits)
     expected = sum((e.value["usd"] for e in emits), Decimal(0))
     group, marker = f"test.killed.{uuid.uuid4()}", tmp_path / "inserted-not-committed"
@@ -183,10 +166,10 @@ def test_poison_goes_to_the_dlq_with_its_bytes_and_the_sink_goes_on(
     channel = f"poison-{uuid.uuid4().hex[:8]}"
     producer = EventProducer(kafka_settings.kafka_bootstrap, codec)
     garbage = b"\xc3\x01not an event at all"
-    wrong_topic = codec.encode("cost.incurred", _costs(channel, 1, 1)[0].value)
+    wrong_topic = codec.encode("cost.incurred", cost_emits(channel, 1, 1)[0].value)
     producer.send_raw("voice.ready", channel.encode(), garbage)
     producer.send_raw("upload.done", channel.encode(), wrong_topic)
-    good = _costs(channel, videos=1, calls=3)
+    good = cost_emits(channel, videos=1, calls=3)
     producer.send_all(good)
 
     sink = AnalyticsSink(kafka_settings, group=f"test.poison.{uuid.uuid4()}", lag_every_s=None)

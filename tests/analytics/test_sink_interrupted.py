@@ -20,30 +20,14 @@ from clickhouse_connect.driver.client import Client
 from analytics.migrate import migrate
 from analytics.sink import AnalyticsSink, Batch
 from analytics.store import connect
+from tests.analytics.seed import FAST_REJOIN, cost_emits
 from ytempire.codec import Codec
-from ytempire.events import Emit, cost_event, new_envelope
 from ytempire.kafka import EventProducer
 from ytempire.settings import Settings
-
-FAST_REJOIN = {"session.timeout.ms": 6000, "heartbeat.interval.ms": 1000}
 
 
 class Killed(RuntimeError):
     """The sink process dying after ClickHouse wrote part of an insert."""
-
-
-def _costs(channel: str, videos: int, calls: int) -> list[Emit]:
-    emits = []
-    for v in range(videos):
-        request = new_envelope(video_id=f"{channel}-v{v}", channel_id=channel, owner_id="owner",
-                               producer="cli")
-        for c in range(calls):
-            usd = Decimal(v * 11 + c * 17 + 3) / Decimal(1000) + Decimal("0.000007")
-            emits.append(cost_event(request, stage="narrator", provider="elevenlabs",
-                                    model="eleven_turbo_v2", unit="characters", quantity=50 + c,
-                                    usd=usd, cached=False, price_table_version="2026-11-01",
-                                    call_key=f"{v}:{c}", index=c))
-    return emits
 
 
 def _money(client: Client, channel: str) -> dict[str, tuple[int, Decimal]]:
@@ -72,9 +56,11 @@ def _die_after_first_insert(batch: Batch) -> None:
 def test_an_insert_cut_between_its_views_is_repeated_exactly_after_a_restart(
         kafka_settings: Settings, codec: Codec, tmp_path: Path) -> None:
     channel = f"cut-{uuid.uuid4().hex[:8]}"
-    emits = _costs(channel, videos=5, calls=20)
+    emits = cost_emits(channel, videos=5, calls=20)
     expected = sum((e.value["usd"] for e in emits), Decimal(0))
-    EventProducer(kafka_settings.kafka_bootstrap, codec).send_all(emits)
+    producer = EventProducer(kafka_settings.kafka_bootstrap, codec)
+    producer.send_all(emits)
+    producer.close()
     client = connect(f"chdb://{tmp_path / 'clickhouse'}")
     group = kafka_settings.group_id(f"interrupted-{uuid.uuid4().hex[:8]}")
     try:
