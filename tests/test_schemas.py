@@ -47,6 +47,8 @@ def test_current_schema_reads_every_older_version(topic, version, data: st.DataO
     assert {k: decoded["envelope"][k] for k in value["envelope"]} == value["envelope"]
     if "cost_so_far_usd" in added:  # Envelope v2 added it: unknown on older events
         assert decoded["envelope"]["cost_so_far_usd"] is None
+    if "spec" in value and "monthly_budget_usd" not in value["spec"]:  # VideoSpec v3 added it
+        assert decoded["spec"]["monthly_budget_usd"] is None
 
 
 def test_an_added_field_with_default_reads_old_data(tmp_path: Path) -> None:
