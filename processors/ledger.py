@@ -2,11 +2,14 @@
 
 Running totals per video, per channel per UTC day and per owner per UTC month. Alerts once per
 threshold (80%, 100%) per scope and period: of the video's budget (the request's
-``spec.budget_usd``, ``settings.default_budget_usd`` until the request is seen) and of the
+``spec.budget_usd``, ``settings.default_budget_usd`` until the request is seen), of the
 channel's daily budget (the latest request's ``spec.daily_budget_usd``; no alert while none is
-known). Owner months are totals only: no monthly budget exists anywhere yet.
+known) and of the owner's monthly budget (the latest request's ``spec.monthly_budget_usd``, set
+on the owner in the gateway; a request without one means the owner has none, so no alert).
+"Latest" is by the request's ``occurred_at``, so a late or re-driven old request changes nothing.
+A budget is learnt from the owner's next request; one lower than what was spent alerts at once.
 
-State is four tables of JSON values behind ``State`` (get/put by key): a dict here, Faust tables
+State is five tables of JSON values behind ``State`` (get/put by key): a dict here, Faust tables
 recovered from their changelogs under the worker (``ytempire.worker.TableState``). The video's
 record is the authority: it holds the video's spend per day and the ids of the events it has
 counted, so a redelivered cost never counts twice. The channel-day and owner-month records do
@@ -43,8 +46,9 @@ MICRO = Decimal("0.000001")
 TABLES = {
     "videos": "key",  # video_id -> spend, budget, spend per day, counted event ids, alerts
     "channel_days": "key",  # "<channel>:<YYYY-MM-DD>" -> each video's spend that day, alerts
-    "owner_months": "key",  # "<owner>:<YYYY-MM>" -> each channel-day's total
+    "owner_months": "key",  # "<owner>:<YYYY-MM>" -> each channel-day's total, alerts
     "channels": "key",  # channel_id -> the daily budget of the latest request
+    "owners": "key",  # owner_id -> the monthly budget of the latest request
 }
 
 
@@ -161,6 +165,7 @@ class Ledger:
             alerts = self._check_video(envelope["video_id"], video)
             if spec.get("daily_budget_usd") is not None:
                 self._learn_daily_budget(envelope, spec["daily_budget_usd"])
+            self._learn_monthly_budget(envelope, spec.get("monthly_budget_usd"))
         alerts += self._sync_rollups(envelope, channel_day, owner_month, video["days"].get(day))
         return self._done(envelope, video, alerts)
 
@@ -204,6 +209,15 @@ class Ledger:
             self.state.put("channels", envelope["channel_id"],
                            {"daily_budget": str(budget), "as_of": as_of})
 
+    def _learn_monthly_budget(self, envelope: Event, budget: Decimal | None) -> None:
+        """The latest request (by occurred_at) says the owner's monthly budget, or that none is."""
+        as_of = envelope["occurred_at"].astimezone(UTC).isoformat()
+        known = self.state.get("owners", envelope["owner_id"])
+        if known is None or known["as_of"] <= as_of:
+            value = {"monthly_budget": None if budget is None else str(budget), "as_of": as_of}
+            if value != known:
+                self.state.put("owners", envelope["owner_id"], value)
+
     def _sync_rollups(self, envelope: Event, channel_day: str, owner_month: str,
                       video_day_spent: str | None) -> list[Alert]:
         """Set this video's part of its channel-day, and that day's part of its owner-month."""
@@ -222,11 +236,28 @@ class Ledger:
                    "alerted": [*record["alerted"], *(a.threshold_pct for a in alerts)]}
         if updated != record:
             self.state.put("channel_days", channel_day, updated)
-        if video_day_spent is not None:
-            month = self.state.get("owner_months", owner_month) or {"channel_days": {}}
-            if month["channel_days"].get(channel_day) != str(total):
-                self.state.put("owner_months", owner_month,
-                               {"channel_days": {**month["channel_days"], channel_day: str(total)}})
+        return alerts + self._sync_month(envelope, owner_month, channel_day,
+                                         None if video_day_spent is None else total)
+
+    def _sync_month(self, envelope: Event, owner_month: str, channel_day: str,
+                    channel_day_total: Decimal | None) -> list[Alert]:
+        """Set the channel-day's part of its owner-month; alert on the owner's monthly budget."""
+        # Records from before monthly budgets have no "alerted".
+        record = {"channel_days": {}, "alerted": [],
+                  **(self.state.get("owner_months", owner_month) or {})}
+        days = dict(record["channel_days"])
+        if channel_day_total is not None:
+            days[channel_day] = str(channel_day_total)
+        alerted = record["alerted"]
+        alerts: list[Alert] = []
+        owner = self.state.get("owners", envelope["owner_id"])
+        if owner is not None and owner["monthly_budget"] is not None:
+            budget, total = Decimal(owner["monthly_budget"]), _sum(days)
+            alerts = [Alert("owner_month", owner_month, pct, budget, total)
+                      for pct in reached(total, budget, alerted)]
+        updated = {"channel_days": days, "alerted": [*alerted, *(a.threshold_pct for a in alerts)]}
+        if updated != record:
+            self.state.put("owner_months", owner_month, updated)
         return alerts
 
     def _done(self, envelope: Event, video: dict[str, Any], alerts: list[Alert]) -> list[Alert]:

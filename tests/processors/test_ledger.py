@@ -27,18 +27,21 @@ D = Decimal
 
 
 def _request(
-    budget: str = "3.00", channel: str = "chan-1", daily: str | None = None
+    budget: str = "3.00", channel: str = "chan-1", daily: str | None = None,
+    monthly: str | None = None, owner: str = "owner-1",
 ) -> Emit:
-    return request_event(
+    emit = request_event(
         VideoRequest(
             topic="Why cats purr",
             budget_usd=D(budget),
             daily_budget_usd=None if daily is None else D(daily),
             video_id=str(uuid.uuid4()),
             channel_id=channel,
-            owner_id="owner-1",
+            owner_id=owner,
         )
     )
+    emit.value["spec"]["monthly_budget_usd"] = None if monthly is None else D(monthly)
+    return emit
 
 
 def _cost(request: Emit, usd: str, index: int) -> Emit:
@@ -291,17 +294,20 @@ def test_killed_ledger_worker_continues_from_its_changelogs(
     ledger_settings: Settings, ledger_stack: Stack, consumer: Consumer
 ) -> None:
     """SIGKILL after its offsets were committed: every total after the restart must come from
-    the changelogs (video, channel-day, the channel's daily budget, the counted ids)."""
+    the changelogs (video, channel-day, owner-month, the daily and monthly budgets, the counted
+    ids)."""
     codec = Codec(SchemaRegistry.load(ledger_settings.schemas_dir))
     assign_at_end(consumer, ["cost.alert"])
     producer = EventProducer(ledger_settings.kafka_bootstrap, codec)
-    channel = f"chan-{uuid.uuid4().hex[:8]}"
-    a, b = (_request("1.00", channel=channel, daily="2.00") for _ in range(2))
+    channel, owner = f"chan-{uuid.uuid4().hex[:8]}", f"owner-{uuid.uuid4().hex[:8]}"
+    a, b = (_request("1.00", channel=channel, daily="2.00", monthly="2.50", owner=owner)
+            for _ in range(2))
     first_a = _cost(a, "0.50", 0)
     producer.send_all([a, b, first_a, _cost(a, "0.30", 1), _cost(b, "0.50", 0)])
     video_a, video_b = (r.value["envelope"]["video_id"] for r in (a, b))
-    day = f"{channel}:{a.value['envelope']['occurred_at'].astimezone(UTC):%Y-%m-%d}"
-    scopes = {video_a, video_b, day}
+    at = a.value["envelope"]["occurred_at"].astimezone(UTC)
+    day, month = f"{channel}:{at:%Y-%m-%d}", f"{owner}:{at:%Y-%m}"
+    scopes = {video_a, video_b, day, month}
     alerts = _read_alerts(consumer, codec, scopes, want=1, settle=0)
     _await_committed(ledger_settings, ["cost.incurred", "script.requested"])
 
@@ -312,8 +318,8 @@ def test_killed_ledger_worker_continues_from_its_changelogs(
     alerts += _read_alerts(consumer, codec, scopes, want=1, settle=0)
     producer.send_all([_cost(b, "0.10", 1)])  # the channel's day: $1.60
     alerts += _read_alerts(consumer, codec, scopes, want=1, settle=0)
-    producer.send_all([_cost(b, "0.40", 2)])  # video b: $1.00, the channel's day: $2.00
-    alerts += _read_alerts(consumer, codec, scopes, want=3)
+    producer.send_all([_cost(b, "0.40", 2)])  # video b: $1.00, the day and the month: $2.00
+    alerts += _read_alerts(consumer, codec, scopes, want=4)
     distinct = {x["envelope"]["event_id"]: x for x in alerts}.values()
     assert sorted((x["scope"], x["scope_id"], x["threshold_pct"], x["budget_usd"], x["spent_usd"])
                   for x in distinct) == sorted([
@@ -323,6 +329,7 @@ def test_killed_ledger_worker_continues_from_its_changelogs(
         ("video", video_b, 100, D("1.000000"), D("1.000000")),
         ("channel_day", day, 80, D("2.000000"), D("1.600000")),
         ("channel_day", day, 100, D("2.000000"), D("2.000000")),
+        ("owner_month", month, 80, D("2.500000"), D("2.000000")),
     ])
     assert not ledger_stack.dead_workers()
     admin = topics.connect(ledger_settings.kafka_bootstrap)
