@@ -76,6 +76,8 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     tier: Mapped[str] = mapped_column(String(20), default="free")
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    monthly_budget_usd: Mapped[Decimal | None] = mapped_column(Money)
+    """Sent with every request so the ledger alerts at 80% and 100% of it per UTC month."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

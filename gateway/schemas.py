@@ -21,6 +21,8 @@ from pydantic import (
 Format = Literal["16:9", "9:16"]
 Privacy = Literal["private", "unlisted", "public"]
 Usd = Annotated[Decimal, Field(gt=0, le=10_000, decimal_places=6)]
+MonthlyUsd = Annotated[Decimal, Field(gt=0, le=100_000, decimal_places=6)]
+"""An owner's monthly budget: up to $100,000 (more is taken for a typo)."""
 
 
 def _usd_text(value: Decimal) -> str:
@@ -226,7 +228,18 @@ class UserOut(BaseModel):
     id: str
     name: str
     tier: str
+    monthly_budget_usd: UsdOut | None = Field(
+        description="What all your channels may spend per UTC month before the 80% and 100% "
+                    "cost.alert notices; null: no monthly budget")
     created_at: datetime
+
+
+class UserUpdate(Request):
+    """Your account settings; a field left out keeps its value."""
+
+    monthly_budget_usd: MonthlyUsd | None = Field(
+        None, description="Alert at 80% and 100% of it per UTC month (cost.alert, scope "
+                          "owner_month), from your next video request on; null removes it")
 
 
 class Health(BaseModel):

@@ -23,7 +23,7 @@ from gateway import channels, webhooks
 from gateway.errors import Conflict, GatewayError, NotFound, Unavailable
 from gateway.estimate import estimate_usd
 from gateway.identity import Principal
-from gateway.models import Video, VideoEvent
+from gateway.models import User, Video, VideoEvent
 from gateway.publisher import RequestPublisher
 from gateway.schemas import VideoCreate
 from ytempire.events import Emit, event_id, new_envelope
@@ -70,7 +70,8 @@ def _publish_at(body: VideoCreate, channel: channels.Channel) -> str | None:
     return None
 
 
-def _emit(video: Video) -> Emit:
+def _emit(video: Video, monthly_budget_usd: Decimal | None) -> Emit:
+    """The video's request; the owner's monthly budget is the one set when it is sent."""
     spec = {**video.spec, "budget_usd": Decimal(video.spec["budget_usd"])}
     if spec.get("daily_budget_usd") is not None:
         spec["daily_budget_usd"] = Decimal(spec["daily_budget_usd"])
@@ -79,6 +80,7 @@ def _emit(video: Video) -> Emit:
     emit = request_event(VideoRequest(topic=video.topic, channel_id=video.channel_id,
                                       owner_id=video.owner_id, video_id=video.id, **spec),
                          producer="gateway")
+    emit.value["spec"]["monthly_budget_usd"] = monthly_budget_usd
     if video.attempt > 1:
         envelope = new_envelope(video_id=video.id, channel_id=video.channel_id,
                                 owner_id=video.owner_id, producer="gateway",
@@ -127,7 +129,9 @@ def send_unsent(db: Session, publisher: RequestPublisher, videos: Sequence[Video
     pending = [v for v in videos if v.request_sent_at is None]
     if not pending:
         return
-    emits = [_emit(v) for v in pending]
+    budgets = {owner: budget for owner, budget in db.execute(select(
+        User.id, User.monthly_budget_usd).where(User.id.in_({v.owner_id for v in pending})))}
+    emits = [_emit(v, budgets.get(v.owner_id)) for v in pending]
     if not publisher.send(emits):
         raise Unavailable("the broker did not acknowledge the request; repeat it with the same "
                           "Idempotency-Key (nothing is duplicated)")

@@ -1,4 +1,5 @@
-"""The caller's own identity and API keys: list, create (shown once), revoke."""
+"""The caller's own account (identity, settings such as the monthly budget) and API keys: list,
+create (shown once), revoke."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from gateway.errors import NotFound
 from gateway.idempotency import IdempotencyKey, run_once
 from gateway.identity import issue_key
 from gateway.models import ApiKey, User
-from gateway.schemas import KeyCreate, KeyIssued, KeyOut, UserOut
+from gateway.schemas import KeyCreate, KeyIssued, KeyOut, UserOut, UserUpdate
 
 router = APIRouter(tags=["identity"])
 
@@ -22,6 +23,16 @@ router = APIRouter(tags=["identity"])
 @router.get("/me", response_model=UserOut)
 def me(db: DB, principal: CurrentUser) -> User:
     return db.get_one(User, principal.user_id)
+
+
+@router.patch("/me", response_model=UserOut)
+def update_me(body: UserUpdate, db: DB, principal: CurrentUser) -> User:
+    """Change your settings. A monthly budget reaches the ledger with your next video request."""
+    user = db.get_one(User, principal.user_id)
+    for field, value in body.model_dump(exclude_unset=True).items():
+        setattr(user, field, value)
+    db.commit()
+    return user
 
 
 @router.get("/keys", response_model=list[KeyOut])

@@ -72,3 +72,24 @@ def test_every_api_call_is_audited_and_the_log_refuses_changes(client: TestClien
             with pytest.raises(DBAPIError, match="append-only"):
                 db.execute(text(statement))
             db.rollback()
+
+
+def test_monthly_budget_is_set_cleared_and_validated_on_me(client: TestClient, alice: Caller,
+                                                           bob: Caller) -> None:
+    assert client.get("/v1/me", headers=alice.headers).json()["monthly_budget_usd"] is None
+    changed = client.patch("/v1/me", json={"monthly_budget_usd": "250.5"}, headers=alice.headers)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["monthly_budget_usd"] == "250.50"
+    assert client.get("/v1/me", headers=alice.headers).json()["monthly_budget_usd"] == "250.50"
+    assert client.get("/v1/me", headers=bob.headers).json()["monthly_budget_usd"] is None
+    assert client.patch("/v1/me", json={}, headers=alice.headers).json()[
+        "monthly_budget_usd"] == "250.50"  # left out: kept
+    for bad in ("-5", "0", "100000.01", "1e9", "12.0000001", "lots"):
+        refused = client.patch("/v1/me", json={"monthly_budget_usd": bad}, headers=alice.headers)
+        assert refused.status_code == 422, (bad, refused.text)
+        assert "monthly_budget_usd" in refused.text
+    assert client.patch("/v1/me", json={"name": "mallory"},
+                        headers=alice.headers).status_code == 422  # not a setting
+    cleared = client.patch("/v1/me", json={"monthly_budget_usd": None}, headers=alice.headers)
+    assert cleared.status_code == 200 and cleared.json()["monthly_budget_usd"] is None
+    assert client.get("/v1/me", headers=alice.headers).json()["name"] == "alice"
