@@ -44,13 +44,13 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Topic
 from analytics import lag as lag_module
 from analytics.decode import BatchDecoder
 from analytics.migrate import migrate
-from analytics.rows import EVENT_COLUMNS, event_row
+from analytics.rows import EVENT_COLUMNS, TYPED, event_row
 from analytics.staging import Staging, event_ids
 from analytics.store import connect
 from analytics.writer import Journal, Writer, in_ranges, ranges, reread
 from ytempire import topics as topics_module
 from ytempire.codec import Codec, UndecodableEvent
-from ytempire.events import Emit, new_envelope
+from ytempire.events import Emit, Event, new_envelope
 from ytempire.kafka import EventProducer
 from ytempire.logging import get_logger
 from ytempire.schemas import SchemaRegistry
@@ -319,6 +319,7 @@ class AnalyticsSink:
         that wrote is already stored and dropped as such, the rest must not look like a retry.
         """
         rows: list[list[Any]] = []
+        values: dict[str, Event] = {}
         offsets: dict[str, int] = {}
         dead: list[Emit] = []
         seen: set[str] = set()
@@ -337,6 +338,7 @@ class AnalyticsSink:
                 continue
             seen.add(event_id)
             offsets[event_id] = offset
+            values[event_id] = value
             rows.append(event_row(topic, partition, offset, value))
         if dead:
             self.producer.send_all(dead)
@@ -349,16 +351,8 @@ class AnalyticsSink:
         if fresh:
             self._journal("decoded", topic, token, [batch],
                           {partition: [offsets[row[0]] for row in fresh]})
-            self._insert_rows(fresh, token)
+            insert_decoded(self.client, topic, fresh, [values[row[0]] for row in fresh], token)
         return batch
-
-    def _insert_rows(self, rows: list[list[Any]], token: str) -> None:
-        """Into ``events``; each view checks the token itself, so a repeat fills only the views
-        that missed the block."""
-        self.client.insert("events", list(zip(*rows, strict=True)), column_names=EVENT_COLUMNS,
-                           column_oriented=True,
-                           settings={"insert_deduplication_token": token,
-                                     "deduplicate_blocks_in_dependent_materialized_views": 1})
 
     # -- an interrupted insert, repeated ----------------------------------------------------------
 
@@ -378,15 +372,16 @@ class AnalyticsSink:
                            for p, _, _, kept in runs for m in messages[p]]
                 self.staging.insert(table, records, token)
             else:
-                rows = []
+                rows, values = [], []
                 for p, _, _, kept in runs:
                     decoded = self.decoder.decode(topic, p, [(m.offset(), m.value())
                                                              for m in messages[p]])
-                    rows += [event_row(topic, p, m.offset(), value)
-                             for m, value in zip(messages[p], decoded, strict=True)
-                             if m.offset() in kept and not isinstance(value, UndecodableEvent)]
+                    for m, value in zip(messages[p], decoded, strict=True):
+                        if m.offset() in kept and not isinstance(value, UndecodableEvent):
+                            rows.append(event_row(topic, p, m.offset(), value))
+                            values.append(value)
                 if rows:
-                    self._insert_rows(rows, token)
+                    insert_decoded(self.client, topic, rows, values, token)
             self.journal.clear(path)
             log.info("interrupted_insert_repeated", batches=token)
         return len(entries)
@@ -468,6 +463,24 @@ class AnalyticsSink:
             self.producer.close()
             if self._owns_client:
                 self.client.close()
+
+
+def insert_decoded(client: Client, topic: str, rows: list[list[Any]], values: list[Event],
+                   token: str | None) -> None:
+    """Decoded events of ``topic`` (their ``events`` rows and values) into ``events``, and their
+    bodies into the topic's typed table if it has one (``analytics.rows.TYPED``).
+
+    With a dedup ``token`` every table and view checks it itself, so a repeat fills only those
+    that missed the block."""
+    settings = {} if token is None else {
+        "insert_deduplication_token": token,
+        "deduplicate_blocks_in_dependent_materialized_views": 1}
+    client.insert("events", list(zip(*rows, strict=True)), column_names=EVENT_COLUMNS,
+                  column_oriented=True, settings=settings)
+    if topic in TYPED:
+        table, columns, row = TYPED[topic]
+        client.insert(table, [row(value) for value in values], column_names=columns,
+                      settings=settings)
 
 
 def _literal(text: str) -> str:

@@ -16,7 +16,8 @@ from typing import Any
 from clickhouse_connect.driver.client import Client
 
 from analytics.lag import LAG_COLUMNS, PartitionLag, as_table_rows
-from analytics.rows import EVENT_COLUMNS, event_row
+from analytics.rows import event_row
+from analytics.sink import insert_decoded
 from ytempire.codec import Codec
 from ytempire.events import (
     Emit,
@@ -38,12 +39,15 @@ VIDEOS = 44
 
 
 def insert_events(client: Client, codec: Codec, emits: list[Emit]) -> None:
-    """Encode, decode (as the sink would) and insert into ``events``."""
-    rows = []
+    """Encode, decode and insert as the sink's Python path does, topic by topic."""
+    by_topic: dict[str, tuple[list[list[Any]], list[Event]]] = {}
     for offset, emit in enumerate(emits):
         value = codec.decode(emit.topic, codec.encode(emit.topic, emit.value))
+        rows, values = by_topic.setdefault(emit.topic, ([], []))
         rows.append(event_row(emit.topic, 0, offset, value))
-    client.insert("events", rows, column_names=EVENT_COLUMNS)
+        values.append(value)
+    for topic, (rows, values) in by_topic.items():
+        insert_decoded(client, topic, rows, values, token=None)
 
 
 @dataclass

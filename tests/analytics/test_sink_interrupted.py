@@ -1,7 +1,8 @@
 """An insert interrupted between its materialized views is repeated exactly on restart.
 
-The crash is made deterministic: the view that feeds ``cost_incurred`` (and through it the
-``video_summary`` and ``cost_daily`` rollups) is detached while the first sink inserts, so
+The crash is made deterministic: the view that feeds ``cost_incurred`` from the staged Avro (and
+through it the ``video_summary`` and ``cost_daily`` rollups) is detached while the first sink
+inserts, so
 ``events`` gets the rows and the money tables do not, and the sink dies right after that insert,
 before committing. The restarted sink gets the same records again; it must not drop them as
 "already stored" but repeat the interrupted insert so the views that missed it catch up, and
@@ -65,7 +66,7 @@ def test_an_insert_cut_between_its_views_is_repeated_exactly_after_a_restart(
     group = kafka_settings.group_id(f"interrupted-{uuid.uuid4().hex[:8]}")
     try:
         migrate(client)
-        client.command("DETACH TABLE cost_incurred_mv")  # the views after it never run
+        client.command("DETACH TABLE cost_incurred_avro_typed_mv")  # the views after it never run
         # One flush carries every record on the topic (ours included) in one staged insert.
         first = AnalyticsSink(kafka_settings, client=client, group=group,
                               topics=["cost.incurred"], batch_size=200_000, flush_interval_s=3.0,
@@ -79,7 +80,7 @@ def test_an_insert_cut_between_its_views_is_repeated_exactly_after_a_restart(
         cut = _money(client, channel)
         assert cut["events"][0] == len(emits)  # the insert reached events ...
         assert cut["cost_incurred"][0] == 0  # ... and not the money tables
-        client.command("ATTACH TABLE cost_incurred_mv")
+        client.command("ATTACH TABLE cost_incurred_avro_typed_mv")
 
         restarted = AnalyticsSink(kafka_settings, client=client, group=group,
                                   topics=["cost.incurred"], lag_every_s=None,

@@ -1,5 +1,6 @@
-"""cost.incurred decoded by ClickHouse: the same rows as the Python path, and a run it cannot read
-exactly is refused whole (then decoded in Python, its poison dead-lettered)."""
+"""cost.incurred decoded by ClickHouse: the same rows as the Python path (the envelope in
+``events``, the body in ``cost_incurred``), and a run it cannot read exactly is refused whole by
+both of its views (then decoded in Python, its poison dead-lettered)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,12 @@ import uuid
 from collections.abc import Callable
 from decimal import Decimal
 
-import orjson
 import pytest
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError
 
-from analytics.rows import EVENT_COLUMNS, event_row
-from analytics.sink import AnalyticsSink
+from analytics.rows import event_row
+from analytics.sink import AnalyticsSink, insert_decoded
 from analytics.staging import Staging
 from ytempire.codec import HEADER_LEN, Codec
 from ytempire.events import Emit, cost_event, new_envelope
@@ -32,29 +32,18 @@ def _costs(tag: str, count: int) -> list[Emit]:
 
 
 def _snapshot(client: Client) -> dict[str, list[tuple]]:
-    """What each table holds, minus when it was ingested and the value JSON (compared apart)."""
+    """What each table holds, minus when it was ingested."""
     return {
         "events": client.query(
             "SELECT event_id, video_id, channel_id, owner_id, occurred_at, producer, "
-            "correlation_id, attempt, _topic, _partition, _offset FROM events ORDER BY event_id"
-        ).result_rows,
+            "correlation_id, attempt, _topic, _partition, _offset, value FROM events "
+            "ORDER BY event_id").result_rows,
         "cost_incurred": client.query("SELECT * FROM cost_incurred ORDER BY event_id").result_rows,
         "video_summary": client.query(
             "SELECT video_id, channel_id, usd, calls, cached_calls, last_cost_at "
             "FROM video_summary FINAL ORDER BY video_id").result_rows,
         "cost_daily": client.query("SELECT * FROM cost_daily ORDER BY ALL").result_rows,
     }
-
-
-def _values(client: Client) -> list[dict]:
-    """Each stored value JSON with the envelope time dropped (the two paths spell it apart)."""
-    values = []
-    for (text,) in client.query("SELECT value FROM events ORDER BY event_id").result_rows:
-        value = orjson.loads(text)
-        del value["envelope"]["occurred_at"]
-        value["quantity"] = float(value["quantity"])
-        values.append(value)
-    return values
 
 
 def test_staged_rows_equal_the_decoded_rows(chdb_client: Client, codec: Codec) -> None:
@@ -68,17 +57,25 @@ def test_staged_rows_equal_the_decoded_rows(chdb_client: Client, codec: Codec) -
     assert table is not None
     staging.insert(table, [(3, *r, True) for r in records] + [(3, 140, records[0][1], False)],
                    "t:s")
-    staged, staged_values = _snapshot(chdb_client), _values(chdb_client)
+    staged = _snapshot(chdb_client)
     for name in TABLES:
         chdb_client.command(f"TRUNCATE TABLE {name}")
 
-    rows = [event_row("cost.incurred", 3, offset, codec.decode("cost.incurred", value))
-            for offset, value in records]
-    chdb_client.insert("events", list(zip(*rows, strict=True)), column_names=EVENT_COLUMNS,
-                       column_oriented=True, settings={"insert_deduplication_token": "t:py"})
+    values = [codec.decode("cost.incurred", value) for _, value in records]
+    rows = [event_row("cost.incurred", 3, offset, value)
+            for (offset, _), value in zip(records, values, strict=True)]
+    insert_decoded(chdb_client, "cost.incurred", rows, values, "t:py")
     assert staged == _snapshot(chdb_client)
-    assert staged_values == _values(chdb_client)
-    assert sorted(row[9:] for row in staged["events"]) == [(3, 100 + i) for i in range(40)]
+    assert sorted(row[9:] for row in staged["events"]) == [(3, 100 + i, "") for i in range(40)]
+    # the body is in cost_incurred, every field of it (cost_so_far_usd from the envelope too)
+    by_id = {e.value["envelope"]["event_id"]: e.value for e in emits}
+    for row in staged["cost_incurred"]:
+        value = by_id[row[0]]
+        assert row[5:] == (value["stage"], value["provider"], value["model"], value["unit"],
+                           value["quantity"], value["usd"], value["cached"],
+                           value["price_table_version"], value["call_key"],
+                           value["envelope"]["cost_so_far_usd"])
+    assert len(staged["cost_incurred"]) == 40
 
 
 def _truncate(body: bytes) -> bytes:
@@ -110,7 +107,8 @@ def test_a_run_clickhouse_cannot_read_exactly_is_refused_whole(
     assert table is not None
     with pytest.raises(DatabaseError):
         staging.insert(table, [(0, *r, i != 20) for i, r in enumerate(records)], "t:bad")
-    assert chdb_client.query("SELECT count() FROM events").result_rows == [(0,)]
+    for table in ("events", "cost_incurred", "cost_daily", "video_summary"):
+        assert chdb_client.query(f"SELECT count() FROM {table}").result_rows == [(0,)], table
 
 
 def test_a_staged_run_with_poison_is_decoded_and_dead_lettered(
