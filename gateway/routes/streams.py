@@ -55,7 +55,8 @@ async def _stream(request: Request, owner_id: str, video_id: str | None, after: 
             yield ServerSentEvent(comment="ping")
 
 
-LastEventId = Annotated[int | None, Header(alias="Last-Event-ID", ge=0)]
+LastEventId = Annotated[int | None, Header(alias="Last-Event-ID", ge=0, le=2**63 - 1)]
+"""A row id: at most a BIGINT (a larger one reached SQLite as an OverflowError, a 500)."""
 
 
 def owned_video(video_id: str, db: DB, principal: CurrentUser) -> Video:
