@@ -285,6 +285,7 @@ class LedgerStage:
     input_topic = INPUT_TOPIC
     input_topics = (INPUT_TOPIC, BUDGET_TOPIC)
     tables = TABLES
+    cancel_check = "never"  # what a cancelled video spent still counts
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger

@@ -13,6 +13,14 @@ event is retried after the reset.
 One video is published at most once per platform: the result is cached by (platform, channel,
 video), and the publisher itself treats an existing upload as done, so a redelivery (even after
 a crash between upload and emit) re-emits the identical ``upload.done`` without uploading again.
+
+Cancellation: the stage asks whether the video was cancelled right before it uploads (after the
+cache said it was not published yet), and skips it if so (``VideoCancelled``). A cancel that
+comes once the upload has begun cannot unsend it: the upload finishes, ``upload.done`` goes out
+and the gateway shows the video as published. The start is marked in the cache first, so an
+upload cut by a crash is resumed on redelivery, cancelled since or not (it may have reached the
+platform), and a video already published re-emits its ``upload.done``. A deferred upload (quota)
+has sent nothing: its mark is taken back, so a cancel during the hold still stops it.
 """
 
 from __future__ import annotations
@@ -21,7 +29,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from processors.base import PermanentError
+from processors.base import (
+    Cancellations,
+    Deferred,
+    NothingCancelled,
+    PermanentError,
+    VideoCancelled,
+)
 from processors.providers.publish import PRIVACY, Published, Publisher, VideoMetadata
 from processors.providers.publish.local_channel import LocalChannelPublisher
 from processors.providers.publish.youtube import YouTubePublisher
@@ -71,6 +85,9 @@ class PublisherStage:
 
     name = NAME
     input_topic = "quality.scored"
+    cancel_check = "in_stage"
+    cancellations: Cancellations = NothingCancelled()
+    """Set by the worker (``ytempire.worker.StageRunner``)."""
 
     def __init__(self, publisher: Publisher, store: ArtifactStore, cache: ResultCache,
                  choose: Callable[[str], Publisher] | None = None) -> None:
@@ -94,7 +111,7 @@ class PublisherStage:
         key = content_hash(NAME, VERSION, publisher.platform, metadata.channel_id,
                            metadata.video_id)
         result, paid = self.cache.once(key, envelope["event_id"],
-                                       lambda: self._publish(publisher, event, metadata))
+                                       lambda: self._publish(publisher, event, metadata, key))
         done = {
             "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC,
                                         spent=spent(result, paid)),
@@ -111,11 +128,20 @@ class PublisherStage:
         costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
         return [Emit(OUTPUT_TOPIC, done), *costs]
 
-    def _publish(self, publisher: Publisher, event: Event,
-                 metadata: VideoMetadata) -> dict[str, Any]:
+    def _publish(self, publisher: Publisher, event: Event, metadata: VideoMetadata,
+                 key: str) -> dict[str, Any]:
         video, thumbnail = self._local(event["video"], "video"), \
             self._local(event["thumbnail"], "thumbnail")
-        published: Published = publisher.upload(video, thumbnail, metadata)
+        began = f"{key}.upload-began"
+        if self.cache.get(began) is None:  # the point of no return: ask, then mark it passed
+            if self.cancellations.is_cancelled(event["envelope"]):
+                raise VideoCancelled("video cancelled before its upload began")
+            self.cache.put(began, {"event_id": event["envelope"]["event_id"]})
+        try:
+            published: Published = publisher.upload(video, thumbnail, metadata)
+        except Deferred:
+            self.cache.put(began, None)  # taken back: nothing was sent (reads as never marked)
+            raise
         log.info("published", platform=published.platform, url=published.url,
                  location=published.location)
         return {

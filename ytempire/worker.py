@@ -12,6 +12,12 @@ Its writes for an input event reach the tables after the event's outputs were ac
 before its offset is committed (Faust flushes the changelogs before every commit): a crash at
 any point redelivers the input to the state from before it, and the outputs repeat with the
 same ids.
+
+An event of a cancelled video (``video.cancelled``, its attempt or a later one) is skipped:
+committed with no outputs and logged as ``video_cancelled_skip``. The runner asks before each
+try of the stage (a held or retried event is asked again), unless the stage asks itself at its
+point of no return (the publisher, right before uploading) or never (the ledger); see
+``processors.base.Stage`` and ``ytempire.cancellations``.
 """
 
 from __future__ import annotations
@@ -26,8 +32,17 @@ from typing import Any
 
 import faust
 
-from processors.base import Deferred, PermanentError, Stage, TransientError
+from processors.base import (
+    Cancellations,
+    Deferred,
+    PermanentError,
+    Stage,
+    TransientError,
+    VideoCancelled,
+    cancel_check,
+)
 from ytempire import topics as topics_module
+from ytempire.cancellations import CancelledVideos
 from ytempire.codec import Codec, UndecodableEvent
 from ytempire.events import Emit, Event, derive_envelope, failed_event, new_envelope
 from ytempire.kafka import EventProducer
@@ -83,7 +98,8 @@ class TableState:
 
 
 class StageRunner:
-    """Runs one stage over raw Kafka records; knows retries, dead letters and failure events."""
+    """Runs one stage over raw Kafka records; knows retries, dead letters, failure events and
+    cancellations (``cancellations`` defaults to the broker's ``video.cancelled``)."""
 
     def __init__(
         self,
@@ -93,6 +109,7 @@ class StageRunner:
         settings: Settings,
         sleep: Callable[[float], Any] = asyncio.sleep,
         state: TableState | None = None,
+        cancellations: Cancellations | None = None,
     ) -> None:
         self.stage = stage
         self.codec = codec
@@ -100,6 +117,12 @@ class StageRunner:
         self.settings = settings
         self.sleep = sleep
         self.state = state
+        self.check = cancel_check(stage)
+        self.cancellations = None
+        if self.check != "never":
+            self.cancellations = cancellations or CancelledVideos.from_settings(settings, codec)
+        if self.check == "in_stage":
+            stage.cancellations = self.cancellations  # type: ignore[attr-defined]
 
     async def process(self, record: Incoming) -> None:
         try:
@@ -131,7 +154,11 @@ class StageRunner:
             if self.state is not None:
                 self.state.rollback()
             try:
-                emits = await asyncio.to_thread(self.stage.handle, event)
+                emits = await asyncio.to_thread(self._try, event)
+            except VideoCancelled as exc:
+                log.info("video_cancelled_skip", topic=record.topic,
+                         attempt=event["envelope"]["attempt"], reason=str(exc))
+                return
             except Deferred as exc:  # a hold (a daily quota until its reset), not a failure
                 delay = min(max(exc.delay_s(), 1.0), DEFER_RECHECK_S)
                 log.info("stage_deferred", reason=str(exc), until=exc.retry_at.isoformat(),
@@ -161,6 +188,13 @@ class StageRunner:
                 self.state.commit()
             log.info("stage_done", emitted=[e.topic for e in emits])
             return
+
+    def _try(self, event: Event) -> list[Emit]:
+        """One try of the stage, in a worker thread; a cancelled video's event is not tried."""
+        if (self.check == "before" and self.cancellations is not None
+                and self.cancellations.is_cancelled(event["envelope"])):
+            raise VideoCancelled(f"video cancelled before {self.stage.name} began")
+        return self.stage.handle(event)
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter."""
