@@ -31,7 +31,7 @@ from gateway.routes import (
     videos,
     webhooks,
 )
-from gateway.videos import resend_stale
+from gateway.videos import resend_stale, resend_stale_cancellations
 from gateway.webhooks import Deliverer
 from ytempire import __version__
 from ytempire.codec import Codec
@@ -54,7 +54,8 @@ says how many are left (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Res
 
 
 class Outbox:
-    """Re-sends video requests the broker did not acknowledge in time, every few seconds."""
+    """Re-sends video requests and cancellations the broker did not acknowledge in time, every
+    few seconds."""
 
     def __init__(self, sessions: sessionmaker[Session], publisher: RequestPublisher,
                  every_s: float = 10.0) -> None:
@@ -68,6 +69,7 @@ class Outbox:
             try:
                 with self._sessions() as db:
                     resend_stale(db, self._publisher)
+                    resend_stale_cancellations(db, self._publisher)
             except Exception:
                 log.exception("outbox.resend_failed")
 

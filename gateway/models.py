@@ -165,6 +165,23 @@ class Video(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class Cancellation(Base):
+    """A cancel of one attempt of a video, and the outbox of its ``video.cancelled`` event: sent
+    after the commit, re-sent until the broker acknowledges it (``sent_at``)."""
+
+    __tablename__ = "cancellations"
+    __table_args__ = (UniqueConstraint("video_id", "attempt", name="uq_cancellations_attempt"),
+                      Index("ix_cancellations_unsent", "sent_at", "requested_at"))
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    video_id: Mapped[str] = mapped_column(ForeignKey("videos.id"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    cancelled_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class VideoEvent(Base):
     """A pipeline event applied to a video; the row id is the SSE event id (resumable streams)."""
 

@@ -46,8 +46,8 @@ def apply(video: Video, topic: str, value: dict[str, Any]) -> dict[str, Any]:
         video.cost_usd = (video.cost_usd or Decimal("0")) + value["usd"]
         return {"stage": value["stage"], "provider": value["provider"],
                 "usd": str(value["usd"]), "cached": value["cached"]}
-    if video.status == "cancelled":
-        return {}
+    if video.status == "cancelled" and topic != "upload.done":
+        return {}  # an upload.done means the upload had begun before the cancel: it went out
     if topic == "pipeline.failed":
         video.status, video.current_stage = "failed", None
         video.failure_reason = f"{value['stage']}: {value['error_type']}: {value['error_message']}"

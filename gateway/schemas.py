@@ -144,6 +144,10 @@ class VideoCreate(Request):
                           "publish_schedule slot, if it has one")
 
 
+class VideoCancel(Request):
+    reason: str = Field("", max_length=500, description="Why; kept with the video.cancelled event")
+
+
 class VideoBatchCreate(Request):
     videos: list[VideoCreate] = Field(min_length=1, max_length=50)
 

@@ -1,9 +1,11 @@
-"""Video requests: validate against the channel, store, publish ``script.requested``, read back.
+"""Video requests: validate against the channel, store, publish ``script.requested``, read back;
+retry and cancel (``video.cancelled``).
 
 The row is committed before the event is sent (with its idempotency record), and marked sent
 once the broker acknowledges. An unsent row is re-sent by repeating the request with the same
 ``Idempotency-Key`` or by ``resend_stale`` in the background; the event id is the same every
-time, so the pipeline sees one request.
+time, so the pipeline sees one request. A cancellation travels the same way (its own row,
+``resend_stale_cancellations``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from gateway import channels, webhooks
 from gateway.errors import Conflict, GatewayError, NotFound, Unavailable
 from gateway.estimate import estimate_usd
 from gateway.identity import Principal
-from gateway.models import User, Video, VideoEvent
+from gateway.models import Cancellation, User, Video, VideoEvent
 from gateway.publisher import RequestPublisher
 from gateway.schemas import VideoCreate
 from ytempire.events import Emit, event_id, new_envelope
@@ -125,8 +127,9 @@ def create(db: Session, principal: Principal, bodies: Sequence[VideoCreate],
 
 
 def send_unsent(db: Session, publisher: RequestPublisher, videos: Sequence[Video]) -> None:
-    """Publish the requests of rows not yet acknowledged; 503 if the broker does not answer."""
-    pending = [v for v in videos if v.request_sent_at is None]
+    """Publish the requests of rows not yet acknowledged; 503 if the broker does not answer.
+    A video cancelled before its request went out is never requested."""
+    pending = [v for v in videos if v.request_sent_at is None and v.status != "cancelled"]
     if not pending:
         return
     budgets = {owner: budget for owner, budget in db.execute(select(
@@ -146,6 +149,7 @@ def resend_stale(db: Session, publisher: RequestPublisher, older_than_s: float =
     """Send requests whose first attempt got no acknowledgement (the caller may be gone)."""
     cutoff = datetime.now(UTC) - timedelta(seconds=older_than_s)
     stale = list(db.scalars(select(Video).where(Video.request_sent_at.is_(None),
+                                                Video.status != "cancelled",
                                                 Video.created_at < cutoff).limit(100)))
     try:
         send_unsent(db, publisher, stale)
@@ -221,16 +225,69 @@ def retry(db: Session, principal: Principal, video_id: str) -> Video:
     return video
 
 
-def cancel(db: Session, principal: Principal, video_id: str) -> Video:
-    """Stops the gateway reporting progress; stages already running finish their step."""
+def cancel(db: Session, principal: Principal, video_id: str, reason: str = "") -> Video:
+    """Cancel the video's current attempt (not committed; ``send_cancellations`` then tells the
+    pipeline). From the event on, every stage skips the attempt's events; a stage already at
+    work finishes its step, the next one skips it. An upload that has begun cannot be taken
+    back: the video then turns ``published`` when ``upload.done`` arrives. A retry runs again."""
     video = get(db, principal, video_id)
     if video.status in TERMINAL:
         raise Conflict(f"video {video_id} is already {video.status}")
     video.status, video.current_stage = "cancelled", None
-    record(db, video, "video.cancelled", event_id("gateway", "cancel", video.id, video.attempt),
-           datetime.now(UTC))
+    now = datetime.now(UTC)
+    cancellation = Cancellation(event_id=event_id("gateway", "cancel", video.id, video.attempt),
+                                video_id=video.id, attempt=video.attempt, reason=reason,
+                                cancelled_by=f"api-key:{principal.key_id}", requested_at=now)
+    db.add(cancellation)
+    record(db, video, "video.cancelled", cancellation.event_id, now, {"reason": reason})
     db.flush()
     return video
+
+
+def _cancel_emit(video: Video, cancellation: Cancellation) -> Emit:
+    envelope = new_envelope(video_id=video.id, channel_id=video.channel_id,
+                            owner_id=video.owner_id, producer="gateway")
+    return Emit("video.cancelled", {
+        "envelope": {**envelope, "event_id": cancellation.event_id,
+                     "occurred_at": cancellation.requested_at, "attempt": cancellation.attempt},
+        "reason": cancellation.reason, "cancelled_by": cancellation.cancelled_by})
+
+
+def unsent_cancellations(db: Session, video: Video) -> list[Cancellation]:
+    return list(db.scalars(select(Cancellation).where(Cancellation.video_id == video.id,
+                                                      Cancellation.sent_at.is_(None))))
+
+
+def send_cancellations(db: Session, publisher: RequestPublisher,
+                       cancellations: Sequence[Cancellation]) -> None:
+    """Publish ``video.cancelled`` for rows not yet acknowledged; 503 if the broker does not
+    answer (the cancellation stays recorded and is sent later)."""
+    pending = [c for c in cancellations if c.sent_at is None]
+    if not pending:
+        return
+    emits = [_cancel_emit(db.get_one(Video, c.video_id), c) for c in pending]
+    if not publisher.send(emits):
+        raise Unavailable("the broker did not acknowledge the cancellation; it is recorded and "
+                          "will be sent when the broker answers (repeat with the same "
+                          "Idempotency-Key to try now)")
+    now = datetime.now(UTC)
+    for cancellation in pending:
+        cancellation.sent_at = now
+    db.commit()
+
+
+def resend_stale_cancellations(db: Session, publisher: RequestPublisher,
+                               older_than_s: float = 30) -> int:
+    """Send cancellations whose first sending got no acknowledgement."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=older_than_s)
+    stale = list(db.scalars(select(Cancellation).where(Cancellation.sent_at.is_(None),
+                                                       Cancellation.requested_at < cutoff)
+                            .limit(100)))
+    try:
+        send_cancellations(db, publisher, stale)
+    except Unavailable:
+        return 0
+    return len(stale)
 
 
 def record(db: Session, video: Video, topic: str, event_id: str, occurred_at: datetime,

@@ -19,6 +19,7 @@ from gateway.schemas import (
     VideoAccepted,
     VideoBatchAccepted,
     VideoBatchCreate,
+    VideoCancel,
     VideoCreate,
     VideoOut,
     VideoPage,
@@ -115,13 +116,27 @@ def retry_video(request: Request, video_id: str, db: DB, principal: CurrentUser,
 
 
 @router.post("/{video_id}/cancel", response_model=VideoOut,
-             responses={409: {"description": "Already finished"}})
+             responses={409: {"description": "Already finished (published, rejected, failed, "
+                                             "cancelled or awaiting a manual publish)"},
+                        503: {"description": "Broker unavailable: the cancel is recorded and "
+                                             "sent later; repeat with the same Idempotency-Key"}})
 def cancel_video(request: Request, video_id: str, db: DB, principal: CurrentUser,
+                 body: VideoCancel | None = None,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    def effect() -> tuple[int, VideoOut]:
-        return 200, out(videos.cancel(db, principal, video_id))
+    """Stop the pipeline for the video's current attempt: every stage skips its events from
+    now on, and nothing is uploaded unless the upload has already begun. A begun upload cannot
+    be taken back: the video then turns ``published`` when it is done (watch its status or
+    ``upload.done``). A cancelled video can be retried (``POST .../retry``)."""
+    body = body or VideoCancel()
 
-    return run_once(db, principal, idempotency_key, "POST", request.url.path, None, effect)
+    def effect() -> tuple[int, VideoOut]:
+        return 200, out(videos.cancel(db, principal, video_id, body.reason))
+
+    response = run_once(db, principal, idempotency_key, "POST", request.url.path, body, effect)
+    video = videos.get(db, principal, video_id)
+    videos.send_cancellations(db, request.app.state.publisher,
+                              videos.unsent_cancellations(db, video))
+    return response
 
 
 def _json(response: JSONResponse) -> dict[str, Any]:

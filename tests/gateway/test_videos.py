@@ -15,10 +15,12 @@ from fastapi.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.config import GatewaySettings
-from gateway.videos import resend_stale
+from gateway.models import Video
+from gateway.projection import apply
+from gateway.videos import resend_stale, resend_stale_cancellations
 from tests.gateway.conftest import CHANNEL, Caller
 from ytempire.codec import Codec
-from ytempire.events import cost_event, derive_envelope, failed_event
+from ytempire.events import cost_event, derive_envelope, event_id, failed_event
 from ytempire.kafka import EventProducer
 from ytempire.schemas import SchemaRegistry
 from ytempire.settings import Settings
@@ -42,16 +44,14 @@ def codec(gateway_settings: Settings) -> Codec:
 
 
 class Requests:
-    """Reads ``script.requested`` from the high watermark taken when created."""
+    """Reads ``topic`` (``script.requested``) from the high watermark taken when created."""
 
-    def __init__(self, bootstrap: str, codec: Codec) -> None:
-        self.codec = codec
+    def __init__(self, bootstrap: str, codec: Codec, topic: str = "script.requested") -> None:
+        self.codec, self.topic = codec, topic
         self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": str(uuid.uuid4()),
                                   "enable.auto.commit": False})
-        partitions = self.consumer.list_topics("script.requested", timeout=10).topics[
-            "script.requested"].partitions
-        self.consumer.assign([TopicPartition("script.requested", p, self._high(p))
-                              for p in partitions])
+        partitions = self.consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        self.consumer.assign([TopicPartition(topic, p, self._high(p)) for p in partitions])
 
     def _high(self, partition: int, timeout: float = 30) -> int:
         """The high watermark, waiting out leader election on a freshly created topic."""
@@ -59,7 +59,7 @@ class Requests:
         while True:
             try:
                 return int(self.consumer.get_watermark_offsets(
-                    TopicPartition("script.requested", partition), timeout=10)[1])
+                    TopicPartition(self.topic, partition), timeout=10)[1])
             except KafkaException:
                 if time.monotonic() > deadline:
                     raise
@@ -209,14 +209,44 @@ def test_projection_follows_costs_and_failure_then_retry_resends(
                        headers=alice.headers).status_code == 409
 
 
-def test_cancel_stops_reporting_progress(client: TestClient, alice: Caller, channel: dict,
-                                         tmp_path: Path) -> None:
+def test_cancel_tells_the_pipeline_once_per_attempt(client: TestClient, alice: Caller,
+                                                    channel: dict, codec: Codec,
+                                                    gateway_settings: Settings) -> None:
+    cancels = Requests(gateway_settings.kafka_bootstrap, codec, "video.cancelled")
     accepted = client.post("/v1/videos", json={"channel_id": channel["id"], "topic": "Tides"},
                            headers=alice.headers).json()
-    cancelled = client.post(f"/v1/videos/{accepted['id']}/cancel", headers=alice.headers)
+    url = f"/v1/videos/{accepted['id']}/cancel"
+    headers = {**alice.headers, "Idempotency-Key": "cancel-1"}
+    cancelled = client.post(url, json={"reason": "wrong topic"}, headers=headers)
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
-    assert client.post(f"/v1/videos/{accepted['id']}/cancel",
-                       headers=alice.headers).status_code == 409
+    assert client.post(url, json={"reason": "wrong topic"}, headers=headers).json() == (
+        cancelled.json())  # repeated with its key: the same answer, no second event
+    assert client.post(url, headers=alice.headers).status_code == 409
+    assert client.post(f"/v1/videos/{accepted['id']}/retry",
+                       headers=alice.headers).status_code == 202
+    assert client.post(url, headers=alice.headers).status_code == 200
+    first, second = cancels.read(2)
+    cancels.consumer.close()
+    assert [e["envelope"]["attempt"] for e in (first, second)] == [1, 2]
+    assert {e["envelope"]["video_id"] for e in (first, second)} == {accepted["id"]}
+    assert (first["reason"], second["reason"]) == ("wrong topic", "")
+    assert first["cancelled_by"].startswith("api-key:") and len(first["cancelled_by"]) > 8
+    assert (first["envelope"]["owner_id"], first["envelope"]["channel_id"]) == (
+        alice.user_id, channel["id"])
+    assert client.post(f"/v1/videos/{accepted['id']}/cancel", json={"reason": "x" * 501},
+                       headers=alice.headers).status_code == 422
+
+
+def test_an_upload_begun_before_the_cancel_shows_as_published() -> None:
+    """The publisher cannot take back an upload it had begun; the status must not claim so."""
+    video = Video(id="v", status="cancelled", current_stage=None, stages_done=4, artifacts={})
+    artifact = {"uri": "file:///v.mp4", "size_bytes": 1, "sha256": "0" * 64,
+                "media_type": "video/mp4"}
+    assert apply(video, "script.ready", {"script": {"title": "t"}}) == {}
+    assert video.status == "cancelled"
+    apply(video, "upload.done", {"url": "https://youtu.be/x", "video": artifact,
+                                 "thumbnail": artifact})
+    assert (video.status, video.url, video.stages_done) == ("published", "https://youtu.be/x", 5)
 
 
 def test_request_on_a_deleted_channel_is_a_conflict(client: TestClient, alice: Caller,
@@ -229,18 +259,27 @@ def test_request_on_a_deleted_channel_is_a_conflict(client: TestClient, alice: C
 
 def test_unreachable_broker_is_a_503_and_the_request_is_sent_later(
         alice: Caller, tmp_path: Path, database_url: str, kafka_settings: Settings) -> None:
-    """The rows are kept unsent; the same key, or the outbox sweep, sends each exactly once."""
+    """The rows are kept unsent; the same key, or the outbox sweep, sends each exactly once. A
+    cancel is kept the same way, and a video cancelled before its request went out never
+    reaches the pipeline."""
     dead = Settings(data_dir=tmp_path, database_url=database_url, kafka_bootstrap="127.0.0.1:9")
     with TestClient(create_app(dead, GatewaySettings(consume=False,
                                                      publish_timeout_s=1))) as down:
         made = down.post("/v1/channels", json=CHANNEL, headers=alice.headers)
         body = {"channel_id": made.json()["id"], "topic": "Volcanoes"}
-        for key in ("by-key", "by-sweep"):
+        for key in ("by-key", "by-sweep", "cancelled"):
             refused = down.post("/v1/videos", json=body,
                                 headers={**alice.headers, "Idempotency-Key": key})
             assert refused.status_code == 503 and refused.headers["Retry-After"]
+        cancelled = event_id("video", alice.user_id, "cancelled")  # the id its key gives
+        refused = down.post(f"/v1/videos/{cancelled}/cancel", headers=alice.headers)
+        assert refused.status_code == 503 and "recorded" in refused.json()["detail"]
+        assert down.get(f"/v1/videos/{cancelled}", headers=alice.headers).json()[
+            "status"] == "cancelled"
     up = kafka_settings.model_copy(update={"database_url": database_url})
-    reader = Requests(up.kafka_bootstrap, Codec(SchemaRegistry.load(up.schemas_dir)))
+    codec = Codec(SchemaRegistry.load(up.schemas_dir))
+    reader, cancels = Requests(up.kafka_bootstrap, codec), Requests(
+        up.kafka_bootstrap, codec, "video.cancelled")
     with TestClient(create_app(up, GatewaySettings(consume=False))) as back:
         accepted = back.post("/v1/videos", json=body,
                              headers={**alice.headers, "Idempotency-Key": "by-key"})
@@ -248,7 +287,12 @@ def test_unreachable_broker_is_a_503_and_the_request_is_sent_later(
         with back.app.state.sessions() as db:
             assert resend_stale(db, back.app.state.publisher, older_than_s=0) == 1
             assert resend_stale(db, back.app.state.publisher, older_than_s=0) == 0
+            assert resend_stale_cancellations(db, back.app.state.publisher, older_than_s=0) == 1
+            assert resend_stale_cancellations(db, back.app.state.publisher, older_than_s=0) == 0
         listed = back.get("/v1/videos", headers=alice.headers).json()["items"]
-    events = reader.read(2)
+    events, [cancel] = reader.read(2), cancels.read(1)
     reader.consumer.close()
-    assert sorted(e["envelope"]["video_id"] for e in events) == sorted(v["id"] for v in listed)
+    cancels.consumer.close()
+    assert sorted(e["envelope"]["video_id"] for e in events) == sorted(
+        v["id"] for v in listed if v["id"] != cancelled)
+    assert cancel["envelope"]["video_id"] == cancelled

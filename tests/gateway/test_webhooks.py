@@ -44,6 +44,12 @@ class Receiver:
 
 
 @pytest.fixture
+def gateway_settings(kafka_settings: Settings, database_url: str) -> Settings:
+    """On the session broker: a cancel is acknowledged there before it answers."""
+    return kafka_settings.model_copy(update={"database_url": database_url})
+
+
+@pytest.fixture
 def client(gateway_settings: Settings) -> Iterator[TestClient]:
     gateway = GatewaySettings(consume=False, webhook_backoff_base_s=0.2, webhook_max_attempts=3)
     with TestClient(create_app(gateway_settings, gateway)) as test_client:
