@@ -20,8 +20,9 @@ left over is repeated exactly when the sink starts, before it consumes.
 
 A topic with a staging table (``analytics.staging``: cost.incurred) skips steps 1 and 3's Python
 work: ClickHouse decodes the run's Avro itself, and only a run it refuses is decoded here.
-Steps 1-3 run on a writer thread (``analytics.writer``), in order, while the loop consumes; the
-loop commits each batch once its insert returned.
+Steps 1-2 run on a prepare thread and step 3 on a writer thread (``analytics.writer``), in
+order, while the loop consumes; the loop commits each batch once its insert returned. A batch
+prepared while the one before it is still being written counts that one's ids as stored.
 
 So a crash anywhere, a redelivery or a replay from offset zero never counts an event twice.
 The same code writes into chdb (in-process, the local default) or a ClickHouse server.
@@ -30,8 +31,10 @@ The same code writes into chdb (in-process, the local default) or a ClickHouse s
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Event as StopFlag
@@ -43,9 +46,10 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Topic
 
 from analytics import lag as lag_module
 from analytics.decode import BatchDecoder
+from analytics.dedup import StoredIds
 from analytics.migrate import migrate
 from analytics.rows import EVENT_COLUMNS, TYPED, event_row
-from analytics.staging import Staging, event_ids
+from analytics.staging import Staging, StagingTable, event_ids
 from analytics.store import connect
 from analytics.writer import Journal, Writer, in_ranges, ranges, reread
 from ytempire import topics as topics_module
@@ -59,9 +63,7 @@ from ytempire.settings import Settings
 log = get_logger("analytics.sink")
 
 STAGE = "analytics-sink"
-MAX_QUERY_SIZE = 64 * 1024 * 1024
 REREAD_TIMEOUT_S = 60.0
-TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n"})
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,34 @@ class Batch:
     @property
     def token(self) -> str:
         return f"{self.topic}:{self.partition}:{self.first}-{self.last}"
+
+
+@dataclass(eq=False)
+class Staged:
+    """Runs of one topic prepared for its staging table, and what preparing them assumed.
+
+    ``kept`` are the ids it writes: while it is in flight, a batch prepared after it treats
+    them as stored. ``generation`` counts the topic's Python-path writes when it was prepared:
+    such a write (a run of another writer, a refused block) may have stored ids this one did
+    not see, or may have left out (as poison) ids it took as stored, so a staged insert whose
+    generation moved is checked again before it is written.
+    """
+
+    topic: str
+    runs: list[tuple[int, list[Message]]]
+    table: StagingTable
+    records: list[tuple[int, int, bytes, bool]]
+    batches: list[Batch]
+    kept: set[str]
+    generation: int
+
+
+@dataclass(frozen=True)
+class Decode:
+    """Runs for the Python path (decoded, poison dead-lettered, inserted as rows)."""
+
+    topic: str
+    runs: list[tuple[int, list[Message]]]
 
 
 @dataclass
@@ -107,8 +137,7 @@ class AnalyticsSink:
     often (None: never).
     """
 
-    def __init__(self, settings: Settings, *, client: Client | None = None,
-                 group: str | None = None,
+    def __init__(self, settings: Settings, *, group: str | None = None,
                  topics: Iterable[str] | None = None, batch_size: int = 20_000,
                  flush_interval_s: float = 0.5, lag_every_s: float | None = 15.0,
                  after_insert: Callable[[Batch], Any] | None = None,
@@ -126,11 +155,14 @@ class AnalyticsSink:
         self.after_insert = after_insert
         self.codec = Codec(SchemaRegistry.load(settings.schemas_dir))
         self.decoder = BatchDecoder(self.codec)
-        self._owns_client = client is None
-        self.client = client or connect(settings.effective_clickhouse_dsn)
+        self.client = connect(settings.effective_clickhouse_dsn)
         migrate(self.client)
         self.staging = Staging(self.client, self.codec.registry)
-        self.writer = Writer(self._write)
+        self.stored_ids = StoredIds(settings.effective_clickhouse_dsn)
+        self._in_flight: list[Staged] = []  # prepared, not yet written (their ids count as stored)
+        self._flight_lock = threading.Lock()
+        self._generation: dict[str, int] = {}  # per topic: Python-path writes so far
+        self.writer = Writer(self._prepare, self._write)
         self.writer.start()
         self.producer = EventProducer(settings.kafka_bootstrap, self.codec, client_id=group)
         self.consumer = Consumer({
@@ -229,12 +261,18 @@ class AnalyticsSink:
 
     # -- one batch ------------------------------------------------------------------------------
 
-    def _write(self, topic: str, runs: list[tuple[int, list[Message]]]) -> list[Batch]:
+    def _prepare(self, topic: str, runs: list[tuple[int, list[Message]]]) -> Staged | Decode:
+        """On the prepare thread: a staged insert, or the runs for the Python path."""
+        return self._stage(topic, runs, in_flight=True) or Decode(topic, runs)
+
+    def _write(self, job: Staged | Decode) -> list[Batch]:
         """On the writer thread: the inserts (the loop commits after), one batch per run."""
-        batches = self._write_staged(topic, runs)
-        if batches is None:
-            batches = [self._write_run(topic, partition, messages, alone=len(runs) == 1)
-                       for partition, messages in runs]
+        if isinstance(job, Staged):
+            batches = self._write_staged(job)
+        else:
+            batches = [self._write_decoded(job.topic, partition, messages)
+                       for partition, messages in job.runs]
+            self._generation[job.topic] = self._generation.get(job.topic, 0) + 1
         if self.after_insert is not None:
             for batch in batches:
                 self.after_insert(batch)
@@ -243,11 +281,76 @@ class AnalyticsSink:
         self._inflight.clear()
         return batches
 
+    def _stage(self, topic: str, runs: list[tuple[int, list[Message]]],
+               in_flight: bool) -> Staged | None:
+        """The runs as one staged insert; None when they must go another way (a run of another
+        writer, an unreadable id).
+
+        Duplicates are the ids stored already and, with ``in_flight``, those of the staged
+        inserts prepared before and not yet written (their ids are registered until then).
+        """
+        values: list[list[bytes]] = [[m.value() or b"" for m in messages] for _, messages in runs]
+        table = self.staging.tables.get(topic)
+        if table is None or any(self.staging.for_run(topic, run) is None for run in values):
+            return None
+        ids = [event_ids(run) for run in values]
+        if any(run_ids is None for run_ids in ids):
+            return None
+        generation = self._generation.get(topic, 0)  # read before the lookup (see Staged)
+        wanted = {i for run_ids in ids for i in run_ids or ()}
+        stored = self.stored_ids.lookup(topic, wanted)
+        if in_flight:
+            with self._flight_lock:
+                for flight in self._in_flight:
+                    if flight.topic == topic:
+                        stored |= wanted & flight.kept
+        records: list[tuple[int, int, bytes, bool]] = []
+        batches = []
+        kept: set[str] = set()
+        for (partition, messages), run, run_ids in zip(runs, values, ids, strict=True):
+            fresh = 0
+            for message, value, event_id in zip(messages, run, run_ids or (), strict=True):
+                keep = event_id not in kept and event_id not in stored
+                records.append((partition, message.offset(), value, keep))
+                if keep:
+                    kept.add(event_id)
+                    fresh += 1
+            batches.append(Batch(topic, partition, messages[0].offset(), messages[-1].offset(),
+                                 inserted=fresh, duplicates=len(messages) - fresh,
+                                 dead_lettered=0))
+        staged = Staged(topic, runs, table, records, batches, kept, generation)
+        if in_flight:
+            with self._flight_lock:
+                self._in_flight.append(staged)
+        return staged
+
+    def _write_staged(self, job: Staged) -> list[Batch]:
+        """The staged insert; refused (the view's check), each run alone, then decoded."""
+        topic, fell_back = job.topic, False
+        try:
+            staged: Staged | None = job
+            if job.generation != self._generation.get(topic, 0):
+                # The Python path wrote this topic since it was prepared: check again (every
+                # insert before it is written now, so the store alone says what is stored).
+                staged = self._stage(topic, job.runs, in_flight=False)
+            if staged is not None and self._insert_staged(staged):
+                return staged.batches
+            fell_back = True
+            return [self._write_run(topic, partition, messages, alone=len(job.runs) == 1)
+                    for partition, messages in job.runs]
+        finally:
+            with self._flight_lock:  # before the generation moves (see Staged)
+                self._in_flight.remove(job)
+            if fell_back:
+                self._generation[topic] = self._generation.get(topic, 0) + 1
+
     def _write_run(self, topic: str, partition: int, messages: list[Message],
                    alone: bool) -> Batch:
         """A run its group could not take: staged on its own (unless it was alone), or decoded."""
-        staged = None if alone else self._write_staged(topic, [(partition, messages)])
-        return staged[0] if staged else self._write_decoded(topic, partition, messages)
+        staged = None if alone else self._stage(topic, [(partition, messages)], in_flight=False)
+        if staged is not None and self._insert_staged(staged):
+            return staged.batches[0]
+        return self._write_decoded(topic, partition, messages)
 
     def _commit_written(self) -> None:
         self.writer.check()
@@ -261,46 +364,24 @@ class AnalyticsSink:
         self.writer.drain()
         self._commit_written()
 
-    def _write_staged(self, topic: str,
-                      runs: list[tuple[int, list[Message]]]) -> list[Batch] | None:
-        """The runs through the topic's staging table in one insert; None when they must go
-        another way (a run of another writer, an unreadable id, a refused insert)."""
-        values: list[list[bytes]] = [[m.value() or b"" for m in messages] for _, messages in runs]
-        table = self.staging.tables.get(topic)
-        if table is None or any(self.staging.for_run(topic, run) is None for run in values):
-            return None
-        ids = [event_ids(run) for run in values]
-        if any(run_ids is None for run_ids in ids):
-            return None
-        stored = self._stored(topic, {i for run_ids in ids for i in run_ids or ()})
-        records: list[tuple[int, int, bytes, bool]] = []
-        batches = []
-        for (partition, messages), run, run_ids in zip(runs, values, ids, strict=True):
-            seen: set[str] = set()
-            fresh = 0
-            for message, value, event_id in zip(messages, run, run_ids or (), strict=True):
-                keep = event_id not in seen and event_id not in stored
-                records.append((partition, message.offset(), value, keep))
-                seen.add(event_id)
-                fresh += keep
-            batches.append(Batch(topic, partition, messages[0].offset(), messages[-1].offset(),
-                                 inserted=fresh, duplicates=len(messages) - fresh,
-                                 dead_lettered=0))
-        token = "|".join(batch.token for batch in batches)
-        if any(batch.inserted for batch in batches):
-            kept: dict[int, list[int]] = {}
-            for partition, offset, _, keep in records:
-                if keep:
-                    kept.setdefault(partition, []).append(offset)
-            path = self._journal("staged", topic, token, batches, kept)
-            try:
-                self.staging.insert(table, records, token)
-            except DatabaseError as exc:  # the view's check refused the block: nothing written
-                log.warning("staged_insert_refused", batches=token, error=str(exc)[:500])
-                self.journal.clear(path)
-                self._inflight.remove(path)
-                return None
-        return batches
+    def _insert_staged(self, staged: Staged) -> bool:
+        """Journaled, then inserted; False when ClickHouse refused the block (nothing written)."""
+        token = "|".join(batch.token for batch in staged.batches)
+        if not staged.kept:
+            return True
+        kept: dict[int, list[int]] = {}
+        for partition, offset, _, keep in staged.records:
+            if keep:
+                kept.setdefault(partition, []).append(offset)
+        path = self._journal("staged", staged.topic, token, staged.batches, kept)
+        try:
+            self.staging.insert(staged.table, staged.records, token)
+        except DatabaseError as exc:  # the view's check refused the block: nothing written
+            log.warning("staged_insert_refused", batches=token, error=str(exc)[:500])
+            self.journal.clear(path)
+            self._inflight.remove(path)
+            return False
+        return True
 
     def _journal(self, way: str, topic: str, token: str, batches: list[Batch],
                  kept: dict[int, list[int]]) -> Path:
@@ -342,7 +423,7 @@ class AnalyticsSink:
             rows.append(event_row(topic, partition, offset, value))
         if dead:
             self.producer.send_all(dead)
-        stored = self._stored(topic, seen) if seen else set()
+        stored = self.stored_ids.lookup(topic, seen)
         fresh = [row for row in rows if row[0] not in stored]
         batch = Batch(topic, partition, messages[0].offset(), messages[-1].offset(),
                       inserted=len(fresh), duplicates=repeated + len(rows) - len(fresh),
@@ -385,18 +466,6 @@ class AnalyticsSink:
             self.journal.clear(path)
             log.info("interrupted_insert_repeated", batches=token)
         return len(entries)
-
-    def _stored(self, topic: str, event_ids: set[str]) -> set[str]:
-        """Which of ``event_ids`` are in ``events`` already (one round trip, by primary key)."""
-        ids = "\n".join(event_ids)
-        if "\\" in ids or "\t" in ids or ids.count("\n") != len(event_ids) - 1:
-            ids = "\n".join(event_id.translate(TSV_ESCAPES) for event_id in event_ids)
-        result = self.client.query(
-            "SELECT event_id FROM events WHERE _topic = " + _literal(topic)
-            + " AND event_id IN (SELECT event_id FROM format(TSV, 'event_id String', "
-            + _literal(ids) + "))",
-            settings={"max_query_size": MAX_QUERY_SIZE})
-        return {row[0] for row in result.result_rows}
 
     def _commit(self, batch: Batch) -> None:
         offsets = [TopicPartition(batch.topic, batch.partition, batch.last + 1)]
@@ -453,16 +522,17 @@ class AnalyticsSink:
                                column_names=lag_module.LAG_COLUMNS)
 
     def close(self) -> None:
-        """Flush what is pending, leave the group, release ClickHouse."""
-        try:
+        """Flush what is pending, leave the group, release ClickHouse: every step is taken even
+        when one fails (leaving the group re-raises a writer's error from the revoke callback,
+        and a store left open would keep chdb's one path busy for the process)."""
+        with ExitStack() as closing:  # the callbacks run last to first
+            closing.callback(self.client.close)
+            closing.callback(self.stored_ids.close)
+            closing.callback(self.producer.close)
+            closing.callback(self.consumer.close)
+            closing.callback(self.writer.stop)
             self.flush()
             self._drain()
-        finally:
-            self.writer.stop()
-            self.consumer.close()
-            self.producer.close()
-            if self._owns_client:
-                self.client.close()
 
 
 def insert_decoded(client: Client, topic: str, rows: list[list[Any]], values: list[Event],
@@ -481,8 +551,3 @@ def insert_decoded(client: Client, topic: str, rows: list[list[Any]], values: li
         table, columns, row = TYPED[topic]
         client.insert(table, [row(value) for value in values], column_names=columns,
                       settings=settings)
-
-
-def _literal(text: str) -> str:
-    """A ClickHouse string literal (backslash and quote escaped)."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"

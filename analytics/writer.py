@@ -1,11 +1,9 @@
-"""The sink's writer thread: batches are inserted in order, off the consuming loop.
+"""The sink's writer: batches are prepared and inserted in order, off the consuming loop.
 
-chdb releases the GIL while it works, so while ClickHouse decodes and writes one batch the loop
-reads and groups the next: on two cores the two overlap. At most ``depth`` batches wait, so a
-slow store slows consuming instead of filling memory. What ``write`` returns is handed back
-through ``finished`` for the loop to commit: the consumer is only ever used by the loop's thread
-(a commit from another thread during a rebalance callback deadlocks the client). The first error
-stops the writing and is raised to the loop at its next call.
+What ``write`` returns is handed back through ``finished`` for the loop to commit: the consumer
+is only ever used by the loop's thread (a commit from another thread during a rebalance callback
+deadlocks the client). The first error stops the work and is raised to the loop at its next
+call.
 
 ``Journal`` and ``reread`` make an insert cut short among its materialized views repeatable
 exactly (see ``Journal``).
@@ -28,40 +26,72 @@ from confluent_kafka import Consumer, Message, TopicPartition
 Job = tuple[Any, ...]
 
 
-class Writer(threading.Thread):
-    def __init__(self, write: Callable[..., Any], depth: int = 2) -> None:
-        super().__init__(name="analytics-sink-writer", daemon=True)
+class Writer:
+    """Two threads: ``prepare`` (Python work and the stored-id lookup) and ``write`` (the insert).
+
+    While ClickHouse inserts one batch (chdb releases the GIL), the next is prepared and the loop
+    consumes the one after: on two cores the three overlap. Jobs are written in the order they
+    were put. At most ``depth`` jobs wait to be prepared and one prepared job waits to be
+    written, so a slow store slows consuming instead of filling memory.
+    """
+
+    def __init__(self, prepare: Callable[..., Any], write: Callable[[Any], Any],
+                 depth: int = 2) -> None:
+        self.prepare = prepare
         self.write = write
         self.jobs: queue.Queue[Job | None] = queue.Queue(maxsize=depth)
+        self.prepared: queue.Queue[tuple[Any] | None] = queue.Queue(maxsize=1)
         self.finished: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.error: BaseException | None = None
         self.done_at = time.monotonic()
+        self._threads = [
+            threading.Thread(target=self._preparing, name="analytics-sink-prepare", daemon=True),
+            threading.Thread(target=self._writing, name="analytics-sink-writer", daemon=True)]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
 
     @property
     def busy(self) -> bool:
-        return self.jobs.unfinished_tasks > 0
+        return self.jobs.unfinished_tasks > 0 or self.prepared.unfinished_tasks > 0
 
-    def run(self) -> None:
+    def _preparing(self) -> None:
         while True:
             job = self.jobs.get()
             try:
                 if job is None:
+                    self.prepared.put(None)
                     return
                 if self.error is None:
-                    self.finished.put(self.write(*job))
+                    self.prepared.put((self.prepare(*job),))  # before task_done: never idle
             except BaseException as exc:  # handed to the loop, which raises it
                 self.error = exc
             finally:
-                self.done_at = time.monotonic()
                 self.jobs.task_done()
+
+    def _writing(self) -> None:
+        while True:
+            item = self.prepared.get()
+            try:
+                if item is None:
+                    return
+                if self.error is None:
+                    self.finished.put(self.write(item[0]))
+            except BaseException as exc:
+                self.error = exc
+            finally:
+                self.done_at = time.monotonic()
+                self.prepared.task_done()
 
     def put(self, *job: Any) -> None:
         self.check()
         self.jobs.put(job)
 
     def drain(self) -> None:
-        """Until every batch handed over is written (or failed: raised here)."""
+        """Until every job handed over is written (or failed: raised here)."""
         self.jobs.join()
+        self.prepared.join()
         self.check()
 
     def take_finished(self) -> list[Any]:
@@ -75,9 +105,10 @@ class Writer(threading.Thread):
             raise self.error
 
     def stop(self) -> None:
-        if self.is_alive():
+        if any(thread.is_alive() for thread in self._threads):
             self.jobs.put(None)
-            self.join()
+            for thread in self._threads:
+                thread.join()
 
 
 class Journal:

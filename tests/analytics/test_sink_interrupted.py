@@ -62,13 +62,13 @@ def test_an_insert_cut_between_its_views_is_repeated_exactly_after_a_restart(
     producer = EventProducer(kafka_settings.kafka_bootstrap, codec)
     producer.send_all(emits)
     producer.close()
-    client = connect(f"chdb://{tmp_path / 'clickhouse'}")
+    client = connect(kafka_settings.effective_clickhouse_dsn)  # a handle beside the sinks' own
     group = kafka_settings.group_id(f"interrupted-{uuid.uuid4().hex[:8]}")
     try:
         migrate(client)
         client.command("DETACH TABLE cost_incurred_avro_typed_mv")  # the views after it never run
         # One flush carries every record on the topic (ours included) in one staged insert.
-        first = AnalyticsSink(kafka_settings, client=client, group=group,
+        first = AnalyticsSink(kafka_settings, group=group,
                               topics=["cost.incurred"], batch_size=200_000, flush_interval_s=3.0,
                               lag_every_s=None, after_insert=_die_after_first_insert,
                               consumer_config=FAST_REJOIN)
@@ -82,7 +82,7 @@ def test_an_insert_cut_between_its_views_is_repeated_exactly_after_a_restart(
         assert cut["cost_incurred"][0] == 0  # ... and not the money tables
         client.command("ATTACH TABLE cost_incurred_avro_typed_mv")
 
-        restarted = AnalyticsSink(kafka_settings, client=client, group=group,
+        restarted = AnalyticsSink(kafka_settings, group=group,
                                   topics=["cost.incurred"], lag_every_s=None,
                                   consumer_config=FAST_REJOIN)
         try:
@@ -99,7 +99,7 @@ def test_an_insert_cut_between_its_views_is_repeated_exactly_after_a_restart(
             "SELECT uniqExact(event_id) FROM cost_incurred WHERE channel_id = {c:String}",
             parameters={"c": channel}).result_rows[0][0] == len(emits)
 
-        again = AnalyticsSink(kafka_settings, client=client, group=group + ".replay",
+        again = AnalyticsSink(kafka_settings, group=group + ".replay",
                               topics=["cost.incurred"], lag_every_s=None,
                               consumer_config=FAST_REJOIN)
         try:
