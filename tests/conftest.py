@@ -66,6 +66,15 @@ def kafka_settings(kafka_broker: LocalBroker, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
+def quick_failover(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stage workers this test starts lose a SIGKILLed member's partitions after 6 s (the
+    broker's minimum session timeout), not the worker's own 15 s: the same failover with less
+    waiting. Faust takes these from the environment over the app's arguments."""
+    monkeypatch.setenv("BROKER_SESSION_TIMEOUT", "6")
+    monkeypatch.setenv("BROKER_HEARTBEAT_INTERVAL", "1")
+
+
+@pytest.fixture
 def consumer(kafka_settings: Settings) -> Iterator[Consumer]:
     """A plain consumer on the session broker, outside any group; assign it with
     ``ytempire.kafka.assign_at_end`` to read what comes next."""

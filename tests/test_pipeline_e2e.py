@@ -1,23 +1,20 @@
-"""Ten videos through the real broker, every stage a separate Faust worker, one killed mid-batch."""
+"""Three videos offline through the real broker, every stage a separate Faust worker, the
+assembler SIGKILLed mid-batch: each is published once and is a well-formed video. (Ten videos
+through every worker killed in turn, on the provider fakes: tests/reliability/test_chaos.py.)"""
 
 from __future__ import annotations
 
-import json
 import signal
 import time
 from collections import Counter, defaultdict
-from pathlib import Path
 
-import av
-import numpy as np
 import pytest
 from confluent_kafka import Consumer
-from PIL import Image
 
+from tests.reliability.outputs import check_published_video
 from ytempire.codec import Codec
 from ytempire.kafka import EventProducer, assign_at_end
-from ytempire.media import measure_loudness, probe
-from ytempire.requests import RESOLUTIONS, VideoRequest, request_event
+from ytempire.requests import VideoRequest, request_event
 from ytempire.schemas import SchemaRegistry
 from ytempire.settings import Settings
 from ytempire.stack import Stack
@@ -25,26 +22,12 @@ from ytempire.tracker import Tracker
 
 pytestmark = pytest.mark.slow
 
-TOPICS = [
-    "How volcanoes form",
-    "The life of octopuses",
-    "Why we dream",
-    "How bridges stand up",
-    "The history of coffee",
-    "How vaccines work",
-    "Why leaves change colour",
-    "How airplanes fly",
-    "The science of sleep",
-    "How batteries store energy",
-]
+# One Shorts and two landscape videos: the assembler is killed while one is still to render.
+TOPICS = ["How volcanoes form", "The life of octopuses", "Why we dream"]
 
 
-def _path(uri: str) -> Path:
-    assert uri.startswith("file://"), uri
-    return Path(uri.removeprefix("file://"))
-
-
-def test_ten_videos_published_once_each_despite_a_killed_stage(
+@pytest.mark.usefixtures("quick_failover")
+def test_three_videos_published_once_each_despite_a_killed_stage(
     kafka_settings: Settings, consumer: Consumer
 ) -> None:
     codec = Codec(SchemaRegistry.load(kafka_settings.schemas_dir))
@@ -55,7 +38,7 @@ def test_ten_videos_published_once_each_despite_a_killed_stage(
     try:
         emits = [
             request_event(
-                VideoRequest(topic=t, format="9:16" if i % 3 == 0 else "16:9", target_duration_s=20)
+                VideoRequest(topic=t, format="9:16" if i % 3 == 0 else "16:9", target_duration_s=15)
             )
             for i, t in enumerate(TOPICS)
         ]
@@ -69,9 +52,9 @@ def test_ten_videos_published_once_each_despite_a_killed_stage(
             tracker.poll(0.5)
             if any("video.assembled" in tracker.videos[v].reached for v in ids):
                 break
-        assert any("video.assembled" in tracker.videos[v].reached for v in ids), (
-            "no video assembled"
-        )
+        assembled = [v for v in ids if "video.assembled" in tracker.videos[v].reached]
+        assert assembled, "no video assembled"
+        assert len(assembled) < len(ids), "the assembler finished every video before the kill"
         stack.kill_worker("assembler", signal.SIGKILL)
         stack.start_worker("assembler")
 
@@ -96,32 +79,8 @@ def test_ten_videos_published_once_each_despite_a_killed_stage(
 
         for emit in emits:
             vid = emit.value["envelope"]["video_id"]
-            _check_video(tracker, vid, emit.value["spec"]["format"], upload_values[vid])
+            check_published_video(tracker.videos[vid].events["video.assembled"],
+                                  upload_values[vid], emit.value["spec"]["format"])
     finally:
         tracker.close()
         stack.stop()
-
-
-def _check_video(tracker: Tracker, vid: str, fmt: str, upload: dict) -> None:
-    progress = tracker.videos[vid]
-    voice_duration = progress.events["video.assembled"]["narration_duration_s"]
-    mp4 = _path(upload["video"]["uri"])
-    info = probe(mp4)
-    assert (info.video_codec, info.audio_codec) == ("h264", "aac")
-    assert (info.width, info.height) == RESOLUTIONS[fmt]
-    assert abs(info.duration_s - voice_duration) <= 0.05 * voice_duration
-    with av.open(str(mp4)) as container:
-        container.seek(int(info.duration_s / 2 * 1_000_000))
-        frame = next(container.decode(video=0))
-        assert np.asarray(frame.to_image().convert("L")).mean() > 20, "middle frame is black"
-    assert measure_loudness(mp4).integrated_lufs > -30, "narration is not audible"
-    captions = _path(progress.events["video.assembled"]["captions"]["uri"]).read_text()
-    assert captions.count("Dialogue:") >= 3
-    with Image.open(_path(upload["thumbnail"]["uri"])) as thumb:
-        assert (thumb.size, thumb.format) == ((1280, 720), "PNG")
-    metadata = (
-        json.loads((mp4.parent / "metadata.json").read_text())
-        if (mp4.parent / "metadata.json").exists()
-        else None
-    )
-    assert metadata is None or metadata["title"] == upload["title"]

@@ -290,6 +290,7 @@ def test_ledger_worker_alerts_once_per_threshold_even_after_redelivery(
     )
 
 
+@pytest.mark.usefixtures("quick_failover")
 def test_killed_ledger_worker_continues_from_its_changelogs(
     ledger_settings: Settings, ledger_stack: Stack, consumer: Consumer
 ) -> None:

@@ -1,6 +1,7 @@
 """Chaos through the real broker: ten videos, scripts from OpenAI and voices from ElevenLabs
-(the counting fakes), while every worker in turn (the five stages and the ledger) is SIGKILLed
-mid-work and restarted. Every video is published exactly once, no call is
+(the counting fakes), while every worker in turn (the five stages, the ledger and the analytics
+sink) is SIGKILLed mid-work and restarted. Every video is published exactly once and is a
+well-formed video (codecs, format size, length, picture, sound, captions, thumbnail), no call is
 billed by two events, providers repeat at most the one call each killed stage had in flight,
 nothing is dead-lettered, no ffmpeg outlives its assembler, and ClickHouse holds exactly the
 unique cost events."""
@@ -28,6 +29,7 @@ from ytempire.schemas import SchemaRegistry
 from ytempire.settings import Settings
 from ytempire.stack import Stack
 
+from .outputs import check_published_video
 from .watch import Watch
 
 pytestmark = pytest.mark.slow
@@ -114,6 +116,7 @@ def providers(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
         yield openai, elevenlabs
 
 
+@pytest.mark.usefixtures("quick_failover")
 def test_ten_videos_survive_every_worker_killed_in_turn(
     kafka_settings: Settings, providers: tuple[FakeOpenAI, FakeElevenLabs]
 ) -> None:
@@ -175,6 +178,10 @@ def test_ten_videos_survive_every_worker_killed_in_turn(
     assert all(len(set(v)) == 1 for v in uploads.values()), "a video was uploaded twice"
     published = [p.name for p in (kafka_settings.channels_dir / "local").iterdir()]
     assert sorted(published) == sorted(ids)
+    for emit in emits:
+        vid = emit.value["envelope"]["video_id"]
+        check_published_video(watch.values("video.assembled", [vid])[-1],
+                              watch.values("upload.done", [vid])[0], emit.value["spec"]["format"])
 
     costs = {v["envelope"]["event_id"]: v for v in watch.values("cost.incurred", ids)}
     billed: Counter[tuple[str, ...]] = Counter()
