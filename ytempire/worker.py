@@ -118,7 +118,7 @@ class StageRunner:
         self.sleep = sleep
         self.state = state
         self.check = cancel_check(stage)
-        self.cancellations = None
+        self.cancellations: Cancellations | None = None
         if self.check != "never":
             self.cancellations = cancellations or CancelledVideos.from_settings(settings, codec)
         if self.check == "in_stage":
