@@ -1,6 +1,6 @@
-"""Poison on every stage's input topic, one stack for all: garbage bytes and a valid event of the
-wrong schema end in pipeline.dlq (original bytes, source, stage), and the good event queued
-behind them on the same partition is processed."""
+"""Poison on every stage's input topic, one stack for all (the shared offline one): garbage bytes
+and a valid event of the wrong schema end in pipeline.dlq (original bytes, source, stage), and the
+good event queued behind them on the same partition is processed."""
 
 from __future__ import annotations
 
@@ -37,12 +37,11 @@ def _committed(settings: Settings, stage: str, topic: str, partition: int) -> in
 
 
 def test_poison_on_every_input_topic_is_dead_lettered_and_the_next_event_processed(
-    kafka_settings: Settings,
+    offline_stack: Stack,
 ) -> None:
-    codec = Codec(SchemaRegistry.load(kafka_settings.schemas_dir))
-    stack = Stack(kafka_settings)
-    stack.start(with_broker=False, from_end=True)
-    watch = Watch(kafka_settings)
+    settings = offline_stack.settings
+    codec = Codec(SchemaRegistry.load(settings.schemas_dir))
+    watch = Watch(settings)
     good = request_event(VideoRequest(topic="Why bread rises", target_duration_s=15))
     video = good.value["envelope"]["video_id"]
     stranger = request_event(VideoRequest(topic="x", video_id=video)).value
@@ -55,7 +54,7 @@ def test_poison_on_every_input_topic_is_dead_lettered_and_the_next_event_process
         assert err is None, err
         poison[(msg.topic(), msg.value())] = (msg.partition(), msg.offset())  # type: ignore
 
-    producer = Producer({"bootstrap.servers": kafka_settings.kafka_bootstrap})
+    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap})
     try:
         for topic in READERS:
             garbage = b"\x00garbage for " + topic.encode()
@@ -64,7 +63,7 @@ def test_poison_on_every_input_topic_is_dead_lettered_and_the_next_event_process
             for value in (garbage, wrong):  # keyed by the good video: same partition, before it
                 producer.produce(topic, value=value, key=video.encode(), on_delivery=delivered)
         assert producer.flush(30) == 0
-        EventProducer(kafka_settings.kafka_bootstrap, codec).send_all([good])
+        EventProducer(settings.kafka_bootstrap, codec).send_all([good])
 
         expected = {(stage, topic, value) for (topic, value) in poison
                     for stage in READERS[topic]}
@@ -93,13 +92,12 @@ def test_poison_on_every_input_topic_is_dead_lettered_and_the_next_event_process
         behind = {t: max(o for (tt, _), (_, o) in poison.items() if tt == t) + 1 for t in READERS}
         partition = next(p for (p, _) in poison.values())
         assert watch.until(lambda w: all(
-            _committed(kafka_settings, stage, topic, partition) > behind[topic]
+            _committed(settings, stage, topic, partition) > behind[topic]
             for topic, stages in READERS.items() for stage in stages), 60)
         assert not watch.values("pipeline.failed", [video])
-        assert not stack.dead_workers()
+        assert not offline_stack.dead_workers()
     finally:
         watch.close()
-        stack.stop()
 
 
 def test_readers_cover_every_stage() -> None:

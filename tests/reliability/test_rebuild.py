@@ -1,6 +1,7 @@
 """Rebuild ClickHouse from Kafka: after an offline pipeline run ingested live by the sink, drop
 every table, replay every topic into analytics, and every KPI is identical; replaying again over
-the full store adds nothing."""
+the full store adds nothing. The live sink starts where the run starts and the replay covers the
+same offsets of every topic (what earlier tests left on the session broker is not this store's)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 from clickhouse_connect.driver.client import Client
-from confluent_kafka import TopicPartition
+from confluent_kafka import Consumer, TopicPartition
 
 from analytics.kpi import run_queries
 from analytics.sink import AnalyticsSink
@@ -76,17 +77,28 @@ def _ends(settings: Settings) -> dict[tuple[str, int], tuple[int, int]]:
         consumer.close()
 
 
+def _start_group_at(settings: Settings, group: str,
+                    offsets: dict[tuple[str, int], tuple[int, int]]) -> None:
+    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": group,
+                         "enable.auto.commit": False})
+    try:
+        consumer.commit(offsets=[TopicPartition(t, p, high) for (t, p), (_, high)
+                                 in offsets.items()], asynchronous=False)
+    finally:
+        consumer.close()
+
+
 def test_dropped_tables_are_rebuilt_by_replay_with_identical_kpis(
-    kafka_settings: Settings,
+    kafka_settings: Settings, offline_stack: Stack,
 ) -> None:
     codec = Codec(SchemaRegistry.load(kafka_settings.schemas_dir))
-    sink = AnalyticsSink(kafka_settings, group=f"{kafka_settings.consumer_group_prefix}.sink",
-                         lag_every_s=None)
+    group = f"{kafka_settings.consumer_group_prefix}.sink"
+    starts = _ends(kafka_settings)
+    _start_group_at(kafka_settings, group, starts)
+    sink = AnalyticsSink(kafka_settings, group=group, lag_every_s=None)
     stop = threading.Event()
     live = threading.Thread(target=sink.run, kwargs={"stop": stop}, daemon=True)
     live.start()
-    stack = Stack(kafka_settings)
-    stack.start(with_broker=False, from_end=True)
     watch = Watch(kafka_settings)
     try:
         emits = [request_event(VideoRequest(topic=t, target_duration_s=15, format=f))
@@ -98,12 +110,12 @@ def test_dropped_tables_are_rebuilt_by_replay_with_identical_kpis(
                            and w.values("pipeline.failed"), 240)
         watch.until(lambda w: False, 2)
         ends = _ends(kafka_settings)
+        assert any(high > starts[key][1] for key, (_, high) in ends.items())
         assert watch.until(lambda w: all(
-            sink.stats.committed.get(key, low) >= high
-            for key, (low, high) in ends.items() if high > low), 60)
+            sink.stats.committed.get(key, starts[key][1]) >= high
+            for key, (_, high) in ends.items()), 60)
     finally:
         watch.close()
-        stack.stop()
         stop.set()
         live.join(30)
         sink.close()
@@ -119,9 +131,8 @@ def test_dropped_tables_are_rebuilt_by_replay_with_identical_kpis(
                         ).result_rows[0][0] == 0
     client.close()
 
-    selection: replay.Bounds = {}
-    for topic in topics_module.load(kafka_settings.topics_file).names:
-        selection.update(replay.bounds(kafka_settings, topic, from_offset=0))
+    selection: replay.Bounds = {key: (starts[key][1], high) for key, (_, high) in ends.items()}
+    assert {t for t, _ in selection} == set(topics_module.load(kafka_settings.topics_file).names)
     rebuilt = replay.replay_into_analytics(kafka_settings, selection)
     assert rebuilt.detail["inserted"] > 0
     assert not _differences(before, _kpis(kafka_settings))

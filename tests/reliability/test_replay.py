@@ -30,32 +30,31 @@ OUTPUTS = ["script.ready", "voice.ready", "video.assembled", "quality.scored", "
 
 
 def test_replayed_requests_reemit_identical_events_and_pay_nothing(
-    kafka_settings: Settings,
+    offline_stack: Stack,
 ) -> None:
-    codec = Codec(SchemaRegistry.load(kafka_settings.schemas_dir))
-    stack = Stack(kafka_settings)
-    stack.start(with_broker=False, from_end=True)
-    watch = Watch(kafka_settings)
+    settings = offline_stack.settings  # the replay runs the stage on the stack's caches
+    codec = Codec(SchemaRegistry.load(settings.schemas_dir))
+    watch = Watch(settings)
     try:
         since = datetime.now(UTC) - timedelta(seconds=1)
         emits = [request_event(VideoRequest(topic=t, target_duration_s=15))
                  for t in ("Why owls hoot", "How glaciers move")]
-        EventProducer(kafka_settings.kafka_bootstrap, codec).send_all(emits)
+        EventProducer(settings.kafka_bootstrap, codec).send_all(emits)
         ids = [e.value["envelope"]["video_id"] for e in emits]
         assert watch.until(lambda w: len(w.values("upload.done", ids)) == 2, 240), \
             watch.ids_by_video("pipeline.failed", ids)
         watch.until(lambda w: False, 2)  # let the last cost events land
         first = {t: {v["envelope"]["event_id"]: without_time(v) for v in watch.values(t, ids)}
                  for t in OUTPUTS}
-        caches = cache_snapshot(kafka_settings)
-        published = sorted(p.name for p in (kafka_settings.channels_dir / "local").iterdir())
-        assert published == sorted(ids)
+        caches = cache_snapshot(settings)
+        published = sorted(p.name for p in (settings.channels_dir / "local").iterdir())
+        assert set(ids) <= set(published)
         seen = len(watch.records)
 
         done = subprocess.run(
             [sys.executable, "-m", "ytempire", "replay", "--topic", "script.requested",
              "--since", since.isoformat(), "--into", "scriptwriter", "--json"],
-            env=settings_env(kafka_settings), capture_output=True, text=True, timeout=120)
+            env=settings_env(settings), capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["records"] == 2
 
@@ -69,13 +68,12 @@ def test_replayed_requests_reemit_identical_events_and_pay_nothing(
             assert topic in first and value["envelope"]["event_id"] in first[topic], \
                 f"replay emitted a new {topic} event"
             assert without_time(value) == first[topic][value["envelope"]["event_id"]]
-        assert cache_snapshot(kafka_settings) == caches, "a replay recomputed a side effect"
-        assert sorted(p.name for p in (kafka_settings.channels_dir / "local").iterdir()) == \
-            published
+        assert cache_snapshot(settings) == caches, "a replay recomputed a side effect"
+        assert sorted(p.name for p in (settings.channels_dir / "local").iterdir()) == \
+            published, "a replay published again"
         assert not watch.values("pipeline.dlq", ids) and not watch.values("pipeline.failed", ids)
     finally:
         watch.close()
-        stack.stop()
 
 
 def test_ranges_select_offsets_and_times(kafka_settings: Settings) -> None:
