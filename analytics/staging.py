@@ -2,11 +2,12 @@
 
 Python decoding and re-encoding (fastavro, Decimals, datetimes, JSON, the client's column
 serialization) was two thirds of the sink's CPU. For a topic with a staging table (a Null table
-whose comment reads ``avro <topic> <writer fingerprint>``, see migrations/0009), the sink only
-reads each record's event id from its first bytes (for the duplicate checks), wraps each body as
-``{_partition, _offset, _keep, event, _check}`` and inserts the run as one Avro container block;
-the table's materialized view checks every record and writes those to keep into ``events``. A
-run of another writer, a bad header or a refused insert is left to the Python path
+whose comment reads ``avro <topic> <writer fingerprint>``, see migrations/0009 and 0010), the
+sink only reads each record's event id from its first bytes (for the duplicate checks), wraps
+each record as ``{_partition, _offset_le, _keep, _frame (its header), event, _check_le}`` and
+inserts the run as one Avro container block; the table's views check every record and write
+those to keep into ``events`` (the envelope) and the topic's typed table (the body). A run of
+another writer, a bad header or a refused insert is left to the Python path
 (``analytics.decode``), which names the bad records for the DLQ.
 """
 
@@ -52,8 +53,8 @@ class StagingTable:
             part = parts.get(partition)
             if part is None:
                 part = parts[partition] = avro_long(partition)
-            check = avro_long(offset)
-            pieces += (part, check, KEEP[keep], value[HEADER_LEN:], check)
+            check = offset.to_bytes(8, "little")
+            pieces += (part, check, KEEP[keep], value, check)
         data = b"".join(pieces)
         return self.header + avro_long(len(records)) + avro_long(len(data)) + data + self.sync
 
@@ -85,28 +86,40 @@ class Staging:
                 return None
         return table
 
-    def insert(self, table: StagingTable, records: list[tuple[int, int, bytes, bool]],
-               token: str) -> None:
-        """Every record is read and checked; those with ``keep`` set are written."""
-        self.client.raw_insert(table.table, insert_block=table.block(records),
-                               fmt="Avro",
+    def insert(self, table: StagingTable, block: bytes, token: str) -> None:
+        """``block`` (``table.block(records)``): every record is read and checked, those with
+        ``keep`` set are written."""
+        self.client.raw_insert(table.table, insert_block=block, fmt="Avro",
                                settings={**INSERT_SETTINGS, "insert_deduplication_token": token})
 
 
 def event_ids(values: list[bytes]) -> list[str] | None:
-    """Each framed value's event id, read from its first bytes; None when one cannot be read."""
+    """Each framed value's event id, read from its first bytes; None when one cannot be read.
+
+    An id shorter than 64 bytes (a UUID is 36) has its length in one byte: read inline."""
+    ids = []
+    start = HEADER_LEN + 1
     try:
-        return [leading_string(value[HEADER_LEN:]) for value in values]
+        for value in values:
+            length = value[HEADER_LEN]
+            if length & 0x81 or start + (length >> 1) > len(value):  # long, negative or cut
+                ids.append(leading_string(value[HEADER_LEN:]))
+            else:
+                ids.append(value[start:start + (length >> 1)].decode())
     except (IndexError, ValueError):  # UnicodeDecodeError is a ValueError
         return None
+    return ids
 
 
 def _staging_table(name: str, topic: str, fingerprint: bytes, schema: Any) -> StagingTable:
+    offset = {"type": "fixed", "name": "OffsetLE", "size": 8}
     wrapper = {"type": "record", "name": "Staged", "namespace": "ytempire.analytics",
                "fields": [{"name": "_partition", "type": "int"},
-                          {"name": "_offset", "type": "long"},
+                          {"name": "_offset_le", "type": offset},
                           {"name": "_keep", "type": "boolean"},
+                          {"name": "_frame", "type": {"type": "fixed", "name": "Frame",
+                                                      "size": HEADER_LEN}},
                           {"name": "event", "type": schema},
-                          {"name": "_check", "type": "long"}]}
+                          {"name": "_check_le", "type": "OffsetLE"}]}
     sync = os.urandom(16)
     return StagingTable(name, topic, fingerprint, container_header(wrapper, sync), sync)

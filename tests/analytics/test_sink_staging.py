@@ -55,8 +55,8 @@ def test_staged_rows_equal_the_decoded_rows(chdb_client: Client, codec: Codec) -
 
     table = staging.for_run("cost.incurred", [value for _, value in records])
     assert table is not None
-    staging.insert(table, [(3, *r, True) for r in records] + [(3, 140, records[0][1], False)],
-                   "t:s")
+    staging.insert(table, table.block([(3, *r, True) for r in records]
+                                      + [(3, 140, records[0][1], False)]), "t:s")
     staged = _snapshot(chdb_client)
     for name in TABLES:
         chdb_client.command(f"TRUNCATE TABLE {name}")
@@ -106,7 +106,8 @@ def test_a_run_clickhouse_cannot_read_exactly_is_refused_whole(
     table = staging.for_run("cost.incurred", [value for _, value in records])
     assert table is not None
     with pytest.raises(DatabaseError):
-        staging.insert(table, [(0, *r, i != 20) for i, r in enumerate(records)], "t:bad")
+        staging.insert(table, table.block([(0, *r, i != 20) for i, r in enumerate(records)]),
+                       "t:bad")
     for table in ("events", "cost_incurred", "cost_daily", "video_summary"):
         assert chdb_client.query(f"SELECT count() FROM {table}").result_rows == [(0,)], table
 

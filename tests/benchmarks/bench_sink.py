@@ -32,7 +32,7 @@ from typing import Any
 
 from confluent_kafka import Producer
 
-from analytics.sink import AnalyticsSink, Batch
+from analytics.sink import BATCH_SIZE, AnalyticsSink, Batch
 from analytics.store import connect
 from tests.conftest import local_broker
 from ytempire import topics
@@ -170,7 +170,7 @@ def lag(settings: Settings, codec: Codec, seconds: float, rate: int) -> dict[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--batch-size", type=int, default=20_000)
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     parser.add_argument("--lag-seconds", type=float, default=20.0)
     parser.add_argument("--rate", type=int, default=500)
     parser.add_argument("--bootstrap", default="")

@@ -21,7 +21,7 @@ from rich.table import Table
 from analytics import kpi as kpi_module
 from analytics.migrate import migrate as apply_migrations
 from analytics.server import KpiServer
-from analytics.sink import AnalyticsSink
+from analytics.sink import BATCH_SIZE, AnalyticsSink
 from analytics.store import ClickHouseBusy, SinkOwner, chdb_path, connect
 from ytempire.logging import configure
 from ytempire.settings import get_settings
@@ -52,7 +52,7 @@ def migrate() -> None:
 
 @app.command()
 def sink(
-    batch_size: Annotated[int, typer.Option(min=1, help="Most records per insert")] = 20_000,
+    batch_size: Annotated[int, typer.Option(min=1, help="Most records per insert")] = BATCH_SIZE,
     flush_interval: Annotated[float, typer.Option(help="Seconds a record may wait")] = 0.5,
     lag_every: Annotated[float, typer.Option(help="Seconds between lag snapshots")] = 15.0,
 ) -> None:
