@@ -1,6 +1,7 @@
 """A known pipeline history for analytics tests: 44 videos on 3 channels over 4 days, each
 stage taking a fixed time, every 7th video rejected by the quality gate, every 11th failing in
-the narrator, every 5th on a $0.25 budget it overruns.
+the narrator, every 13th (from the 7th) cancelled while it was assembled, every 5th on a $0.25
+budget it overruns.
 
 Written through the real path below the sink (Codec round trip, ``events`` rows, then
 ClickHouse's own materialized views), so tests can assert exact KPI numbers.
@@ -56,9 +57,11 @@ class Seeded:
     emits: list[Emit]
     requested: int = 0
     assembled: int = 0
+    scored: int = 0
     published: int = 0
     rejected: int = 0
     failed: int = 0
+    cancelled: int = 0
     total_usd: Decimal = Decimal("0")
     usd_by_video: dict[str, Decimal] = field(default_factory=dict)
     usd_by_stage: dict[str, Decimal] = field(default_factory=dict)
@@ -116,6 +119,13 @@ def seed_pipeline(client: Client, codec: Codec) -> Seeded:
             emits.append(out)
             parent = out.value
             seed.assembled += topic == "video.assembled"
+            seed.scored += topic == "quality.scored"
+            if topic == "video.assembled" and i % 13 == 6:
+                # cancelled while the assembler worked: its output still came, after the cancel
+                emits.append(_cancelled(request.value, clock - timedelta(seconds=1)))
+                seed.cancelled += 1
+                seed.status_of[video_id] = "cancelled"
+                break
             if topic == "quality.scored" and not passed:
                 seed.rejected += 1
                 seed.status_of[video_id] = "rejected"
@@ -203,6 +213,13 @@ def _dlq(parent: Event, when: datetime) -> Emit:
         "envelope": envelope, "stage": "narrator", "source_topic": "script.ready",
         "source_partition": 0, "source_offset": 7, "original_key": b"k", "original_value": b"v",
         "error_type": "RuntimeError", "error_message": "espeak-ng crashed", "attempts": 1})
+
+
+def _cancelled(request: Event, when: datetime) -> Emit:
+    envelope = derive_envelope(request["envelope"], "gateway", "video.cancelled")
+    envelope["occurred_at"] = when
+    return Emit("video.cancelled", {"envelope": envelope, "reason": "changed my mind",
+                                    "cancelled_by": "api-key:key-1"})
 
 
 def _alert(request: Event, budget: Decimal, spent: Decimal, when: datetime) -> Emit:

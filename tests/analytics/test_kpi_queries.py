@@ -47,8 +47,10 @@ def test_videos_per_day_add_up_to_requested_generated_and_published(
 def test_success_rate_counts_rejected_and_failed_videos_against_it(
         seeded: Seeded, kpis: dict[str, KpiResult]) -> None:
     rate = _one(kpis["pipeline_success_rate"])
-    assert (rate["succeeded"], rate["rejected"], rate["failed"], rate["in_flight"]) == (
-        seeded.published, seeded.rejected, seeded.failed, 0)
+    assert seeded.cancelled == 3  # cancelled apart: neither in flight nor against the rate
+    assert (rate["succeeded"], rate["rejected"], rate["failed"], rate["cancelled"],
+            rate["in_flight"]) == (seeded.published, seeded.rejected, seeded.failed,
+                                   seeded.cancelled, 0)
     ended = seeded.published + seeded.rejected + seeded.failed
     assert rate["success_rate"] == pytest.approx(seeded.published / ended, abs=1e-4)
     statuses = {r["status"]: r["videos"] for r in _records(kpis["videos_by_status"])}
@@ -105,7 +107,8 @@ def test_generation_and_stage_times_come_from_consecutive_events(
 
 def test_quality_errors_and_dead_letters_are_counted_per_stage(
         seeded: Seeded, kpis: dict[str, KpiResult]) -> None:
-    scored = seeded.assembled
+    scored = seeded.scored
+    assert scored == seeded.assembled - seeded.cancelled
     quality = _one(kpis["quality_score"])
     assert quality["videos"] == scored
     expected_avg = (85.0 * (scored - seeded.rejected) + 40.0 * seeded.rejected) / scored
