@@ -18,11 +18,14 @@ import json
 import os
 from typing import Any
 
+from confluent_kafka import Message
 from fastavro import reader as container_reader
 
 from ytempire.codec import HEADER_LEN, MAGIC, Codec, UndecodableEvent
-from ytempire.events import Event
+from ytempire.events import Emit, Event, new_envelope
 from ytempire.schemas import SchemaVersion
+
+STAGE = "analytics-sink"  # in the DLQ records it writes
 
 MIN_RUN = 32
 Decoded = Event | UndecodableEvent
@@ -150,3 +153,24 @@ def avro_long(n: int) -> bytes:
 
 def avro_bytes(value: bytes) -> bytes:
     return avro_long(len(value)) + value
+
+
+def dead_letter(message: Message, exc: UndecodableEvent) -> Emit:
+    """The ``pipeline.dlq`` record of a record the sink cannot read: its bytes and where from."""
+    topic, partition, offset = message.topic(), message.partition(), message.offset()
+    key = message.key()
+    envelope = new_envelope(video_id=(key or b"").decode(errors="replace"), channel_id="",
+                            owner_id="", producer=STAGE,
+                            event_key=f"dlq:{topic}:{partition}:{offset}")
+    return Emit("pipeline.dlq", {
+        "envelope": envelope,
+        "stage": STAGE,
+        "source_topic": topic,
+        "source_partition": partition,
+        "source_offset": offset,
+        "original_key": key,
+        "original_value": message.value() or b"",
+        "error_type": type(exc).__name__,
+        "error_message": str(exc)[:2000],
+        "attempts": 1,
+    })

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
+from clickhouse_connect.driver.client import Client
 
 from ytempire.events import Event
 
@@ -85,3 +86,21 @@ def cost_row(value: Event) -> list[Any]:
 # Topics whose body is stored in a typed table of its own (table, columns, row) instead of as
 # JSON in ``events.value``: the busiest topic, where the JSON cost a third of the sink's time.
 TYPED = {"cost.incurred": ("cost_incurred", COST_COLUMNS, cost_row)}
+
+
+def insert_decoded(client: Client, topic: str, rows: list[list[Any]], values: list[Event],
+                   token: str | None) -> None:
+    """Decoded events of ``topic`` (their ``events`` rows and values) into ``events``, and their
+    bodies into the topic's typed table if it has one (``analytics.rows.TYPED``).
+
+    With a dedup ``token`` every table and view checks it itself, so a repeat fills only those
+    that missed the block."""
+    settings = {} if token is None else {
+        "insert_deduplication_token": token,
+        "deduplicate_blocks_in_dependent_materialized_views": 1}
+    client.insert("events", list(zip(*rows, strict=True)), column_names=EVENT_COLUMNS,
+                  column_oriented=True, settings=settings)
+    if topic in TYPED:
+        table, columns, row = TYPED[topic]
+        client.insert(table, [row(value) for value in values], column_names=columns,
+                      settings=settings)

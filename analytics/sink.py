@@ -10,7 +10,8 @@ A confluent-kafka batch consumer (group ``<prefix>.analytics-sink``) that, per p
    re-emits after a crash writes the same event id at a new offset);
 3. inserts the rest into ``events`` with ``insert_deduplication_token =
    "topic:partition:first-last"`` (a retried batch is a no-op; the typed tables, per-stage runs,
-   video status and cost rollups follow through materialized views);
+   video status and cost rollups follow through materialized views; cost.incurred's body goes
+   into ``cost_incurred`` itself, see ``analytics.rows.TYPED``);
 4. commits ``last + 1`` only after ClickHouse acknowledged the insert.
 
 An insert cut short among its materialized views (the process killed between them) leaves
@@ -20,9 +21,10 @@ left over is repeated exactly when the sink starts, before it consumes.
 
 A topic with a staging table (``analytics.staging``: cost.incurred) skips steps 1 and 3's Python
 work: ClickHouse decodes the run's Avro itself, and only a run it refuses is decoded here.
-Steps 1-2 run on a prepare thread and step 3 on a writer thread (``analytics.writer``), in
-order, while the loop consumes; the loop commits each batch once its insert returned. A batch
-prepared while the one before it is still being written counts that one's ids as stored.
+A staged batch's step 2 (and its Avro block) runs on a prepare thread, the inserts on a writer
+thread (``analytics.writer``), in order, while the loop consumes; the loop commits each batch
+once its insert returned. A batch prepared while the one before it is still being written
+counts that one's ids as stored (``analytics.batches.Staged``).
 
 So a crash anywhere, a redelivery or a replay from offset zero never counts an event twice.
 The same code writes into chdb (in-process, the local default) or a ClickHouse server.
@@ -35,26 +37,25 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Event as StopFlag
 from typing import Any
 
-from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from analytics import lag as lag_module
-from analytics.decode import BatchDecoder
+from analytics.batches import Batch, Decode, SinkStats, Staged
+from analytics.decode import STAGE, BatchDecoder, dead_letter
 from analytics.dedup import StoredIds
 from analytics.migrate import migrate
-from analytics.rows import EVENT_COLUMNS, TYPED, event_row
-from analytics.staging import Staging, StagingTable, event_ids
+from analytics.rows import event_row, insert_decoded
+from analytics.staging import Staging, event_ids
 from analytics.store import connect
 from analytics.writer import Journal, Writer, in_ranges, ranges, reread
 from ytempire import topics as topics_module
 from ytempire.codec import Codec, UndecodableEvent
-from ytempire.events import Emit, Event, new_envelope
+from ytempire.events import Emit, Event
 from ytempire.kafka import EventProducer
 from ytempire.logging import get_logger
 from ytempire.schemas import SchemaRegistry
@@ -62,76 +63,11 @@ from ytempire.settings import Settings
 
 log = get_logger("analytics.sink")
 
-STAGE = "analytics-sink"
 # Most records per insert. An insert costs ~100 ms through the views however small, and each
 # makes parts that background merges read again: 50,000 took a quarter less CPU per event than
 # 20,000 (docs/benchmarks.md). At a low rate the flush interval decides, not this.
 BATCH_SIZE = 50_000
 REREAD_TIMEOUT_S = 60.0
-
-
-@dataclass(frozen=True)
-class Batch:
-    """A run of consecutive offsets of one partition; the unit of insert and commit."""
-
-    topic: str
-    partition: int
-    first: int
-    last: int
-    inserted: int
-    duplicates: int
-    dead_lettered: int
-
-    @property
-    def token(self) -> str:
-        return f"{self.topic}:{self.partition}:{self.first}-{self.last}"
-
-
-@dataclass(eq=False)
-class Staged:
-    """Runs of one topic prepared for its staging table, and what preparing them assumed.
-
-    ``kept`` are the ids it writes: while it is in flight, a batch prepared after it treats
-    them as stored. ``generation`` counts the topic's Python-path writes when it was prepared:
-    such a write (a run of another writer, a refused block) may have stored ids this one did
-    not see, or may have left out (as poison) ids it took as stored, so a staged insert whose
-    generation moved is checked again before it is written.
-    """
-
-    topic: str
-    runs: list[tuple[int, list[Message]]]
-    table: StagingTable
-    records: list[tuple[int, int, bytes, bool]]
-    block: bytes
-    batches: list[Batch]
-    kept: set[str]
-    generation: int
-
-
-@dataclass(frozen=True)
-class Decode:
-    """Runs for the Python path (decoded, poison dead-lettered, inserted as rows)."""
-
-    topic: str
-    runs: list[tuple[int, list[Message]]]
-
-
-@dataclass
-class SinkStats:
-    batches: int = 0
-    read: int = 0
-    inserted: int = 0
-    duplicates: int = 0
-    dead_lettered: int = 0
-    committed: dict[tuple[str, int], int] = field(default_factory=dict)
-
-    def add(self, batch: Batch) -> None:
-        self.batches += 1
-        self.read += batch.last - batch.first + 1
-        self.inserted += batch.inserted
-        self.duplicates += batch.duplicates
-        self.dead_lettered += batch.dead_lettered
-        self.committed[(batch.topic, batch.partition)] = batch.last + 1
 
 
 class AnalyticsSink:
@@ -417,7 +353,7 @@ class AnalyticsSink:
             if isinstance(value, UndecodableEvent):
                 log.warning("undecodable_event", topic=topic, partition=partition, offset=offset,
                             reason=value.reason)
-                dead.append(self._dead_letter(message, value))
+                dead.append(dead_letter(message, value))
                 continue
             event_id = value["envelope"]["event_id"]
             if event_id in seen:
@@ -482,25 +418,6 @@ class AnalyticsSink:
             # stored-id check drops what this batch already inserted.
             log.error("commit_failed", batch=batch.token, error=str(exc))
 
-    def _dead_letter(self, message: Message, exc: UndecodableEvent) -> Emit:
-        topic, partition, offset = message.topic(), message.partition(), message.offset()
-        key = message.key()
-        envelope = new_envelope(video_id=(key or b"").decode(errors="replace"), channel_id="",
-                                owner_id="", producer=STAGE,
-                                event_key=f"dlq:{topic}:{partition}:{offset}")
-        return Emit("pipeline.dlq", {
-            "envelope": envelope,
-            "stage": STAGE,
-            "source_topic": topic,
-            "source_partition": partition,
-            "source_offset": offset,
-            "original_key": key,
-            "original_value": message.value() or b"",
-            "error_type": type(exc).__name__,
-            "error_message": str(exc)[:2000],
-            "attempts": 1,
-        })
-
     # -- group membership and lag ---------------------------------------------------------------
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
@@ -539,21 +456,3 @@ class AnalyticsSink:
             closing.callback(self.writer.stop)
             self.flush()
             self._drain()
-
-
-def insert_decoded(client: Client, topic: str, rows: list[list[Any]], values: list[Event],
-                   token: str | None) -> None:
-    """Decoded events of ``topic`` (their ``events`` rows and values) into ``events``, and their
-    bodies into the topic's typed table if it has one (``analytics.rows.TYPED``).
-
-    With a dedup ``token`` every table and view checks it itself, so a repeat fills only those
-    that missed the block."""
-    settings = {} if token is None else {
-        "insert_deduplication_token": token,
-        "deduplicate_blocks_in_dependent_materialized_views": 1}
-    client.insert("events", list(zip(*rows, strict=True)), column_names=EVENT_COLUMNS,
-                  column_oriented=True, settings=settings)
-    if topic in TYPED:
-        table, columns, row = TYPED[topic]
-        client.insert(table, [row(value) for value in values], column_names=columns,
-                      settings=settings)

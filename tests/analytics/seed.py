@@ -17,8 +17,7 @@ from typing import Any
 from clickhouse_connect.driver.client import Client
 
 from analytics.lag import LAG_COLUMNS, PartitionLag, as_table_rows
-from analytics.rows import event_row
-from analytics.sink import insert_decoded
+from analytics.rows import event_row, insert_decoded
 from ytempire.codec import Codec
 from ytempire.events import (
     Emit,

@@ -19,8 +19,9 @@ import pytest
 from clickhouse_connect.driver.client import Client
 from confluent_kafka import Consumer, TopicPartition
 
+from analytics.batches import Batch
 from analytics.migrate import migrate
-from analytics.sink import AnalyticsSink, Batch
+from analytics.sink import AnalyticsSink
 from analytics.store import connect
 from tests.analytics.seed import FAST_REJOIN, cost_emits
 from ytempire.codec import Codec

@@ -15,7 +15,8 @@ from typing import Any
 
 from confluent_kafka import Consumer, Message, Producer, TopicPartition
 
-from analytics.sink import AnalyticsSink, Batch
+from analytics.batches import Batch
+from analytics.sink import AnalyticsSink
 from tests.analytics.seed import cost_emits
 from ytempire.codec import Codec
 from ytempire.events import Emit

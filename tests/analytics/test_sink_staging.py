@@ -12,8 +12,8 @@ import pytest
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError
 
-from analytics.rows import event_row
-from analytics.sink import AnalyticsSink, insert_decoded
+from analytics.rows import event_row, insert_decoded
+from analytics.sink import AnalyticsSink
 from analytics.staging import Staging
 from ytempire.codec import HEADER_LEN, Codec
 from ytempire.events import Emit, cost_event, new_envelope

@@ -32,7 +32,8 @@ from typing import Any
 
 from confluent_kafka import Producer
 
-from analytics.sink import BATCH_SIZE, AnalyticsSink, Batch
+from analytics.batches import Batch
+from analytics.sink import BATCH_SIZE, AnalyticsSink
 from analytics.store import connect
 from tests.conftest import local_broker
 from ytempire import topics
