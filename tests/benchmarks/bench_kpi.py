@@ -67,7 +67,8 @@ SELECT {ENVELOPE},
     toDecimal64(if((n % 20) % 5 IN (0, 1), (n % 997) / 10000, 0), 6) AS usd,
     n % 9 = 0 AS cached,
     '2026-11-01' AS price_table_version,
-    toString(cityHash64(n)) AS call_key
+    toString(cityHash64(n)) AS call_key,
+    NULL AS cost_so_far_usd
 FROM (SELECT number AS n, intDiv(number, 20) % {videos} AS v
       FROM numbers({start}, {count}))""")
     per_video = f"FROM (SELECT number AS n, number AS v FROM numbers({videos}))"
