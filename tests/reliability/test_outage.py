@@ -82,7 +82,7 @@ def test_an_outage_delays_videos_and_loses_none(kafka_settings: Settings,
         assert [o.entry_id for o in outcomes if o.status == "retried"] == [parked.id]
         assert watch.until(lambda w: w.values("upload.done", [a]) and w.values("upload.done", [b]),
                            180), watch.values("pipeline.failed", [a, b])
-        watch.until(lambda w: False, 2)
+        watch.settle(settings)
     finally:
         watch.close()
         stack.stop()

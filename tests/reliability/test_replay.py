@@ -43,7 +43,7 @@ def test_replayed_requests_reemit_identical_events_and_pay_nothing(
         ids = [e.value["envelope"]["video_id"] for e in emits]
         assert watch.until(lambda w: len(w.values("upload.done", ids)) == 2, 240), \
             watch.ids_by_video("pipeline.failed", ids)
-        watch.until(lambda w: False, 2)  # let the last cost events land
+        watch.settle(settings)  # the last cost events too
         first = {t: {v["envelope"]["event_id"]: without_time(v) for v in watch.values(t, ids)}
                  for t in OUTPUTS}
         caches = cache_snapshot(settings)
@@ -60,7 +60,7 @@ def test_replayed_requests_reemit_identical_events_and_pay_nothing(
 
         # The re-emitted script.ready travels the whole pipeline again, to upload.done.
         assert watch.until(lambda w: len(w.values("upload.done", ids)) == 4, 180)
-        watch.until(lambda w: False, 2)
+        watch.settle(settings)
         again = [(t, v) for t, _, _, v in watch.records[seen:] if v is not None
                  and v["envelope"]["video_id"] in ids]
         assert {t for t, _ in again} >= set(OUTPUTS)

@@ -9,17 +9,42 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import Consumer
+from confluent_kafka import Consumer, TopicPartition
 
+from processors.registry import STAGES
 from ytempire.codec import Codec, UndecodableEvent
-from ytempire.kafka import assign_at_end
-from ytempire.replay import plain_consumer
+from ytempire.replay import partitions, plain_consumer
 from ytempire.schemas import SchemaRegistry
 from ytempire.settings import Settings
 
 PIPELINE_TOPICS = ["script.requested", "script.ready", "voice.ready", "video.assembled",
                    "quality.scored", "upload.done", "cost.incurred", "cost.alert",
                    "pipeline.failed", "pipeline.dlq"]
+# What each stage reads (the ledger reads requests for budgets too).
+INPUTS = {stage: [entry.input_topic] for stage, entry in STAGES.items()}
+INPUTS["ledger"].append("script.requested")
+
+
+def _ends(consumer: Consumer, topics: Iterable[str]) -> dict[tuple[str, int], int]:
+    return {(t, p): consumer.get_watermark_offsets(TopicPartition(t, p), timeout=10)[1]
+            for t in topics for p in partitions(consumer, t)}
+
+
+def idle(settings: Settings, stages: Iterable[str] = STAGES) -> bool:
+    """Every stage's group has committed every record on its inputs. A stage commits a record
+    only once its outputs are acknowledged, so whatever the stages will emit is on the broker."""
+    for stage in stages:
+        consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap,
+                             "group.id": settings.group_id(stage), "enable.auto.commit": False})
+        try:
+            ends = _ends(consumer, INPUTS[stage])
+            committed = consumer.committed([TopicPartition(t, p) for t, p in ends], timeout=10)
+            if any(tp.offset < ends[(tp.topic, tp.partition)] for tp in committed
+                   if ends[(tp.topic, tp.partition)] > 0):
+                return False
+        finally:
+            consumer.close()
+    return True
 
 
 class Watch:
@@ -28,13 +53,15 @@ class Watch:
     def __init__(self, settings: Settings, topics: Iterable[str] = PIPELINE_TOPICS) -> None:
         self.codec = Codec(SchemaRegistry.load(settings.schemas_dir))
         self.consumer: Consumer = plain_consumer(settings, "test-watch")
-        assign_at_end(self.consumer, list(topics))
+        self.next = _ends(self.consumer, topics)  # per partition: the next offset to read
+        self.consumer.assign([TopicPartition(t, p, o) for (t, p), o in self.next.items()])
         self.records: list[tuple[str, int, int, dict[str, Any] | None]] = []
 
     def poll(self, timeout: float = 0.5) -> None:
         for msg in self.consumer.consume(1000, timeout):
             if msg.error():
                 continue
+            self.next[(msg.topic(), msg.partition())] = msg.offset() + 1
             try:
                 value = self.codec.decode(msg.topic(), msg.value())
             except UndecodableEvent:
@@ -48,6 +75,18 @@ class Watch:
             if done(self):
                 return True
         return done(self)
+
+    def settle(self, settings: Settings, stages: Iterable[str] = STAGES, timeout: float = 60
+               ) -> None:
+        """Until ``stages`` (their groups named by ``settings``) are idle and every record they
+        emitted has been read: what the tests used to wait a few seconds for."""
+        assert self.until(lambda w: idle(settings, stages), timeout), "the stages never idled"
+        consumer = plain_consumer(settings, "test-watch-ends")  # the watch's own would block
+        try:
+            ends = _ends(consumer, {t for t, _ in self.next})
+        finally:
+            consumer.close()
+        assert self.until(lambda w: all(w.next[k] >= end for k, end in ends.items()), timeout)
 
     def values(self, topic: str, videos: Iterable[str] | None = None) -> list[dict[str, Any]]:
         wanted = set(videos) if videos is not None else None
