@@ -6,19 +6,18 @@ processes never log a key."""
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from confluent_kafka import Consumer
 
 from tests.fakes.elevenlabs_server import FakeElevenLabs
 from tests.fakes.openai_server import FakeOpenAI
+from tests.reliability.watch import Watch
 from ytempire.codec import Codec
 from ytempire.events import Emit, Event
-from ytempire.kafka import EventProducer, assign_at_end
+from ytempire.kafka import EventProducer
 from ytempire.pricing import current_table
 from ytempire.requests import VideoRequest, request_event
 from ytempire.schemas import SchemaRegistry
@@ -29,30 +28,27 @@ pytestmark = pytest.mark.slow
 
 OPENAI_KEY = "sk-e2e-openai-key"
 ELEVENLABS_KEY = "xi-e2e-elevenlabs-key"
-QUIET_S = 2.0
 
 
-def consume_video(consumer: Consumer, codec: Codec, video_id: str, uploads: int,
-                  timeout: float) -> tuple[list[Event], list[Event]]:
-    """Cost events and uploads of ``video_id`` until ``uploads`` uploads were seen and the
-    topics stayed quiet for ``QUIET_S``; fails fast on pipeline.failed."""
-    costs: list[Event] = []
-    done: list[Event] = []
-    deadline = time.monotonic() + timeout
-    quiet_since = time.monotonic()
-    while time.monotonic() < deadline:
-        messages = [m for m in consumer.consume(100, 0.25) if not m.error()]
-        for msg in messages:
-            value = codec.decode(msg.topic(), msg.value())
-            if value["envelope"]["video_id"] != video_id:
-                continue
-            quiet_since = time.monotonic()
-            if msg.topic() == "pipeline.failed":
-                pytest.fail(f"{value['stage']} failed: {value['error_message']}")
-            (costs if msg.topic() == "cost.incurred" else done).append(value)
-        if len(done) >= uploads and time.monotonic() - quiet_since > QUIET_S:
-            return costs, done
-    pytest.fail(f"video {video_id}: {len(done)} uploads, {len(costs)} costs after {timeout} s")
+def consume_video(watch: Watch, settings: Settings, video_id: str, timeout: float
+                  ) -> tuple[list[Event], list[Event]]:
+    """Cost events and uploads of ``video_id`` from now until it was uploaded and every stage
+    has gone idle (all it emitted read); fails fast on pipeline.failed."""
+    seen = len(watch.records)
+
+    def mine(topic: str) -> list[Event]:
+        return [v for t, _, _, v in watch.records[seen:] if t == topic and v is not None
+                and v["envelope"]["video_id"] == video_id]
+
+    def uploaded(w: Watch) -> bool:
+        if failed := mine("pipeline.failed"):
+            pytest.fail(f"{failed[0]['stage']} failed: {failed[0]['error_message']}")
+        return bool(mine("upload.done"))
+
+    assert watch.until(uploaded, timeout), f"video {video_id}: no upload after {timeout} s"
+    watch.settle(settings)
+    assert not mine("pipeline.failed")
+    return mine("cost.incurred"), mine("upload.done")
 
 
 def expected_usage(openai: FakeOpenAI, elevenlabs: FakeElevenLabs) -> Counter[tuple[str, ...]]:
@@ -73,7 +69,7 @@ def without_time(event: Event) -> dict[str, Any]:
 
 
 def test_costs_add_up_to_provider_usage_and_redelivery_pays_nothing(
-    kafka_settings: Settings, consumer: Consumer, monkeypatch: pytest.MonkeyPatch
+    kafka_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     codec = Codec(SchemaRegistry.load(kafka_settings.schemas_dir))
     with FakeOpenAI(api_key=OPENAI_KEY) as openai, \
@@ -86,14 +82,14 @@ def test_costs_add_up_to_provider_usage_and_redelivery_pays_nothing(
         monkeypatch.setenv("YTEMPIRE_ELEVENLABS_BASE_URL", elevenlabs.url)
         stack = Stack(kafka_settings)
         stack.start(with_broker=False, from_end=True)
-        assign_at_end(consumer, ["cost.incurred", "upload.done", "pipeline.failed"])
+        watch = Watch(kafka_settings, ["cost.incurred", "upload.done", "pipeline.failed"])
         try:
             request: Emit = request_event(VideoRequest(topic="How sourdough bread rises",
                                                        target_duration_s=15))
             video_id = request.value["envelope"]["video_id"]
             producer = EventProducer(kafka_settings.kafka_bootstrap, codec)
             producer.send_all([request])
-            costs, uploads = consume_video(consumer, codec, video_id, uploads=1, timeout=75)
+            costs, uploads = consume_video(watch, kafka_settings, video_id, timeout=75)
 
             table = current_table()
             usage = expected_usage(openai, elevenlabs)
@@ -114,7 +110,7 @@ def test_costs_add_up_to_provider_usage_and_redelivery_pays_nothing(
 
             calls = (Counter(openai.calls), Counter(elevenlabs.calls))
             producer.send_all([request])  # the same script.requested, delivered again
-            again, _ = consume_video(consumer, codec, video_id, uploads=1, timeout=60)
+            again, _ = consume_video(watch, kafka_settings, video_id, timeout=60)
             assert (Counter(openai.calls), Counter(elevenlabs.calls)) == calls
             first = {c["envelope"]["event_id"]: without_time(c) for c in costs}
             second = {c["envelope"]["event_id"]: without_time(c) for c in again}
@@ -123,4 +119,5 @@ def test_costs_add_up_to_provider_usage_and_redelivery_pays_nothing(
             assert "script written" in logs and "narrated" in logs
             assert OPENAI_KEY not in logs and ELEVENLABS_KEY not in logs
         finally:
+            watch.close()
             stack.stop()

@@ -1,4 +1,4 @@
-"""Chaos through the real broker: ten videos, scripts from OpenAI and voices from ElevenLabs
+"""Chaos through the real broker: six videos, scripts from OpenAI and voices from ElevenLabs
 (the counting fakes), while every worker in turn (the five stages, the ledger and the analytics
 sink) is SIGKILLed mid-work and restarted. Every video is published exactly once and is a
 well-formed video (codecs, format size, length, picture, sound, captions, thumbnail), no call is
@@ -34,9 +34,10 @@ from .watch import Watch
 
 pytestmark = pytest.mark.slow
 
+# Two Shorts and four landscape videos: enough that every stage has some done and some left
+# when it is killed (the assembler renders one at a time).
 TOPICS = ["How volcanoes form", "The life of octopuses", "Why we dream", "How bridges stand up",
-          "The history of coffee", "How vaccines work", "Why leaves change colour",
-          "How airplanes fly", "The science of sleep", "How batteries store energy"]
+          "The history of coffee", "How vaccines work"]
 # (worker, its input topic, its output topic): each is killed once it has emitted for some
 # videos and (but for the too-quick scriptwriter) not yet for all.
 ORDER = [("scriptwriter", "script.requested", "script.ready"),
@@ -117,7 +118,7 @@ def providers(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.usefixtures("quick_failover")
-def test_ten_videos_survive_every_worker_killed_in_turn(
+def test_six_videos_survive_every_worker_killed_in_turn(
     kafka_settings: Settings, providers: tuple[FakeOpenAI, FakeElevenLabs]
 ) -> None:
     openai, elevenlabs = providers
@@ -141,10 +142,10 @@ def test_ten_videos_survive_every_worker_killed_in_turn(
             busy: Callable[[Watch], bool]
             if output is None:  # ledger and sink: kill while costs are flowing
                 busy = lambda w, s=source: len(w.values(s, ids)) >= 10  # noqa: E731
-            elif worker == "scriptwriter":  # done with all ten in a blink: kill on its first
+            elif worker == "scriptwriter":  # done with all in a blink: kill on its first
                 busy = lambda w, o=output: n(o) >= 1  # noqa: E731  (offsets not committed yet)
             else:
-                busy = lambda w, o=output: 1 <= n(o) < 10  # noqa: E731
+                busy = lambda w, o=output: 1 <= n(o) < len(ids)  # noqa: E731
             assert watch.until(busy, 150), f"{worker} never had work in flight"
             pid = stack.workers[worker].process.pid
             rendering: set[int] = set()
@@ -164,7 +165,7 @@ def test_ten_videos_survive_every_worker_killed_in_turn(
                 assert not left, f"ffmpeg {left} outlived the killed assembler"
             stack.restart(worker)
 
-        assert watch.until(lambda w: n("upload.done") == 10, 200), \
+        assert watch.until(lambda w: n("upload.done") == len(ids), 200), \
             {"kills": kills, "failed": watch.values("pipeline.failed", ids)}
         elapsed = time.monotonic() - began
         watch.settle(kafka_settings)
