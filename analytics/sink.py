@@ -119,7 +119,6 @@ class AnalyticsSink:
         self.stats = SinkStats()
         self._pending: dict[tuple[str, int], list[Message]] = {}
         self._pending_count = 0
-        self._full: set[tuple[str, int]] = set()
         self._oldest_pending = 0.0
         self._assigned_at: float | None = None
         self._last_lag = 0.0
@@ -141,10 +140,12 @@ class AnalyticsSink:
                 self._take(message, now)
             if messages:
                 last_message = now
-            if self._pending_count and now - self._oldest_pending >= self.flush_interval_s:
+            # A record waits at most flush_interval_s while the writer keeps up; while it has
+            # a batch waiting already, records gather into full batches (fewer, larger inserts:
+            # ~100 ms and new parts to merge each) and consuming waits on the writer.
+            waited = self._pending_count and now - self._oldest_pending >= self.flush_interval_s
+            if self._pending_count >= self.batch_size or (waited and not self.writer.backlogged):
                 self.flush()
-            elif self._full:
-                self.flush(only=self._full)
             self._record_lag_if_due(now)
             if max_batches is not None and self.stats.batches >= max_batches:
                 break
@@ -171,8 +172,6 @@ class AnalyticsSink:
         pending = self._pending.setdefault(key, [])
         pending.append(message)
         self._pending_count += 1
-        if len(pending) >= self.batch_size:
-            self._full.add(key)
 
     def flush(self, only: set[tuple[str, int]] | None = None) -> None:
         """Hand what is pending (for ``only`` these partitions) to the writer thread.
@@ -188,7 +187,6 @@ class AnalyticsSink:
                 continue
             messages = self._pending.pop(key)
             self._pending_count -= len(messages)
-            self._full.discard(key)
             for start in range(0, len(messages), self.batch_size):
                 run = messages[start:start + self.batch_size]
                 if group and (key[0] != group_topic or group_size + len(run) > self.batch_size):

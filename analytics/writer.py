@@ -53,6 +53,11 @@ class Writer:
             thread.start()
 
     @property
+    def backlogged(self) -> bool:
+        """A batch is waiting for the prepare thread (both threads have work)."""
+        return self.jobs.qsize() > 0
+
+    @property
     def busy(self) -> bool:
         return self.jobs.unfinished_tasks > 0 or self.prepared.unfinished_tasks > 0
 
