@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC
 from decimal import Decimal
 
@@ -13,10 +14,12 @@ from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import ConfigResource, ResourceType
 
 from processors.ledger import TABLES, LedgerStage, build
+from tests.reliability.watch import Watch
 from ytempire import topics
+from ytempire.broker import LocalBroker
 from ytempire.codec import Codec
 from ytempire.events import Emit, cost_event
-from ytempire.kafka import EventProducer, assign_at_end
+from ytempire.kafka import EventProducer
 from ytempire.requests import VideoRequest, request_event
 from ytempire.schemas import SchemaRegistry
 from ytempire.settings import Settings
@@ -226,43 +229,50 @@ def _video(request: Emit) -> str:
     return str(request.value["envelope"]["video_id"])
 
 
-def _read_alerts(
-    consumer: Consumer, codec: Codec, videos: set[str], want: int, settle: float = 5
-) -> list[dict]:
-    """Alerts of ``videos`` until ``want`` distinct ids came, then ``settle`` s more for extras."""
-    got: list[dict] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if len({a["envelope"]["event_id"] for a in got}) >= want:
-            deadline = min(deadline, time.monotonic() + settle)
-        msg = consumer.poll(0.5)
-        if msg is None or msg.error():
-            continue
-        value = codec.decode(msg.topic(), msg.value(), msg.partition(), msg.offset())
-        if value["scope_id"] in videos:
-            got.append(value)
-    return got
+def _read_alerts(watch: Watch, scopes: set[str], want: int, settle: Settings | None = None
+                 ) -> list[dict]:
+    """Alerts of ``scopes`` since the watch began, once ``want`` distinct ids came; with
+    ``settle``, once the ledger (run with those settings) has also handled every cost and request
+    on its topics, so an extra alert would be among them."""
+
+    def alerts(w: Watch) -> list[dict]:
+        return [a for a in w.values("cost.alert") if a["scope_id"] in scopes]
+
+    watch.until(lambda w: len({a["envelope"]["event_id"] for a in alerts(w)}) >= want, 60)
+    if settle is not None:
+        watch.settle(settle, ["ledger"])
+    return alerts(watch)
 
 
-@pytest.fixture
-def ledger_settings(kafka_settings: Settings) -> Settings:
-    """A $1 default budget, so a cost read before its request is checked against the same $1."""
-    return kafka_settings.model_copy(update={"default_budget_usd": D("1.00")})
-
-
-@pytest.fixture
-def ledger_stack(ledger_settings: Settings):
-    stack = Stack(ledger_settings, stages=["ledger"])
-    stack.start(with_broker=False, from_end=True)
+@pytest.fixture(scope="module")
+def ledger_stack(kafka_broker: LocalBroker, tmp_path_factory: pytest.TempPathFactory
+                 ) -> Iterator[Stack]:
+    """One ledger worker for this module's worker tests. A $1 default budget, so a cost read
+    before its request is checked against the same $1; the 6 s session of ``quick_failover``,
+    since one test SIGKILLs it."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("ledger"),
+                        kafka_bootstrap=kafka_broker.bootstrap,
+                        consumer_group_prefix=f"test-{uuid.uuid4().hex[:8]}",
+                        default_budget_usd=D("1.00"))
+    stack = Stack(settings, stages=["ledger"])
+    with pytest.MonkeyPatch.context() as env:  # as the quick_failover fixture does
+        env.setenv("BROKER_SESSION_TIMEOUT", "6")
+        env.setenv("BROKER_HEARTBEAT_INTERVAL", "1")
+        stack.start(with_broker=False, from_end=True)
     yield stack
     stack.stop()
 
 
+@pytest.fixture
+def ledger_settings(ledger_stack: Stack) -> Settings:
+    return ledger_stack.settings
+
+
 def test_ledger_worker_alerts_once_per_threshold_even_after_redelivery(
-    ledger_settings: Settings, ledger_stack: Stack, consumer: Consumer
+    ledger_settings: Settings, ledger_stack: Stack
 ) -> None:
     codec = Codec(SchemaRegistry.load(ledger_settings.schemas_dir))
-    assign_at_end(consumer, ["cost.alert"])
+    watch = Watch(ledger_settings, ["cost.alert"])
     producer = EventProducer(ledger_settings.kafka_bootstrap, codec)
     request = _request("1.00")
     costs = [_cost(request, usd, i) for i, usd in enumerate(["0.50", "0.30", "0.05"])]
@@ -275,7 +285,8 @@ def test_ledger_worker_alerts_once_per_threshold_even_after_redelivery(
     producer.send_all([small, _cost(small, "0.10", 0)])
 
     video, other = request.value["envelope"]["video_id"], small.value["envelope"]["video_id"]
-    alerts = _read_alerts(consumer, codec, {video, other}, want=4)
+    alerts = _read_alerts(watch, {video, other}, want=4, settle=ledger_settings)
+    watch.close()
     distinct = {a["envelope"]["event_id"]: a for a in alerts}.values()
     seen = sorted(
         (a["scope_id"], a["threshold_pct"], a["budget_usd"], a["spent_usd"]) for a in distinct
@@ -292,13 +303,13 @@ def test_ledger_worker_alerts_once_per_threshold_even_after_redelivery(
 
 @pytest.mark.usefixtures("quick_failover")
 def test_killed_ledger_worker_continues_from_its_changelogs(
-    ledger_settings: Settings, ledger_stack: Stack, consumer: Consumer
+    ledger_settings: Settings, ledger_stack: Stack
 ) -> None:
     """SIGKILL after its offsets were committed: every total after the restart must come from
     the changelogs (video, channel-day, owner-month, the daily and monthly budgets, the counted
     ids)."""
     codec = Codec(SchemaRegistry.load(ledger_settings.schemas_dir))
-    assign_at_end(consumer, ["cost.alert"])
+    watch = Watch(ledger_settings, ["cost.alert"])
     producer = EventProducer(ledger_settings.kafka_bootstrap, codec)
     channel, owner = f"chan-{uuid.uuid4().hex[:8]}", f"owner-{uuid.uuid4().hex[:8]}"
     a, b = (_request("1.00", channel=channel, daily="2.00", monthly="2.50", owner=owner)
@@ -309,18 +320,20 @@ def test_killed_ledger_worker_continues_from_its_changelogs(
     at = a.value["envelope"]["occurred_at"].astimezone(UTC)
     day, month = f"{channel}:{at:%Y-%m-%d}", f"{owner}:{at:%Y-%m}"
     scopes = {video_a, video_b, day, month}
-    alerts = _read_alerts(consumer, codec, scopes, want=1, settle=0)
+    _read_alerts(watch, scopes, want=1)
     _await_committed(ledger_settings, ["cost.incurred", "script.requested"])
 
     ledger_stack.kill_worker("ledger", signal.SIGKILL)
     ledger_stack.restart("ledger")
     # One step at a time: the videos' partitions are consumed in no fixed order.
+    # (each step's alerts counted with the steps' before it)
     producer.send_all([first_a, _cost(a, "0.20", 2)])  # a redelivery, then $1.00 for video a
-    alerts += _read_alerts(consumer, codec, scopes, want=1, settle=0)
+    _read_alerts(watch, scopes, want=2)
     producer.send_all([_cost(b, "0.10", 1)])  # the channel's day: $1.60
-    alerts += _read_alerts(consumer, codec, scopes, want=1, settle=0)
+    _read_alerts(watch, scopes, want=3)
     producer.send_all([_cost(b, "0.40", 2)])  # video b: $1.00, the day and the month: $2.00
-    alerts += _read_alerts(consumer, codec, scopes, want=4)
+    alerts = _read_alerts(watch, scopes, want=7, settle=ledger_settings)
+    watch.close()
     distinct = {x["envelope"]["event_id"]: x for x in alerts}.values()
     assert sorted((x["scope"], x["scope_id"], x["threshold_pct"], x["budget_usd"], x["spent_usd"])
                   for x in distinct) == sorted([
