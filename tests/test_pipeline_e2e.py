@@ -1,5 +1,5 @@
 """Three videos offline through the real broker, every stage a separate Faust worker, the
-assembler SIGKILLed mid-batch: each is published once and is a well-formed video. (Ten videos
+assembler SIGKILLed mid-batch: each is published once and is a well-formed video. (Six videos
 through every worker killed in turn, on the provider fakes: tests/reliability/test_chaos.py.)"""
 
 from __future__ import annotations
