@@ -211,7 +211,7 @@ class AnalyticsSink:
         else:
             batches = [self._write_decoded(job.topic, partition, messages)
                        for partition, messages in job.runs]
-            self._generation[job.topic] = self._generation.get(job.topic, 0) + 1
+            self._python_path_wrote(job.topic)
         if self.after_insert is not None:
             for batch in batches:
                 self.after_insert(batch)
@@ -282,7 +282,11 @@ class AnalyticsSink:
             with self._flight_lock:  # before the generation moves (see Staged)
                 self._in_flight.remove(job)
             if fell_back:
-                self._generation[topic] = self._generation.get(topic, 0) + 1
+                self._python_path_wrote(topic)
+
+    def _python_path_wrote(self, topic: str) -> None:
+        """Staged batches of ``topic`` prepared before now are checked again (see Staged)."""
+        self._generation[topic] = self._generation.get(topic, 0) + 1
 
     def _write_run(self, topic: str, partition: int, messages: list[Message],
                    alone: bool) -> Batch:
@@ -306,9 +310,9 @@ class AnalyticsSink:
 
     def _insert_staged(self, staged: Staged) -> bool:
         """Journaled, then inserted; False when ClickHouse refused the block (nothing written)."""
-        token = "|".join(batch.token for batch in staged.batches)
         if not staged.kept:
             return True
+        token = "|".join(batch.token for batch in staged.batches)
         kept: dict[int, list[int]] = {}
         for partition, offset, _, keep in staged.records:
             if keep:
