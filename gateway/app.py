@@ -17,7 +17,7 @@ from gateway.db import make_engine, make_sessionmaker
 from gateway.hub import Hub
 from gateway.identity import KeyCache
 from gateway.migrate import upgrade
-from gateway.publisher import RequestPublisher
+from gateway.outbox import RequestPublisher
 from gateway.ratelimit import RateLimiter, RateLimitHeaders
 from gateway.routes import (
     admin,
@@ -38,10 +38,10 @@ from gateway.throttle import LoginThrottle
 from gateway.videos import resend_stale, resend_stale_cancellations
 from gateway.webhooks import Deliverer
 from ytempire import __version__
-from ytempire.codec import Codec
-from ytempire.logging import get_logger
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
+from ytempire.core.codec import Codec
+from ytempire.core.logging import get_logger
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
 
 log = get_logger()
 

@@ -26,10 +26,10 @@ from gateway.errors import Conflict, GatewayError, NotFound, Unavailable
 from gateway.estimate import estimate_usd
 from gateway.identity import Principal
 from gateway.models import Cancellation, User, Video, VideoEvent
-from gateway.publisher import RequestPublisher
-from gateway.schemas import VideoCreate
-from ytempire.events import Emit, event_id, new_envelope
-from ytempire.requests import VideoRequest, request_event
+from gateway.outbox import RequestPublisher
+from gateway.payloads import VideoCreate
+from ytempire.core.events import Emit, event_id, new_envelope
+from ytempire.core.requests import VideoRequest, request_event
 
 TERMINAL = {"published", "rejected", "failed", "cancelled", "awaiting_publish"}
 RETRYABLE = {"rejected", "failed", "cancelled"}

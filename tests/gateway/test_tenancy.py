@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from gateway import videos
 from gateway.identity import Principal
-from gateway.schemas import VideoCreate
+from gateway.payloads import VideoCreate
 from tests.gateway.conftest import CHANNEL, Caller
 
 BODIES = {

@@ -23,8 +23,8 @@ from analytics.migrate import migrate as apply_migrations
 from analytics.server import KpiServer
 from analytics.sink import BATCH_SIZE, AnalyticsSink
 from analytics.store import ClickHouseBusy, SinkOwner, chdb_path, connect
-from ytempire.logging import configure
-from ytempire.settings import get_settings
+from ytempire.core.logging import configure
+from ytempire.core.settings import get_settings
 
 app = typer.Typer(help="ClickHouse analytics: migrations and the Kafka -> ClickHouse sink.",
                   no_args_is_help=True)

@@ -11,8 +11,8 @@ from confluent_kafka import KafkaException
 from rich.console import Console
 from rich.table import Table
 
-from ytempire import topics
-from ytempire.settings import get_settings
+from ytempire.core import topics
+from ytempire.core.settings import get_settings
 
 app = typer.Typer(help="Topics as declared in topics.yaml: apply them, check for drift.",
                   no_args_is_help=True)

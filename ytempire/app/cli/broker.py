@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from ytempire.broker import BrokerError, LocalBroker
-from ytempire.settings import get_settings
+from ytempire.app.broker import BrokerError, LocalBroker
+from ytempire.core.settings import get_settings
 
 app = typer.Typer(help="Run the local single-node Apache Kafka (KRaft, no Docker).",
                   no_args_is_help=True)

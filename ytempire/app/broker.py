@@ -27,10 +27,10 @@ from typing import Any
 
 from confluent_kafka import KafkaException, Producer
 
-from ytempire import processes
-from ytempire.processes import file_lock, kill_group, port_open, port_taken
-from ytempire.settings import Settings
-from ytempire.topics import admin_client
+from ytempire.core import processes
+from ytempire.core.processes import file_lock, kill_group, port_open, port_taken
+from ytempire.core.settings import Settings
+from ytempire.core.topics import admin_client
 
 POM = Path(__file__).resolve().parent / "kafka_broker" / "pom.xml"
 LOG4J_CONFIG = POM.parent / "log4j2.yaml"
@@ -38,7 +38,7 @@ DEFAULT_JAR_CACHE = Path.home() / ".cache" / "ytempire"
 READINESS_ID = "ytempire-readiness-probe"
 MIN_JAVA = 17
 
-_QUIET = logging.getLogger("ytempire.broker.kafka")
+_QUIET = logging.getLogger("ytempire.app.broker.kafka")
 _QUIET.addHandler(logging.NullHandler())
 _QUIET.propagate = False
 
@@ -290,7 +290,7 @@ class LocalBroker:
             "offsets.topic.num.partitions": "10",
             "transaction.state.log.num.partitions": "10",
         }
-        header = "# Written by ytempire.broker on every start; edits are overwritten.\n"
+        header = "# Written by ytempire.app.broker on every start; edits are overwritten.\n"
         return header + "".join(f"{k}={v}\n" for k, v in props.items())
 
     def _format_storage(self, java: str, lib: Path) -> None:

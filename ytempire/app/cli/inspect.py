@@ -11,9 +11,9 @@ from typing import Annotated, Any
 import typer
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, TopicPartition
 
-from ytempire.codec import Codec, UndecodableEvent
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import get_settings
+from ytempire.core.codec import Codec, UndecodableEvent
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import get_settings
 
 schemas_app = typer.Typer(help="Avro schemas: check history, freeze new versions.")
 

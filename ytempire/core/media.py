@@ -13,7 +13,7 @@ from pathlib import Path
 import av
 import imageio_ffmpeg
 
-from ytempire.processes import die_with_parent
+from ytempire.core.processes import die_with_parent
 
 
 class MediaError(RuntimeError):

@@ -1,4 +1,4 @@
-"""Prices every provider call from the dated price table in ``ytempire/prices/``."""
+"""Prices every provider call from the dated price table in ``ytempire/core/prices/``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ PRICES_DIR = Path(__file__).parent / "prices"
 
 
 class UnknownPrice(LookupError):
-    """No price for a provider/model/unit: add a row to the newest table in ytempire/prices/."""
+    """No price for a provider/model/unit: add a row to the newest table in
+    ytempire/core/prices/."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class PriceTable:
         except KeyError:
             raise UnknownPrice(
                 f"no price for {provider}/{model} per {unit} in table {self.version}; "
-                f"add it to ytempire/prices/{self.version}.yaml"
+                f"add it to ytempire/core/prices/{self.version}.yaml"
             ) from None
         return (usd * Decimal(str(quantity)) / per).quantize(Decimal("0.000001"))
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ytempire.settings import get_settings
+from ytempire.core.settings import get_settings
 
 users_app = typer.Typer(help="Gateway users and their API keys.", no_args_is_help=True)
 
@@ -25,7 +25,7 @@ def gateway(
 
     from gateway.app import create_app
     from gateway.config import GatewaySettings
-    from ytempire.logging import configure
+    from ytempire.core.logging import configure
 
     settings, gw = get_settings(), GatewaySettings()
     configure(settings.log_format, settings.log_level)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from ytempire.codec import Codec
-from ytempire.events import Emit
-from ytempire.kafka import DeliveryFailed, EventProducer
+from ytempire.core.codec import Codec
+from ytempire.core.events import Emit
+from ytempire.core.kafka import DeliveryFailed, EventProducer
 
 
 class RequestPublisher:

@@ -10,10 +10,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ytempire import dlq
-from ytempire.cli.inspect import to_json
-from ytempire.logging import configure
-from ytempire.settings import get_settings
+from ytempire.app.cli.inspect import to_json
+from ytempire.core.logging import configure
+from ytempire.core.settings import get_settings
+from ytempire.runtime import dlq
 
 app = typer.Typer(help="The dead-letter queue (pipeline.dlq): list, show, retry, purge.",
                   no_args_is_help=True)

@@ -13,14 +13,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from processors.registry import STAGES, build_stage
-from ytempire.codec import Codec
-from ytempire.kafka import EventProducer
-from ytempire.logging import configure
-from ytempire.requests import FORMATS, VideoRequest, request_event
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings, get_settings
-from ytempire.stack import SERVICES, Stack
-from ytempire.tracker import Tracker
+from ytempire.app.stack import SERVICES, Stack
+from ytempire.app.tracker import Tracker
+from ytempire.core.codec import Codec
+from ytempire.core.kafka import EventProducer
+from ytempire.core.logging import configure
+from ytempire.core.requests import FORMATS, VideoRequest, request_event
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings, get_settings
 
 console = Console(stderr=True)
 
@@ -33,7 +33,7 @@ DEMO_TOPICS = [
 
 def worker(stage: Annotated[str, typer.Argument(help=f"One of: {', '.join(STAGES)}")]) -> None:
     """Run one stage as its own Faust worker (its own consumer group) until stopped."""
-    from ytempire.worker import run_worker
+    from ytempire.runtime.worker import run_worker
 
     settings = get_settings()
     configure(settings.log_format, settings.log_level)

@@ -13,11 +13,11 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from processors.registry import STAGES
-from ytempire.kafka import start_group_at_end
-from ytempire.logging import get_logger
-from ytempire.settings import Settings
+from ytempire.core.kafka import start_group_at_end
+from ytempire.core.logging import get_logger
+from ytempire.core.settings import Settings
 
-log = get_logger("ytempire.stack")
+log = get_logger("ytempire.app.stack")
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -127,7 +127,7 @@ class Stack:
 
 def start_local_broker(settings: Settings) -> bool:
     """Start the project's broker unless one answers already; True when we started it."""
-    from ytempire.broker import LocalBroker
+    from ytempire.app.broker import LocalBroker
 
     broker = LocalBroker.from_settings(settings)
     if broker.status().running:
@@ -137,12 +137,12 @@ def start_local_broker(settings: Settings) -> bool:
 
 
 def stop_local_broker(settings: Settings) -> None:
-    from ytempire.broker import LocalBroker
+    from ytempire.app.broker import LocalBroker
 
     LocalBroker.from_settings(settings).stop()
 
 
 def apply_topics(settings: Settings) -> None:
-    from ytempire import topics
+    from ytempire.core import topics
 
     topics.apply_file(settings.kafka_bootstrap, settings.topics_file)

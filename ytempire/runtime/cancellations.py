@@ -26,11 +26,11 @@ from typing import Any
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
-from processors.base import TransientError
-from ytempire.codec import Codec, UndecodableEvent
-from ytempire.events import Event
-from ytempire.logging import get_logger
-from ytempire.settings import Settings
+from ytempire.core.codec import Codec, UndecodableEvent
+from ytempire.core.events import Event
+from ytempire.core.logging import get_logger
+from ytempire.core.settings import Settings
+from ytempire.stage import TransientError
 
 log = get_logger("ytempire.cancellations")
 
@@ -41,7 +41,7 @@ RELIST_S = 60.0
 
 
 class CancelledVideos:
-    """``processors.base.Cancellations`` from the broker (module doc). Thread-safe."""
+    """``ytempire.stage.Cancellations`` from the broker (module doc). Thread-safe."""
 
     def __init__(self, bootstrap: str, codec: Codec, group_id: str,
                  timeout_s: float = 30.0) -> None:

@@ -40,11 +40,11 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
-from ytempire import topics as topics_module
-from ytempire.logging import get_logger
-from ytempire.settings import Settings
+from ytempire.core import topics as topics_module
+from ytempire.core.logging import get_logger
+from ytempire.core.settings import Settings
 
-log = get_logger("ytempire.replay")
+log = get_logger("ytempire.runtime.replay")
 
 ANALYTICS = "analytics"
 Bounds = dict[tuple[str, int], tuple[int, int]]
@@ -206,10 +206,10 @@ def replay_into_stage(settings: Settings, stage: str, selection: Bounds,
                       progress: Progress | None = None) -> ReplayResult:
     """Run ``stage`` over the records of ``selection`` and produce what it emits (module doc)."""
     from processors.registry import build_stage
-    from ytempire.codec import Codec
-    from ytempire.kafka import EventProducer
-    from ytempire.schemas import SchemaRegistry
-    from ytempire.worker import Incoming, StageRunner
+    from ytempire.core.codec import Codec
+    from ytempire.core.kafka import EventProducer
+    from ytempire.core.schema_registry import SchemaRegistry
+    from ytempire.runtime.worker import Incoming, StageRunner
 
     target = build_stage(stage, settings)
     if getattr(target, "tables", None):

@@ -8,8 +8,8 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
-from ytempire.codec import Codec
-from ytempire.events import Emit
+from ytempire.core.codec import Codec
+from ytempire.core.events import Emit
 
 
 class DeliveryFailed(KafkaException):

@@ -16,8 +16,8 @@ from typing import Any
 
 from confluent_kafka import Consumer
 
-from ytempire.codec import Codec, UndecodableEvent
-from ytempire.kafka import assign_at_end
+from ytempire.core.codec import Codec, UndecodableEvent
+from ytempire.core.kafka import assign_at_end
 
 PIPELINE = [
     "script.requested",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Protocol
 
-from ytempire.events import Emit, Event
+from ytempire.core.events import Emit, Event
 
 
 class PermanentError(Exception):
@@ -40,7 +40,7 @@ class Cancellations(Protocol):
     """Whether an event's video was cancelled: its attempt (``envelope.attempt``) or a later one.
 
     It answers for every cancellation the broker acknowledged before the question was asked
-    (``ytempire.cancellations``), whatever order the topics are read in.
+    (``ytempire.runtime.cancellations``), whatever order the topics are read in.
     """
 
     def is_cancelled(self, envelope: Event) -> bool: ...

@@ -38,7 +38,7 @@ TOPIC_NAME = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 DURATION = re.compile(r"^(\d+)\s*(ms|s|m|h|d|w)$")
 UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
 
-_QUIET = logging.getLogger("ytempire.kafka.admin")
+_QUIET = logging.getLogger("ytempire.core.kafka.admin")
 _QUIET.addHandler(logging.NullHandler())
 _QUIET.propagate = False
 

@@ -17,7 +17,7 @@ An event of a cancelled video (``video.cancelled``, its attempt or a later one) 
 committed with no outputs and logged as ``video_cancelled_skip``. The runner asks before each
 try of the stage (a held or retried event is asked again), unless the stage asks itself at its
 point of no return (the publisher, right before uploading) or never (the ledger); see
-``processors.base.Stage`` and ``ytempire.cancellations``.
+``ytempire.stage.Stage`` and ``ytempire.runtime.cancellations``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,15 @@ from typing import Any
 
 import faust
 
-from processors.base import (
+from ytempire.core import topics as topics_module
+from ytempire.core.codec import Codec, UndecodableEvent
+from ytempire.core.events import Emit, Event, derive_envelope, failed_event, new_envelope
+from ytempire.core.kafka import EventProducer
+from ytempire.core.logging import bound, get_logger
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
+from ytempire.runtime.cancellations import CancelledVideos
+from ytempire.stage import (
     Cancellations,
     Deferred,
     PermanentError,
@@ -41,16 +49,8 @@ from processors.base import (
     VideoCancelled,
     cancel_check,
 )
-from ytempire import topics as topics_module
-from ytempire.cancellations import CancelledVideos
-from ytempire.codec import Codec, UndecodableEvent
-from ytempire.events import Emit, Event, derive_envelope, failed_event, new_envelope
-from ytempire.kafka import EventProducer
-from ytempire.logging import bound, get_logger
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
 
-log = get_logger("ytempire.worker")
+log = get_logger("ytempire.runtime.worker")
 
 TRANSIENT = (TransientError, OSError)  # OSError covers timeouts and connection errors
 DEFER_RECHECK_S = 300.0

@@ -32,14 +32,14 @@ from typing import Any
 
 from confluent_kafka import KafkaException, Message, Producer, TopicPartition
 
-from ytempire import topics as topics_module
-from ytempire.codec import Codec, UndecodableEvent
-from ytempire.logging import get_logger
-from ytempire.replay import Bounds, partitions, plain_consumer, read_range
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
+from ytempire.core import topics as topics_module
+from ytempire.core.codec import Codec, UndecodableEvent
+from ytempire.core.logging import get_logger
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
+from ytempire.runtime.replay import Bounds, partitions, plain_consumer, read_range
 
-log = get_logger("ytempire.dlq")
+log = get_logger("ytempire.runtime.dlq")
 
 TOPIC = "pipeline.dlq"
 RETRY_HEADER = "ytempire-dlq-entry"

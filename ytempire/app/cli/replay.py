@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from processors.registry import STAGES
-from ytempire import replay as replay_module
-from ytempire import topics as topics_module
-from ytempire.cli.dlq import parse_time
-from ytempire.logging import configure
-from ytempire.settings import get_settings
+from ytempire.app.cli.dlq import parse_time
+from ytempire.core import topics as topics_module
+from ytempire.core.logging import configure
+from ytempire.core.settings import get_settings
+from ytempire.runtime import replay as replay_module
 
 console = Console(stderr=True)
 ALL = "all"

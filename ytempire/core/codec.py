@@ -11,7 +11,7 @@ from typing import Any
 
 from fastavro import schemaless_reader, schemaless_writer
 
-from ytempire.schemas import SchemaRegistry
+from ytempire.core.schema_registry import SchemaRegistry
 
 MAGIC = b"\xc3\x01"
 HEADER_LEN = len(MAGIC) + 8

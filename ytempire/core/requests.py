@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from ytempire.events import Emit, event_id, new_envelope
+from ytempire.core.events import Emit, event_id, new_envelope
 
 FORMATS = {"16:9": "LANDSCAPE", "9:16": "SHORTS"}
 RESOLUTIONS = {"LANDSCAPE": (1920, 1080), "SHORTS": (1080, 1920)}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from ytempire.cli import analytics, broker, gateway, inspect, pipeline, topics
-from ytempire.cli import dlq as dlq_cli
-from ytempire.cli import replay as replay_cli
+from ytempire.app.cli import analytics, broker, gateway, inspect, pipeline, topics
+from ytempire.app.cli import dlq as dlq_cli
+from ytempire.app.cli import replay as replay_cli
 
 app = typer.Typer(help="YTEmpire: topic in, published video out.", no_args_is_help=True,
                   pretty_exceptions_show_locals=False)
