@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import redis
 
 from gateway.config import GatewaySettings
-from ytempire.logging import get_logger
+from ytempire.core.logging import get_logger
 
 log = get_logger()
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, status
 from sqlalchemy import select
 
 from gateway import accounts
-from gateway.account_schemas import AdminUserOut, InviteCreate, InviteIssued
+from gateway.account_payloads import AdminUserOut, InviteCreate, InviteIssued
 from gateway.auth import CurrentAdmin
 from gateway.db import DB
 from gateway.models import User

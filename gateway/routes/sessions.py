@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, status
 
 from gateway import accounts, sessions
-from gateway.account_schemas import PasswordChange, SessionOut
+from gateway.account_payloads import PasswordChange, SessionOut
 from gateway.auth import CurrentUser
 from gateway.db import DB
 from gateway.errors import NotFound

@@ -17,8 +17,8 @@ from gateway.app import create_app
 from gateway.config import GatewaySettings
 from gateway.identity import create_user
 from gateway.models import WebSession
-from ytempire.cli import app as cli
-from ytempire.settings import Settings, get_settings
+from ytempire.app.cli import app as cli
+from ytempire.core.settings import Settings, get_settings
 
 PASSWORD = "correct horse battery"
 LOCAL = "http://localhost"
