@@ -21,14 +21,16 @@ from typing import Any
 from confluent_kafka import Message
 from fastavro import reader as container_reader
 
+from analytics.rows import Value
 from ytempire.core.codec import HEADER_LEN, MAGIC, Codec, UndecodableEvent
-from ytempire.core.events import Emit, Event, new_envelope
+from ytempire.core.events import Emit, new_envelope
+from ytempire.core.records import PipelineDlq
 from ytempire.core.schema_registry import SchemaVersion
 
 STAGE = "analytics-sink"  # in the DLQ records it writes
 
 MIN_RUN = 32
-Decoded = Event | UndecodableEvent
+Decoded = Value | UndecodableEvent
 
 
 class BatchDecoder:
@@ -86,7 +88,7 @@ class BatchDecoder:
                      + data + self._sync)
             reader_schema = self.codec.registry.for_topic(topic)
             resolve = None if reader_schema.fingerprint == fingerprint else reader_schema.parsed
-            events: list[Event] = list(container_reader(io.BytesIO(block), resolve))
+            events: list[Value] = list(container_reader(io.BytesIO(block), resolve))
         except Exception:  # corrupt somewhere: let the Codec find which record
             return None
         if len(events) != len(bodies):
@@ -162,15 +164,15 @@ def dead_letter(message: Message, exc: UndecodableEvent) -> Emit:
     envelope = new_envelope(video_id=(key or b"").decode(errors="replace"), channel_id="",
                             owner_id="", producer=STAGE,
                             event_key=f"dlq:{topic}:{partition}:{offset}")
-    return Emit("pipeline.dlq", {
-        "envelope": envelope,
-        "stage": STAGE,
-        "source_topic": topic,
-        "source_partition": partition,
-        "source_offset": offset,
-        "original_key": key,
-        "original_value": message.value() or b"",
-        "error_type": type(exc).__name__,
-        "error_message": str(exc)[:2000],
-        "attempts": 1,
-    })
+    return Emit("pipeline.dlq", PipelineDlq(
+        envelope=envelope,
+        stage=STAGE,
+        source_topic=topic,
+        source_partition=partition,
+        source_offset=offset,
+        original_key=key,
+        original_value=message.value() or b"",
+        error_type=type(exc).__name__,
+        error_message=str(exc)[:2000],
+        attempts=1,
+    ))

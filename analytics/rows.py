@@ -10,7 +10,8 @@ from typing import Any
 import orjson
 from clickhouse_connect.driver.client import Client
 
-from ytempire.core.events import Event
+Value = dict[str, Any]
+"""An event as its plain Avro value: the sink reads values, not typed records (speed)."""
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MILLISECOND = timedelta(milliseconds=1)
@@ -27,7 +28,7 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def value_json(value: Event) -> str:
+def value_json(value: Value) -> str:
     """The event as JSON: decimals as exact strings, timestamps ISO 8601, bytes as hex.
 
     orjson, because the standard library's encoder was a third of the sink's time."""
@@ -39,7 +40,7 @@ COST_COLUMNS = ["event_id", "video_id", "channel_id", "owner_id", "occurred_at",
                 "call_key", "cost_so_far_usd"]
 
 
-def event_row(topic: str, partition: int, offset: int, value: Event) -> list[Any]:
+def event_row(topic: str, partition: int, offset: int, value: Value) -> list[Any]:
     """The row for ``events``, in ``EVENT_COLUMNS`` order; occurred_at as epoch milliseconds.
 
     ``value`` is the event as JSON, or empty for a topic in ``TYPED`` (its body is there)."""
@@ -61,7 +62,7 @@ def event_row(topic: str, partition: int, offset: int, value: Event) -> list[Any
     ]
 
 
-def cost_row(value: Event) -> list[Any]:
+def cost_row(value: Value) -> list[Any]:
     """A cost.incurred event as the row of ``cost_incurred``, in ``COST_COLUMNS`` order."""
     envelope = value["envelope"]
     return [
@@ -88,7 +89,7 @@ def cost_row(value: Event) -> list[Any]:
 TYPED = {"cost.incurred": ("cost_incurred", COST_COLUMNS, cost_row)}
 
 
-def insert_decoded(client: Client, topic: str, rows: list[list[Any]], values: list[Event],
+def insert_decoded(client: Client, topic: str, rows: list[list[Any]], values: list[Value],
                    token: str | None) -> None:
     """Decoded events of ``topic`` (their ``events`` rows and values) into ``events``, and their
     bodies into the topic's typed table if it has one (``analytics.rows.TYPED``).

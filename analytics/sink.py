@@ -49,13 +49,13 @@ from analytics.batches import Batch, Decode, SinkStats, Staged
 from analytics.decode import STAGE, BatchDecoder, dead_letter
 from analytics.dedup import StoredIds
 from analytics.migrate import migrate
-from analytics.rows import event_row, insert_decoded
+from analytics.rows import Value, event_row, insert_decoded
 from analytics.staging import Staging, event_ids
 from analytics.store import connect
 from analytics.writer import Journal, Writer, in_ranges, ranges, reread
 from ytempire.core import topics as topics_module
 from ytempire.core.codec import Codec, UndecodableEvent
-from ytempire.core.events import Emit, Event
+from ytempire.core.events import Emit
 from ytempire.core.kafka import EventProducer
 from ytempire.core.logging import get_logger
 from ytempire.core.schema_registry import SchemaRegistry
@@ -344,7 +344,7 @@ class AnalyticsSink:
         that wrote is already stored and dropped as such, the rest must not look like a retry.
         """
         rows: list[list[Any]] = []
-        values: dict[str, Event] = {}
+        values: dict[str, Value] = {}
         offsets: dict[str, int] = {}
         dead: list[Emit] = []
         seen: set[str] = set()

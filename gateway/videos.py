@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import msgspec
 from croniter import croniter
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ from gateway.models import Cancellation, User, Video, VideoEvent
 from gateway.outbox import RequestPublisher
 from gateway.payloads import VideoCreate
 from ytempire.core.events import Emit, event_id, new_envelope
+from ytempire.core.records import ScriptRequested, VideoCancelled
 from ytempire.core.requests import VideoRequest, request_event
 
 TERMINAL = {"published", "rejected", "failed", "cancelled", "awaiting_publish"}
@@ -74,21 +76,21 @@ def _publish_at(body: VideoCreate, channel: channels.Channel) -> str | None:
 
 def _emit(video: Video, monthly_budget_usd: Decimal | None) -> Emit:
     """The video's request; the owner's monthly budget is the one set when it is sent."""
-    spec = {**video.spec, "budget_usd": Decimal(video.spec["budget_usd"])}
-    if spec.get("daily_budget_usd") is not None:
-        spec["daily_budget_usd"] = Decimal(spec["daily_budget_usd"])
-    if spec.get("publish_at") is not None:
-        spec["publish_at"] = datetime.fromisoformat(spec["publish_at"])
-    emit = request_event(VideoRequest(topic=video.topic, channel_id=video.channel_id,
-                                      owner_id=video.owner_id, video_id=video.id, **spec),
-                         producer="gateway")
-    emit.value["spec"]["monthly_budget_usd"] = monthly_budget_usd
+    stored = {**video.spec, "topic": video.topic, "channel_id": video.channel_id,
+              "owner_id": video.owner_id, "video_id": video.id}
+    # the row keeps the spec as JSON (decimals and times as strings): typed back in one step
+    emit = request_event(msgspec.convert(stored, VideoRequest, strict=False), producer="gateway")
+    request = emit.value
+    assert isinstance(request, ScriptRequested)
+    request = msgspec.structs.replace(
+        request, spec=msgspec.structs.replace(request.spec, monthly_budget_usd=monthly_budget_usd))
     if video.attempt > 1:
         envelope = new_envelope(video_id=video.id, channel_id=video.channel_id,
                                 owner_id=video.owner_id, producer="gateway",
                                 event_key=f"attempt-{video.attempt}")
-        emit.value["envelope"] = {**envelope, "attempt": video.attempt}
-    return emit
+        request = msgspec.structs.replace(
+            request, envelope=msgspec.structs.replace(envelope, attempt=video.attempt))
+    return Emit(emit.topic, request)
 
 
 def spent_today(db: Session, channel_id: str) -> Decimal:
@@ -141,7 +143,7 @@ def send_unsent(db: Session, publisher: RequestPublisher, videos: Sequence[Video
     now = datetime.now(UTC)
     for video, emit in zip(pending, emits, strict=True):
         video.request_sent_at = now
-        record(db, video, "script.requested", emit.value["envelope"]["event_id"], now)
+        record(db, video, "script.requested", emit.value.envelope.event_id, now)
     db.commit()
 
 
@@ -247,10 +249,11 @@ def cancel(db: Session, principal: Principal, video_id: str, reason: str = "") -
 def _cancel_emit(video: Video, cancellation: Cancellation) -> Emit:
     envelope = new_envelope(video_id=video.id, channel_id=video.channel_id,
                             owner_id=video.owner_id, producer="gateway")
-    return Emit("video.cancelled", {
-        "envelope": {**envelope, "event_id": cancellation.event_id,
-                     "occurred_at": cancellation.requested_at, "attempt": cancellation.attempt},
-        "reason": cancellation.reason, "cancelled_by": cancellation.cancelled_by})
+    return Emit("video.cancelled", VideoCancelled(
+        envelope=msgspec.structs.replace(
+            envelope, event_id=cancellation.event_id, occurred_at=cancellation.requested_at,
+            attempt=cancellation.attempt),
+        reason=cancellation.reason, cancelled_by=cancellation.cancelled_by))
 
 
 def unsent_cancellations(db: Session, video: Video) -> list[Cancellation]:

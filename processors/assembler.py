@@ -19,6 +19,7 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 import av
+import msgspec
 
 from processors import render
 from processors.providers.thumbnail import Thumbnailer
@@ -29,19 +30,20 @@ from processors.providers.visuals.footage import Footage, Shot
 from processors.providers.visuals.generated import GeneratedVisuals
 from processors.providers.visuals.pexels import PexelsClient, PexelsFootage
 from processors.providers.visuals.stock import credit_lines, footage_needs, photo_still
-from ytempire.core.artifacts import ArtifactStore
+from ytempire.core.artifacts import ArtifactStore, artifact_record
 from ytempire.core.cache import ResultCache
 from ytempire.core.events import (
     Emit,
-    Event,
     content_hash,
     cost_events,
     derive_envelope,
+    plain,
     spent,
 )
 from ytempire.core.logging import get_logger
 from ytempire.core.media import probe
 from ytempire.core.pricing import Usage, bill
+from ytempire.core.records import Artifact, Credit, Script, VideoAssembled, VoiceReady
 from ytempire.core.settings import Settings
 from ytempire.stage import PermanentError, TransientError
 
@@ -81,8 +83,8 @@ class Assembler:
         self.footage = footage
         """Stock clips and photos tried first for every shot; ``visuals`` draw the rest."""
 
-    def handle(self, event: Event) -> list[Emit]:
-        payload = {name: value for name, value in event.items() if name != "envelope"}
+    def handle(self, event: VoiceReady) -> list[Emit]:
+        payload = {name: value for name, value in plain(event).items() if name != "envelope"}
         key = content_hash(
             NAME,
             VERSION,
@@ -93,27 +95,27 @@ class Assembler:
             *((self.footage.provider, self.footage.model) if self.footage else ()),
             json.dumps(payload, sort_keys=True, default=str),
         )
-        envelope = event["envelope"]
-        result, paid = self.cache.once(key, envelope["event_id"],
+        envelope = event.envelope
+        result, paid = self.cache.once(key, envelope.event_id,
                                        lambda: self._assemble(event),
                                        valid=self._artifacts_present)
-        assembled = {
-            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC,
-                                        spent=spent(result, paid)),
-            "spec": event["spec"],
-            "script": {**event["script"], "description": credit_lines(
-                event["script"]["description"], result.get("credits", []))},
-            "video": result["video"],
-            "thumbnail": result["thumbnail"],
-            "captions": result["captions"],
-            "audio": event["audio"],
-            "duration_s": result["duration_s"],
-            "narration_duration_s": event["duration_s"],
-            "width": result["width"],
-            "height": result["height"],
-            "render_seconds": result["render_seconds"],
-            "credits": result.get("credits", []),
-        }
+        credits = result.get("credits", [])
+        assembled = VideoAssembled(
+            envelope=derive_envelope(envelope, NAME, OUTPUT_TOPIC, spent=spent(result, paid)),
+            spec=event.spec,
+            script=msgspec.structs.replace(
+                event.script, description=credit_lines(event.script.description, credits)),
+            video=artifact_record(result["video"]),
+            thumbnail=artifact_record(result["thumbnail"]),
+            captions=artifact_record(result["captions"]),
+            audio=event.audio,
+            duration_s=result["duration_s"],
+            narration_duration_s=event.duration_s,
+            width=result["width"],
+            height=result["height"],
+            render_seconds=result["render_seconds"],
+            credits=msgspec.convert(credits, list[Credit]),
+        )
         costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
         return [Emit(OUTPUT_TOPIC, assembled), *costs]
 
@@ -122,20 +124,20 @@ class Assembler:
         names = ("video", "thumbnail", "captions")
         return all(self.store.path(result[name]).exists() for name in names)
 
-    def _assemble(self, event: Event) -> dict[str, Any]:
-        spec, script = event["spec"], event["script"]
-        if spec["format"] not in SIZES:
+    def _assemble(self, event: VoiceReady) -> dict[str, Any]:
+        spec, script = event.spec, event.script
+        if spec.format not in SIZES:
             raise PermanentError(
-                f"unknown video format {spec['format']!r}; expected one of {', '.join(SIZES)}"
+                f"unknown video format {spec.format!r}; expected one of {', '.join(SIZES)}"
             )
-        width, height = SIZES[spec["format"]]
-        duration = float(event["duration_s"])
+        width, height = SIZES[spec.format]
+        duration = float(event.duration_s)
         if duration <= 0:
             raise PermanentError(f"narration duration is {duration} s; nothing to render")
-        audio = self._input_path(event["audio"], "narration audio")
-        words = self._word_timings(event["word_timings"])
-        slides = part_slides(script, len(event["section_starts_s"]))
-        frames = render.clip_frames(event["section_starts_s"], duration)
+        audio = self._input_path(event.audio, "narration audio")
+        words = self._word_timings(event.word_timings)
+        slides = part_slides(script, len(event.section_starts_s))
+        frames = render.clip_frames(event.section_starts_s, duration)
         shown = shots(slides, frames)
         started = time.monotonic()
         found: list[Shot | None] = [None] * len(shown)
@@ -147,10 +149,9 @@ class Assembler:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         with TemporaryDirectory(dir=self.work_dir, prefix="assembler-") as tmp:
             work = Path(tmp)
-            clips = self._stills(shown, found, script["title"], spec["topic"], width, height,
-                                 work)
+            clips = self._stills(shown, found, script.title, spec.topic, width, height, work)
             (work / "captions.ass").write_text(
-                render.captions_ass(words, width, height, CAPTION_STYLES[spec["format"]], duration),
+                render.captions_ass(words, width, height, CAPTION_STYLES[spec.format], duration),
                 encoding="utf-8",
             )
             (work / f"narration{audio.suffix}").symlink_to(audio)
@@ -250,7 +251,7 @@ class Assembler:
             clips.append(render.Clip(path.name, count, pan))
         return clips
 
-    def _word_timings(self, artifact: dict[str, Any]) -> list[dict[str, Any]]:
+    def _word_timings(self, artifact: Artifact) -> list[dict[str, Any]]:
         path = self._input_path(artifact, "word timings")
         try:
             words = json.loads(path.read_text(encoding="utf-8"))
@@ -259,46 +260,41 @@ class Assembler:
                 word["start_s"], word["end_s"] = float(word["start_s"]), float(word["end_s"])
         except (ValueError, TypeError, KeyError) as exc:
             raise PermanentError(
-                f"word timings {artifact['uri']} are not a JSON list of "
+                f"word timings {artifact.uri} are not a JSON list of "
                 f"{{word, start_s, end_s, section}}: {exc!r}"
             ) from exc
         return words  # type: ignore[no-any-return]
 
-    def _input_path(self, artifact: dict[str, Any], what: str) -> Path:
+    def _input_path(self, artifact: Artifact, what: str) -> Path:
         try:
             path = self.store.path(artifact)
         except ValueError as exc:
             raise PermanentError(f"{what}: {exc}") from exc
         if not path.is_file():
-            raise PermanentError(f"{what} {artifact['uri']} is not in the artifact store")
+            raise PermanentError(f"{what} {artifact.uri} is not in the artifact store")
         if what == "narration audio":
             try:
                 with av.open(str(path)) as container:
                     if not container.streams.audio:
-                        raise PermanentError(f"{what} {artifact['uri']} has no audio stream")
+                        raise PermanentError(f"{what} {artifact.uri} has no audio stream")
             except av.error.FFmpegError as exc:
-                raise PermanentError(f"{what} {artifact['uri']} is unreadable: {exc}") from exc
+                raise PermanentError(f"{what} {artifact.uri} is unreadable: {exc}") from exc
         return path
 
 
-def part_slides(script: dict[str, Any], parts: int) -> list[Slide]:
+def part_slides(script: Script, parts: int) -> list[Slide]:
     """The slide for each narrated part: the title over the hook, each section's heading and
     on-screen text, the call to action. ``parts`` is how many starts the narrator reported."""
-    title = script["title"]
+    title = script.title
     sections = [
-        Slide(
-            s["heading"],
-            s["on_screen_text"],
-            f"{title}\x1f{i}\x1f{s['heading']}",
-            tuple(s.get("keywords", ())),
-        )
-        for i, s in enumerate(script["sections"])
+        Slide(s.heading, s.on_screen_text, f"{title}\x1f{i}\x1f{s.heading}", tuple(s.keywords))
+        for i, s in enumerate(script.sections)
     ]
     if parts == len(sections) + 2:
         return [
             Slide(title, "", f"{title}\x1fhook"),
             *sections,
-            Slide(script["call_to_action"], "", f"{title}\x1fcta"),
+            Slide(script.call_to_action, "", f"{title}\x1fcta"),
         ]
     if parts == len(sections):
         return sections

@@ -29,8 +29,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+import msgspec
+
 from ytempire.core.events import Emit, Event, derive_envelope, event_id
+from ytempire.core.records import CostAlert, CostIncurred, Envelope, ScriptRequested
 from ytempire.core.settings import Settings
+from ytempire.stage import PermanentError
 
 NAME = "ledger"
 INPUT_TOPIC = "cost.incurred"
@@ -108,26 +112,26 @@ def reached(spent: Decimal, budget: Decimal, alerted: list[int]) -> list[int]:
     return [pct for pct in THRESHOLDS if pct not in alerted and spent * 100 >= budget * pct]
 
 
-def periods(envelope: Event) -> tuple[str, str, str]:
+def periods(envelope: Envelope) -> tuple[str, str, str]:
     """UTC day, channel-day key and owner-month key of an event."""
-    at: datetime = envelope["occurred_at"].astimezone(UTC)
+    at: datetime = envelope.occurred_at.astimezone(UTC)
     day = f"{at:%Y-%m-%d}"
-    return day, f"{envelope['channel_id']}:{day}", f"{envelope['owner_id']}:{at:%Y-%m}"
+    return day, f"{envelope.channel_id}:{day}", f"{envelope.owner_id}:{at:%Y-%m}"
 
 
-def alert_event(cause: Event, alert: Alert) -> Emit:
+def alert_event(cause: Envelope, alert: Alert) -> Emit:
     """The ``cost.alert`` for ``alert``; its id depends only on scope, period and threshold."""
-    parent = {**cause, "event_id": event_id(NAME, alert.scope, alert.scope_id)}
+    parent = msgspec.structs.replace(cause, event_id=event_id(NAME, alert.scope, alert.scope_id))
     return Emit(
         OUTPUT_TOPIC,
-        {
-            "envelope": derive_envelope(parent, NAME, OUTPUT_TOPIC, index=alert.threshold_pct),
-            "scope": alert.scope,
-            "scope_id": alert.scope_id,
-            "threshold_pct": alert.threshold_pct,
-            "budget_usd": alert.budget_usd.quantize(MICRO),
-            "spent_usd": alert.spent_usd.quantize(MICRO),
-        },
+        CostAlert(
+            envelope=derive_envelope(parent, NAME, OUTPUT_TOPIC, index=alert.threshold_pct),
+            scope=alert.scope,
+            scope_id=alert.scope_id,
+            threshold_pct=alert.threshold_pct,
+            budget_usd=alert.budget_usd.quantize(MICRO),
+            spent_usd=alert.spent_usd.quantize(MICRO),
+        ),
     )
 
 
@@ -142,31 +146,31 @@ class Ledger:
         self.state = state
         self.default_budget_usd = default_budget_usd
 
-    def record_cost(self, cost: Event) -> list[Alert]:
-        envelope = cost["envelope"]
+    def record_cost(self, cost: CostIncurred) -> list[Alert]:
+        envelope = cost.envelope
         day, channel_day, owner_month = periods(envelope)
-        video = self._video(envelope["video_id"])
+        video = self._video(envelope.video_id)
         alerts: list[Alert] = []
-        if envelope["event_id"] not in video["seen"]:
-            usd: Decimal = cost["usd"]
+        if envelope.event_id not in video["seen"]:
+            usd: Decimal = cost.usd
             video["spent"] = str(Decimal(video["spent"]) + usd)
             video["days"][day] = str(Decimal(video["days"].get(day, "0")) + usd)
-            alerts = self._check_video(envelope["video_id"], video)
+            alerts = self._check_video(envelope.video_id, video)
         alerts += self._sync_rollups(envelope, channel_day, owner_month, video["days"].get(day))
         return self._done(envelope, video, alerts)
 
-    def record_request(self, request: Event) -> list[Alert]:
-        envelope = request["envelope"]
-        spec = request["spec"]
+    def record_request(self, request: ScriptRequested) -> list[Alert]:
+        envelope = request.envelope
+        spec = request.spec
         day, channel_day, owner_month = periods(envelope)
-        video = self._video(envelope["video_id"])
+        video = self._video(envelope.video_id)
         alerts: list[Alert] = []
-        if envelope["event_id"] not in video["seen"]:
-            video["budget"] = str(spec["budget_usd"])
-            alerts = self._check_video(envelope["video_id"], video)
-            if spec.get("daily_budget_usd") is not None:
-                self._learn_daily_budget(envelope, spec["daily_budget_usd"])
-            self._learn_monthly_budget(envelope, spec.get("monthly_budget_usd"))
+        if envelope.event_id not in video["seen"]:
+            video["budget"] = str(spec.budget_usd)
+            alerts = self._check_video(envelope.video_id, video)
+            if spec.daily_budget_usd is not None:
+                self._learn_daily_budget(envelope, spec.daily_budget_usd)
+            self._learn_monthly_budget(envelope, spec.monthly_budget_usd)
         alerts += self._sync_rollups(envelope, channel_day, owner_month, video["days"].get(day))
         return self._done(envelope, video, alerts)
 
@@ -202,33 +206,33 @@ class Ledger:
         video["alerted"] = [*video["alerted"], *new]
         return [Alert("video", video_id, pct, budget, spent) for pct in new]
 
-    def _learn_daily_budget(self, envelope: Event, budget: Decimal) -> None:
+    def _learn_daily_budget(self, envelope: Envelope, budget: Decimal) -> None:
         """The latest request (by occurred_at) says the channel's daily budget."""
-        as_of = envelope["occurred_at"].astimezone(UTC).isoformat()
-        known = self.state.get("channels", envelope["channel_id"])
+        as_of = envelope.occurred_at.astimezone(UTC).isoformat()
+        known = self.state.get("channels", envelope.channel_id)
         if known is None or known["as_of"] <= as_of:
-            self.state.put("channels", envelope["channel_id"],
+            self.state.put("channels", envelope.channel_id,
                            {"daily_budget": str(budget), "as_of": as_of})
 
-    def _learn_monthly_budget(self, envelope: Event, budget: Decimal | None) -> None:
+    def _learn_monthly_budget(self, envelope: Envelope, budget: Decimal | None) -> None:
         """The latest request (by occurred_at) says the owner's monthly budget, or that none is."""
-        as_of = envelope["occurred_at"].astimezone(UTC).isoformat()
-        known = self.state.get("owners", envelope["owner_id"])
+        as_of = envelope.occurred_at.astimezone(UTC).isoformat()
+        known = self.state.get("owners", envelope.owner_id)
         if known is None or known["as_of"] <= as_of:
             value = {"monthly_budget": None if budget is None else str(budget), "as_of": as_of}
             if value != known:
-                self.state.put("owners", envelope["owner_id"], value)
+                self.state.put("owners", envelope.owner_id, value)
 
-    def _sync_rollups(self, envelope: Event, channel_day: str, owner_month: str,
+    def _sync_rollups(self, envelope: Envelope, channel_day: str, owner_month: str,
                       video_day_spent: str | None) -> list[Alert]:
         """Set this video's part of its channel-day, and that day's part of its owner-month."""
         record = self.state.get("channel_days", channel_day) or {"videos": {}, "alerted": []}
         videos = dict(record["videos"])
         if video_day_spent is not None:
-            videos[envelope["video_id"]] = video_day_spent
+            videos[envelope.video_id] = video_day_spent
         total = _sum(videos)
         alerts: list[Alert] = []
-        channel = self.state.get("channels", envelope["channel_id"])
+        channel = self.state.get("channels", envelope.channel_id)
         if channel is not None:
             budget = Decimal(channel["daily_budget"])
             alerts = [Alert("channel_day", channel_day, pct, budget, total)
@@ -240,7 +244,7 @@ class Ledger:
         return alerts + self._sync_month(envelope, owner_month, channel_day,
                                          None if video_day_spent is None else total)
 
-    def _sync_month(self, envelope: Event, owner_month: str, channel_day: str,
+    def _sync_month(self, envelope: Envelope, owner_month: str, channel_day: str,
                     channel_day_total: Decimal | None) -> list[Alert]:
         """Set the channel-day's part of its owner-month; alert on the owner's monthly budget."""
         # Records from before monthly budgets have no "alerted".
@@ -251,7 +255,7 @@ class Ledger:
             days[channel_day] = str(channel_day_total)
         alerted = record["alerted"]
         alerts: list[Alert] = []
-        owner = self.state.get("owners", envelope["owner_id"])
+        owner = self.state.get("owners", envelope.owner_id)
         if owner is not None and owner["monthly_budget"] is not None:
             budget, total = Decimal(owner["monthly_budget"]), _sum(days)
             alerts = [Alert("owner_month", owner_month, pct, budget, total)
@@ -261,9 +265,9 @@ class Ledger:
             self.state.put("owner_months", owner_month, updated)
         return alerts
 
-    def _done(self, envelope: Event, video: dict[str, Any], alerts: list[Alert]) -> list[Alert]:
+    def _done(self, envelope: Envelope, video: dict[str, Any], alerts: list[Alert]) -> list[Alert]:
         """Count the input once; a redelivery gets back what it raised the first time."""
-        input_id = envelope["event_id"]
+        input_id = envelope.event_id
         if input_id in video["seen"]:
             first = [Alert.from_json(row) for row in video["raised"].get(input_id, [])]
             alerts = first + [a for a in alerts if a not in first]
@@ -271,8 +275,8 @@ class Ledger:
             video["seen"].append(input_id)
             if alerts:
                 video["raised"] = {**video["raised"], input_id: [a.as_json() for a in alerts]}
-        if video != self.state.get("videos", envelope["video_id"]):
-            self.state.put("videos", envelope["video_id"], video)
+        if video != self.state.get("videos", envelope.video_id):
+            self.state.put("videos", envelope.video_id, video)
         return alerts
 
 
@@ -300,8 +304,14 @@ class LedgerStage:
         self.ledger.state = state
 
     def handle(self, event: Event) -> list[Emit]:
-        record = self.ledger.record_request if "spec" in event else self.ledger.record_cost
-        return [alert_event(event["envelope"], alert) for alert in record(event)]
+        if isinstance(event, ScriptRequested):
+            alerts = self.ledger.record_request(event)
+        elif isinstance(event, CostIncurred):
+            alerts = self.ledger.record_cost(event)
+        else:
+            raise PermanentError(f"the ledger reads cost.incurred and script.requested, "
+                                 f"not {type(event).__name__}")
+        return [alert_event(event.envelope, alert) for alert in alerts]
 
 
 def build(settings: Settings) -> LedgerStage:

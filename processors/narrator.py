@@ -23,7 +23,6 @@ import subprocess
 import tempfile
 import wave
 from dataclasses import asdict
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +34,10 @@ from processors.providers.voice import Speech, TimedWord, UnknownVoice, Voice, V
 from processors.providers.voice.elevenlabs import ElevenLabsVoice, elevenlabs_client
 from processors.providers.voice.espeak import EspeakVoice
 from processors.providers.voice.openai_tts import OpenAITTSVoice
-from ytempire.core.artifacts import ArtifactStore
+from ytempire.core.artifacts import ArtifactStore, artifact_record
 from ytempire.core.cache import ResultCache
 from ytempire.core.events import (
     Emit,
-    Event,
     content_hash,
     cost_events,
     cost_so_far,
@@ -49,6 +47,7 @@ from ytempire.core.events import (
 from ytempire.core.logging import get_logger
 from ytempire.core.media import MediaError, probe, run_ffmpeg
 from ytempire.core.pricing import Usage, bill, current_table
+from ytempire.core.records import Envelope, Script, ScriptReady, VideoSpec, VoiceReady
 from ytempire.core.settings import Settings
 from ytempire.stage import PermanentError, TransientError
 
@@ -85,49 +84,48 @@ class Narrator:
         self.economy = economy
         self.parts = parts
 
-    def handle(self, event: Event) -> list[Emit]:
-        spec, script = event["spec"], event["script"]
+    def handle(self, event: ScriptReady) -> list[Emit]:
+        spec, script = event.spec, event.script
         parts = narration_parts(script)
         if not any(re.search(r"\w", part) for part in parts):
             raise PermanentError(
                 "script has no words to narrate (hook, sections and call to action are all empty)"
             )
-        language = script.get("language") or spec.get("language") or "en"
-        envelope = event["envelope"]
+        language = script.language or spec.language or "en"
+        envelope = event.envelope
         voice = self._tier(parts, envelope, spec)
         try:
-            voice_name = voice.resolve(spec.get("voice", ""), language)
+            voice_name = voice.resolve(spec.voice, language)
         except UnknownVoice as exc:
             raise PermanentError(str(exc)) from exc
         except VoiceUnavailable as exc:
             raise TransientError(str(exc)) from exc
         key = content_hash(NAME, VERSION, voice.provider, voice.model, voice_name, language, parts)
-        result, paid = self.cache.once(key, envelope["event_id"],
+        result, paid = self.cache.once(key, envelope.event_id,
                                        lambda: self._narrate(parts, voice_name, voice),
                                        valid=self._artifacts_present)
-        voice_ready = {
-            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC,
-                                        spent=spent(result, paid)),
-            "spec": spec,
-            "script": script,
-            "audio": result["audio"],
-            "word_timings": result["word_timings"],
-            "duration_s": result["duration_s"],
-            "section_starts_s": result["section_starts_s"],
-            "loudness_lufs": result["loudness_lufs"],
-            "voice": result["voice"],
-        }
+        voice_ready = VoiceReady(
+            envelope=derive_envelope(envelope, NAME, OUTPUT_TOPIC, spent=spent(result, paid)),
+            spec=spec,
+            script=script,
+            audio=artifact_record(result["audio"]),
+            word_timings=artifact_record(result["word_timings"]),
+            duration_s=result["duration_s"],
+            section_starts_s=result["section_starts_s"],
+            loudness_lufs=result["loudness_lufs"],
+            voice=result["voice"],
+        )
         costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
         return [Emit(OUTPUT_TOPIC, voice_ready), *costs]
 
-    def _tier(self, parts: list[str], envelope: Event, spec: Event) -> Voice:
+    def _tier(self, parts: list[str], envelope: Envelope, spec: VideoSpec) -> Voice:
         """The premium voice, unless its projected cost would take the video past its budget."""
         if self.economy is None:
             return self.voice
         characters = sum(len(part) for part in parts)
         projected = current_table().price(self.voice.provider, self.voice.model, "characters",
                                           characters)
-        so_far, budget = cost_so_far(envelope), Decimal(spec["budget_usd"])
+        so_far, budget = cost_so_far(envelope), spec.budget_usd
         if so_far + projected <= budget:
             return self.voice
         log.info("stepping down to the economy voice", voice=self.economy.provider,
@@ -206,13 +204,12 @@ class Narrator:
         return speech
 
 
-def narration_parts(script: dict[str, Any]) -> list[str]:
+def narration_parts(script: Script) -> list[str]:
     """What is spoken, in order: hook, each section's narration, call to action."""
-    sections = [section["narration"] for section in script["sections"]]
     return [
-        script["hook"].strip(),
-        *(s.strip() for s in sections),
-        script["call_to_action"].strip(),
+        script.hook.strip(),
+        *(section.narration.strip() for section in script.sections),
+        script.call_to_action.strip(),
     ]
 
 

@@ -33,18 +33,19 @@ from processors.providers.publish import PRIVACY, Published, Publisher, VideoMet
 from processors.providers.publish.local_channel import LocalChannelPublisher
 from processors.providers.publish.youtube import YouTubePublisher
 from processors.providers.publish.youtube_quota import QuotaLedger
-from ytempire.core.artifacts import ArtifactStore
+from ytempire.core.artifacts import ArtifactStore, artifact_record
 from ytempire.core.cache import ResultCache
 from ytempire.core.events import (
     Emit,
-    Event,
     content_hash,
     cost_events,
     derive_envelope,
+    plain,
     spent,
 )
 from ytempire.core.logging import get_logger
 from ytempire.core.pricing import bill
+from ytempire.core.records import Artifact, QualityScored, UploadDone
 from ytempire.core.settings import Settings
 from ytempire.stage import (
     Cancellations,
@@ -61,23 +62,23 @@ OUTPUT_TOPIC = "upload.done"
 VERSION = "2"
 
 
-def metadata_for(event: Event) -> VideoMetadata:
+def metadata_for(event: QualityScored) -> VideoMetadata:
     """The platform metadata of a scored video: the script's title, description and tags."""
-    envelope, spec, script = event["envelope"], event["spec"], event["script"]
-    privacy = spec.get("privacy", "private")
+    envelope, spec, script = event.envelope, event.spec, event.script
+    privacy = spec.privacy
     if privacy not in PRIVACY:
         raise PermanentError(f"privacy {privacy!r} is not one of {', '.join(PRIVACY)}")
     return VideoMetadata(
-        video_id=envelope["video_id"], channel_id=envelope["channel_id"],
-        title=script["title"], description=script["description"], tags=list(script["tags"]),
-        privacy=privacy, language=script.get("language") or spec.get("language", "en"),
-        category_id=spec.get("category_id") or "27",
-        made_for_kids=bool(spec.get("made_for_kids", False)),
-        publish_at=spec.get("publish_at"),
-        extra={"quality_score": event["score"], "quality_threshold": event["threshold"],
-               "duration_s": event["duration_s"], "width": event["width"],
-               "height": event["height"], "format": spec["format"], "topic": spec["topic"],
-               "owner_id": envelope["owner_id"]})
+        video_id=envelope.video_id, channel_id=envelope.channel_id,
+        title=script.title, description=script.description, tags=list(script.tags),
+        privacy=privacy, language=script.language or spec.language,
+        category_id=spec.category_id or "27",
+        made_for_kids=spec.made_for_kids,
+        publish_at=spec.publish_at,
+        extra={"quality_score": event.score, "quality_threshold": event.threshold,
+               "duration_s": event.duration_s, "width": event.width,
+               "height": event.height, "format": spec.format, "topic": spec.topic,
+               "owner_id": envelope.owner_id})
 
 
 class PublisherStage:
@@ -97,46 +98,45 @@ class PublisherStage:
         self.choose = choose or (lambda _channel_id: publisher)
         """Which publisher serves a channel (``build``: YouTube when it has credentials)."""
 
-    def handle(self, event: Event) -> list[Emit]:
-        envelope = event["envelope"]
-        if not event["passed"]:
-            log.info("not published: rejected by quality", score=event["score"],
-                     reasons=event["reasons"])
+    def handle(self, event: QualityScored) -> list[Emit]:
+        envelope = event.envelope
+        if not event.passed:
+            log.info("not published: rejected by quality", score=event.score,
+                     reasons=event.reasons)
             return []
-        if not event["spec"].get("auto_publish", True):
+        if not event.spec.auto_publish:
             log.info("not published: held for a manual publish (auto_publish is off)")
             return []
         metadata = metadata_for(event)
         publisher = self.choose(metadata.channel_id)
         key = content_hash(NAME, VERSION, publisher.platform, metadata.channel_id,
                            metadata.video_id)
-        result, paid = self.cache.once(key, envelope["event_id"],
+        result, paid = self.cache.once(key, envelope.event_id,
                                        lambda: self._publish(publisher, event, metadata, key))
-        done = {
-            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC,
-                                        spent=spent(result, paid)),
-            "platform": result["platform"],
-            "platform_video_id": result["platform_video_id"],
-            "url": result["url"],
-            "title": metadata.title,
-            "video": result["video"],
-            "thumbnail": result["thumbnail"],
-            "duration_s": event["duration_s"],
-            "privacy": metadata.privacy,
-            "quality_score": event["score"],
-        }
+        done = UploadDone(
+            envelope=derive_envelope(envelope, NAME, OUTPUT_TOPIC, spent=spent(result, paid)),
+            platform=result["platform"],
+            platform_video_id=result["platform_video_id"],
+            url=result["url"],
+            title=metadata.title,
+            video=artifact_record(result["video"]),
+            thumbnail=artifact_record(result["thumbnail"]),
+            duration_s=event.duration_s,
+            privacy=metadata.privacy,
+            quality_score=event.score,
+        )
         costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
         return [Emit(OUTPUT_TOPIC, done), *costs]
 
-    def _publish(self, publisher: Publisher, event: Event, metadata: VideoMetadata,
+    def _publish(self, publisher: Publisher, event: QualityScored, metadata: VideoMetadata,
                  key: str) -> dict[str, Any]:
-        video, thumbnail = self._local(event["video"], "video"), \
-            self._local(event["thumbnail"], "thumbnail")
+        video, thumbnail = self._local(event.video, "video"), \
+            self._local(event.thumbnail, "thumbnail")
         began = f"{key}.upload-began"
         if self.cache.get(began) is None:  # the point of no return: ask, then mark it passed
-            if self.cancellations.is_cancelled(event["envelope"]):
+            if self.cancellations.is_cancelled(event.envelope):
                 raise VideoCancelled("video cancelled before its upload began")
-            self.cache.put(began, {"event_id": event["envelope"]["event_id"]})
+            self.cache.put(began, {"event_id": event.envelope.event_id})
         try:
             published: Published = publisher.upload(video, thumbnail, metadata)
         except Deferred:
@@ -149,15 +149,15 @@ class PublisherStage:
             "platform_video_id": published.platform_video_id,
             "url": published.url,
             "location": published.location,
-            "video": published.video or event["video"],
-            "thumbnail": published.thumbnail or event["thumbnail"],
+            "video": published.video or plain(event.video),
+            "thumbnail": published.thumbnail or plain(event.thumbnail),
             **bill(published.usage),
         }
 
-    def _local(self, artifact: dict[str, Any], what: str) -> Path:
+    def _local(self, artifact: Artifact, what: str) -> Path:
         path = self.store.path(artifact)
         if not path.exists():
-            raise PermanentError(f"the {what} artifact {artifact['uri']} is missing from the "
+            raise PermanentError(f"the {what} artifact {artifact.uri} is missing from the "
                                  "artifact store; re-run the assembler for this video")
         return path
 

@@ -34,14 +34,22 @@ from ytempire.core.artifacts import ArtifactStore
 from ytempire.core.cache import ResultCache
 from ytempire.core.events import (
     Emit,
-    Event,
     content_hash,
     cost_events,
     derive_envelope,
+    plain,
     spent,
 )
 from ytempire.core.logging import get_logger
 from ytempire.core.pricing import Usage, bill
+from ytempire.core.records import (
+    Artifact,
+    QualityCheck,
+    QualityScored,
+    Script,
+    VideoAssembled,
+    VideoSpec,
+)
 from ytempire.core.requests import RESOLUTIONS
 from ytempire.core.settings import Settings
 from ytempire.stage import PermanentError
@@ -81,9 +89,9 @@ class Check:
     reason: str = ""
     critical: bool = False
 
-    def record(self) -> dict[str, Any]:
-        return {"category": self.category, "name": self.name, "score": round(self.score, 2),
-                "max_score": float(self.max_score), "detail": self.detail}
+    def record(self) -> QualityCheck:
+        return QualityCheck(category=self.category, name=self.name, score=round(self.score, 2),
+                            max_score=float(self.max_score), detail=self.detail)
 
 
 def grade(category: str, name: str, fraction: float, detail: str, problem: str = "",
@@ -128,40 +136,39 @@ def flesch_reading_ease(text: str) -> float:
     return 206.835 - 1.015 * per_sentence - 84.6 * per_word
 
 
-def script_checks(script: dict[str, Any], spec: Event, narration_s: float) -> list[Check]:
-    target = spec["target_duration_s"]
-    spoken = narration_s if narration_s > 0 else script["word_count"] * 60 / WORDS_PER_MINUTE
+def script_checks(script: Script, spec: VideoSpec, narration_s: float) -> list[Check]:
+    target = spec.target_duration_s
+    spoken = narration_s if narration_s > 0 else script.word_count * 60 / WORDS_PER_MINUTE
     off = spoken / target - 1 if target > 0 else 0.0
     length = grade("script", "length", ramp(abs(off), 0.25, 0.75),
                    f"narration {spoken:.1f} s for a {target} s target ({off:+.0%}), "
-                   f"{script['word_count']} words")
+                   f"{script.word_count} words")
 
-    sections = script["sections"]
-    complete = [s for s in sections if s["heading"].strip() and s["narration"].strip()]
-    present = {"hook": script["hook"].strip(), "sections": complete,
-               "call to action": script["call_to_action"].strip()}
+    sections = script.sections
+    complete = [s for s in sections if s.heading.strip() and s.narration.strip()]
+    present = {"hook": script.hook.strip(), "sections": complete,
+               "call to action": script.call_to_action.strip()}
     missing = [name for name, ok in present.items() if not ok]
-    parts = (bool(script["hook"].strip()) + bool(script["call_to_action"].strip())
+    parts = (bool(script.hook.strip()) + bool(script.call_to_action.strip())
              + (len(complete) / len(sections) if sections else 0.0))
     structure = grade("script", "structure", parts / 3,
                       f"hook, {len(complete)}/{len(sections)} complete sections, call to action",
                       f"missing {', '.join(missing)}" if missing else "incomplete sections")
 
-    narrated = " ".join([script["hook"], *(s["narration"] for s in sections),
-                         script["call_to_action"]])
+    narrated = " ".join([script.hook, *(s.narration for s in sections), script.call_to_action])
     said = [" ".join(re.findall(r"\w+", s.lower())) for s in sentences(narrated)]
     repeated = 1 - len(set(said)) / len(said) if said else 0.0
     repetition = grade("script", "repetition", ramp(repeated, 0.0, 0.2),
                        f"{len(said) - len(set(said))} of {len(said)} sentences repeated")
 
-    if script.get("language", "en").lower().startswith("en"):
+    if script.language.lower().startswith("en"):
         ease = flesch_reading_ease(narrated)
         readability = grade("script", "readability", ramp(ease, 50, 10),
                             f"Flesch reading ease {ease:.0f}",
                             f"hard to follow (Flesch {ease:.0f})")
     else:
         readability = grade("script", "readability", 1.0,
-                            f"not measured for language {script.get('language')!r}")
+                            f"not measured for language {script.language!r}")
     return [length, structure, repetition, readability]
 
 
@@ -210,7 +217,7 @@ def caption_cues(text: str) -> list[tuple[float, float, str]]:
     return cues
 
 
-def video_checks(report: MediaReport, spec: Event, narration_s: float,
+def video_checks(report: MediaReport, spec: VideoSpec, narration_s: float,
                  cues: list[tuple[float, float, str]]) -> list[Check]:
     info = report.info
     duration = max(info.duration_s, 0.001)
@@ -224,12 +231,12 @@ def video_checks(report: MediaReport, spec: Event, narration_s: float,
     off = abs(duration - narration_s) / narration_s if narration_s > 0 else 0.0
     timing = grade("video", "duration", ramp(off, 0.05, 0.2),
                    f"{duration:.2f} s for {narration_s:.2f} s of narration ({off:.1%} apart)")
-    want = RESOLUTIONS[spec["format"]]
+    want = RESOLUTIONS[spec.format]
     right = (info.width, info.height) == want
     codecs = (info.video_codec, info.audio_codec) == ("h264", "aac")
     resolution = grade("video", "resolution", (0.7 + 0.3 * codecs) if right else 0.0,
                        f"{info.width}x{info.height} {info.video_codec}/{info.audio_codec or '-'}"
-                       f", {spec['format']} needs {want[0]}x{want[1]} h264/aac",
+                       f", {spec.format} needs {want[0]}x{want[1]} h264/aac",
                        critical=not right)
     spoken = [c for c in cues if c[2]]
     covered = (max(c[1] for c in spoken) - min(c[0] for c in spoken)) / duration if spoken else 0
@@ -239,8 +246,8 @@ def video_checks(report: MediaReport, spec: Event, narration_s: float,
     return [black_frames, frozen_frames, timing, resolution, captions]
 
 
-def metadata_checks(script: dict[str, Any], thumbnail: Path) -> list[Check]:
-    title, description, tags = script["title"], script["description"], script["tags"]
+def metadata_checks(script: Script, thumbnail: Path) -> list[Check]:
+    title, description, tags = script.title, script.description, script.tags
 
     def forbidden(text: str) -> bool:
         return "<" in text or ">" in text
@@ -308,57 +315,55 @@ class QualityStage:
         self.store = store
         self.cache = cache
 
-    def handle(self, event: Event) -> list[Emit]:
-        envelope, spec, script = event["envelope"], event["spec"], event["script"]
-        key = content_hash(NAME, VERSION, self.policy.name, event["video"]["sha256"],
-                           event["captions"]["sha256"], event["thumbnail"]["sha256"], script,
-                           spec["format"], spec["target_duration_s"],
-                           event["narration_duration_s"])
-        result, paid = self.cache.once(key, envelope["event_id"], lambda: self._score(event))
+    def handle(self, event: VideoAssembled) -> list[Emit]:
+        envelope, spec, script = event.envelope, event.spec, event.script
+        key = content_hash(NAME, VERSION, self.policy.name, event.video.sha256,
+                           event.captions.sha256, event.thumbnail.sha256, plain(script),
+                           spec.format, spec.target_duration_s, event.narration_duration_s)
+        result, paid = self.cache.once(key, envelope.event_id, lambda: self._score(event))
         checks = [Check(**c) for c in result["checks"]]
-        threshold = int(spec.get("quality_threshold", 70))
+        threshold = spec.quality_threshold
         score, passed, reasons = verdict_of(checks, threshold)
-        scored = {
-            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC,
-                                        spent=spent(result, paid)),
-            "spec": spec,
-            "script": script,
-            "video": event["video"],
-            "thumbnail": event["thumbnail"],
-            "duration_s": result["duration_s"],
-            "width": result["width"],
-            "height": result["height"],
-            "score": score,
-            "threshold": threshold,
-            "passed": passed,
-            "checks": [c.record() for c in checks],
-            "reasons": reasons,
-        }
+        scored = QualityScored(
+            envelope=derive_envelope(envelope, NAME, OUTPUT_TOPIC, spent=spent(result, paid)),
+            spec=spec,
+            script=script,
+            video=event.video,
+            thumbnail=event.thumbnail,
+            duration_s=result["duration_s"],
+            width=result["width"],
+            height=result["height"],
+            score=score,
+            threshold=threshold,
+            passed=passed,
+            checks=[c.record() for c in checks],
+            reasons=reasons,
+        )
         costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
         return [Emit(OUTPUT_TOPIC, scored), *costs]
 
-    def _score(self, event: Event) -> dict[str, Any]:
-        spec, script = event["spec"], event["script"]
-        video = self._local(event["video"], "video")
+    def _score(self, event: VideoAssembled) -> dict[str, Any]:
+        spec, script = event.spec, event.script
+        video = self._local(event.video, "video")
         report = analyse(video)
-        captions = self._local(event["captions"], "captions").read_text(errors="replace")
-        texts = {"title": script["title"], "description": script["description"],
-                 "tags": ", ".join(script["tags"]), "hook": script["hook"],
-                 "call_to_action": script["call_to_action"]}
-        for i, section in enumerate(script["sections"], 1):
-            texts[f"section {i}"] = " ".join([section["heading"], section["narration"],
-                                               section["on_screen_text"]])
+        captions = self._local(event.captions, "captions").read_text(errors="replace")
+        texts = {"title": script.title, "description": script.description,
+                 "tags": ", ".join(script.tags), "hook": script.hook,
+                 "call_to_action": script.call_to_action}
+        for i, section in enumerate(script.sections, 1):
+            texts[f"section {i}"] = " ".join([section.heading, section.narration,
+                                               section.on_screen_text])
         verdict = self.policy.check(texts)
-        narration_s = float(event["narration_duration_s"])
+        narration_s = float(event.narration_duration_s)
         checks = [*script_checks(script, spec, narration_s), *audio_checks(report),
                   *video_checks(report, spec, narration_s, caption_cues(captions)),
-                  *metadata_checks(script, self._local(event["thumbnail"], "thumbnail")),
+                  *metadata_checks(script, self._local(event.thumbnail, "thumbnail")),
                   policy_check(verdict)]
         usage = [Usage(*ANALYSIS, "seconds", round(report.info.duration_s, 3)), *verdict.usage]
         log.info("video scored", points=round(sum(c.score for c in checks), 1),
                  lost=[c.reason for c in checks if c.reason])
         return {
-            "checks": [{**c.record(), "reason": c.reason, "critical": c.critical}
+            "checks": [{**plain(c.record()), "reason": c.reason, "critical": c.critical}
                        for c in checks],
             "duration_s": report.info.duration_s,
             "width": report.info.width,
@@ -366,10 +371,10 @@ class QualityStage:
             **bill(usage),
         }
 
-    def _local(self, artifact: dict[str, Any], what: str) -> Path:
+    def _local(self, artifact: Artifact, what: str) -> Path:
         path = self.store.path(artifact)
         if not path.exists():
-            raise PermanentError(f"the {what} artifact {artifact['uri']} is missing from the "
+            raise PermanentError(f"the {what} artifact {artifact.uri} is missing from the "
                                  "artifact store; re-run the assembler for this video")
         return path
 

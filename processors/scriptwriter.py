@@ -18,6 +18,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, cast
 
+import msgspec
+
 from processors.providers.policy import PolicyChecker
 from processors.providers.policy.openai_moderation import OpenAIModeration
 from processors.providers.script import (
@@ -35,16 +37,17 @@ from processors.providers.script.openai_writer import OpenAIScriptWriter, openai
 from ytempire.core.cache import ResultCache
 from ytempire.core.events import (
     Emit,
-    Event,
     content_hash,
     cost_events,
     cost_so_far,
     derive_envelope,
     failed_event,
+    plain,
     spent,
 )
 from ytempire.core.logging import get_logger
 from ytempire.core.pricing import Usage, bill, current_table
+from ytempire.core.records import Envelope, Script, ScriptReady, ScriptRequested, VideoSpec
 from ytempire.core.settings import Settings
 from ytempire.stage import PermanentError, TransientError
 
@@ -69,30 +72,29 @@ def validate(request: ScriptRequest) -> ScriptRequest:
     return request
 
 
-def hold_to_limits(script: dict[str, Any]) -> dict[str, Any]:
+def hold_to_limits(script: Script) -> Script:
     """The script with YouTube's metadata limits enforced and the narrated words recounted."""
-    narrated = [script["hook"], *(s["narration"] for s in script["sections"]),
-                script["call_to_action"]]
-    return {
-        **script,
-        "title": fit_title(script["title"]),
-        "description": fit_description(script["description"]),
-        "tags": fit_tags(list(script["tags"])),
-        "word_count": count_words(" ".join(narrated)),
-    }
+    narrated = [script.hook, *(s.narration for s in script.sections), script.call_to_action]
+    return msgspec.structs.replace(
+        script,
+        title=fit_title(script.title),
+        description=fit_description(script.description),
+        tags=fit_tags(list(script.tags)),
+        word_count=count_words(" ".join(narrated)),
+    )
 
 
-def moderated_texts(script: dict[str, Any]) -> dict[str, str]:
+def moderated_texts(script: Script) -> dict[str, str]:
     """Everything a viewer reads or hears, by field, as the policy checker sees it."""
-    sections = script["sections"]
+    sections = script.sections
     return {
-        "title": script["title"],
-        "description": script["description"],
-        "tags": ", ".join(script["tags"]),
-        "hook": script["hook"],
-        "narration": "\n".join(s["narration"] for s in sections),
-        "on_screen_text": "\n".join(s["on_screen_text"] for s in sections),
-        "call_to_action": script["call_to_action"],
+        "title": script.title,
+        "description": script.description,
+        "tags": ", ".join(script.tags),
+        "hook": script.hook,
+        "narration": "\n".join(s.narration for s in sections),
+        "on_screen_text": "\n".join(s.on_screen_text for s in sections),
+        "call_to_action": script.call_to_action,
     }
 
 
@@ -120,12 +122,12 @@ class ScriptWriterStage:
         self.economy = economy
         self.moderator = moderator
 
-    def handle(self, event: Event) -> list[Emit]:
-        envelope, spec = event["envelope"], event["spec"]
+    def handle(self, event: ScriptRequested) -> list[Emit]:
+        envelope, spec = event.envelope, event.spec
         request = validate(ScriptRequest.from_spec(spec))
         writer, fallback = self._tiers(request, envelope, spec)
         key = content_hash(NAME, VERSION, writer.name, request)
-        result, paid = self.cache.once(key, envelope["event_id"],
+        result, paid = self.cache.once(key, envelope.event_id,
                                        lambda: self._write(request, writer, fallback, key))
         costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
         if result.get("refused"):
@@ -133,16 +135,15 @@ class ScriptWriterStage:
             refusal = PermanentError(f"script refused by {result['refused']}")
             return [failed_event(envelope, stage=NAME, input_topic=self.input_topic,
                                  error=refusal, retryable=False), *costs]
-        ready = {
-            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC,
-                                        spent=spent(result, paid)),
-            "spec": spec,
-            "script": result["script"],
-            "writer": result["writer"],
-        }
+        ready = ScriptReady(
+            envelope=derive_envelope(envelope, NAME, OUTPUT_TOPIC, spent=spent(result, paid)),
+            spec=spec,
+            script=msgspec.convert(result["script"], Script),
+            writer=result["writer"],
+        )
         return [Emit(OUTPUT_TOPIC, ready), *costs]
 
-    def _tiers(self, request: ScriptRequest, envelope: Event, spec: Event
+    def _tiers(self, request: ScriptRequest, envelope: Envelope, spec: VideoSpec
                ) -> tuple[ScriptWriter, ScriptWriter | None]:
         """The writer to ask and the one to fall back on when it fails."""
         if self.economy is None:
@@ -151,7 +152,7 @@ class ScriptWriterStage:
         premium = cast(PricedScriptWriter, self.writer)  # build pairs an economy tier with one
         projected = sum((table.price(u.provider, u.model, u.unit, u.quantity)
                          for u in premium.quote(request)), Decimal(0))
-        so_far, budget = cost_so_far(envelope), Decimal(spec["budget_usd"])
+        so_far, budget = cost_so_far(envelope), spec.budget_usd
         if so_far + projected > budget:
             log.info("stepping down to the economy tier", writer=self.economy.name,
                      projected_usd=str(projected), cost_so_far_usd=str(so_far),
@@ -172,7 +173,7 @@ class ScriptWriterStage:
                 self.cache.put(f"{key}.wasted", [u.as_json() for u in wasted])
             raise
         usage = merged([*wasted, *written.usage])
-        script = hold_to_limits(written.script)
+        script = hold_to_limits(msgspec.convert(written.script, Script))
         refused = None
         if self.moderator is not None:
             verdict = self.moderator.check(moderated_texts(script))
@@ -181,10 +182,10 @@ class ScriptWriterStage:
                 refused = f"{verdict.checker}: " + "; ".join(f.describe() for f in verdict.findings)
                 log.warning("script refused by policy", checker=verdict.checker,
                             categories=sorted({f.category for f in verdict.findings}))
-        log.info("script written", writer=written.writer, words=script["word_count"],
-                 target_words=request.target_words, sections=len(script["sections"]))
+        log.info("script written", writer=written.writer, words=script.word_count,
+                 target_words=request.target_words, sections=len(script.sections))
         return {
-            "script": script,
+            "script": plain(script),
             "writer": written.writer,
             "refused": refused,
             **bill(usage),

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import msgspec
 import pytest
 import structlog
 from structlog.testing import capture_logs
@@ -18,8 +19,9 @@ from processors.ledger import build as build_ledger
 from processors.publisher import PublisherStage
 from processors.publisher import build as build_publisher
 from tests.processors.test_publisher import channel_folders, scored
+from tests.typed import typed
 from ytempire.core.codec import Codec
-from ytempire.core.events import Emit, Event, cost_event, derive_envelope, new_envelope
+from ytempire.core.events import Emit, Envelope, Event, cost_event, derive_envelope, new_envelope
 from ytempire.core.kafka import EventProducer
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
@@ -35,9 +37,9 @@ class Cancelled:
     def __init__(self, **attempts: int) -> None:
         self.attempts, self.asked = dict(attempts), 0
 
-    def is_cancelled(self, envelope: Event) -> bool:
+    def is_cancelled(self, envelope: Envelope) -> bool:
         self.asked += 1
-        return self.attempts.get(envelope["video_id"], 0) >= envelope["attempt"]
+        return self.attempts.get(envelope.video_id, 0) >= envelope.attempt
 
 
 class Sent:
@@ -65,8 +67,8 @@ class Scripted:
             if callable(self.on_hold):
                 self.on_hold()
             raise Deferred("quota", datetime.now(UTC) + timedelta(hours=1))
-        return [Emit("script.requested", {**event, "envelope": derive_envelope(
-            event["envelope"], self.name, "script.requested")})]
+        return [Emit("script.requested", msgspec.structs.replace(
+            event, envelope=derive_envelope(event.envelope, self.name, "script.requested")))]
 
 
 @pytest.fixture
@@ -86,29 +88,34 @@ def _run(runner: StageRunner, codec: Codec, emit: Emit) -> list[dict]:
     return logs
 
 
+def _envelope(video_id: str, attempt: int) -> Envelope:
+    return msgspec.structs.replace(new_envelope(video_id=video_id, channel_id="c", owner_id="o",
+                                                producer="test"), attempt=attempt)
+
+
 def _request(attempt: int = 1) -> Emit:
     emit = request_event(VideoRequest(topic="Tides", video_id=str(uuid.uuid4())))
-    emit.value["envelope"]["attempt"] = attempt
-    return emit
+    envelope = msgspec.structs.replace(emit.value.envelope, attempt=attempt)
+    return Emit(emit.topic, msgspec.structs.replace(emit.value, envelope=envelope))
 
 
 def test_an_event_of_a_cancelled_video_is_skipped_and_logged(settings: Settings,
                                                              codec: Codec) -> None:
     request, stage, sent = _request(), Scripted(), Sent()
-    video_id = request.value["envelope"]["video_id"]
+    video_id = request.value.envelope.video_id
     runner = StageRunner(stage, codec, sent, settings,  # type: ignore[arg-type]
                          cancellations=Cancelled(**{video_id: 1}))
     logs = _run(runner, codec, request)
     assert stage.calls == 0 and sent.emits == []
     [skip] = [line for line in logs if line["event"] == "video_cancelled_skip"]
     assert (skip["correlation_id"], skip["video_id"], skip["stage"], skip["attempt"]) == (
-        request.value["envelope"]["correlation_id"], video_id, "scripted", 1)
+        request.value.envelope.correlation_id, video_id, "scripted", 1)
     assert not [line for line in logs if line["log_level"] in ("warning", "error")]
 
 
 def test_a_later_attempt_of_a_cancelled_video_runs(settings: Settings, codec: Codec) -> None:
     retried, stage, sent = _request(attempt=2), Scripted(), Sent()
-    cancelled = Cancelled(**{retried.value["envelope"]["video_id"]: 1})
+    cancelled = Cancelled(**{retried.value.envelope.video_id: 1})
     runner = StageRunner(stage, codec, sent, settings, cancellations=cancelled)  # type: ignore[arg-type]
     logs = _run(runner, codec, retried)
     assert stage.calls == 1 and [e.topic for e in sent.emits] == ["script.requested"]
@@ -123,7 +130,7 @@ def test_a_video_cancelled_while_its_event_is_held_is_skipped(settings: Settings
     cancelled = Cancelled()
 
     def cancel() -> None:
-        cancelled.attempts[request.value["envelope"]["video_id"]] = 1
+        cancelled.attempts[request.value.envelope.video_id] = 1
 
     stage, sent = Scripted(holds=1, on_hold=cancel), Sent()
     runner = StageRunner(stage, codec, sent, settings, cancellations=cancelled)  # type: ignore[arg-type]
@@ -135,15 +142,15 @@ def test_a_video_cancelled_while_its_event_is_held_is_skipped(settings: Settings
 def test_the_ledger_still_counts_what_a_cancelled_video_spent(settings: Settings,
                                                               codec: Codec) -> None:
     request = _request()
-    cost = cost_event(request.value["envelope"], stage="narrator", provider="elevenlabs",
+    cost = cost_event(request.value.envelope, stage="narrator", provider="elevenlabs",
                       model="m", unit="characters", quantity=1.0, usd=Decimal("4.00"),
                       cached=False, price_table_version="t", call_key="k")
     ledger, sent = build_ledger(settings), Sent()
-    cancelled = Cancelled(**{request.value["envelope"]["video_id"]: 1})
+    cancelled = Cancelled(**{request.value.envelope.video_id: 1})
     runner = StageRunner(ledger, codec, sent, settings, cancellations=cancelled)  # type: ignore[arg-type]
     _run(runner, codec, cost)
     assert runner.cancellations is None and cancelled.asked == 0
-    assert [(e.value["scope"], e.value["threshold_pct"]) for e in sent.emits] == [
+    assert [(e.value.scope, e.value.threshold_pct) for e in sent.emits] == [
         ("video", 80), ("video", 100)]
 
 
@@ -159,12 +166,12 @@ def test_the_publisher_asks_right_before_uploading_and_uploads_nothing(
     sent = Sent()
     runner = StageRunner(publisher, codec, sent, settings, cancellations=cancelled)  # type: ignore[arg-type]
     assert publisher.cancellations is cancelled
-    logs = _run(runner, codec, Emit("quality.scored", event))
+    logs = _run(runner, codec, Emit("quality.scored", typed("quality.scored", event)))
     assert cancelled.asked == 1 and sent.emits == [] and channel_folders(settings) == []
     assert "video_cancelled_skip" in [line["event"] for line in logs]
     assert list(publisher.cache.dir.iterdir()) == []  # nothing cached: a retry starts afresh
     retried = {**event, "envelope": {**event["envelope"], "attempt": 2}}
-    _run(runner, codec, Emit("quality.scored", retried))
+    _run(runner, codec, Emit("quality.scored", typed("quality.scored", retried)))
     assert [e.topic for e in sent.emits] == ["upload.done", "cost.incurred"]
     assert len(channel_folders(settings)) == 1
 
@@ -172,12 +179,14 @@ def test_the_publisher_asks_right_before_uploading_and_uploads_nothing(
 def test_a_published_video_stays_published_whatever_is_cancelled_after(
         settings: Settings, publisher: PublisherStage) -> None:
     event = scored(settings)
-    first = publisher.handle(event)
+    first = publisher.handle(typed("quality.scored", event))
     publisher.cancellations = Cancelled(**{event["envelope"]["video_id"]: 1})
-    again = publisher.handle(event)  # a redelivery re-emits the same upload.done
-    assert [(e.topic, e.value["envelope"]["event_id"]) for e in again] == [
-        (e.topic, e.value["envelope"]["event_id"]) for e in first]
-    assert again[0].value["url"] == first[0].value["url"]
+    again = publisher.handle(
+        typed("quality.scored", event)
+    )  # a redelivery re-emits the same upload.done
+    assert [(e.topic, e.value.envelope.event_id) for e in again] == [
+        (e.topic, e.value.envelope.event_id) for e in first]
+    assert again[0].value.url == first[0].value.url
 
 
 def test_an_upload_cut_by_a_crash_is_resumed_even_if_cancelled_since(
@@ -191,10 +200,13 @@ def test_an_upload_cut_by_a_crash_is_resumed_even_if_cancelled_since(
 
     publisher.publisher.upload = crash  # type: ignore[method-assign]
     with pytest.raises(KeyboardInterrupt):
-        publisher.handle(event)
+        publisher.handle(typed("quality.scored", event))
     publisher.publisher.upload = real_upload  # type: ignore[method-assign]
     publisher.cancellations = Cancelled(**{event["envelope"]["video_id"]: 1})
-    assert [e.topic for e in publisher.handle(event)] == ["upload.done", "cost.incurred"]
+    assert [e.topic for e in publisher.handle(typed("quality.scored", event))] == [
+        "upload.done",
+        "cost.incurred",
+    ]
 
 
 def test_a_deferred_upload_sent_nothing_so_a_cancel_during_the_hold_stops_it(
@@ -207,19 +219,20 @@ def test_a_deferred_upload_sent_nothing_so_a_cancel_during_the_hold_stops_it(
 
     publisher.publisher.upload = quota  # type: ignore[method-assign]
     with pytest.raises(Deferred):
-        publisher.handle(event)
+        publisher.handle(typed("quality.scored", event))
     publisher.publisher.upload = real_upload  # type: ignore[method-assign]
     publisher.cancellations = Cancelled(**{event["envelope"]["video_id"]: 1})
     with pytest.raises(VideoCancelled):
-        publisher.handle(event)
+        publisher.handle(typed("quality.scored", event))
     assert channel_folders(settings) == []
 
 
 def _cancel(video_id: str, attempt: int) -> Emit:
     envelope = new_envelope(video_id=video_id, channel_id="c", owner_id="o", producer="gateway",
                             event_key=f"cancel-{attempt}")
-    return Emit("video.cancelled", {"envelope": {**envelope, "attempt": attempt},
-                                    "reason": "", "cancelled_by": "api-key:k"})
+    return Emit("video.cancelled", typed("video.cancelled", {
+        "envelope": msgspec.structs.replace(envelope, attempt=attempt),
+        "reason": "", "cancelled_by": "api-key:k"}))
 
 
 def test_the_broker_view_sees_every_acknowledged_cancel_and_recovers_after_a_restart(
@@ -229,12 +242,12 @@ def test_the_broker_view_sees_every_acknowledged_cancel_and_recovers_after_a_res
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
     view = CancelledVideos.from_settings(kafka_settings, codec)
     try:
-        assert not view.is_cancelled({"video_id": first, "attempt": 1})  # reads the history
+        assert not view.is_cancelled(_envelope(first, 1))  # reads the history
         producer.send_all([_cancel(first, 1), _cancel(second, 2)])
         # Asked right after the acknowledgement: seen, with no waiting in the test.
-        assert view.is_cancelled({"video_id": first, "attempt": 1})
-        assert not view.is_cancelled({"video_id": first, "attempt": 2})  # a retry runs
-        assert view.is_cancelled({"video_id": second, "attempt": 1})  # earlier attempts too
+        assert view.is_cancelled(_envelope(first, 1))
+        assert not view.is_cancelled(_envelope(first, 2))  # a retry runs
+        assert view.is_cancelled(_envelope(second, 1))  # earlier attempts too
     finally:
         view.close()
     restarted = CancelledVideos.from_settings(kafka_settings, codec)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import msgspec
 import yaml
 
 from ytempire.core.events import cost_so_far, derive_envelope, new_envelope, spent
@@ -20,8 +21,9 @@ def test_cost_so_far_adds_what_each_stage_spent() -> None:
 
 
 def test_events_from_before_the_field_count_as_nothing_spent() -> None:
-    old = new_envelope(video_id="v", channel_id="c", owner_id="o", producer="test")
-    old["cost_so_far_usd"] = None
+    old = msgspec.structs.replace(
+        new_envelope(video_id="v", channel_id="c", owner_id="o", producer="test"),
+        cost_so_far_usd=None)
     assert cost_so_far(derive_envelope(old, "narrator", "voice.ready",
                                        spent=Decimal("0.5"))) == Decimal("0.5")
 

@@ -43,7 +43,7 @@ def test_three_videos_published_once_each_despite_a_killed_stage(
             for i, t in enumerate(TOPICS)
         ]
         EventProducer(kafka_settings.kafka_bootstrap, codec).send_all(emits)
-        ids = [e.value["envelope"]["video_id"] for e in emits]
+        ids = [e.value.envelope.video_id for e in emits]
         tracker.watch(ids)
 
         # Kill the assembler with SIGKILL as soon as it has finished one video, then restart it.
@@ -78,9 +78,9 @@ def test_three_videos_published_once_each_despite_a_killed_stage(
         assert Counter(n for n in published if n in ids) == Counter(ids)
 
         for emit in emits:
-            vid = emit.value["envelope"]["video_id"]
+            vid = emit.value.envelope.video_id
             check_published_video(tracker.videos[vid].events["video.assembled"],
-                                  upload_values[vid], emit.value["spec"]["format"])
+                                  upload_values[vid], emit.value.spec.format)
     finally:
         tracker.close()
         stack.stop()

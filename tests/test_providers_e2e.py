@@ -86,7 +86,7 @@ def test_costs_add_up_to_provider_usage_and_redelivery_pays_nothing(
         try:
             request: Emit = request_event(VideoRequest(topic="How sourdough bread rises",
                                                        target_duration_s=15))
-            video_id = request.value["envelope"]["video_id"]
+            video_id = request.value.envelope.video_id
             producer = EventProducer(kafka_settings.kafka_bootstrap, codec)
             producer.send_all([request])
             costs, uploads = consume_video(watch, kafka_settings, video_id, timeout=75)

@@ -49,8 +49,8 @@ def test_faust_worker_turns_a_request_into_a_script(
 
     [(topic, ready)] = _read(consumer, codec, 1)
     assert topic == "script.ready"
-    assert ready["envelope"]["video_id"] == request.value["envelope"]["video_id"]
-    assert ready["envelope"]["correlation_id"] == request.value["envelope"]["correlation_id"]
+    assert ready["envelope"]["video_id"] == request.value.envelope.video_id
+    assert ready["envelope"]["correlation_id"] == request.value.envelope.correlation_id
     assert "cat" in ready["script"]["title"].lower()
 
 
@@ -65,7 +65,7 @@ def test_poison_messages_go_to_the_dlq_and_the_stream_goes_on(
     producer.send_raw("script.requested", video.encode(), garbage)
     wrong_schema = codec.encode(
         "upload.done",
-        {**_upload_value(request_event(VideoRequest(topic="x", video_id=video)).value["envelope"])},
+        {**_upload_value(request_event(VideoRequest(topic="x", video_id=video)).value.envelope)},
     )
     producer.send_raw("script.requested", video.encode(), wrong_schema)
     bad_request = request_event(VideoRequest(topic="x", target_duration_s=5, video_id=video))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import msgspec
+
 from ytempire.core.codec import Codec
 from ytempire.core.events import Emit, Event, derive_envelope
 from ytempire.core.kafka import EventProducer
@@ -28,8 +30,8 @@ class QuotaBound:
         self.calls += 1
         if self.calls <= self.holds:
             raise Deferred("daily quota used up", datetime.now(UTC) + timedelta(hours=3))
-        return [Emit("script.requested", {**event, "envelope": derive_envelope(
-            event["envelope"], self.name, "script.requested")})]
+        return [Emit("script.requested", msgspec.structs.replace(
+            event, envelope=derive_envelope(event.envelope, self.name, "script.requested")))]
 
 
 def test_a_deferred_event_is_held_past_every_attempt_and_then_done(

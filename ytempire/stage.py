@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Protocol
 
-from ytempire.core.events import Emit, Event
+from ytempire.core.events import Emit, Envelope, Event
 
 
 class PermanentError(Exception):
@@ -43,13 +43,13 @@ class Cancellations(Protocol):
     (``ytempire.runtime.cancellations``), whatever order the topics are read in.
     """
 
-    def is_cancelled(self, envelope: Event) -> bool: ...
+    def is_cancelled(self, envelope: Envelope) -> bool: ...
 
 
 class NothingCancelled:
     """``Cancellations`` for a stage run without a worker (tests, tools)."""
 
-    def is_cancelled(self, envelope: Event) -> bool:
+    def is_cancelled(self, envelope: Envelope) -> bool:
         return False
 
 

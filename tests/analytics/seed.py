@@ -9,6 +9,7 @@ ClickHouse's own materialized views), so tests can assert exact KPI numbers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -18,14 +19,15 @@ from clickhouse_connect.driver.client import Client
 
 from analytics.lag import LAG_COLUMNS, PartitionLag, as_table_rows
 from analytics.rows import event_row, insert_decoded
+from tests.typed import envelope_of
 from ytempire.core.codec import Codec
 from ytempire.core.events import (
     Emit,
-    Event,
     cost_event,
     derive_envelope,
     failed_event,
     new_envelope,
+    plain,
 )
 from ytempire.core.requests import VideoRequest, request_event
 
@@ -36,9 +38,22 @@ PIPELINE = [("scriptwriter", "script.ready"), ("narrator", "voice.ready"),
             ("publisher", "upload.done")]
 CHANNELS = ["channel-a", "channel-b", "channel-c"]
 VIDEOS = 44
+Event = dict[str, Any]
 
 
-def insert_events(client: Client, codec: Codec, emits: list[Emit]) -> None:
+@dataclass
+class Raw:
+    """An event as its Avro value: the seed edits values in place (times) before writing them."""
+
+    topic: str
+    value: Event
+
+
+def raw(emit: Emit) -> Raw:
+    return Raw(emit.topic, plain(emit.value))
+
+
+def insert_events(client: Client, codec: Codec, emits: Sequence[Emit | Raw]) -> None:
     """Encode, decode and insert as the sink's Python path does, topic by topic."""
     by_topic: dict[str, tuple[list[list[Any]], list[Event]]] = {}
     for offset, emit in enumerate(emits):
@@ -53,7 +68,7 @@ def insert_events(client: Client, codec: Codec, emits: list[Emit]) -> None:
 @dataclass
 class Seeded:
     client: Client
-    emits: list[Emit]
+    emits: list[Raw]
     requested: int = 0
     assembled: int = 0
     scored: int = 0
@@ -76,14 +91,22 @@ class Seeded:
 def seed_pipeline(client: Client, codec: Codec) -> Seeded:
     """Write the history into ``client`` and return what it implies."""
     now = datetime.now(UTC).replace(microsecond=0)
-    emits: list[Emit] = []
+    emits: list[Raw] = []
     seed = Seeded(client, emits)
     for i in range(VIDEOS):
         requested_at = now - timedelta(days=i % 4, hours=1, minutes=i)
         budget = Decimal("0.25") if i % 5 == 0 else Decimal("3.00")
-        request = request_event(VideoRequest(topic=f"Topic number {i}", channel_id=CHANNELS[i % 3],
-                                             owner_id="owner-1", video_id=f"video-{i:03d}",
-                                             budget_usd=budget))
+        request = raw(
+            request_event(
+                VideoRequest(
+                    topic=f"Topic number {i}",
+                    channel_id=CHANNELS[i % 3],
+                    owner_id="owner-1",
+                    video_id=f"video-{i:03d}",
+                    budget_usd=budget,
+                )
+            )
+        )
         _at(request.value, requested_at)
         emits.append(request)
         seed.requested += 1
@@ -103,8 +126,10 @@ def seed_pipeline(client: Client, codec: Codec) -> Seeded:
                 seed.youtube_quota += cost.value["quantity"]
             clock += timedelta(seconds=STAGE_SECONDS[stage])
             if stage == "narrator" and i % 11 == 0:
-                failure = failed_event(parent["envelope"], stage=stage, input_topic="script.ready",
-                                       error=RuntimeError("espeak-ng crashed"), retryable=False)
+                failure = raw(failed_event(envelope_of(parent), stage=stage,
+                                           input_topic="script.ready",
+                                           error=RuntimeError("espeak-ng crashed"),
+                                           retryable=False))
                 _at(failure.value, clock)
                 emits.append(failure)
                 emits.append(_dlq(parent, clock))
@@ -113,7 +138,7 @@ def seed_pipeline(client: Client, codec: Codec) -> Seeded:
                 seed.status_of[video_id] = "failed"
                 break
             passed = i % 7 != 0
-            out = Emit(topic, _value(topic, parent, stage, passed))
+            out = Raw(topic, _value(topic, parent, stage, passed))
             _at(out.value, clock)
             emits.append(out)
             parent = out.value
@@ -150,7 +175,7 @@ def _at(value: Event, when: datetime) -> None:
     value["envelope"]["occurred_at"] = when
 
 
-def _cost(parent: Event, stage: str, step: int, i: int) -> Emit:
+def _cost(parent: Event, stage: str, step: int, i: int) -> Raw:
     unit, provider, model, usd, quantity = {
         "scriptwriter": ("tokens_out", "openai", "gpt-4o-mini", Decimal("0.012345"), 900.0),
         "narrator": ("characters", "elevenlabs", "eleven_turbo_v2", Decimal("0.270000"), 1800.0),
@@ -159,9 +184,10 @@ def _cost(parent: Event, stage: str, step: int, i: int) -> Emit:
         "publisher": ("youtube_quota", "youtube", "data-api-v3", Decimal("0"), 1600.0),
     }[stage]
     cached = stage == "scriptwriter" and i % 4 == 0
-    return cost_event(parent["envelope"], stage=stage, provider=provider, model=model, unit=unit,
-                      quantity=quantity, usd=Decimal("0") if cached else usd, cached=cached,
-                      price_table_version="2026-11-01", call_key=f"call-{i}-{step}")
+    return raw(cost_event(envelope_of(parent), stage=stage, provider=provider, model=model,
+                          unit=unit, quantity=quantity, usd=Decimal("0") if cached else usd,
+                          cached=cached, price_table_version="2026-11-01",
+                          call_key=f"call-{i}-{step}"))
 
 
 def _artifact(name: str, media_type: str) -> dict[str, Any]:
@@ -177,7 +203,7 @@ def _script(topic: str) -> dict[str, Any]:
 
 
 def _value(topic: str, parent: Event, stage: str, passed: bool) -> Event:
-    envelope = derive_envelope(parent["envelope"], stage, topic)
+    envelope = plain(derive_envelope(envelope_of(parent), stage, topic))
     spec = parent.get("spec")
     script = parent.get("script") or _script(spec["topic"] if spec else "x")
     video, thumb = _artifact("v.mp4", "video/mp4"), _artifact("t.png", "image/png")
@@ -205,26 +231,26 @@ def _value(topic: str, parent: Event, stage: str, passed: bool) -> Event:
             "quality_score": 85.0}
 
 
-def _dlq(parent: Event, when: datetime) -> Emit:
-    envelope = derive_envelope(parent["envelope"], "narrator", "pipeline.dlq")
+def _dlq(parent: Event, when: datetime) -> Raw:
+    envelope = plain(derive_envelope(envelope_of(parent), "narrator", "pipeline.dlq"))
     envelope["occurred_at"] = when
-    return Emit("pipeline.dlq", {
+    return Raw("pipeline.dlq", {
         "envelope": envelope, "stage": "narrator", "source_topic": "script.ready",
         "source_partition": 0, "source_offset": 7, "original_key": b"k", "original_value": b"v",
         "error_type": "RuntimeError", "error_message": "espeak-ng crashed", "attempts": 1})
 
 
-def _cancelled(request: Event, when: datetime) -> Emit:
-    envelope = derive_envelope(request["envelope"], "gateway", "video.cancelled")
+def _cancelled(request: Event, when: datetime) -> Raw:
+    envelope = plain(derive_envelope(envelope_of(request), "gateway", "video.cancelled"))
     envelope["occurred_at"] = when
-    return Emit("video.cancelled", {"envelope": envelope, "reason": "changed my mind",
+    return Raw("video.cancelled", {"envelope": envelope, "reason": "changed my mind",
                                     "cancelled_by": "api-key:key-1"})
 
 
-def _alert(request: Event, budget: Decimal, spent: Decimal, when: datetime) -> Emit:
-    envelope = derive_envelope(request["envelope"], "ledger", "cost.alert")
+def _alert(request: Event, budget: Decimal, spent: Decimal, when: datetime) -> Raw:
+    envelope = plain(derive_envelope(envelope_of(request), "ledger", "cost.alert"))
     envelope["occurred_at"] = when
-    return Emit("cost.alert", {"envelope": envelope, "scope": "video",
+    return Raw("cost.alert", {"envelope": envelope, "scope": "video",
                                "scope_id": envelope["video_id"], "threshold_pct": 100,
                                "budget_usd": budget, "spent_usd": spent})
 

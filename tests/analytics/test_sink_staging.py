@@ -68,7 +68,7 @@ def test_staged_rows_equal_the_decoded_rows(chdb_client: Client, codec: Codec) -
     assert staged == _snapshot(chdb_client)
     assert sorted(row[9:] for row in staged["events"]) == [(3, 100 + i, "") for i in range(40)]
     # the body is in cost_incurred, every field of it (cost_so_far_usd from the envelope too)
-    by_id = {e.value["envelope"]["event_id"]: e.value for e in emits}
+    by_id = {e.value.envelope.event_id: e.value for e in emits}
     for row in staged["cost_incurred"]:
         value = by_id[row[0]]
         assert row[5:] == (value["stage"], value["provider"], value["model"], value["unit"],
@@ -131,5 +131,5 @@ def test_a_staged_run_with_poison_is_decoded_and_dead_lettered(
             parameters={"c": channel}).result_rows[0]
     finally:
         sink.close()
-    assert stored == (60, sum((e.value["usd"] for e in good), Decimal(0)))
+    assert stored == (60, sum((e.value.usd for e in good), Decimal(0)))
     assert stats.dead_lettered >= 1  # ours; the topic is shared with the session's other tests

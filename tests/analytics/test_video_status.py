@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from clickhouse_connect.driver.client import Client
 
-from tests.analytics.seed import _cancelled, _value, insert_events
+from tests.analytics.seed import Event, Raw, _cancelled, _value, insert_events
 from ytempire.core.codec import Codec
-from ytempire.core.events import Emit, Event
+from ytempire.core.events import plain
 from ytempire.core.requests import VideoRequest, request_event
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -19,15 +19,16 @@ T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 def _request(video_id: str, attempt: int, at: datetime) -> Event:
     request = request_event(VideoRequest(topic="Why cats purr", channel_id="ch",
                                          owner_id="owner-1", video_id=video_id)).value
+    request = plain(request)
     request["envelope"]["attempt"] = attempt
     request["envelope"]["occurred_at"] = at
     return request
 
 
-def _after(parent: Event, topic: str, stage: str, at: datetime) -> Emit:
+def _after(parent: Event, topic: str, stage: str, at: datetime) -> Raw:
     value = _value(topic, parent, stage, passed=True)
     value["envelope"]["occurred_at"] = at
-    return Emit(topic, value)
+    return Raw(topic, value)
 
 
 def _status(client: Client, video_id: str) -> str:
@@ -37,17 +38,17 @@ def _status(client: Client, video_id: str) -> str:
 
 def test_cancelled_beats_late_stage_output_not_an_upload_and_a_retry_beats_it(
         chdb_client: Client, codec: Codec) -> None:
-    emits: list[Emit] = []
+    emits: list[Raw] = []
     # 1: cancelled while the narrator worked; its voice.ready came two seconds later
     first = _request("late-output", 1, T0)
     script = _after(first, "script.ready", "scriptwriter", T0 + timedelta(seconds=5))
-    emits += [Emit("script.requested", first), script,
+    emits += [Raw("script.requested", first), script,
               _cancelled(first, T0 + timedelta(seconds=8)),
               _after(script.value, "voice.ready", "narrator", T0 + timedelta(seconds=10))]
     # 2: cancelled while the upload ran: it was published anyway
     second = _request("uploaded", 1, T0)
     scored = _after(second, "quality.scored", "quality", T0 + timedelta(seconds=30))
-    emits += [Emit("script.requested", second), scored,
+    emits += [Raw("script.requested", second), scored,
               _cancelled(second, T0 + timedelta(seconds=31)),
               _after(scored.value, "upload.done", "publisher", T0 + timedelta(seconds=35))]
     # 3: cancelled, retried (attempt 2), and a leftover of attempt 1 arriving after the retry
@@ -55,8 +56,8 @@ def test_cancelled_beats_late_stage_output_not_an_upload_and_a_retry_beats_it(
     old_script = _after(third, "script.ready", "scriptwriter", T0 + timedelta(seconds=5))
     retry = _request("retried", 2, T0 + timedelta(seconds=60))
     leftover = _after(old_script.value, "voice.ready", "narrator", T0 + timedelta(seconds=70))
-    emits += [Emit("script.requested", third), old_script,
-              _cancelled(third, T0 + timedelta(seconds=6)), Emit("script.requested", retry),
+    emits += [Raw("script.requested", third), old_script,
+              _cancelled(third, T0 + timedelta(seconds=6)), Raw("script.requested", retry),
               _after(retry, "script.ready", "scriptwriter", T0 + timedelta(seconds=65)), leftover]
     assert retry["envelope"]["attempt"] == 2 and leftover.value["envelope"]["attempt"] == 1
     insert_events(chdb_client, codec, emits)

@@ -45,7 +45,7 @@ def main() -> None:
             producer = EventProducer(settings.kafka_bootstrap, codec)
             # Warm-up: let every worker join its group before the clock starts.
             warm = request_event(VideoRequest(topic="Warm up", target_duration_s=15))
-            tracker.watch([warm.value["envelope"]["video_id"]])
+            tracker.watch([warm.value.envelope.video_id])
             producer.send_all([warm])
             tracker.wait(600)
             emit = request_event(
@@ -55,7 +55,7 @@ def main() -> None:
                     target_duration_s=args.duration,
                 )
             )
-            vid = emit.value["envelope"]["video_id"]
+            vid = emit.value.envelope.video_id
             tracker.watch([vid])
             tracker.videos[vid].requested_at = time.monotonic()
             producer.send_all([emit])

@@ -28,6 +28,7 @@ from processors import assembler, narrator, render, scriptwriter
 from processors.assembler import PAN_MARGIN, SIZES, part_slides, shots
 from ytempire.core.logging import configure
 from ytempire.core.media import ffmpeg_exe, probe
+from ytempire.core.records import VoiceReady
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.settings import Settings
 
@@ -94,21 +95,21 @@ def naive_command(clips: list[render.Clip], width: int, height: int) -> list[str
     return out.compile(cmd=ffmpeg_exe(), overwrite_output=True)  # type: ignore[no-any-return]
 
 
-def compare(stage: assembler.Assembler, voice_ready: dict[str, Any], work: Path) -> dict:
+def compare(stage: assembler.Assembler, voice_ready: VoiceReady, work: Path) -> dict:
     """Bare ffmpeg runs, ours vs naive, on identical inputs."""
-    spec, script = voice_ready["spec"], voice_ready["script"]
-    width, height = SIZES[spec["format"]]
-    words = json.loads(stage.store.path(voice_ready["word_timings"]).read_text())
-    duration = voice_ready["duration_s"]
-    slides = part_slides(script, len(voice_ready["section_starts_s"]))
-    shown = shots(slides, render.clip_frames(voice_ready["section_starts_s"], duration))
-    clips = stage._stills(shown, script["title"], spec["topic"], width, height, work)
+    spec, script = voice_ready.spec, voice_ready.script
+    width, height = SIZES[spec.format]
+    words = json.loads(stage.store.path(voice_ready.word_timings).read_text())
+    duration = voice_ready.duration_s
+    slides = part_slides(script, len(voice_ready.section_starts_s))
+    shown = shots(slides, render.clip_frames(voice_ready.section_starts_s, duration))
+    clips = stage._stills(shown, script.title, spec.topic, width, height, work)
     (work / "captions.ass").write_text(
         render.captions_ass(
-            words, width, height, assembler.CAPTION_STYLES[spec["format"]], duration
+            words, width, height, assembler.CAPTION_STYLES[spec.format], duration
         )
     )
-    (work / "narration.m4a").symlink_to(stage.store.path(voice_ready["audio"]))
+    (work / "narration.m4a").symlink_to(stage.store.path(voice_ready.audio))
     ours = render.command(clips, "captions.ass", "narration.m4a", "ours.mp4", width, height)
     results = {}
     for name, args in (
@@ -150,9 +151,9 @@ def main() -> None:
         speaker = narrator.build(settings)
         voice_ready, narrator_s, narrator_cpu = timed(lambda: speaker.handle(script_ready)[0].value)
         report["narration"] = {
-            "words": script_ready["script"]["word_count"],
-            "duration_s": round(voice_ready["duration_s"], 2),
-            "loudness_lufs": voice_ready["loudness_lufs"],
+            "words": script_ready.script.word_count,
+            "duration_s": round(voice_ready.duration_s, 2),
+            "loudness_lufs": voice_ready.loudness_lufs,
             "narrator_wall_s": round(narrator_s, 2),
             "narrator_ffmpeg_cpu_s": round(narrator_cpu, 2),
         }
@@ -166,10 +167,10 @@ def main() -> None:
                 {
                     "assembler_wall_s": round(wall, 2),
                     "ffmpeg_cpu_s": round(cpu, 2),
-                    "x_realtime": round(assembled["duration_s"] / wall, 2),
-                    "video_duration_s": assembled["duration_s"],
+                    "x_realtime": round(assembled.duration_s / wall, 2),
+                    "video_duration_s": assembled.duration_s,
                     "size": f"{assembled['width']}x{assembled['height']}",
-                    "mp4_mb": round(assembled["video"]["size_bytes"] / 1e6, 2),
+                    "mp4_mb": round(assembled.video.size_bytes / 1e6, 2),
                 }
             )
         report["assembler_runs"] = runs

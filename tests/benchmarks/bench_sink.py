@@ -116,7 +116,7 @@ def throughput(settings: Settings, codec: Codec, count: int, batch_size: int,
             "batches": stats.batches, "batch_size": batch_size, "sink_seconds": round(seconds, 2),
             "events_per_s": round(stats.read / seconds), "cpu_seconds": round(cpu, 2),
             "events_per_cpu_s": round(stats.read / cpu), "rows_in_cost_incurred": rows[0],
-            "usd_total_matches": rows[1] == sum((e.value["usd"] for e in emits), Decimal(0))}
+            "usd_total_matches": rows[1] == sum((e.value.usd for e in emits), Decimal(0))}
 
 
 def lag(settings: Settings, codec: Codec, seconds: float, rate: int) -> dict[str, Any]:
@@ -143,7 +143,7 @@ def lag(settings: Settings, codec: Codec, seconds: float, rate: int) -> dict[str
             for emit in cost_events(per_tick, f"lag-{uuid.uuid4().hex[:6]}"):
                 producer.produce("cost.incurred", key=emit.key.encode(),
                                  value=codec.encode(emit.topic, emit.value))
-                sent[emit.value["envelope"]["event_id"]] = time.monotonic()
+                sent[emit.value.envelope.event_id] = time.monotonic()
             producer.poll(0)
             next_tick += tick
         rows = poller.query(

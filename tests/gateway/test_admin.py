@@ -19,6 +19,7 @@ from gateway.app import create_app
 from gateway.config import GatewaySettings
 from gateway.identity import create_user
 from tests.gateway.conftest import Caller
+from tests.typed import typed
 from ytempire.core.codec import Codec
 from ytempire.core.events import Emit, new_envelope
 from ytempire.core.kafka import EventProducer
@@ -58,12 +59,12 @@ def dead_letters(gateway_settings: Settings) -> dict:
     admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
     producer = EventProducer(gateway_settings.kafka_bootstrap,
                              Codec(SchemaRegistry.load(gateway_settings.schemas_dir)))
-    producer.send_all([Emit("pipeline.dlq", {
+    producer.send_all([Emit("pipeline.dlq", typed("pipeline.dlq", {
         "envelope": new_envelope(video_id=f"v-{run}-{i}", channel_id="c", owner_id="o",
                                  producer=stage, event_key=f"{run}-{i}"),
         "stage": stage, "source_topic": topic, "source_partition": 0, "source_offset": i,
         "original_key": f"v-{run}-{i}".encode(), "original_value": f"payload {i}".encode(),
-        "error_type": "PermanentError", "error_message": f"broken {i}", "attempts": 3})
+        "error_type": "PermanentError", "error_message": f"broken {i}", "attempts": 3}))
         for i in range(2)])
     producer.close()
     return {"stage": stage, "topic": topic}

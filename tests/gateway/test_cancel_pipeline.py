@@ -20,6 +20,7 @@ from tests.gateway.conftest import CHANNEL
 from tests.gateway.test_videos import Requests
 from tests.processors.samples import script_ready
 from tests.processors.test_publisher import scored
+from tests.typed import envelope_of, typed
 from ytempire.app.stack import Stack
 from ytempire.core.codec import Codec
 from ytempire.core.events import Emit, Event, derive_envelope
@@ -38,10 +39,12 @@ def workers(kafka_settings: Settings) -> Iterator[Stack]:
 
 def _after(stage: str, request: Event, topic: str, settings: Settings) -> Emit:
     """What ``stage`` emits for ``request`` once its work is done (the earlier stage's output)."""
-    envelope = derive_envelope(request["envelope"], stage, topic)
+    envelope = derive_envelope(envelope_of(request), stage, topic)
     if topic == "script.ready":
-        return Emit(topic, {**script_ready(), "envelope": envelope, "spec": request["spec"]})
-    return Emit(topic, {**scored(settings), "envelope": envelope, "spec": request["spec"]})
+        return Emit(topic, typed(topic, {**script_ready(), "envelope": envelope,
+                                          "spec": request["spec"]}))
+    return Emit(topic, typed(topic, {**scored(settings), "envelope": envelope,
+                                      "spec": request["spec"]}))
 
 
 def _skips(stack: Stack, stage: str, correlation_id: str) -> list[dict]:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from clickhouse_connect.driver.client import Client
@@ -20,8 +21,9 @@ from gateway.app import create_app
 from gateway.config import GatewaySettings
 from tests.analytics.seed import _value, insert_events
 from tests.gateway.conftest import CHANNEL, Caller
+from tests.typed import at_time, typed
 from ytempire.core.codec import Codec
-from ytempire.core.events import Emit, Event, cost_event
+from ytempire.core.events import Emit, cost_event, plain
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
@@ -49,7 +51,7 @@ def client(gateway_settings: Settings, store: Client) -> Iterator[TestClient]:
         yield test_client
 
 
-def upload_done(request: Event) -> Event:
+def upload_done(request: dict[str, Any]) -> dict[str, Any]:
     """A valid upload.done for the request (the analytics seed's own builder)."""
     return _value("upload.done", request, "publisher", passed=True)
 
@@ -68,17 +70,16 @@ class History:
                                              video_id=video_id, budget_usd=Decimal("0.50")))
         self._at(request, at)
         for index, (stage, usd) in enumerate(costs):
-            self._at(cost_event(request.value["envelope"], stage=stage, provider="p", model="m",
+            self._at(cost_event(request.value.envelope, stage=stage, provider="p", model="m",
                                 unit="u", quantity=1, usd=Decimal(usd), cached=usd == "0",
                                 price_table_version="t", call_key=f"{video_id}{index}",
                                 index=index), at + timedelta(seconds=index + 1))
         if published:
-            done = Emit("upload.done", upload_done(request.value))
+            done = Emit("upload.done", typed("upload.done", upload_done(plain(request.value))))
             self._at(done, at + timedelta(minutes=2))
 
     def _at(self, emit: Emit, at: datetime) -> None:
-        emit.value["envelope"]["occurred_at"] = at
-        self.emits.append(emit)
+        self.emits.append(at_time(emit, at))
 
     def write(self) -> None:
         insert_events(self.store, self.codec, self.emits)

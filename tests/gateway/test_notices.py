@@ -21,8 +21,9 @@ from gateway.payloads import VideoCreate
 from gateway.signing import HEADER, verify
 from tests.gateway.conftest import CHANNEL, Caller
 from tests.gateway.test_webhooks import Receiver
+from tests.typed import envelope_of, typed
 from ytempire.core.codec import Codec
-from ytempire.core.events import Emit, derive_envelope, failed_event
+from ytempire.core.events import Emit, derive_envelope, failed_event, plain
 from ytempire.core.kafka import EventProducer
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
@@ -52,23 +53,24 @@ def _requests(client: TestClient, alice: Caller, count: int) -> list[dict]:
                              [VideoCreate(channel_id=channel["id"], topic=f"T{i}")
                               for i in range(count)], None)
         db.commit()
-    return [request_event(VideoRequest(topic=v.topic, video_id=v.id, owner_id=alice.user_id,
-                                       channel_id=channel["id"])).value for v in rows]
+    return [plain(request_event(VideoRequest(topic=v.topic, video_id=v.id,
+                                             owner_id=alice.user_id,
+                                             channel_id=channel["id"])).value) for v in rows]
 
 
 def _alert(request: dict) -> Emit:
-    return Emit("cost.alert", {
-        "envelope": derive_envelope(request["envelope"], "ledger", "cost.alert"),
+    return Emit("cost.alert", typed("cost.alert", {
+        "envelope": derive_envelope(envelope_of(request), "ledger", "cost.alert"),
         "scope": "video", "scope_id": request["envelope"]["video_id"], "threshold_pct": 80,
-        "budget_usd": Decimal("3.00"), "spent_usd": Decimal("2.50")})
+        "budget_usd": Decimal("3.00"), "spent_usd": Decimal("2.50")}))
 
 
 def _dead_letter(request: dict) -> Emit:
-    return Emit("pipeline.dlq", {
-        "envelope": derive_envelope(request["envelope"], "narrator", "pipeline.dlq"),
+    return Emit("pipeline.dlq", typed("pipeline.dlq", {
+        "envelope": derive_envelope(envelope_of(request), "narrator", "pipeline.dlq"),
         "stage": "narrator", "source_topic": "script.ready", "source_partition": 0,
         "source_offset": 3, "original_key": b"k", "original_value": b"v",
-        "error_type": "PermanentError", "error_message": "voice not found", "attempts": 1})
+        "error_type": "PermanentError", "error_message": "voice not found", "attempts": 1}))
 
 
 def _delivered(receiver: Receiver, want: int, timeout: float = 20) -> list[dict]:
@@ -87,7 +89,7 @@ def test_alerts_failures_and_dead_letters_reach_the_owner_once(
                                                            "events": ["*"]})
     first, second, third = _requests(client, alice, 3)
     error = RuntimeError("espeak-ng: no such voice")
-    failures = [failed_event(r["envelope"], stage="narrator", input_topic="script.ready",
+    failures = [failed_event(envelope_of(r), stage="narrator", input_topic="script.ready",
                              error=error, retryable=False) for r in (first, second)]
     events = [_alert(first), failures[0], _dead_letter(first), failures[1]]
     producer = EventProducer(gateway_settings.kafka_bootstrap,

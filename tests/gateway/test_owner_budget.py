@@ -18,6 +18,7 @@ from gateway.config import GatewaySettings
 from gateway.identity import create_user
 from tests.gateway.conftest import CHANNEL
 from tests.gateway.test_videos import Requests
+from tests.typed import envelope_of
 from ytempire.app.stack import Stack
 from ytempire.core.codec import Codec
 from ytempire.core.events import cost_event
@@ -54,7 +55,7 @@ def test_owner_month_alerts_reach_the_owners_notifications(
         [request] = requests.read(1)
         requests.consumer.close()
         assert request["spec"]["monthly_budget_usd"] == Decimal("1.00")
-        costs = [cost_event(request["envelope"], stage="narrator", provider="elevenlabs",
+        costs = [cost_event(envelope_of(request), stage="narrator", provider="elevenlabs",
                             model="multilingual_v2", unit="characters", quantity=1.0,
                             usd=Decimal(usd), cached=False, price_table_version="t",
                             call_key=f"k{i}", index=i) for i, usd in enumerate(["0.85", "0.20"])]

@@ -19,6 +19,7 @@ from gateway.models import Video
 from gateway.projection import apply
 from gateway.videos import resend_stale, resend_stale_cancellations
 from tests.gateway.conftest import CHANNEL, Caller
+from tests.typed import envelope_of
 from ytempire.core.codec import Codec
 from ytempire.core.events import cost_event, derive_envelope, event_id, failed_event
 from ytempire.core.kafka import EventProducer
@@ -177,7 +178,7 @@ def test_projection_follows_costs_and_failure_then_retry_resends(
     accepted = client.post("/v1/videos", json={"channel_id": channel["id"], "topic": "Comets"},
                            headers=alice.headers).json()
     [request] = requests_topic.read(1)
-    parent = request["envelope"]
+    parent = envelope_of(request)
     script_env = derive_envelope(parent, "scriptwriter", "script.ready")
     cost = cost_event(parent, stage="scriptwriter", provider="openai", model="gpt",
                       unit="tokens_out", quantity=900, usd=Decimal("0.0125"), cached=False,
@@ -204,7 +205,7 @@ def test_projection_follows_costs_and_failure_then_retry_resends(
     assert retried.status_code == 202 and retried.json()["status"] == "queued"
     [again] = requests_topic.read(1)
     assert again["envelope"]["attempt"] == 2
-    assert again["envelope"]["event_id"] != parent["event_id"]
+    assert again["envelope"]["event_id"] != parent.event_id
     assert client.post(f"/v1/videos/{accepted['id']}/retry",
                        headers=alice.headers).status_code == 409
 

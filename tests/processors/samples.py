@@ -2,18 +2,44 @@
 
 from __future__ import annotations
 
-import copy
 from decimal import Decimal
+from typing import Any
 
-from ytempire.core.events import Emit, Event, new_envelope
+import msgspec
+
+from tests.typed import at_time, typed
+from ytempire.core.events import Emit, new_envelope, plain
+from ytempire.core.records import Script, ScriptRequested
+
+__all__ = ["at_time", "typed"]
 
 
-def script_ready(video_id: str = "video-1", voice: str = "", hook: str | None = None) -> Event:
-    """A short ScriptReady (about 10 s spoken): hook, two sections, call to action."""
+def with_monthly_budget(request: Emit, budget: Decimal | None) -> Emit:
+    """A ``script.requested`` emit whose spec carries the owner's monthly ``budget``."""
+    value = request.value
+    assert isinstance(value, ScriptRequested)
+    spec = msgspec.structs.replace(value.spec, monthly_budget_usd=budget)
+    return Emit(request.topic, msgspec.structs.replace(value, spec=spec))
+
+
+def script_of(value: dict[str, Any]) -> Script:
+    """The ``script`` of an event's Avro value, as the record stage helpers take."""
+    return msgspec.convert(value["script"], Script)
+
+
+def values(emits: list[Emit]) -> list[dict[str, Any]]:
+    """The emitted records as their Avro values (for assertions written against the wire)."""
+    return [plain(emit.value) for emit in emits]
+
+
+def script_ready(video_id: str = "video-1", voice: str = "", hook: str | None = None
+                 ) -> dict[str, Any]:
+    """A short ScriptReady (about 10 s spoken): hook, two sections, call to action, as its Avro
+    value (``typed("script.ready", ...)`` for the record)."""
     return {
-        "envelope": new_envelope(
+        "envelope": plain(new_envelope(
             video_id=video_id, channel_id="channel-1", owner_id="owner-1", producer="scriptwriter"
-        ),
+        )),
         "spec": {
             "topic": "coffee",
             "format": "LANDSCAPE",
@@ -53,11 +79,11 @@ def script_ready(video_id: str = "video-1", voice: str = "", hook: str | None = 
     }
 
 
-def without_time(emits: list[Emit]) -> list[tuple[str, Event]]:
+def without_time(emits: list[Emit]) -> list[tuple[str, dict[str, Any]]]:
     """The emitted topics and values minus ``occurred_at``, the one field a redelivery changes."""
-    values = []
+    found = []
     for emit in emits:
-        value = copy.deepcopy(emit.value)
+        value = plain(emit.value)
         value["envelope"].pop("occurred_at")
-        values.append((emit.topic, value))
-    return values
+        found.append((emit.topic, value))
+    return found

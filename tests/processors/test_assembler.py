@@ -19,11 +19,11 @@ from processors.narrator import build as build_narrator
 from processors.providers.thumbnail.title_card import TitleCard
 from processors.providers.visuals import Slide
 from processors.providers.visuals.generated import GeneratedVisuals
-from tests.processors.samples import script_ready, without_time
+from tests.processors.samples import script_ready, typed, without_time
 from ytempire.core.artifacts import ArtifactStore
 from ytempire.core.cache import ResultCache
 from ytempire.core.codec import Codec
-from ytempire.core.events import Emit, Event, new_envelope
+from ytempire.core.events import Emit, Event, new_envelope, plain
 from ytempire.core.media import probe
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
@@ -50,7 +50,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def voice_ready(settings: Settings) -> Event:
-    return build_narrator(settings).handle(script_ready())[0].value
+    return plain(build_narrator(settings).handle(typed("script.ready", script_ready()))[0].value)
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def in_format(event: Event, video_format: str) -> Event:
 
 @pytest.fixture(scope="module")
 def rendered(stage: Assembler, voice_ready: Event) -> dict[str, list[Emit]]:
-    return {fmt: stage.handle(in_format(voice_ready, fmt)) for fmt in SIZES}
+    return {fmt: stage.handle(typed("voice.ready", in_format(voice_ready, fmt))) for fmt in SIZES}
 
 
 def frame_at(path: Path, seconds: float) -> np.ndarray:
@@ -107,7 +107,7 @@ def test_video_is_h264_aac_at_the_format_size_and_narration_length(
 ) -> None:
     emits = rendered[video_format]
     assert [e.topic for e in emits] == ["video.assembled", *["cost.incurred"] * 3]
-    assembled = emits[0].value
+    assembled = plain(emits[0].value)
     info = probe(stage.store.path(assembled["video"]))
     assert (info.video_codec, info.audio_codec) == ("h264", "aac")
     assert (info.width, info.height) == SIZES[video_format]
@@ -127,7 +127,7 @@ def test_video_is_h264_aac_at_the_format_size_and_narration_length(
 def test_frames_show_pictures_and_move(
     stage: Assembler, rendered: dict[str, list[Emit]], video_format: str
 ) -> None:
-    path = stage.store.path(rendered[video_format][0].value["video"])
+    path = stage.store.path(plain(rendered[video_format][0].value)["video"])
     duration = probe(path).duration_s
     middle = frame_at(path, duration / 2)
     assert middle.mean() > 25, "the middle frame is black"
@@ -139,17 +139,19 @@ def test_outputs_encode_with_the_codec(rendered: dict[str, list[Emit]]) -> None:
     codec = Codec(SchemaRegistry.load(Settings().schemas_dir))
     for emits in rendered.values():
         for emit in emits:
-            assert codec.decode(emit.topic, codec.encode(emit.topic, emit.value))
+            assert codec.decode(emit.topic, codec.encode(emit.topic, plain(emit.value)))
 
 
 def test_costs_report_seconds_and_images(rendered: dict[str, list[Emit]]) -> None:
     emits = rendered["LANDSCAPE"]
-    costs = {(c.value["provider"], c.value["model"]): c.value for c in emits[1:]}
-    assert costs[("ffmpeg", "libx264")]["quantity"] == emits[0].value["duration_s"]
+    costs = {
+        (plain(c.value)["provider"], plain(c.value)["model"]): plain(c.value) for c in emits[1:]
+    }
+    assert costs[("ffmpeg", "libx264")]["quantity"] == plain(emits[0].value)["duration_s"]
     assert costs[("generated", "background")]["quantity"] == 4  # hook, 2 sections, CTA
     assert costs[("generated", "title-card")]["quantity"] == 1
     assert all(c["usd"] == Decimal("0") and not c["cached"] for c in costs.values())
-    assert len({c.value["envelope"]["event_id"] for c in emits}) == len(emits)
+    assert len({plain(c.value)["envelope"]["event_id"] for c in emits}) == len(emits)
 
 
 def test_captions_are_the_spoken_words_in_time(
@@ -157,7 +159,7 @@ def test_captions_are_the_spoken_words_in_time(
 ) -> None:
     words = json.loads(stage.store.path(voice_ready["word_timings"]).read_text())
     for emits in rendered.values():
-        ass = stage.store.path(emits[0].value["captions"]).read_text()
+        ass = stage.store.path(plain(emits[0].value)["captions"]).read_text()
         lines = dialogue(ass)
         assert " ".join(text for _, text in lines).split() == [w["word"] for w in words]
         assert len(lines) < len(words), "captions should group a few words per line"
@@ -171,8 +173,8 @@ def test_burned_captions_change_only_the_caption_band(
     words = json.loads(stage.store.path(voice_ready["word_timings"]).read_text())
     silent = copy.deepcopy(in_format(voice_ready, "LANDSCAPE"))
     silent["word_timings"] = stage.store.put_bytes(b"[]", ".json", "application/json")
-    bare = stage.store.path(stage.handle(silent)[0].value["video"])
-    captioned = stage.store.path(rendered["LANDSCAPE"][0].value["video"])
+    bare = stage.store.path(plain(stage.handle(typed("voice.ready", silent))[0].value)["video"])
+    captioned = stage.store.path(plain(rendered["LANDSCAPE"][0].value)["video"])
     at = (words[3]["start_s"] + words[3]["end_s"]) / 2
     with_captions, without = frame_at(captioned, at), frame_at(bare, at)
     band = slice(int(1080 * 0.8), 1080)
@@ -181,7 +183,7 @@ def test_burned_captions_change_only_the_caption_band(
 
 
 def test_thumbnail_is_a_1280x720_png(stage: Assembler, rendered: dict[str, list[Emit]]) -> None:
-    thumbnail = rendered["LANDSCAPE"][0].value["thumbnail"]
+    thumbnail = plain(rendered["LANDSCAPE"][0].value)["thumbnail"]
     assert thumbnail["media_type"] == "image/png"
     with Image.open(stage.store.path(thumbnail)) as image:
         assert (image.format, image.size) == ("PNG", (1280, 720))
@@ -192,7 +194,7 @@ def test_redelivered_voice_ready_is_not_rendered_again(
     stage: Assembler, visuals: CountingVisuals, rendered: dict[str, list[Emit]], voice_ready: Event
 ) -> None:
     drawn = visuals.calls
-    again = stage.handle(in_format(voice_ready, "LANDSCAPE"))
+    again = stage.handle(typed("voice.ready", in_format(voice_ready, "LANDSCAPE")))
     assert visuals.calls == drawn
     assert without_time(again) == without_time(rendered["LANDSCAPE"])
 
@@ -205,31 +207,33 @@ def test_same_narration_in_another_event_reuses_the_render_for_free(
     other["envelope"] = new_envelope(
         video_id="video-2", channel_id="channel-1", owner_id="owner-1", producer="narrator"
     )
-    emits = stage.handle(other)
+    emits = stage.handle(typed("voice.ready", other))
     assert visuals.calls == drawn
-    assert emits[0].value["video"] == rendered["LANDSCAPE"][0].value["video"]
-    assert all(c.value["cached"] and c.value["usd"] == Decimal("0") for c in emits[1:])
+    assert plain(emits[0].value)["video"] == plain(rendered["LANDSCAPE"][0].value)["video"]
+    assert all(
+        plain(c.value)["cached"] and plain(c.value)["usd"] == Decimal("0") for c in emits[1:]
+    )
 
 
 def test_missing_narration_is_a_permanent_error(stage: Assembler, voice_ready: Event) -> None:
     event = copy.deepcopy(voice_ready)
     event["audio"] = dict(event["audio"], uri=(stage.store.root / "gone.m4a").as_uri())
     with pytest.raises(PermanentError, match="not in the artifact store"):
-        stage.handle(event)
+        stage.handle(typed("voice.ready", event))
 
 
 def test_unreadable_narration_is_a_permanent_error(stage: Assembler, voice_ready: Event) -> None:
     event = copy.deepcopy(voice_ready)
     event["audio"] = stage.store.put_bytes(b"not audio at all", ".m4a", "audio/mp4")
     with pytest.raises(PermanentError, match="unreadable|no audio"):
-        stage.handle(event)
+        stage.handle(typed("voice.ready", event))
 
 
 def test_malformed_word_timings_are_a_permanent_error(stage: Assembler, voice_ready: Event) -> None:
     event = copy.deepcopy(voice_ready)
     event["word_timings"] = stage.store.put_bytes(b'[{"word": "hi"}]', ".json", "application/json")
     with pytest.raises(PermanentError, match="word timings"):
-        stage.handle(event)
+        stage.handle(typed("voice.ready", event))
 
 
 def test_part_starts_that_do_not_match_the_script_are_a_permanent_error(
@@ -238,4 +242,4 @@ def test_part_starts_that_do_not_match_the_script_are_a_permanent_error(
     event: dict[str, Any] = copy.deepcopy(voice_ready)
     event["section_starts_s"] = event["section_starts_s"][:3]  # neither 2 nor 4 parts
     with pytest.raises(PermanentError, match="part starts"):
-        stage.handle(event)
+        stage.handle(typed("voice.ready", event))

@@ -14,6 +14,7 @@ from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import ConfigResource, ResourceType
 
 from processors.ledger import TABLES, LedgerStage, build
+from tests.processors.samples import with_monthly_budget
 from tests.reliability.watch import Watch
 from ytempire.app.broker import LocalBroker
 from ytempire.app.stack import Stack
@@ -43,13 +44,12 @@ def _request(
             owner_id=owner,
         )
     )
-    emit.value["spec"]["monthly_budget_usd"] = None if monthly is None else D(monthly)
-    return emit
+    return with_monthly_budget(emit, None if monthly is None else D(monthly))
 
 
 def _cost(request: Emit, usd: str, index: int) -> Emit:
     return cost_event(
-        request.value["envelope"],
+        request.value.envelope,
         stage="narrator",
         provider="elevenlabs",
         model="multilingual_v2",
@@ -65,7 +65,7 @@ def _cost(request: Emit, usd: str, index: int) -> Emit:
 
 def _alerts(emits: list[Emit]) -> list[int]:
     assert all(e.topic == "cost.alert" for e in emits)
-    return [e.value["threshold_pct"] for e in emits]
+    return [e.value.threshold_pct for e in emits]
 
 
 def _stage(settings: Settings, default: str = "3.00") -> LedgerStage:
@@ -74,8 +74,8 @@ def _stage(settings: Settings, default: str = "3.00") -> LedgerStage:
 
 def _scopes(emits: list[Emit]) -> list[tuple[str, int, Decimal, Decimal]]:
     assert all(e.topic == "cost.alert" for e in emits)
-    return [(e.value["scope"], e.value["threshold_pct"], e.value["budget_usd"],
-             e.value["spent_usd"]) for e in emits]
+    return [(e.value.scope, e.value.threshold_pct, e.value.budget_usd,
+             e.value.spent_usd) for e in emits]
 
 
 def test_thresholds_are_reached_at_80_and_100_percent_of_the_budget(settings: Settings) -> None:
@@ -88,7 +88,7 @@ def test_thresholds_are_reached_at_80_and_100_percent_of_the_budget(settings: Se
     assert stage.handle(_cost(request, "1.99", 2).value) == []
     assert _alerts(stage.handle(_cost(request, "0.01", 3).value)) == [100]
     assert stage.handle(_cost(request, "5", 4).value) == []
-    video = stage.ledger.video(request.value["envelope"]["video_id"])
+    video = stage.ledger.video(request.value.envelope.video_id)
     assert video.alerted == {80, 100} and video.spent_usd == D("15.00")
 
 
@@ -113,9 +113,9 @@ def test_totals_are_exact_to_the_cent_over_many_small_costs(settings: Settings) 
     stage.handle(request.value)
     for i in range(1000):
         stage.handle(_cost(request, "0.001", i).value)
-    envelope = request.value["envelope"]
-    at = envelope["occurred_at"].astimezone(UTC)
-    assert stage.ledger.video(envelope["video_id"]).spent_usd == D("1.000")
+    envelope = request.value.envelope
+    at = envelope.occurred_at.astimezone(UTC)
+    assert stage.ledger.video(envelope.video_id).spent_usd == D("1.000")
     assert stage.ledger.total("channel_day", f"chan-1:{at:%Y-%m-%d}") == D("1.000")
     assert stage.ledger.total("owner_month", f"owner-1:{at:%Y-%m}") == D("1.000")
 
@@ -132,12 +132,12 @@ def test_redelivered_costs_count_once_and_give_back_the_same_alerts(settings: Se
 
     again_80 = stage.handle(first.value)
     again_100 = stage.handle(second.value)
-    video_id = request.value["envelope"]["video_id"]
+    video_id = request.value.envelope.video_id
     assert stage.ledger.video(video_id).spent_usd == D("3.00")
-    assert [e.value["envelope"]["event_id"] for e in again_80 + again_100] == [
-        e.value["envelope"]["event_id"] for e in raised_80 + raised_100
+    assert [e.value.envelope.event_id for e in again_80 + again_100] == [
+        e.value.envelope.event_id for e in raised_80 + raised_100
     ]
-    assert again_80[0].value["spent_usd"] == D("2.40")
+    assert again_80[0].value.spent_usd == D("2.40")
     assert _alerts(stage.handle(_cost(request, "1.00", 2).value)) == []
 
 
@@ -149,10 +149,10 @@ def test_channel_day_alerts_once_per_threshold_across_videos(settings: Settings)
         stage.handle(request.value)
     assert stage.handle(_cost(first, "1.00", 0).value) == []
     raised = stage.handle(_cost(second, "0.60", 0).value)
-    day = f"{channel}:{first.value['envelope']['occurred_at'].astimezone(UTC):%Y-%m-%d}"
-    assert [(e.value["scope_id"], *s) for e, s in zip(raised, _scopes(raised), strict=True)] == [
+    day = f"{channel}:{first.value.envelope.occurred_at.astimezone(UTC):%Y-%m-%d}"
+    assert [(e.value.scope_id, *s) for e, s in zip(raised, _scopes(raised), strict=True)] == [
         (day, "channel_day", 80, D("2.000000"), D("1.600000"))]
-    assert raised[0].key == second.value["envelope"]["video_id"]
+    assert raised[0].key == second.value.envelope.video_id
     assert stage.handle(_cost(first, "0.10", 1).value) == []
     assert _scopes(stage.handle(_cost(second, "0.30", 1).value)) == [
         ("channel_day", 100, D("2.000000"), D("2.000000"))]
@@ -183,11 +183,11 @@ def test_a_crash_between_tables_heals_on_redelivery(settings: Settings) -> None:
     assert _scopes(stage.handle(cost.value))[0][:2] == ("channel_day", 80)
     stage.state.tables["channel_days"] = before  # type: ignore[attr-defined]
     again = stage.handle(cost.value)
-    assert [(e.value["scope"], e.value["threshold_pct"]) for e in again] == [("channel_day", 80)]
-    envelope = request.value["envelope"]
-    day = f"{envelope['channel_id']}:{envelope['occurred_at'].astimezone(UTC):%Y-%m-%d}"
+    assert [(e.value.scope, e.value.threshold_pct) for e in again] == [("channel_day", 80)]
+    envelope = request.value.envelope
+    day = f"{envelope.channel_id}:{envelope.occurred_at.astimezone(UTC):%Y-%m-%d}"
     assert stage.ledger.total("channel_day", day) == D("0.90")
-    assert stage.ledger.video(envelope["video_id"]).spent_usd == D("0.90")
+    assert stage.ledger.video(envelope.video_id).spent_usd == D("0.90")
 
 
 def test_unseen_request_uses_the_default_budget_and_alerts_encode(settings: Settings) -> None:
@@ -198,10 +198,10 @@ def test_unseen_request_uses_the_default_budget_and_alerts_encode(settings: Sett
     assert _alerts(alerts) == [80, 100]
     for alert in alerts:
         codec.encode(alert.topic, alert.value)
-        assert alert.key == request.value["envelope"]["video_id"]
-        assert alert.value["scope"] == "video"
-        assert alert.value["budget_usd"] == D("2.000000")
-        assert alert.value["spent_usd"] == D("2.000001")
+        assert alert.key == request.value.envelope.video_id
+        assert alert.value.scope == "video"
+        assert alert.value.budget_usd == D("2.000000")
+        assert alert.value.spent_usd == D("2.000001")
 
 
 def test_table_state_writes_reach_the_tables_only_on_commit(settings: Settings) -> None:
@@ -218,7 +218,7 @@ def test_table_state_writes_reach_the_tables_only_on_commit(settings: Settings) 
     assert _alerts(stage.handle(_cost(request, "0.90", 0).value)) == [80]
     stage.state.commit()
     assert Decimal(tables["videos"][_video(request)]["spent"]) == D("0.90")
-    assert stage.handle(_cost(request, "0.90", 0).value)[0].value["threshold_pct"] == 80
+    assert stage.handle(_cost(request, "0.90", 0).value)[0].value.threshold_pct == 80
     stage.state.commit()
     assert stage.ledger.video(_video(request)).spent_usd == D("0.90")
     with pytest.raises(KeyError, match="no table 'nope'"):
@@ -226,7 +226,7 @@ def test_table_state_writes_reach_the_tables_only_on_commit(settings: Settings) 
 
 
 def _video(request: Emit) -> str:
-    return str(request.value["envelope"]["video_id"])
+    return str(request.value.envelope.video_id)
 
 
 def _read_alerts(watch: Watch, scopes: set[str], want: int, settle: Settings | None = None
@@ -284,7 +284,7 @@ def test_ledger_worker_alerts_once_per_threshold_even_after_redelivery(
     small = _request("0.10")
     producer.send_all([small, _cost(small, "0.10", 0)])
 
-    video, other = request.value["envelope"]["video_id"], small.value["envelope"]["video_id"]
+    video, other = request.value.envelope.video_id, small.value.envelope.video_id
     alerts = _read_alerts(watch, {video, other}, want=4, settle=ledger_settings)
     watch.close()
     distinct = {a["envelope"]["event_id"]: a for a in alerts}.values()
@@ -316,8 +316,8 @@ def test_killed_ledger_worker_continues_from_its_changelogs(
             for _ in range(2))
     first_a = _cost(a, "0.50", 0)
     producer.send_all([a, b, first_a, _cost(a, "0.30", 1), _cost(b, "0.50", 0)])
-    video_a, video_b = (r.value["envelope"]["video_id"] for r in (a, b))
-    at = a.value["envelope"]["occurred_at"].astimezone(UTC)
+    video_a, video_b = (r.value.envelope.video_id for r in (a, b))
+    at = a.value.envelope.occurred_at.astimezone(UTC)
     day, month = f"{channel}:{at:%Y-%m-%d}", f"{owner}:{at:%Y-%m}"
     scopes = {video_a, video_b, day, month}
     _read_alerts(watch, scopes, want=1)

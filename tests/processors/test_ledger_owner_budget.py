@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from processors.ledger import build
+from tests.processors.samples import at_time, with_monthly_budget
 from ytempire.core.codec import Codec
 from ytempire.core.events import Emit, cost_event
 from ytempire.core.requests import VideoRequest, request_event
@@ -21,23 +22,20 @@ JAN, FEB = datetime(2026, 1, 30, 23, 0, tzinfo=UTC), datetime(2026, 2, 1, 0, 30,
 def _request(owner: str, monthly: str | None, at: datetime = JAN, channel: str = "chan-1") -> Emit:
     emit = request_event(VideoRequest(topic="Tides", budget_usd=D("100"), owner_id=owner,
                                       channel_id=channel, video_id=str(uuid.uuid4())))
-    emit.value["spec"]["monthly_budget_usd"] = None if monthly is None else D(monthly)
-    emit.value["envelope"]["occurred_at"] = at
-    return emit
+    return at_time(with_monthly_budget(emit, None if monthly is None else D(monthly)), at)
 
 
 def _cost(request: Emit, usd: str, index: int, at: datetime = JAN) -> Emit:
-    emit = cost_event(request.value["envelope"], stage="narrator", provider="elevenlabs",
+    emit = cost_event(request.value.envelope, stage="narrator", provider="elevenlabs",
                       model="multilingual_v2", unit="characters", quantity=1000.0, usd=D(usd),
                       cached=False, price_table_version="2026-11-01", call_key=f"call-{index}",
                       index=index)
-    emit.value["envelope"]["occurred_at"] = at
-    return emit
+    return at_time(emit, at)
 
 
 def _owner_alerts(emits: list[Emit]) -> list[tuple[str, int, Decimal, Decimal]]:
-    return [(e.value["scope_id"], e.value["threshold_pct"], e.value["budget_usd"],
-             e.value["spent_usd"]) for e in emits if e.value["scope"] == "owner_month"]
+    return [(e.value.scope_id, e.value.threshold_pct, e.value.budget_usd,
+             e.value.spent_usd) for e in emits if e.value.scope == "owner_month"]
 
 
 def _owner() -> str:
@@ -58,7 +56,7 @@ def test_owner_month_alerts_once_per_threshold_across_channels_and_videos(
     assert _owner_alerts(stage.handle(_cost(first, "1.00", 1).value)) == []
     raised = stage.handle(_cost(second, "1.50", 1).value)
     assert _owner_alerts(raised) == [(month, 100, D("10.000000"), D("10.500000"))]
-    assert raised[0].key == second.value["envelope"]["video_id"]
+    assert raised[0].key == second.value.envelope.video_id
     assert _owner_alerts(stage.handle(_cost(first, "20.00", 2).value)) == []
     assert stage.ledger.total("owner_month", month) == D("30.50")
     codec = Codec(SchemaRegistry.load(settings.schemas_dir))
@@ -106,8 +104,8 @@ def test_redelivered_cost_counts_once_and_gives_back_the_same_owner_alert(
     again = stage.handle(cost.value)
     assert _owner_alerts(again) == _owner_alerts(first) == [
         (f"{owner}:2026-01", 80, D("2.000000"), D("1.600000"))]
-    owner_ids = [e.value["envelope"]["event_id"] for e in first + again
-                 if e.value["scope"] == "owner_month"]
+    owner_ids = [e.value.envelope.event_id for e in first + again
+                 if e.value.scope == "owner_month"]
     assert len(owner_ids) == 2 and len(set(owner_ids)) == 1
     assert stage.ledger.total("owner_month", f"{owner}:2026-01") == D("1.60")
     assert _owner_alerts(stage.handle(_cost(request, "0.10", 1).value)) == []

@@ -14,11 +14,11 @@ import pytest
 from processors.narrator import Narrator, build, narration_parts
 from processors.providers.voice import Speech
 from processors.providers.voice.espeak import EspeakVoice
-from tests.processors.samples import script_ready, without_time
+from tests.processors.samples import script_of, script_ready, typed, without_time
 from ytempire.core.artifacts import ArtifactStore
 from ytempire.core.cache import ResultCache
 from ytempire.core.codec import Codec
-from ytempire.core.events import Emit, Event
+from ytempire.core.events import Emit, Event, plain
 from ytempire.core.media import measure_loudness, probe
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
@@ -64,7 +64,7 @@ def event() -> Event:
 
 @pytest.fixture(scope="module")
 def emits(stage: Narrator, event: Event) -> list[Emit]:
-    return stage.handle(event)
+    return stage.handle(typed("script.ready", event))
 
 
 def timings(stage: Narrator, voice_ready: Event) -> list[dict[str, Any]]:
@@ -75,18 +75,18 @@ def test_emits_voice_ready_and_a_cost_that_both_encode(emits: list[Emit]) -> Non
     assert [e.topic for e in emits] == ["voice.ready", "cost.incurred"]
     codec = Codec(SchemaRegistry.load(Settings().schemas_dir))
     for emit in emits:
-        assert codec.decode(emit.topic, codec.encode(emit.topic, emit.value))
-    voice_ready, cost = emits[0].value, emits[1].value
+        assert codec.decode(emit.topic, codec.encode(emit.topic, plain(emit.value)))
+    voice_ready, cost = plain(emits[0].value), plain(emits[1].value)
     assert voice_ready["voice"] == "espeak-ng/en"
     assert cost["provider"] == "espeak-ng" and cost["unit"] == "characters"
-    assert cost["quantity"] == sum(len(p) for p in narration_parts(voice_ready["script"]))
+    assert cost["quantity"] == sum(len(p) for p in narration_parts(script_of(voice_ready)))
     assert cost["usd"] == Decimal("0") and cost["cached"] is False
 
 
 def test_word_timings_are_monotonic_and_cover_the_audio(stage: Narrator, emits: list[Emit]) -> None:
-    voice_ready = emits[0].value
+    voice_ready = plain(emits[0].value)
     words = timings(stage, voice_ready)
-    spoken = " ".join(narration_parts(voice_ready["script"])).split()
+    spoken = " ".join(narration_parts(script_of(voice_ready))).split()
     assert [w["word"] for w in words] == spoken
     previous_end = 0.0
     for word in words:
@@ -98,7 +98,7 @@ def test_word_timings_are_monotonic_and_cover_the_audio(stage: Narrator, emits: 
 
 
 def test_each_part_starts_where_its_words_start(stage: Narrator, emits: list[Emit]) -> None:
-    voice_ready = emits[0].value
+    voice_ready = plain(emits[0].value)
     starts = voice_ready["section_starts_s"]
     assert len(starts) == len(voice_ready["script"]["sections"]) + 2
     assert starts == sorted(starts) and starts[0] == 0.0
@@ -109,7 +109,7 @@ def test_each_part_starts_where_its_words_start(stage: Narrator, emits: list[Emi
 
 
 def test_audio_is_48k_aac_at_minus_14_lufs(stage: Narrator, emits: list[Emit]) -> None:
-    voice_ready = emits[0].value
+    voice_ready = plain(emits[0].value)
     path = stage.store.path(voice_ready["audio"])
     info = probe(path)
     assert (info.audio_codec, info.audio_sample_rate) == ("aac", 48_000)
@@ -124,7 +124,7 @@ def test_redelivered_script_is_not_spoken_twice(
     stage: Narrator, voice: CountingVoice, event: Event, emits: list[Emit]
 ) -> None:
     calls = voice.calls
-    again = stage.handle(copy.deepcopy(event))
+    again = stage.handle(typed("script.ready", copy.deepcopy(event)))
     assert voice.calls == calls
     assert without_time(again) == without_time(emits)
 
@@ -133,27 +133,30 @@ def test_same_script_in_another_event_reuses_the_speech_for_free(
     stage: Narrator, voice: CountingVoice, emits: list[Emit]
 ) -> None:
     calls = voice.calls
-    other = stage.handle(script_ready(video_id="video-2"))
+    other = stage.handle(typed("script.ready", script_ready(video_id="video-2")))
     assert voice.calls == calls
-    assert other[0].value["audio"] == emits[0].value["audio"]
-    assert other[0].value["envelope"]["event_id"] != emits[0].value["envelope"]["event_id"]
-    assert other[1].value["cached"] is True and other[1].value["usd"] == Decimal("0")
+    assert plain(other[0].value)["audio"] == plain(emits[0].value)["audio"]
+    assert (
+        plain(other[0].value)["envelope"]["event_id"]
+        != plain(emits[0].value)["envelope"]["event_id"]
+    )
+    assert plain(other[1].value)["cached"] is True and plain(other[1].value)["usd"] == Decimal("0")
 
 
 def test_requested_voice_is_used(stage: Narrator) -> None:
-    voice_ready = stage.handle(script_ready(voice="en-us"))[0].value
+    voice_ready = plain(stage.handle(typed("script.ready", script_ready(voice="en-us")))[0].value)
     assert voice_ready["voice"] == "espeak-ng/en-us"
 
 
 def test_a_language_code_without_a_voice_of_that_name_still_finds_one(stage: Narrator) -> None:
     event = script_ready()
     event["script"]["language"] = "en-GB"
-    assert stage.handle(event)[0].value["voice"] == "espeak-ng/en-gb"
+    assert plain(stage.handle(typed("script.ready", event))[0].value)["voice"] == "espeak-ng/en-gb"
 
 
 def test_unknown_voice_is_a_permanent_error(stage: Narrator) -> None:
     with pytest.raises(PermanentError, match="no voice 'xx-nope'"):
-        stage.handle(script_ready(voice="xx-nope"))
+        stage.handle(typed("script.ready", script_ready(voice="xx-nope")))
 
 
 def test_script_without_words_is_a_permanent_error(stage: Narrator) -> None:
@@ -162,7 +165,7 @@ def test_script_without_words_is_a_permanent_error(stage: Narrator) -> None:
     for section in event["script"]["sections"]:
         section["narration"] = "..."
     with pytest.raises(PermanentError, match="no words"):
-        stage.handle(event)
+        stage.handle(typed("script.ready", event))
 
 
 def test_concurrent_calls_each_get_their_own_words(settings: Settings) -> None:
@@ -171,7 +174,9 @@ def test_concurrent_calls_each_get_their_own_words(settings: Settings) -> None:
     results: dict[str, Event] = {}
 
     def narrate(hook: str) -> None:
-        results[hook] = stage.handle(script_ready(video_id=hook, hook=hook))[0].value
+        results[hook] = plain(
+            stage.handle(typed("script.ready", script_ready(video_id=hook, hook=hook)))[0].value
+        )
 
     threads = [threading.Thread(target=narrate, args=(hook,)) for hook in hooks]
     for thread in threads:

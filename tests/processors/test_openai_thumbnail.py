@@ -17,9 +17,10 @@ from processors.narrator import build as build_narrator
 from processors.providers.thumbnail.openai_image import OpenAIThumbnail
 from processors.providers.thumbnail.title_card import TitleCard
 from tests.fakes.openai_server import FakeOpenAI
-from tests.processors.samples import script_ready
+from tests.processors.samples import script_ready, typed
 from ytempire.core.artifacts import ArtifactStore
 from ytempire.core.cache import ResultCache
+from ytempire.core.events import plain
 from ytempire.core.settings import Settings
 from ytempire.stage import PermanentError, TransientError
 
@@ -101,11 +102,13 @@ def test_assembler_bills_the_image_from_the_price_table(
                         openai_base_url=openai_fake.url)
     stage = build(settings)
     assert isinstance(stage.thumbnailer, OpenAIThumbnail)
-    assembled, *costs = stage.handle(build_narrator(settings).handle(script_ready())[0].value)
-    (image,) = [c.value for c in costs if c.value["provider"] == "openai"]
+    assembled, *costs = stage.handle(
+        build_narrator(settings).handle(typed("script.ready", script_ready()))[0].value
+    )
+    (image,) = [plain(c.value) for c in costs if c.value.provider == "openai"]
     assert (image["model"], image["unit"], image["quantity"], image["usd"]) == (
         "gpt-image-1", "images", 1.0, Decimal("0.063000"))
     assert image["price_table_version"] == "2026-11-25"
-    with Image.open(stage.store.path(assembled.value["thumbnail"])) as thumb:
+    with Image.open(stage.store.path(assembled.value.thumbnail)) as thumb:
         assert thumb.size == (1280, 720)
     assert openai_fake.served["images.generations"] == 1

@@ -15,11 +15,11 @@ from processors.providers.publish.local_channel import LocalChannelPublisher
 from processors.providers.script import ScriptRequest
 from processors.providers.script.offline import OfflineScriptWriter
 from processors.publisher import PublisherStage, build
-from tests.processors.samples import without_time
+from tests.processors.samples import typed, without_time
 from ytempire.core.artifacts import ArtifactStore
 from ytempire.core.cache import ResultCache
 from ytempire.core.codec import Codec
-from ytempire.core.events import Event
+from ytempire.core.events import Event, plain
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
@@ -36,7 +36,9 @@ def stage(settings: Settings) -> PublisherStage:
 
 def scored(settings: Settings, passed: bool = True, **spec: Any) -> Event:
     """A quality.scored event whose artifacts are in the settings' store."""
-    request = request_event(VideoRequest(topic="How volcanoes form", privacy="unlisted")).value
+    request = plain(
+        request_event(VideoRequest(topic="How volcanoes form", privacy="unlisted")).value
+    )
     request["spec"].update(spec)
     store = ArtifactStore(settings.artifacts_dir)
     return {
@@ -64,11 +66,11 @@ def test_passed_video_is_published_into_the_channel_folder(
     stage: PublisherStage, settings: Settings
 ) -> None:
     event = scored(settings)
-    emits = stage.handle(event)
+    emits = stage.handle(typed("quality.scored", event))
     assert [e.topic for e in emits] == ["upload.done", "cost.incurred"]
     codec = Codec(SchemaRegistry.load(settings.schemas_dir))
     for emit in emits:
-        codec.encode(emit.topic, emit.value)
+        codec.encode(emit.topic, plain(emit.value))
 
     video_id = event["envelope"]["video_id"]
     folder = settings.channels_dir / event["envelope"]["channel_id"] / video_id
@@ -85,7 +87,7 @@ def test_passed_video_is_published_into_the_channel_folder(
     assert metadata["files"]["video"]["sha256"] == hashlib.sha256(VIDEO_BYTES).hexdigest()
     assert metadata["files"]["thumbnail"]["sha256"] == event["thumbnail"]["sha256"]
 
-    done = emits[0].value
+    done = plain(emits[0].value)
     assert done["platform"] == "local" and len(done["platform_video_id"]) == 11
     assert done["url"] == (folder / "video.mp4").resolve().as_uri()
     assert done["video"]["uri"] == done["url"]
@@ -97,7 +99,7 @@ def test_passed_video_is_published_into_the_channel_folder(
         91.5,
         61.5,
     )
-    cost = emits[1].value
+    cost = plain(emits[1].value)
     assert (cost["provider"], cost["model"], cost["unit"], cost["quantity"]) == (
         "local-channel",
         "folder",
@@ -111,10 +113,10 @@ def test_redelivery_publishes_once_and_re_emits_the_same_upload(
     stage: PublisherStage, settings: Settings
 ) -> None:
     event = scored(settings)
-    first = stage.handle(event)
+    first = stage.handle(typed("quality.scored", event))
     folder = channel_folders(settings)[0]
     written = (folder / "metadata.json").read_text()
-    again = stage.handle(copy.deepcopy(event))
+    again = stage.handle(typed("quality.scored", copy.deepcopy(event)))
     assert without_time(first) == without_time(again)
 
     # The process died after uploading but before caching: the folder is the record.
@@ -123,32 +125,32 @@ def test_redelivery_publishes_once_and_re_emits_the_same_upload(
         store=stage.store,
         cache=ResultCache(settings.data_dir / "fresh-cache", "publisher"),
     )
-    after_crash = restarted.handle(copy.deepcopy(event))
+    after_crash = restarted.handle(typed("quality.scored", copy.deepcopy(event)))
     assert without_time(after_crash[:1]) == without_time(first[:1])
     assert (folder / "metadata.json").read_text() == written
     assert channel_folders(settings) == [folder]
 
     other = copy.deepcopy(event)  # another scoring of the same video: still one upload
     other["envelope"]["event_id"] = "a-second-quality-scored-for-this-video"
-    reused = stage.handle(other)
-    assert reused[0].value["platform_video_id"] == first[0].value["platform_video_id"]
-    assert reused[1].value["cached"] is True and reused[1].value["usd"] == Decimal(0)
+    reused = stage.handle(typed("quality.scored", other))
+    assert plain(reused[0].value)["platform_video_id"] == plain(first[0].value)["platform_video_id"]
+    assert plain(reused[1].value)["cached"] is True and plain(reused[1].value)["usd"] == Decimal(0)
     assert channel_folders(settings) == [folder]
 
 
 def test_rejected_video_is_never_published(stage: PublisherStage, settings: Settings) -> None:
-    assert stage.handle(scored(settings, passed=False)) == []
+    assert stage.handle(typed("quality.scored", scored(settings, passed=False))) == []
     assert channel_folders(settings) == []
 
 
 def test_video_is_held_when_auto_publish_is_off(stage: PublisherStage, settings: Settings) -> None:
-    assert stage.handle(scored(settings, auto_publish=False)) == []
+    assert stage.handle(typed("quality.scored", scored(settings, auto_publish=False))) == []
     assert channel_folders(settings) == []
 
 
 def test_unknown_privacy_is_refused(stage: PublisherStage, settings: Settings) -> None:
     with pytest.raises(PermanentError, match="privacy 'secret'"):
-        stage.handle(scored(settings, privacy="secret"))
+        stage.handle(typed("quality.scored", scored(settings, privacy="secret")))
     assert channel_folders(settings) == []
 
 
@@ -158,7 +160,7 @@ def test_channel_id_that_is_not_a_folder_name_is_refused(
     event = scored(settings)
     event["envelope"]["channel_id"] = "../elsewhere"
     with pytest.raises(PermanentError, match="channel_id"):
-        stage.handle(event)
+        stage.handle(typed("quality.scored", event))
     assert not (settings.data_dir / "elsewhere").exists()
 
 
@@ -166,4 +168,4 @@ def test_missing_artifact_is_a_permanent_error(stage: PublisherStage, settings: 
     event = scored(settings)
     stage.store.path(event["video"]).unlink()
     with pytest.raises(PermanentError, match="missing from the artifact store"):
-        stage.handle(event)
+        stage.handle(typed("quality.scored", event))

@@ -13,10 +13,10 @@ from PIL import Image
 from processors.providers.script import ScriptRequest
 from processors.providers.script.offline import OfflineScriptWriter
 from processors.quality import QualityStage, build, caption_cues
-from tests.processors.samples import without_time
+from tests.processors.samples import typed, without_time
 from ytempire.core.artifacts import ArtifactStore
 from ytempire.core.codec import Codec
-from ytempire.core.events import Event
+from ytempire.core.events import Event, plain
 from ytempire.core.media import run_ffmpeg
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
@@ -78,7 +78,7 @@ def codec() -> Codec:
 def assembled(stage: QualityStage, media: dict[str, Path], clip: str = "good",
               fmt: str = "16:9", **spec: Any) -> Event:
     """A video.assembled event around one clip, as the assembler would emit it."""
-    request = request_event(VideoRequest(topic="How volcanoes form", format=fmt)).value
+    request = plain(request_event(VideoRequest(topic="How volcanoes form", format=fmt)).value)
     request["spec"].update({"target_duration_s": SECONDS, **spec})
     script = OfflineScriptWriter().write(ScriptRequest("How volcanoes form", 15)).script
     store: ArtifactStore = stage.store
@@ -109,11 +109,11 @@ def lost(scored: Event) -> set[str]:
 
 def test_good_video_passes_with_a_full_breakdown(stage: QualityStage, media: dict[str, Path],
                                                  codec: Codec) -> None:
-    emits = stage.handle(assembled(stage, media))
+    emits = stage.handle(typed("video.assembled", assembled(stage, media)))
     assert [e.topic for e in emits] == ["quality.scored", "cost.incurred", "cost.incurred"]
     for emit in emits:
-        codec.encode(emit.topic, emit.value)
-    scored = emits[0].value
+        codec.encode(emit.topic, plain(emit.value))
+    scored = plain(emits[0].value)
     assert scored["passed"] is True and scored["threshold"] == 70
     assert scored["score"] >= 95, scored["reasons"]
     assert sum(c["max_score"] for c in scored["checks"]) == 100
@@ -122,7 +122,7 @@ def test_good_video_passes_with_a_full_breakdown(stage: QualityStage, media: dic
     assert lost(scored) <= {"script.length"}, scored["reasons"]
     assert (scored["width"], scored["height"]) == (1920, 1080)
     assert abs(scored["duration_s"] - SECONDS) < 0.1
-    costs = [e.value for e in emits[1:]]
+    costs = [plain(e.value) for e in emits[1:]]
     assert {(c["provider"], c["model"], c["unit"]) for c in costs} == {
         ("ffmpeg", "analysis", "seconds"), ("blocklist", "blocklist", "characters")}
     assert all(c["usd"] == Decimal(0) and c["quantity"] > 0 for c in costs)
@@ -130,7 +130,9 @@ def test_good_video_passes_with_a_full_breakdown(stage: QualityStage, media: dic
 
 def test_black_video_loses_picture_points_and_fails(stage: QualityStage,
                                                     media: dict[str, Path]) -> None:
-    scored = stage.handle(assembled(stage, media, "black"))[0].value
+    scored = plain(
+        stage.handle(typed("video.assembled", assembled(stage, media, "black")))[0].value
+    )
     assert points(scored)["video.black_frames"] == 0
     assert points(scored)["video.frozen_frames"] == 0
     assert {"audio.loudness", "audio.silence", "video.resolution"}.isdisjoint(lost(scored))
@@ -140,7 +142,9 @@ def test_black_video_loses_picture_points_and_fails(stage: QualityStage,
 
 def test_silent_video_loses_audio_points_and_fails(stage: QualityStage,
                                                    media: dict[str, Path]) -> None:
-    scored = stage.handle(assembled(stage, media, "silent"))[0].value
+    scored = plain(
+        stage.handle(typed("video.assembled", assembled(stage, media, "silent")))[0].value
+    )
     assert points(scored)["audio.loudness"] == 0
     assert points(scored)["audio.silence"] == 0
     assert {"video.black_frames", "video.frozen_frames"}.isdisjoint(lost(scored))
@@ -150,7 +154,9 @@ def test_silent_video_loses_audio_points_and_fails(stage: QualityStage,
 
 def test_wrong_resolution_for_the_format_fails(stage: QualityStage,
                                                media: dict[str, Path]) -> None:
-    scored = stage.handle(assembled(stage, media, "good", fmt="9:16"))[0].value
+    scored = plain(
+        stage.handle(typed("video.assembled", assembled(stage, media, "good", fmt="9:16")))[0].value
+    )
     assert points(scored)["video.resolution"] == 0
     assert lost(scored) <= {"script.length", "video.resolution"}
     assert scored["passed"] is False and scored["score"] < 70
@@ -161,7 +167,7 @@ def test_blocklisted_words_fail_policy_whatever_the_score(stage: QualityStage,
                                                           media: dict[str, Path]) -> None:
     event = assembled(stage, media, quality_threshold=0)
     event["script"]["title"] = "How to make a pipe bomb at home"
-    scored = stage.handle(event)[0].value
+    scored = plain(stage.handle(typed("video.assembled", event))[0].value)
     assert points(scored)["policy.content"] == 0
     assert scored["passed"] is False
     assert "pipe bomb" in scored["reasons"][0] and "title" in scored["reasons"][0]
@@ -169,8 +175,14 @@ def test_blocklisted_words_fail_policy_whatever_the_score(stage: QualityStage,
 
 def test_threshold_decides_pass_and_reasons_say_why(stage: QualityStage,
                                                     media: dict[str, Path]) -> None:
-    scored = stage.handle(assembled(stage, media, target_duration_s=60, quality_threshold=99)
-                          )[0].value
+    scored = plain(
+        stage.handle(
+            typed(
+                "video.assembled",
+                assembled(stage, media, target_duration_s=60, quality_threshold=99),
+            )
+        )[0].value
+    )
     assert points(scored)["script.length"] == 0
     assert scored["passed"] is False
     assert scored["reasons"][0].startswith(f"score {scored['score']:.1f} is below")
@@ -183,7 +195,7 @@ def test_missing_captions_lose_caption_points(stage: QualityStage, media: dict[s
     empty = tmp_path / "empty.ass"
     empty.write_text(ASS.split("Dialogue:")[0])
     event["captions"] = stage.store.put_file(empty, "text/x-ssa")
-    scored = stage.handle(event)[0].value
+    scored = plain(stage.handle(typed("video.assembled", event))[0].value)
     assert points(scored)["video.captions"] == 0
     assert scored["passed"] is True
 
@@ -191,17 +203,17 @@ def test_missing_captions_lose_caption_points(stage: QualityStage, media: dict[s
 def test_redelivery_is_identical_and_measured_once(stage: QualityStage,
                                                    media: dict[str, Path]) -> None:
     event = assembled(stage, media)
-    first = stage.handle(event)
+    first = stage.handle(typed("video.assembled", event))
     media_file = stage.store.path(event["video"])
     media_file.unlink()  # a second analysis would now fail: the cache must answer
-    again = stage.handle(copy.deepcopy(event))
+    again = stage.handle(typed("video.assembled", copy.deepcopy(event)))
 
     assert without_time(first) == without_time(again)
     other = copy.deepcopy(event)
     other["envelope"]["event_id"] = "another-delivery-of-an-equal-video"
-    reused = stage.handle(other)
-    assert reused[0].value["score"] == first[0].value["score"]
-    assert all(e.value["cached"] is True for e in reused[1:])
+    reused = stage.handle(typed("video.assembled", other))
+    assert plain(reused[0].value)["score"] == plain(first[0].value)["score"]
+    assert all(plain(e.value)["cached"] is True for e in reused[1:])
 
 
 def test_caption_cues_read_ass_and_srt() -> None:

@@ -17,10 +17,10 @@ from processors.providers.script import WORDS_PER_MINUTE
 from processors.providers.script.limits import tags_length
 from processors.providers.script.offline import OfflineScriptWriter
 from processors.scriptwriter import ScriptWriterStage, build
-from tests.processors.samples import without_time
+from tests.processors.samples import typed, without_time
 from ytempire.core.cache import ResultCache
 from ytempire.core.codec import Codec
-from ytempire.core.events import Event
+from ytempire.core.events import Event, plain
 from ytempire.core.pricing import current_table
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
@@ -29,7 +29,7 @@ from ytempire.stage import PermanentError
 
 
 def requested(topic: str = "How volcanoes form", **spec: Any) -> Event:
-    event = request_event(VideoRequest(topic="placeholder")).value
+    event = plain(request_event(VideoRequest(topic="placeholder")).value)
     event["spec"].update(topic=topic, **spec)
     return event
 
@@ -52,11 +52,11 @@ def codec() -> Codec:
 
 
 def test_script_ready_is_structured_and_encodes(stage: ScriptWriterStage, codec: Codec) -> None:
-    emits = stage.handle(requested(target_duration_s=60))
+    emits = stage.handle(typed("script.requested", requested(target_duration_s=60)))
     assert [e.topic for e in emits] == ["script.ready", "cost.incurred"]
     for emit in emits:
-        codec.encode(emit.topic, emit.value)
-    ready = emits[0].value
+        codec.encode(emit.topic, plain(emit.value))
+    ready = plain(emits[0].value)
     script = ready["script"]
     assert ready["writer"] == "offline/template-writer"
     assert "volcanoes form" in script["title"].lower()
@@ -70,22 +70,30 @@ def test_script_ready_is_structured_and_encodes(stage: ScriptWriterStage, codec:
 
 
 def test_equal_requests_get_identical_scripts_even_without_the_cache(tmp_path: Path) -> None:
-    first = build(Settings(data_dir=tmp_path / "a")).handle(requested())
-    second = build(Settings(data_dir=tmp_path / "b")).handle(requested())
-    assert first[0].value["script"] == second[0].value["script"]
+    first = build(Settings(data_dir=tmp_path / "a")).handle(typed("script.requested", requested()))
+    second = build(Settings(data_dir=tmp_path / "b")).handle(typed("script.requested", requested()))
+    assert plain(first[0].value)["script"] == plain(second[0].value)["script"]
 
 
 def test_different_topics_get_different_scripts(stage: ScriptWriterStage) -> None:
-    volcano = stage.handle(requested("How volcanoes form"))[0].value["script"]
-    coffee = stage.handle(requested("The history of coffee"))[0].value["script"]
+    volcano = plain(
+        stage.handle(typed("script.requested", requested("How volcanoes form")))[0].value
+    )["script"]
+    coffee = plain(
+        stage.handle(typed("script.requested", requested("The history of coffee")))[0].value
+    )["script"]
     assert volcano["title"] != coffee["title"]
     assert volcano["hook"] != coffee["hook"]
     assert volcano["tags"] != coffee["tags"]
 
 
 def test_style_changes_the_voice_of_the_script(stage: ScriptWriterStage) -> None:
-    calm = stage.handle(requested(style="informative"))[0].value["script"]
-    loud = stage.handle(requested(style="energetic"))[0].value["script"]
+    calm = plain(stage.handle(typed("script.requested", requested(style="informative")))[0].value)[
+        "script"
+    ]
+    loud = plain(stage.handle(typed("script.requested", requested(style="energetic")))[0].value)[
+        "script"
+    ]
     assert (calm["title"], calm["hook"]) != (loud["title"], loud["hook"])
 
 
@@ -93,29 +101,37 @@ def test_redelivered_request_gives_identical_events_and_is_paid_once(
     stage: ScriptWriterStage,
 ) -> None:
     event = requested()
-    first, again = stage.handle(event), stage.handle(copy.deepcopy(event))
+    first, again = (
+        stage.handle(typed("script.requested", event)),
+        stage.handle(typed("script.requested", copy.deepcopy(event))),
+    )
     assert without_time(first) == without_time(again)
-    cost = first[1].value
+    cost = plain(first[1].value)
     assert (cost["provider"], cost["model"], cost["unit"]) == (
         "offline",
         "template-writer",
         "tokens_out",
     )
-    assert cost["quantity"] > first[0].value["script"]["word_count"]
+    assert cost["quantity"] > plain(first[0].value)["script"]["word_count"]
     assert cost["cached"] is False and cost["usd"] == Decimal(0)
     assert cost["price_table_version"] == current_table().version
 
     other = requested()  # another video with the same brief reuses the script, free
-    reused = stage.handle(other)
-    assert reused[0].value["script"] == first[0].value["script"]
-    assert reused[0].value["envelope"]["event_id"] != first[0].value["envelope"]["event_id"]
-    assert reused[1].value["cached"] is True and reused[1].value["usd"] == Decimal(0)
-    assert reused[1].value["call_key"] == cost["call_key"]
+    reused = stage.handle(typed("script.requested", other))
+    assert plain(reused[0].value)["script"] == plain(first[0].value)["script"]
+    assert (
+        plain(reused[0].value)["envelope"]["event_id"]
+        != plain(first[0].value)["envelope"]["event_id"]
+    )
+    assert plain(reused[1].value)["cached"] is True and plain(reused[1].value)["usd"] == Decimal(0)
+    assert plain(reused[1].value)["call_key"] == cost["call_key"]
 
 
 @pytest.mark.parametrize("seconds", [15, 30, 60, 180, 600, 1200])
 def test_word_count_fits_the_target_duration(stage: ScriptWriterStage, seconds: int) -> None:
-    script = stage.handle(requested(target_duration_s=seconds))[0].value["script"]
+    script = plain(
+        stage.handle(typed("script.requested", requested(target_duration_s=seconds)))[0].value
+    )["script"]
     target = seconds * WORDS_PER_MINUTE / 60
     assert abs(script["word_count"] - target) <= 0.15 * target
     assert len(sentences(script)) == len(set(sentences(script))), "a sentence is repeated"
@@ -138,11 +154,13 @@ def test_bad_requests_are_refused_permanently(
     event = requested()
     event["spec"].update(spec)
     with pytest.raises(PermanentError, match=re.escape(message)):
-        stage.handle(event)
+        stage.handle(typed("script.requested", event))
 
 
 def test_regional_english_is_english(stage: ScriptWriterStage) -> None:
-    script = stage.handle(requested(language="en-GB"))[0].value["script"]
+    script = plain(stage.handle(typed("script.requested", requested(language="en-GB")))[0].value)[
+        "script"
+    ]
     assert script["language"] == "en"
 
 
@@ -168,9 +186,9 @@ def test_limits_hold_for_any_topic(
     event = requested(topic, target_duration_s=seconds, style=style, format=fmt)
     if not any(c.isalnum() for c in topic):
         with pytest.raises(PermanentError):
-            shared_stage.handle(event)
+            shared_stage.handle(typed("script.requested", event))
         return
-    ready = shared_stage.handle(event)[0].value
+    ready = plain(shared_stage.handle(typed("script.requested", event))[0].value)
     codec.encode("script.ready", ready)
     script = ready["script"]
     assert 0 < len(script["title"]) <= 100

@@ -133,7 +133,7 @@ def test_six_videos_survive_every_worker_killed_in_turn(
                                             target_duration_s=15))
                  for i, t in enumerate(TOPICS)]
         EventProducer(kafka_settings.kafka_bootstrap, codec).send_all(emits)
-        ids = [e.value["envelope"]["video_id"] for e in emits]
+        ids = [e.value.envelope.video_id for e in emits]
 
         def n(topic: str) -> int:
             return len({v["envelope"]["video_id"] for v in watch.values(topic, ids)})
@@ -180,9 +180,9 @@ def test_six_videos_survive_every_worker_killed_in_turn(
     published = [p.name for p in (kafka_settings.channels_dir / "local").iterdir()]
     assert sorted(published) == sorted(ids)
     for emit in emits:
-        vid = emit.value["envelope"]["video_id"]
+        vid = emit.value.envelope.video_id
         check_published_video(watch.values("video.assembled", [vid])[-1],
-                              watch.values("upload.done", [vid])[0], emit.value["spec"]["format"])
+                              watch.values("upload.done", [vid])[0], emit.value.spec.format)
 
     costs = {v["envelope"]["event_id"]: v for v in watch.values("cost.incurred", ids)}
     billed: Counter[tuple[str, ...]] = Counter()

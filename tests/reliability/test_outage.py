@@ -57,7 +57,7 @@ def test_an_outage_delays_videos_and_loses_none(kafka_settings: Settings,
         short = request_event(VideoRequest(topic="How tides work", target_duration_s=15))
         began = time.monotonic()
         producer.send_all([short])
-        a = short.value["envelope"]["video_id"]
+        a = short.value.envelope.video_id
         assert watch.until(lambda w: w.values("script.ready", [a]), 120), \
             watch.values("pipeline.failed", [a])
         delayed = time.monotonic() - began
@@ -68,7 +68,7 @@ def test_an_outage_delays_videos_and_loses_none(kafka_settings: Settings,
         openai.fail_next(ATTEMPTS * REQUESTS_PER_ATTEMPT, status=500, endpoint=CHAT)
         long = request_event(VideoRequest(topic="Why ice floats", target_duration_s=15))
         producer.send_all([long])
-        b = long.value["envelope"]["video_id"]
+        b = long.value.envelope.video_id
         assert watch.until(lambda w: w.values("pipeline.dlq", [b]), 120)
         [failed] = watch.values("pipeline.failed", [b])
         assert failed["retryable"] is True and failed["stage"] == "scriptwriter"

@@ -43,7 +43,7 @@ def test_poison_on_every_input_topic_is_dead_lettered_and_the_next_event_process
     codec = Codec(SchemaRegistry.load(settings.schemas_dir))
     watch = Watch(settings)
     good = request_event(VideoRequest(topic="Why bread rises", target_duration_s=15))
-    video = good.value["envelope"]["video_id"]
+    video = good.value.envelope.video_id
     stranger = request_event(VideoRequest(topic="x", video_id=video)).value
     wrong_on_requests = codec.encode("pipeline.failed", failed_event(
         stranger["envelope"], stage="test", input_topic="x", error=ValueError("x"),

@@ -105,7 +105,7 @@ def test_dropped_tables_are_rebuilt_by_replay_with_identical_kpis(
                  for t, f in (("How kites fly", "16:9"), ("Why cats purr", "9:16"))]
         refused = request_event(VideoRequest(topic="Too short", target_duration_s=5))
         EventProducer(kafka_settings.kafka_bootstrap, codec).send_all([*emits, refused])
-        ids = [e.value["envelope"]["video_id"] for e in emits]
+        ids = [e.value.envelope.video_id for e in emits]
         assert watch.until(lambda w: len(w.values("upload.done", ids)) == 2
                            and w.values("pipeline.failed"), 240)
         watch.settle(offline_stack.settings)

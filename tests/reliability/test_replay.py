@@ -39,7 +39,7 @@ def test_replayed_requests_reemit_identical_events_and_pay_nothing(
         since = datetime.now(UTC) - timedelta(seconds=1)
         emits = [request_event(VideoRequest(topic="Why owls hoot", target_duration_s=15))]
         EventProducer(settings.kafka_bootstrap, codec).send_all(emits)
-        ids = [e.value["envelope"]["video_id"] for e in emits]
+        ids = [e.value.envelope.video_id for e in emits]
         assert watch.until(lambda w: len(w.values("upload.done", ids)) == 1, 240), \
             watch.ids_by_video("pipeline.failed", ids)
         watch.settle(settings)  # the last cost events too

@@ -7,11 +7,21 @@ import mimetypes
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import msgspec
+
+from ytempire.core.records import Artifact
+
 CHUNK = 1 << 20
+
+
+def artifact_record(value: Mapping[str, Any]) -> Artifact:
+    """An artifact as stored in a stage's JSON cache, as the record events carry."""
+    return msgspec.convert(value, Artifact)
 
 
 class ArtifactStore:
@@ -22,7 +32,7 @@ class ArtifactStore:
         self.root.mkdir(parents=True, exist_ok=True)
 
     def put_file(self, path: Path, media_type: str | None = None) -> dict[str, Any]:
-        """Copy a file in under its sha256 and return the Artifact record."""
+        """Copy a file in under its sha256 and return the Artifact (as JSON, for caches)."""
         path = Path(path)
         digest = hashlib.sha256()
         with path.open("rb") as fh:
@@ -53,15 +63,18 @@ class ArtifactStore:
         finally:
             os.unlink(fh.name)
 
-    def path(self, artifact: dict[str, Any] | str) -> Path:
-        """Local path of an artifact (record or URI)."""
-        uri = artifact if isinstance(artifact, str) else artifact["uri"]
+    def path(self, artifact: Artifact | Mapping[str, Any] | str) -> Path:
+        """Local path of an artifact (record, its JSON form, or URI)."""
+        if isinstance(artifact, Artifact):
+            uri = artifact.uri
+        else:
+            uri = artifact if isinstance(artifact, str) else artifact["uri"]
         parsed = urlparse(uri)
         if parsed.scheme != "file":
             raise ValueError(f"artifact URI {uri!r} is not in the local store (file://)")
         return Path(parsed.path)
 
-    def read_bytes(self, artifact: dict[str, Any] | str) -> bytes:
+    def read_bytes(self, artifact: Artifact | Mapping[str, Any] | str) -> bytes:
         return self.path(artifact).read_bytes()
 
     def _path_for(self, sha: str, suffix: str) -> Path:

@@ -47,10 +47,9 @@ class Codec:
 
     def encode(self, topic: str, value: Event | Mapping[str, Any]) -> bytes:
         version = self.registry.for_topic(topic)
-        if isinstance(value, Event):
-            if type(value) is not RECORDS.get(topic):
-                raise EncodeError(f"a {type(value).__name__} is not a {topic} event")
-            value = msgspec.to_builtins(value, builtin_types=AVRO_NATIVE)
+        if isinstance(value, Event) and type(value) is not RECORDS.get(topic):
+            raise EncodeError(f"a {type(value).__name__} is not a {topic} event")
+        value = msgspec.to_builtins(value, builtin_types=AVRO_NATIVE)  # records inside too
         buf = io.BytesIO()
         buf.write(MAGIC)
         buf.write(version.fingerprint)

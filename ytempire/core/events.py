@@ -1,4 +1,7 @@
-"""Building event values: envelopes with deterministic ids, derived events, cost events."""
+"""Building events: envelopes with deterministic ids, derived events, cost events.
+
+Events are the typed records of ``ytempire.core.records`` (``Event`` is any topic's body).
+"""
 
 from __future__ import annotations
 
@@ -9,24 +12,35 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from ytempire import __version__
+from ytempire.core.records import CostIncurred, PipelineFailed, Producer
+from ytempire.core.records import Envelope as Envelope
+from ytempire.core.records import Event as Event
 
 MICRO = Decimal("0.000001")
 EVENT_NAMESPACE = uuid.UUID("6f3b0d2e-7c55-4a55-9a57-2d3f1f6e9e10")
-
-Event = dict[str, Any]
+PLAIN_TYPES = (Decimal, datetime, bytes)
 
 
 @dataclass(frozen=True)
 class Emit:
-    """One event a stage wants sent: the topic and the value (key is always the video id)."""
+    """One event a stage wants sent: the topic and the record (key is always the video id)."""
 
     topic: str
     value: Event
 
     @property
     def key(self) -> str:
-        return str(self.value["envelope"]["video_id"])
+        return self.value.envelope.video_id
+
+
+def plain(record: msgspec.Struct) -> dict[str, Any]:
+    """A record as the dict its Avro value is (field order kept): for input hashes that must
+    stay what they were when events were dicts, and for caches that store JSON."""
+    value: dict[str, Any] = msgspec.to_builtins(record, builtin_types=PLAIN_TYPES)
+    return value
 
 
 def event_id(*parts: object) -> str:
@@ -55,40 +69,40 @@ def new_envelope(
     producer: str,
     event_key: str | None = None,
     correlation_id: str | None = None,
-) -> Event:
+) -> Envelope:
     """The envelope of an event that starts a chain (a request)."""
-    return {
-        "event_id": event_id(producer, video_id, event_key or "request"),
-        "video_id": video_id,
-        "channel_id": channel_id,
-        "owner_id": owner_id,
-        "occurred_at": now(),
-        "producer": {"name": producer, "version": __version__},
-        "correlation_id": correlation_id or video_id,
-        "attempt": 1,
-        "cost_so_far_usd": Decimal(0),
-    }
+    return Envelope(
+        event_id=event_id(producer, video_id, event_key or "request"),
+        video_id=video_id,
+        channel_id=channel_id,
+        owner_id=owner_id,
+        occurred_at=now(),
+        producer=Producer(name=producer, version=__version__),
+        correlation_id=correlation_id or video_id,
+        attempt=1,
+        cost_so_far_usd=Decimal(0),
+    )
 
 
-def derive_envelope(parent: Event, producer: str, topic: str, index: int = 0,
-                    spent: Decimal = Decimal(0)) -> Event:
+def derive_envelope(parent: Envelope, producer: str, topic: str, index: int = 0,
+                    spent: Decimal = Decimal(0)) -> Envelope:
     """The envelope of an event caused by ``parent``: same video and correlation, new stable id.
 
     ``spent`` is what the producing stage paid for this video; it adds to ``cost_so_far_usd`` so
     the next stage knows the video's cost so far without asking the ledger.
     """
-    return {
-        **parent,
-        "event_id": event_id(parent["event_id"], topic, index),
-        "occurred_at": now(),
-        "producer": {"name": producer, "version": __version__},
-        "cost_so_far_usd": (cost_so_far(parent) + spent).quantize(MICRO),
-    }
+    return msgspec.structs.replace(
+        parent,
+        event_id=event_id(parent.event_id, topic, index),
+        occurred_at=now(),
+        producer=Producer(name=producer, version=__version__),
+        cost_so_far_usd=(cost_so_far(parent) + spent).quantize(MICRO),
+    )
 
 
-def cost_so_far(envelope: Event) -> Decimal:
+def cost_so_far(envelope: Envelope) -> Decimal:
     """The video's paid cost up to ``envelope`` (0 for events from before the field existed)."""
-    return Decimal(envelope.get("cost_so_far_usd") or 0)
+    return Decimal(envelope.cost_so_far_usd or 0)
 
 
 def spent(billed: dict[str, Any], paid: bool) -> Decimal:
@@ -99,7 +113,7 @@ def spent(billed: dict[str, Any], paid: bool) -> Decimal:
 
 
 def cost_event(
-    parent: Event,
+    parent: Envelope,
     *,
     stage: str,
     provider: str,
@@ -114,22 +128,22 @@ def cost_event(
 ) -> Emit:
     return Emit(
         "cost.incurred",
-        {
-            "envelope": derive_envelope(parent, stage, "cost.incurred", index),
-            "stage": stage,
-            "provider": provider,
-            "model": model,
-            "unit": unit,
-            "quantity": float(quantity),
-            "usd": usd.quantize(MICRO),
-            "cached": cached,
-            "price_table_version": price_table_version,
-            "call_key": call_key,
-        },
+        CostIncurred(
+            envelope=derive_envelope(parent, stage, "cost.incurred", index),
+            stage=stage,
+            provider=provider,
+            model=model,
+            unit=unit,
+            quantity=float(quantity),
+            usd=usd.quantize(MICRO),
+            cached=cached,
+            price_table_version=price_table_version,
+            call_key=call_key,
+        ),
     )
 
 
-def cost_events(parent: Event, *, stage: str, billed: dict[str, Any], paid: bool,
+def cost_events(parent: Envelope, *, stage: str, billed: dict[str, Any], paid: bool,
                 call_key: str) -> list[Emit]:
     """One ``cost.incurred`` per billed usage (``pricing.bill``); $0 and cached when unpaid."""
     return [
@@ -143,17 +157,17 @@ def cost_events(parent: Event, *, stage: str, billed: dict[str, Any], paid: bool
 
 
 def failed_event(
-    parent: Event, *, stage: str, input_topic: str, error: BaseException, retryable: bool
+    parent: Envelope, *, stage: str, input_topic: str, error: BaseException, retryable: bool
 ) -> Emit:
     return Emit(
         "pipeline.failed",
-        {
-            "envelope": derive_envelope(parent, stage, "pipeline.failed"),
-            "stage": stage,
-            "input_topic": input_topic,
-            "input_event_id": parent["event_id"],
-            "error_type": type(error).__name__,
-            "error_message": str(error)[:2000],
-            "retryable": retryable,
-        },
+        PipelineFailed(
+            envelope=derive_envelope(parent, stage, "pipeline.failed"),
+            stage=stage,
+            input_topic=input_topic,
+            input_event_id=parent.event_id,
+            error_type=type(error).__name__,
+            error_message=str(error)[:2000],
+            retryable=retryable,
+        ),
     )

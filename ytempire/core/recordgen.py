@@ -43,7 +43,7 @@ class Record(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
 '''
 
 
-EVENT = '''class Event(Record, kw_only=True):
+EVENT = '''class Event(Record, frozen=True, kw_only=True):
     """Every topic's body: the envelope, then its own fields."""
 
     envelope: Envelope
@@ -98,7 +98,7 @@ class Generator:
         base = "Record"
         if topic is not None and fields and fields[0]["name"] == "envelope":
             base, fields = "Event", fields[1:]
-        lines = [f"class {name}({base}, kw_only=True):"]
+        lines = [f"class {name}({base}, frozen=True, kw_only=True):"]
         doc = schema.get("doc") or (f"The ``{topic}`` event." if topic else f"The ``{name}``.")
         lines.append(_docstring(doc))
         for field in fields:

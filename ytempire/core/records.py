@@ -19,14 +19,14 @@ class Record(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     """Every record: immutable, built by keyword, refuses fields its schema does not have."""
 
 
-class Producer(Record, kw_only=True):
+class Producer(Record, frozen=True, kw_only=True):
     """Which program emitted an event."""
 
     name: str
     version: str
 
 
-class Envelope(Record, kw_only=True):
+class Envelope(Record, frozen=True, kw_only=True):
     """Carried by every event value: identity, ownership, provenance and tracing."""
 
     #: Deterministic: a redelivered input yields the same ids.
@@ -44,13 +44,13 @@ class Envelope(Record, kw_only=True):
     cost_so_far_usd: Decimal | None = None
 
 
-class Event(Record, kw_only=True):
+class Event(Record, frozen=True, kw_only=True):
     """Every topic's body: the envelope, then its own fields."""
 
     envelope: Envelope
 
 
-class CostAlert(Event, kw_only=True):
+class CostAlert(Event, frozen=True, kw_only=True):
     """The ``cost.alert`` event."""
 
     #: video | channel_day | owner_month
@@ -61,7 +61,7 @@ class CostAlert(Event, kw_only=True):
     spent_usd: Decimal
 
 
-class CostIncurred(Event, kw_only=True):
+class CostIncurred(Event, frozen=True, kw_only=True):
     """One paid (or free) provider call, priced from the dated price table."""
 
     stage: str
@@ -77,7 +77,7 @@ class CostIncurred(Event, kw_only=True):
     call_key: str
 
 
-class PipelineDlq(Event, kw_only=True):
+class PipelineDlq(Event, frozen=True, kw_only=True):
     """A message a stage could not process, kept whole so it can be inspected and re-driven."""
 
     stage: str
@@ -91,7 +91,7 @@ class PipelineDlq(Event, kw_only=True):
     attempts: int
 
 
-class PipelineFailed(Event, kw_only=True):
+class PipelineFailed(Event, frozen=True, kw_only=True):
     """A stage gave up on a video."""
 
     stage: str
@@ -105,7 +105,7 @@ class PipelineFailed(Event, kw_only=True):
 VideoFormat = Literal["LANDSCAPE", "SHORTS"]
 
 
-class VideoSpec(Record, kw_only=True):
+class VideoSpec(Record, frozen=True, kw_only=True):
     """What was asked for; travels with the video so every stage is stateless."""
 
     topic: str
@@ -135,7 +135,7 @@ class VideoSpec(Record, kw_only=True):
     monthly_budget_usd: Decimal | None = None
 
 
-class ScriptSection(Record, kw_only=True):
+class ScriptSection(Record, frozen=True, kw_only=True):
     """The ``ScriptSection``."""
 
     heading: str
@@ -144,7 +144,7 @@ class ScriptSection(Record, kw_only=True):
     keywords: list[str] = msgspec.field(default_factory=list)
 
 
-class Script(Record, kw_only=True):
+class Script(Record, frozen=True, kw_only=True):
     """The ``Script``."""
 
     #: At most 100 characters (YouTube's limit).
@@ -160,7 +160,7 @@ class Script(Record, kw_only=True):
     language: str
 
 
-class Artifact(Record, kw_only=True):
+class Artifact(Record, frozen=True, kw_only=True):
     """A large object in the artifact store; events carry this, never the bytes."""
 
     uri: str
@@ -169,7 +169,7 @@ class Artifact(Record, kw_only=True):
     media_type: str
 
 
-class QualityCheck(Record, kw_only=True):
+class QualityCheck(Record, frozen=True, kw_only=True):
     """The ``QualityCheck``."""
 
     #: script | audio | video | metadata | policy
@@ -180,7 +180,7 @@ class QualityCheck(Record, kw_only=True):
     detail: str
 
 
-class QualityScored(Event, kw_only=True):
+class QualityScored(Event, frozen=True, kw_only=True):
     """The ``quality.scored`` event."""
 
     spec: VideoSpec
@@ -199,7 +199,7 @@ class QualityScored(Event, kw_only=True):
     reasons: list[str]
 
 
-class ScriptReady(Event, kw_only=True):
+class ScriptReady(Event, frozen=True, kw_only=True):
     """The ``script.ready`` event."""
 
     spec: VideoSpec
@@ -208,13 +208,13 @@ class ScriptReady(Event, kw_only=True):
     writer: str
 
 
-class ScriptRequested(Event, kw_only=True):
+class ScriptRequested(Event, frozen=True, kw_only=True):
     """A video was requested: the pipeline's entry point."""
 
     spec: VideoSpec
 
 
-class UploadDone(Event, kw_only=True):
+class UploadDone(Event, frozen=True, kw_only=True):
     """The ``upload.done`` event."""
 
     #: local | youtube
@@ -229,7 +229,7 @@ class UploadDone(Event, kw_only=True):
     quality_score: float
 
 
-class Credit(Record, kw_only=True):
+class Credit(Record, frozen=True, kw_only=True):
     """Who made a stock asset used in a video and under which licence (shown in the description)."""
 
     #: pexels, ...
@@ -244,7 +244,7 @@ class Credit(Record, kw_only=True):
     license_url: str
 
 
-class VideoAssembled(Event, kw_only=True):
+class VideoAssembled(Event, frozen=True, kw_only=True):
     """The ``video.assembled`` event."""
 
     spec: VideoSpec
@@ -263,7 +263,7 @@ class VideoAssembled(Event, kw_only=True):
     credits: list[Credit] = msgspec.field(default_factory=list)
 
 
-class VideoCancelled(Event, kw_only=True):
+class VideoCancelled(Event, frozen=True, kw_only=True):
     """A person cancelled a video: from now on every stage (but the ledger) skips its events of
     this attempt and earlier ones; a retry (a later attempt) runs again.
     """
@@ -275,7 +275,7 @@ class VideoCancelled(Event, kw_only=True):
     cancelled_by: str
 
 
-class VoiceReady(Event, kw_only=True):
+class VoiceReady(Event, frozen=True, kw_only=True):
     """The ``voice.ready`` event."""
 
     spec: VideoSpec

@@ -8,8 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from ytempire.core.events import Emit, event_id, new_envelope
+from ytempire.core.records import ScriptRequested, VideoFormat, VideoSpec
 
-FORMATS = {"16:9": "LANDSCAPE", "9:16": "SHORTS"}
+FORMATS: dict[str, VideoFormat] = {"16:9": "LANDSCAPE", "9:16": "SHORTS"}
 RESOLUTIONS = {"LANDSCAPE": (1920, 1080), "SHORTS": (1080, 1920)}
 
 
@@ -57,24 +58,24 @@ def request_event(req: VideoRequest, producer: str = "cli") -> Emit:
     )
     return Emit(
         "script.requested",
-        {
-            "envelope": envelope,
-            "spec": {
-                "topic": req.topic.strip(),
-                "format": FORMATS[req.format],
-                "target_duration_s": req.target_duration_s,
-                "language": req.language,
-                "style": req.style,
-                "voice": req.voice,
-                "quality_threshold": req.quality_threshold,
-                "budget_usd": req.budget_usd,
-                "privacy": req.privacy,
-                "auto_publish": req.auto_publish,
-                "daily_budget_usd": req.daily_budget_usd,
-                "visual_style": req.visual_style,
-                "category_id": req.category_id,
-                "made_for_kids": req.made_for_kids,
-                "publish_at": req.publish_at,
-            },
-        },
+        ScriptRequested(
+            envelope=envelope,
+            spec=VideoSpec(
+                topic=req.topic.strip(),
+                format=FORMATS[req.format],
+                target_duration_s=req.target_duration_s,
+                language=req.language,
+                style=req.style,
+                voice=req.voice,
+                quality_threshold=req.quality_threshold,
+                budget_usd=req.budget_usd,
+                privacy=req.privacy,
+                auto_publish=req.auto_publish,
+                daily_budget_usd=req.daily_budget_usd,
+                visual_style=req.visual_style,
+                category_id=req.category_id,
+                made_for_kids=req.made_for_kids,
+                publish_at=req.publish_at,
+            ),
+        ),
     )

@@ -27,8 +27,8 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaExcepti
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from ytempire.core.codec import Codec, UndecodableEvent
-from ytempire.core.events import Event
 from ytempire.core.logging import get_logger
+from ytempire.core.records import Envelope
 from ytempire.core.settings import Settings
 from ytempire.stage import TransientError
 
@@ -59,9 +59,9 @@ class CancelledVideos:
     def from_settings(cls, settings: Settings, codec: Codec) -> CancelledVideos:
         return cls(settings.kafka_bootstrap, codec, settings.group_id(CONSUMER))
 
-    def is_cancelled(self, envelope: Event) -> bool:
+    def is_cancelled(self, envelope: Envelope) -> bool:
         """Whether the envelope's attempt of its video (or a later one) was cancelled."""
-        return self.cancelled_attempt(envelope["video_id"]) >= int(envelope.get("attempt") or 1)
+        return self.cancelled_attempt(envelope.video_id) >= envelope.attempt
 
     def cancelled_attempt(self, video_id: str) -> int:
         """The highest attempt of ``video_id`` cancelled so far; 0 when none."""

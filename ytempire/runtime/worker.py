@@ -34,9 +34,17 @@ import faust
 
 from ytempire.core import topics as topics_module
 from ytempire.core.codec import Codec, UndecodableEvent
-from ytempire.core.events import Emit, Event, derive_envelope, failed_event, new_envelope
+from ytempire.core.events import (
+    Emit,
+    Envelope,
+    Event,
+    derive_envelope,
+    failed_event,
+    new_envelope,
+)
 from ytempire.core.kafka import EventProducer
 from ytempire.core.logging import bound, get_logger
+from ytempire.core.records import PipelineDlq
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
 from ytempire.runtime.cancellations import CancelledVideos
@@ -126,7 +134,8 @@ class StageRunner:
 
     async def process(self, record: Incoming) -> None:
         try:
-            event = self.codec.decode(record.topic, record.value, record.partition, record.offset)
+            event = self.codec.decode_record(record.topic, record.value, record.partition,
+                                             record.offset)
         except UndecodableEvent as exc:
             log.warning(
                 "undecodable_event",
@@ -138,10 +147,10 @@ class StageRunner:
             )
             await self._dead_letter(record, None, exc, attempts=1)
             return
-        envelope = event["envelope"]
+        envelope = event.envelope
         with bound(
-            correlation_id=envelope["correlation_id"],
-            video_id=envelope["video_id"],
+            correlation_id=envelope.correlation_id,
+            video_id=envelope.video_id,
             stage=self.stage.name,
         ):
             await self._handle(record, event)
@@ -157,7 +166,7 @@ class StageRunner:
                 emits = await asyncio.to_thread(self._try, event)
             except VideoCancelled as exc:
                 log.info("video_cancelled_skip", topic=record.topic,
-                         attempt=event["envelope"]["attempt"], reason=str(exc))
+                         attempt=event.envelope.attempt, reason=str(exc))
                 return
             except Deferred as exc:  # a hold (a daily quota until its reset), not a failure
                 delay = min(max(exc.delay_s(), 1.0), DEFER_RECHECK_S)
@@ -192,7 +201,7 @@ class StageRunner:
     def _try(self, event: Event) -> list[Emit]:
         """One try of the stage, in a worker thread; a cancelled video's event is not tried."""
         if (self.check == "before" and self.cancellations is not None
-                and self.cancellations.is_cancelled(event["envelope"])):
+                and self.cancellations.is_cancelled(event.envelope)):
             raise VideoCancelled(f"video cancelled before {self.stage.name} began")
         return self.stage.handle(event)
 
@@ -207,18 +216,18 @@ class StageRunner:
         self, record: Incoming, event: Event, exc: BaseException, attempts: int, retryable: bool
     ) -> None:
         failed = failed_event(
-            event["envelope"],
+            event.envelope,
             stage=self.stage.name,
             input_topic=record.topic,
             error=exc,
             retryable=retryable,
         )
-        await self._dead_letter(record, event["envelope"], exc, attempts, extra=[failed])
+        await self._dead_letter(record, event.envelope, exc, attempts, extra=[failed])
 
     async def _dead_letter(
         self,
         record: Incoming,
-        envelope: Event | None,
+        envelope: Envelope | None,
         exc: BaseException,
         attempts: int,
         extra: list[Emit] | None = None,
@@ -236,18 +245,18 @@ class StageRunner:
             envelope = derive_envelope(envelope, self.stage.name, "pipeline.dlq")
         dlq = Emit(
             "pipeline.dlq",
-            {
-                "envelope": envelope,
-                "stage": self.stage.name,
-                "source_topic": record.topic,
-                "source_partition": record.partition,
-                "source_offset": record.offset,
-                "original_key": record.key,
-                "original_value": record.value,
-                "error_type": type(exc).__name__,
-                "error_message": str(exc)[:2000],
-                "attempts": attempts,
-            },
+            PipelineDlq(
+                envelope=envelope,
+                stage=self.stage.name,
+                source_topic=record.topic,
+                source_partition=record.partition,
+                source_offset=record.offset,
+                original_key=record.key,
+                original_value=record.value,
+                error_type=type(exc).__name__,
+                error_message=str(exc)[:2000],
+                attempts=attempts,
+            ),
         )
         await asyncio.to_thread(self.producer.send_all, [*(extra or []), dlq])
 

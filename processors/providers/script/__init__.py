@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ytempire.core.events import Event
 from ytempire.core.pricing import Usage
+from ytempire.core.records import VideoSpec
 from ytempire.stage import TransientError
 
 WORDS_PER_MINUTE = 150
@@ -37,12 +37,12 @@ class ScriptRequest:
     format: str = "LANDSCAPE"
 
     @classmethod
-    def from_spec(cls, spec: Event) -> ScriptRequest:
-        return cls(topic=" ".join(str(spec["topic"]).split()),
-                   target_duration_s=int(spec["target_duration_s"]),
-                   language=str(spec.get("language") or "en"),
-                   style=str(spec.get("style") or "informative"),
-                   format=str(spec.get("format") or "LANDSCAPE"))
+    def from_spec(cls, spec: VideoSpec) -> ScriptRequest:
+        return cls(topic=" ".join(spec.topic.split()),
+                   target_duration_s=spec.target_duration_s,
+                   language=spec.language or "en",
+                   style=spec.style or "informative",
+                   format=spec.format or "LANDSCAPE")
 
     @property
     def target_words(self) -> int:

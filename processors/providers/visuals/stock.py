@@ -10,25 +10,25 @@ from PIL import Image, ImageOps
 
 from processors.providers.visuals import Slide
 from processors.providers.visuals.footage import Credit, Need
+from ytempire.core.records import Script, VideoSpec
 
 FPS = 30
 DESCRIPTION_MAX_BYTES = 5000  # YouTube's limit, also checked by the quality gate
 MAX_QUERY_WORDS = 4
 
 
-def part_queries(script: dict[str, Any], spec: dict[str, Any], parts: int) -> list[str]:
+def part_queries(script: Script, spec: VideoSpec, parts: int) -> list[str]:
     """Search words per narrated part: a section's keywords (else its heading); the topic for
     the hook and the call to action. The channel's ``visual_style`` is added to every query."""
-    sections = [" ".join(s.get("keywords") or [])[:100] or s["heading"]
-                for s in script["sections"]]
-    topic = spec.get("topic", "")
+    sections = [" ".join(s.keywords)[:100] or s.heading for s in script.sections]
+    topic = spec.topic
     queries = [topic, *sections, topic] if parts == len(sections) + 2 else sections
-    style = (spec.get("visual_style") or "").strip()
+    style = spec.visual_style.strip()
     return [" ".join(f"{q} {style}".split()[:MAX_QUERY_WORDS + len(style.split())])
             for q in queries]
 
 
-def footage_needs(script: dict[str, Any], spec: dict[str, Any], slides: list[Slide],
+def footage_needs(script: Script, spec: VideoSpec, slides: list[Slide],
                   frames: list[int], shown: list[tuple[Slide, int]]) -> list[Need]:
     """One ``Need`` per part that is on screen, with the length of each of its shots, in the
     order of ``shown`` (a part's shots have its seed, or its seed plus a piece number)."""

@@ -21,9 +21,9 @@ from processors.providers.voice.elevenlabs import RACHEL, ElevenLabsVoice
 from tests.fakes.elevenlabs_server import FakeElevenLabs
 from tests.fakes.openai_server import FakeOpenAI
 from tests.processors.providers.conftest import ELEVENLABS_KEY, OPENAI_KEY
-from tests.processors.samples import script_ready, without_time
+from tests.processors.samples import script_of, script_ready, typed, without_time
 from ytempire.core.codec import Codec
-from ytempire.core.events import Emit, Event
+from ytempire.core.events import Emit, Event, plain
 from ytempire.core.pricing import current_table
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
@@ -44,7 +44,7 @@ def voice_for(fake: FakeElevenLabs, max_retries: int = 2) -> ElevenLabsVoice:
 
 
 def costs(emits: list[Emit]) -> list[Event]:
-    return [e.value for e in emits if e.topic == "cost.incurred"]
+    return [plain(e.value) for e in emits if e.topic == "cost.incurred"]
 
 
 def test_word_timings_come_from_the_character_alignment(elevenlabs_fake: FakeElevenLabs) -> None:
@@ -64,13 +64,13 @@ def test_narration_is_spoken_priced_per_character_and_paid_once(
 ) -> None:
     stage = narrator(tmp_path, elevenlabs_fake)
     event = script_ready()
-    emits = stage.handle(event)
+    emits = stage.handle(typed("script.ready", event))
     codec = Codec(SchemaRegistry.load(Settings().schemas_dir))
     for emit in emits:
-        codec.encode(emit.topic, emit.value)
-    ready = emits[0].value
+        codec.encode(emit.topic, plain(emit.value))
+    ready = plain(emits[0].value)
     assert ready["voice"] == f"elevenlabs/{RACHEL}"
-    characters = sum(len(p) for p in narration_parts(event["script"]))
+    characters = sum(len(p) for p in narration_parts(script_of(event)))
     assert sum(u["characters"] for u in elevenlabs_fake.usage) == characters
     [cost] = costs(emits)
     assert (cost["provider"], cost["model"], cost["unit"]) == (
@@ -79,11 +79,11 @@ def test_narration_is_spoken_priced_per_character_and_paid_once(
     assert cost["usd"] == current_table().price(
         "elevenlabs", "eleven_multilingual_v2", "characters", characters) > 0
     timings = json.loads(stage.store.path(ready["word_timings"]).read_text())
-    spoken = " ".join(narration_parts(event["script"])).split()
+    spoken = " ".join(narration_parts(script_of(event))).split()
     assert [t["word"] for t in timings] == spoken
     assert all(a["start_s"] <= b["start_s"] for a, b in zip(timings, timings[1:], strict=False))
     calls = elevenlabs_fake.calls[SPEECH]
-    assert without_time(stage.handle(event)) == without_time(emits)
+    assert without_time(stage.handle(typed("script.ready", event))) == without_time(emits)
     assert elevenlabs_fake.calls[SPEECH] == calls
 
 
@@ -91,15 +91,18 @@ def test_the_channel_voice_is_used_and_an_unknown_one_refused(
     tmp_path: Path, elevenlabs_fake: FakeElevenLabs
 ) -> None:
     stage = narrator(tmp_path, elevenlabs_fake)
-    emits = stage.handle(script_ready(voice=SARAH))
-    assert emits[0].value["voice"] == f"elevenlabs/{SARAH}"
+    emits = stage.handle(typed("script.ready", script_ready(voice=SARAH)))
+    assert plain(emits[0].value)["voice"] == f"elevenlabs/{SARAH}"
     assert {b["voice_id"] for e, b, _ in elevenlabs_fake.requests if e == SPEECH} == {SARAH}
-    assert stage.handle(script_ready(voice="adam"))[0].value["voice"] == (
-        "elevenlabs/pNInz6obpgDQGcFMJ2oE")  # a name from the account's voice list
+    assert plain(stage.handle(typed("script.ready", script_ready(voice="adam")))[0].value)[
+        "voice"
+    ] == ("elevenlabs/pNInz6obpgDQGcFMJ2oE")  # a name from the account's voice list
     with pytest.raises(PermanentError, match="no voice named 'nova'"):
-        stage.handle(script_ready(video_id="video-2", voice="nova"))
+        stage.handle(typed("script.ready", script_ready(video_id="video-2", voice="nova")))
     with pytest.raises(PermanentError, match="no voice"):
-        stage.handle(script_ready(video_id="video-3", voice="AAAAAAAAAAAAAAAAAAAA"))
+        stage.handle(
+            typed("script.ready", script_ready(video_id="video-3", voice="AAAAAAAAAAAAAAAAAAAA"))
+        )
 
 
 def test_rate_limit_waits_for_retry_after(elevenlabs_fake: FakeElevenLabs) -> None:
@@ -151,27 +154,27 @@ def test_budget_steps_down_to_openai_speech(
         event = script_ready()
         event["spec"]["budget_usd"] = Decimal(budget)
         event["envelope"]["cost_so_far_usd"] = Decimal(spent)
-        emits = stage.handle(event)
+        emits = stage.handle(typed("script.ready", event))
         [cost] = costs(emits)
         assert cost["provider"] == voice
-        assert emits[0].value["voice"].startswith(f"{voice}/")
+        assert plain(emits[0].value)["voice"].startswith(f"{voice}/")
         assert (openai_fake.calls["audio.speech"] > 0) == (voice == "openai")
         assert (elevenlabs_fake.calls[SPEECH] > 0) == (voice == "elevenlabs")
-        assert emits[0].value["envelope"]["cost_so_far_usd"] == Decimal(spent) + cost["usd"]
+        assert plain(emits[0].value)["envelope"]["cost_so_far_usd"] == Decimal(spent) + cost["usd"]
 
 
 def test_the_key_never_reaches_logs_or_events(
     tmp_path: Path, elevenlabs_fake: FakeElevenLabs, log_text: io.StringIO
 ) -> None:
     elevenlabs_fake.fail_next(1, status=500, endpoint=SPEECH)
-    emits = narrator(tmp_path, elevenlabs_fake).handle(script_ready())
+    emits = narrator(tmp_path, elevenlabs_fake).handle(typed("script.ready", script_ready()))
     client = ElevenLabs(api_key=ELEVENLABS_KEY + "x", base_url=elevenlabs_fake.url)
     with pytest.raises(PermanentError) as wrong:
         ElevenLabsVoice(client, "eleven_multilingual_v2").speak("Hello.", RACHEL)
     logged = log_text.getvalue()
     assert "narrated" in logged and "HTTP Request" in logged  # ours and the client's
     assert ELEVENLABS_KEY not in logged
-    assert ELEVENLABS_KEY not in repr([e.value for e in emits]) + str(wrong.value)
+    assert ELEVENLABS_KEY not in repr([plain(e.value) for e in emits]) + str(wrong.value)
 
 
 def test_a_narration_failing_half_way_pays_each_part_once(
@@ -179,12 +182,12 @@ def test_a_narration_failing_half_way_pays_each_part_once(
 ) -> None:
     stage = narrator(tmp_path, elevenlabs_fake, provider_max_retries=0)
     event = script_ready()
-    parts = narration_parts(event["script"])
+    parts = narration_parts(script_of(event))
     elevenlabs_fake.fail_next(1, status=503, endpoint=SPEECH, after=2)
     with pytest.raises(TransientError, match="503"):
-        stage.handle(event)
+        stage.handle(typed("script.ready", event))
     assert elevenlabs_fake.served[SPEECH] == 2
-    emits = stage.handle(event)  # the worker's retry
+    emits = stage.handle(typed("script.ready", event))  # the worker's retry
     assert [u["characters"] for u in elevenlabs_fake.usage] == [len(p) for p in parts]
     [cost] = costs(emits)
     assert cost["quantity"] == sum(len(p) for p in parts)

@@ -17,9 +17,9 @@ from processors.providers.script.openai_writer import count_prompt_tokens, messa
 from processors.scriptwriter import ScriptWriterStage, build
 from tests.fakes.openai_server import FakeOpenAI
 from tests.processors.providers.conftest import OPENAI_KEY, openai_settings
-from tests.processors.samples import without_time
+from tests.processors.samples import typed, without_time
 from ytempire.core.codec import Codec
-from ytempire.core.events import Emit, Event
+from ytempire.core.events import Emit, Event, plain
 from ytempire.core.pricing import current_table
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
@@ -30,7 +30,7 @@ CHAT = "chat.completions"
 
 
 def requested(topic: str = "How sourdough bread rises", **fields: Any) -> Event:
-    return request_event(VideoRequest(topic=topic, target_duration_s=60, **fields)).value
+    return plain(request_event(VideoRequest(topic=topic, target_duration_s=60, **fields)).value)
 
 
 def stage_for(tmp_path: Path, fake: FakeOpenAI, **overrides: Any) -> ScriptWriterStage:
@@ -38,7 +38,7 @@ def stage_for(tmp_path: Path, fake: FakeOpenAI, **overrides: Any) -> ScriptWrite
 
 
 def costs(emits: list[Emit]) -> list[Event]:
-    return [e.value for e in emits if e.topic == "cost.incurred"]
+    return [plain(e.value) for e in emits if e.topic == "cost.incurred"]
 
 
 def expected_usd(fake: FakeOpenAI) -> Decimal:
@@ -57,11 +57,11 @@ def test_script_comes_from_openai_structured_and_priced_from_usage(
     tmp_path: Path, openai_fake: FakeOpenAI
 ) -> None:
     stage = stage_for(tmp_path, openai_fake)
-    emits = stage.handle(requested())
+    emits = stage.handle(typed("script.requested", requested()))
     codec = Codec(SchemaRegistry.load(Settings().schemas_dir))
     for emit in emits:
-        codec.encode(emit.topic, emit.value)
-    ready = emits[0].value
+        codec.encode(emit.topic, plain(emit.value))
+    ready = plain(emits[0].value)
     assert ready["writer"] == "openai/gpt-4o"
     assert abs(ready["script"]["word_count"] - 150) <= 15, ready["script"]["word_count"]
     assert "sourdough" in ready["script"]["title"].lower()
@@ -92,22 +92,22 @@ def test_redelivery_never_pays_twice_and_another_request_reuses_for_free(
 ) -> None:
     stage = stage_for(tmp_path, openai_fake)
     event = requested()
-    first = stage.handle(event)
-    again = stage.handle(event)
+    first = stage.handle(typed("script.requested", event))
+    again = stage.handle(typed("script.requested", event))
     assert without_time(again) == without_time(first)
-    other = stage.handle(requested())
+    other = stage.handle(typed("script.requested", requested()))
     assert openai_fake.calls[CHAT] == 1 and openai_fake.calls["moderations"] == 1
-    assert other[0].value["script"] == first[0].value["script"]
+    assert plain(other[0].value)["script"] == plain(first[0].value)["script"]
     assert all(c["cached"] and c["usd"] == 0 for c in costs(other))
 
 
 def test_rate_limit_waits_for_retry_after(tmp_path: Path, openai_fake: FakeOpenAI) -> None:
     openai_fake.rate_limit_next(1, retry_after=2, endpoint=CHAT)
     started = time.monotonic()
-    emits = stage_for(tmp_path, openai_fake).handle(requested())
+    emits = stage_for(tmp_path, openai_fake).handle(typed("script.requested", requested()))
     assert time.monotonic() - started >= 2
     assert openai_fake.calls[CHAT] == 2 and openai_fake.served[CHAT] == 1
-    assert emits[0].value["writer"] == "openai/gpt-4o"
+    assert plain(emits[0].value)["writer"] == "openai/gpt-4o"
 
 
 @pytest.mark.parametrize("fault", ["500", "drop", "drop-mid-body"])
@@ -118,8 +118,8 @@ def test_server_errors_and_dropped_connections_are_retried(
         openai_fake.fail_next(2, status=500, endpoint=CHAT)
     else:
         openai_fake.drop_next(1, after_bytes=0 if fault == "drop" else 40, endpoint=CHAT)
-    emits = stage_for(tmp_path, openai_fake).handle(requested())
-    assert emits[0].value["writer"] == "openai/gpt-4o"
+    emits = stage_for(tmp_path, openai_fake).handle(typed("script.requested", requested()))
+    assert plain(emits[0].value)["writer"] == "openai/gpt-4o"
     assert openai_fake.served[CHAT] == 1
     assert openai_fake.calls[CHAT] == (3 if fault == "500" else 2)
 
@@ -129,8 +129,8 @@ def test_premium_failing_after_retries_falls_back_to_economy(
 ) -> None:
     openai_fake.failing_models["gpt-4o"] = 503
     stage = stage_for(tmp_path, openai_fake, provider_max_retries=1)
-    emits = stage.handle(requested())
-    assert emits[0].value["writer"] == "openai/gpt-4o-mini"
+    emits = stage.handle(typed("script.requested", requested()))
+    assert plain(emits[0].value)["writer"] == "openai/gpt-4o-mini"
     models = [body["model"] for endpoint, body, _ in openai_fake.requests if endpoint == CHAT]
     assert models == ["gpt-4o", "gpt-4o", "gpt-4o-mini"]
     assert {c["model"] for c in costs(emits)} == {"gpt-4o-mini", "omni-moderation-latest"}
@@ -140,20 +140,24 @@ def test_premium_failing_after_retries_falls_back_to_economy(
 def test_both_tiers_failing_is_transient(tmp_path: Path, openai_fake: FakeOpenAI) -> None:
     openai_fake.failing_models.update({"gpt-4o": 500, "gpt-4o-mini": 500})
     with pytest.raises(TransientError, match="gpt-4o-mini"):
-        stage_for(tmp_path, openai_fake, provider_max_retries=0).handle(requested())
+        stage_for(tmp_path, openai_fake, provider_max_retries=0).handle(
+            typed("script.requested", requested())
+        )
 
 
 def test_a_wrong_key_is_permanent(tmp_path: Path, openai_fake: FakeOpenAI) -> None:
     settings = Settings(data_dir=tmp_path, openai_api_key="sk-wrong",
                         openai_base_url=openai_fake.url)
     with pytest.raises(PermanentError, match="401"):
-        build(settings).handle(requested())
+        build(settings).handle(typed("script.requested", requested()))
 
 
 def test_an_exhausted_quota_is_permanent(tmp_path: Path, openai_fake: FakeOpenAI) -> None:
     openai_fake.quota_exhausted = True
     with pytest.raises(PermanentError, match="out of quota"):
-        stage_for(tmp_path, openai_fake, provider_max_retries=0).handle(requested())
+        stage_for(tmp_path, openai_fake, provider_max_retries=0).handle(
+            typed("script.requested", requested())
+        )
 
 
 @pytest.mark.parametrize(("budget", "spent", "model"), [
@@ -166,10 +170,10 @@ def test_budget_steps_down_to_economy(
 ) -> None:
     event = requested(budget_usd=Decimal(budget))
     event["envelope"]["cost_so_far_usd"] = Decimal(spent)
-    emits = stage_for(tmp_path, openai_fake).handle(event)
-    assert emits[0].value["writer"] == f"openai/{model}"
+    emits = stage_for(tmp_path, openai_fake).handle(typed("script.requested", event))
+    assert plain(emits[0].value)["writer"] == f"openai/{model}"
     assert [body["model"] for e, body, _ in openai_fake.requests if e == CHAT] == [model]
-    assert emits[0].value["envelope"]["cost_so_far_usd"] == Decimal(spent) + expected_usd(
+    assert plain(emits[0].value)["envelope"]["cost_so_far_usd"] == Decimal(spent) + expected_usd(
         openai_fake)
 
 
@@ -178,30 +182,32 @@ def test_flagged_script_ends_the_video_once_with_its_costs(
 ) -> None:
     stage = stage_for(tmp_path, openai_fake)
     event = requested(topic="A forbidden recipe")
-    emits = stage.handle(event)
+    emits = stage.handle(typed("script.requested", event))
     assert [e.topic for e in emits] == ["pipeline.failed"] + ["cost.incurred"] * 3
-    failed = emits[0].value
+    failed = plain(emits[0].value)
     assert not failed["retryable"] and failed["error_type"] == "PermanentError"
     assert "violence" in failed["error_message"] and "openai/omni-moderation" in failed[
         "error_message"]
     codec = Codec(SchemaRegistry.load(Settings().schemas_dir))
     for emit in emits:
-        codec.encode(emit.topic, emit.value)
+        codec.encode(emit.topic, plain(emit.value))
     assert {c["model"] for c in costs(emits)} == {"gpt-4o", "omni-moderation-latest"}
     assert sum(c["usd"] for c in costs(emits)) == expected_usd(openai_fake)
-    assert without_time(stage.handle(event)) == without_time(emits)
+    assert without_time(stage.handle(typed("script.requested", event))) == without_time(emits)
     assert openai_fake.calls == {CHAT: 1, "moderations": 1}
 
 
 def test_moderation_can_be_switched_off(tmp_path: Path, openai_fake: FakeOpenAI) -> None:
-    emits = stage_for(tmp_path, openai_fake, moderation_model="").handle(requested())
+    emits = stage_for(tmp_path, openai_fake, moderation_model="").handle(
+        typed("script.requested", requested())
+    )
     assert openai_fake.calls == {CHAT: 1}
     assert {c["model"] for c in costs(emits)} == {"gpt-4o"}
 
 
 def test_no_key_means_the_offline_writer(tmp_path: Path, openai_fake: FakeOpenAI) -> None:
-    emits = build(Settings(data_dir=tmp_path)).handle(requested())
-    assert emits[0].value["writer"] == "offline/template-writer"
+    emits = build(Settings(data_dir=tmp_path)).handle(typed("script.requested", requested()))
+    assert plain(emits[0].value)["writer"] == "offline/template-writer"
     assert openai_fake.calls == {}
 
 
@@ -210,14 +216,19 @@ def test_the_key_never_reaches_logs_or_events(
 ) -> None:
     openai_fake.fail_next(1, status=500, endpoint=CHAT)
     stage = stage_for(tmp_path, openai_fake)
-    emits = stage.handle(requested())
+    emits = stage.handle(typed("script.requested", requested()))
     with pytest.raises(PermanentError) as wrong:
-        build(Settings(data_dir=tmp_path / "other", openai_api_key=OPENAI_KEY + "x",
-                       openai_base_url=openai_fake.url)).handle(requested(topic="Other"))
+        build(
+            Settings(
+                data_dir=tmp_path / "other",
+                openai_api_key=OPENAI_KEY + "x",
+                openai_base_url=openai_fake.url,
+            )
+        ).handle(typed("script.requested", requested(topic="Other")))
     logged = log_text.getvalue()
     assert "script written" in logged and "Sending HTTP Request" in logged  # ours and the client's
     assert OPENAI_KEY not in logged
-    assert OPENAI_KEY not in repr([e.value for e in emits]) + str(wrong.value)
+    assert OPENAI_KEY not in repr([plain(e.value) for e in emits]) + str(wrong.value)
 
 
 def test_unusable_answers_are_billed_with_the_script_that_follows(
@@ -227,8 +238,10 @@ def test_unusable_answers_are_billed_with_the_script_that_follows(
     stage = stage_for(tmp_path, openai_fake)
     event = requested()
     with pytest.raises(TransientError, match="does not match the schema"):
-        stage.handle(event)
-    emits = stage.handle(event)  # the worker's retry: premium again, usable this time
+        stage.handle(typed("script.requested", event))
+    emits = stage.handle(
+        typed("script.requested", event)
+    )  # the worker's retry: premium again, usable this time
     assert [body["model"] for e, body, _ in openai_fake.requests if e == CHAT] == [
         "gpt-4o", "gpt-4o-mini", "gpt-4o"]
     billed = {(c["model"], c["unit"]): c["quantity"] for c in costs(emits)}

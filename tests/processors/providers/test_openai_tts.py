@@ -17,7 +17,8 @@ from processors.providers.voice import split_text
 from processors.providers.voice.openai_tts import OpenAITTSVoice, derive_timings
 from tests.fakes.openai_server import FakeOpenAI
 from tests.processors.providers.conftest import OPENAI_KEY, openai_settings
-from tests.processors.samples import script_ready, without_time
+from tests.processors.samples import script_of, script_ready, typed, without_time
+from ytempire.core.events import plain
 from ytempire.core.pricing import current_table
 from ytempire.stage import TransientError
 
@@ -57,17 +58,17 @@ def test_narration_on_openai_speech_is_priced_and_paid_once(
 ) -> None:
     stage = build(openai_settings(tmp_path, openai_fake))
     event = script_ready(voice="nova")
-    emits = stage.handle(event)
-    ready = emits[0].value
+    emits = stage.handle(typed("script.ready", event))
+    ready = plain(emits[0].value)
     assert ready["voice"] == "openai/nova"
-    characters = sum(len(p) for p in narration_parts(event["script"]))
-    [cost] = [e.value for e in emits if e.topic == "cost.incurred"]
+    characters = sum(len(p) for p in narration_parts(script_of(event)))
+    [cost] = [plain(e.value) for e in emits if e.topic == "cost.incurred"]
     assert (cost["provider"], cost["model"], cost["quantity"]) == ("openai", "tts-1", characters)
     assert cost["usd"] == current_table().price("openai", "tts-1", "characters", characters)
     assert sum(u["characters"] for u in openai_fake.usage_of(SPEECH)) == characters
     assert {body["response_format"] for _, body, _ in openai_fake.requests} == {"pcm"}
     calls = openai_fake.calls[SPEECH]
-    assert without_time(stage.handle(event)) == without_time(emits)
+    assert without_time(stage.handle(typed("script.ready", event))) == without_time(emits)
     assert openai_fake.calls[SPEECH] == calls
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 from processors.publisher import build
 from tests.fakes.youtube_server import FakeYouTube
 from tests.processors.publish.conftest import CHANNEL
+from tests.processors.samples import typed
 from ytempire.core.artifacts import ArtifactStore
 from ytempire.core.codec import Codec
-from ytempire.core.events import Event
+from ytempire.core.events import Event, plain
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import PROJECT_ROOT, Settings
@@ -34,15 +35,15 @@ from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
 
 settings = Settings()
-event = Codec(SchemaRegistry.load(settings.schemas_dir)).decode(
+event = Codec(SchemaRegistry.load(settings.schemas_dir)).decode_record(
     "quality.scored", Path(sys.argv[1]).read_bytes())
 build(settings).handle(event)
 """
 
 
 def scored(settings: Settings, channel_id: str, video: bytes) -> Event:
-    request = request_event(VideoRequest(topic="How volcanoes form", channel_id=channel_id,
-                                         privacy="public")).value
+    request = plain(request_event(VideoRequest(topic="How volcanoes form", channel_id=channel_id,
+                                         privacy="public")).value)
     store = ArtifactStore(settings.artifacts_dir)
     return {
         "envelope": request["envelope"], "spec": request["spec"],
@@ -93,9 +94,9 @@ def test_killed_upload_resumes_with_the_remaining_bytes_only_and_one_video(
     assert committed == CHUNK  # chunk 1 acknowledged, chunk 2 in flight when it died
     youtube.release(drop=True)  # the dead process's chunk never completes
 
-    emits = build(settings).handle(event)  # the restarted publisher
+    emits = build(settings).handle(typed("quality.scored", event))  # the restarted publisher
 
-    done = emits[0].value
+    done = plain(emits[0].value)
     assert youtube.videos_created == 1 and len(youtube.sessions) == 1
     assert done["platform"] == "youtube" and done["platform_video_id"] in youtube.videos
     assert youtube.videos[done["platform_video_id"]]["content"] == video
@@ -115,8 +116,10 @@ def test_killed_upload_resumes_with_the_remaining_bytes_only_and_one_video(
     assert [r for m, _, r in youtube.requests if r.startswith("bytes */")] == [f"bytes */{size}"]
     assert youtube.calls["POST /upload/youtube/v3/thumbnails/set"] == 1
 
-    again = build(settings).handle(event)  # a redelivery: same upload.done, nothing sent
-    assert again[0].value["platform_video_id"] == done["platform_video_id"]
+    again = build(settings).handle(
+        typed("quality.scored", event)
+    )  # a redelivery: same upload.done, nothing sent
+    assert plain(again[0].value)["platform_video_id"] == done["platform_video_id"]
     assert youtube.videos_created == 1 and len(youtube.chunk_ranges()) == 5
 
 
@@ -127,18 +130,31 @@ def test_publisher_is_chosen_by_channel_credentials(
     codec = Codec(SchemaRegistry.load(settings.schemas_dir))
     stage = build(settings)
 
-    on_youtube = stage.handle(scored(settings, CHANNEL, os.urandom(300_000)))
+    on_youtube = stage.handle(
+        typed("quality.scored", scored(settings, CHANNEL, os.urandom(300_000)))
+    )
     for emit in on_youtube:
-        codec.encode(emit.topic, emit.value)
+        codec.encode(emit.topic, plain(emit.value))
     done, *costs = on_youtube
-    assert done.value["platform"] == "youtube" and youtube.videos_created == 1
-    assert done.value["url"].startswith("https://www.youtube.com/watch?v=")
-    assert [(c.value["provider"], c.value["model"], c.value["unit"], c.value["quantity"],
-             c.value["usd"]) for c in costs] == [
+    assert plain(done.value)["platform"] == "youtube" and youtube.videos_created == 1
+    assert plain(done.value)["url"].startswith("https://www.youtube.com/watch?v=")
+    assert [
+        (
+            plain(c.value)["provider"],
+            plain(c.value)["model"],
+            plain(c.value)["unit"],
+            plain(c.value)["quantity"],
+            plain(c.value)["usd"],
+        )
+        for c in costs
+    ] == [
         ("youtube", "videos.insert", "youtube_quota", 1600.0, Decimal(0)),
-        ("youtube", "thumbnails.set", "youtube_quota", 50.0, Decimal(0))]
+        ("youtube", "thumbnails.set", "youtube_quota", 50.0, Decimal(0)),
+    ]
 
-    local = stage.handle(scored(settings, "channel-without-credentials", b"local video"))
-    assert local[0].value["platform"] == "local" and youtube.videos_created == 1
-    assert build(Settings(data_dir=tmp_path / "offline")).handle(
-        scored(settings, CHANNEL, b"offline video"))[0].value["platform"] == "local"
+    local = stage.handle(
+        typed("quality.scored", scored(settings, "channel-without-credentials", b"local video"))
+    )
+    assert plain(local[0].value)["platform"] == "local" and youtube.videos_created == 1
+    assert plain(build(Settings(data_dir=tmp_path / "offline")).handle(typed("quality.scored", 
+        scored(settings, CHANNEL, b"offline video")))[0].value)["platform"] == "local"

@@ -14,9 +14,9 @@ from processors.assembler import build
 from processors.narrator import build as build_narrator
 from processors.providers.visuals.stock import credit_lines, part_queries
 from tests.fakes.pexels_server import FakePexels
-from tests.processors.samples import script_ready
+from tests.processors.samples import script_ready, typed
 from ytempire.core.codec import Codec
-from ytempire.core.events import Emit, Event
+from ytempire.core.events import Emit, Event, plain
 from ytempire.core.media import probe
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
@@ -38,7 +38,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory, pexels: FakePexels) -> Se
 
 @pytest.fixture(scope="module")
 def voice_ready(settings: Settings) -> Event:
-    return build_narrator(settings).handle(script_ready())[0].value
+    return plain(build_narrator(settings).handle(typed("script.ready", script_ready()))[0].value)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def rendered(settings: Settings, voice_ready: Event) -> dict[str, list[Emit]]:
     for fmt in SIZES:
         event = copy.deepcopy(voice_ready)
         event["spec"]["format"] = fmt
-        out[fmt] = stage.handle(event)
+        out[fmt] = stage.handle(typed("voice.ready", event))
     return out
 
 
@@ -65,36 +65,39 @@ def test_stock_footage_fills_the_video_at_the_format_size(
     settings: Settings, rendered: dict[str, list[Emit]], voice_ready: Event, video_format: str
 ) -> None:
     assembled, *costs = rendered[video_format]
-    path = build(settings).store.path(assembled.value["video"])
+    path = build(settings).store.path(plain(assembled.value)["video"])
     info = probe(path)
     assert (info.width, info.height) == SIZES[video_format]
     assert (info.video_codec, info.audio_codec) == ("h264", "aac")
     assert info.duration_s == pytest.approx(voice_ready["duration_s"], rel=0.05)
-    used = {(c.value["provider"], c.value["model"]): c.value["quantity"] for c in costs}
+    used = {
+        (plain(c.value)["provider"], plain(c.value)["model"]): plain(c.value)["quantity"]
+        for c in costs
+    }
     assert ("pexels", "videos") in used
     start, later = frame(str(path), 0.2), frame(str(path), 0.6)
     assert np.abs(start - later).mean() > 1, "the stock clip does not move"
     assert start.std() > 20, "the frame is flat: no picture"
     codec = Codec(SchemaRegistry.load(settings.schemas_dir))
     for emit in rendered[video_format]:
-        codec.encode(emit.topic, emit.value)
+        codec.encode(emit.topic, plain(emit.value))
 
 
 def test_credits_are_appended_to_the_description(rendered: dict[str, list[Emit]],
                                                  voice_ready: Event) -> None:
-    description = rendered["LANDSCAPE"][0].value["script"]["description"]
+    description = plain(rendered["LANDSCAPE"][0].value)["script"]["description"]
     original = voice_ready["script"]["description"]
     assert description.startswith(original)
     assert "Stock footage: Pexels License (https://www.pexels.com/license/)" in description
     assert "Video by Abebe B. on Pexels (https://www.pexels.com/video/goats-1001/)" in description
     assert "Photo by Omar Y. on Pexels" in description  # Yemen: no clip, a photo
     assert "Video by Sam S. on Pexels" in description  # hook and CTA: the topic, coffee
-    assert "Pat P." in rendered["SHORTS"][0].value["script"]["description"]  # portrait clip
+    assert "Pat P." in plain(rendered["SHORTS"][0].value)["script"]["description"]  # portrait clip
 
 
 def test_credits_travel_as_records_with_the_assembled_video(
         rendered: dict[str, list[Emit]]) -> None:
-    credits = rendered["LANDSCAPE"][0].value["credits"]
+    credits = plain(rendered["LANDSCAPE"][0].value)["credits"]
     assert {c["author"] for c in credits} >= {"Abebe B.", "Omar Y.", "Sam S."}
     assert all(c["license"] == "Pexels License" and c["url"].startswith("https://www.pexels.com/")
                for c in credits)
@@ -105,13 +108,16 @@ def test_parts_without_suitable_footage_fall_back_to_generated_stills(
     rendered: dict[str, list[Emit]]
 ) -> None:
     def drawn(fmt: str) -> float:
-        return sum(c.value["quantity"] for c in rendered[fmt][1:]
-                   if (c.value["provider"], c.value["model"]) == ("generated", "background"))
+        return sum(
+            plain(c.value)["quantity"]
+            for c in rendered[fmt][1:]
+            if (plain(c.value)["provider"], plain(c.value)["model"]) == ("generated", "background")
+        )
 
     assert drawn("LANDSCAPE") == 0  # every part found a clip or a photo
     # On a Short, the goat clips and the Yemen photo are landscape: both parts are drawn.
     assert drawn("SHORTS") == 2
-    shorts = rendered["SHORTS"][0].value["script"]["description"]
+    shorts = plain(rendered["SHORTS"][0].value)["script"]["description"]
     assert "Omar Y." not in shorts and "Abebe B." not in shorts
 
 
@@ -127,7 +133,8 @@ def test_credits_never_push_the_description_past_youtube_limit() -> None:
 def test_queries_are_keywords_else_heading_with_the_channel_style() -> None:
     event = script_ready()
     event["spec"]["visual_style"] = "cinematic"
-    assert part_queries(event["script"], event["spec"], 4) == [
+    event = typed("script.ready", event)
+    assert part_queries(event.script, event.spec, 4) == [
         "coffee cinematic", "goat ethiopia cinematic", "Yemen cinematic", "coffee cinematic"]
-    assert part_queries(event["script"], event["spec"], 2) == [
+    assert part_queries(event.script, event.spec, 2) == [
         "goat ethiopia cinematic", "Yemen cinematic"]

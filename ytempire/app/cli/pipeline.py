@@ -129,7 +129,7 @@ def request_videos(
     emits = [request_event(r) for r in requests]
     producer.send_all(emits)
     producer.close()
-    ids = [e.value["envelope"]["video_id"] for e in emits]
+    ids = [e.value.envelope.video_id for e in emits]
     if tracker is None:
         for vid in ids:
             typer.echo(vid)
