@@ -27,7 +27,7 @@ from analytics.kpi import run_queries, to_json
 from analytics.migrate import applied
 from analytics.store import ClickHouseBusy, SinkOwner, chdb_path, connect
 from gateway.errors import GatewayError
-from ytempire.settings import Settings
+from ytempire.core.settings import Settings
 
 QUERIES = Path(__file__).parent / "queries"
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.config import GatewaySettings
 from gateway.models import VideoEvent, Webhook, WebhookDelivery
 from gateway.signing import HEADER, sign
-from ytempire.logging import get_logger
+from ytempire.core.logging import get_logger
 
 log = get_logger()
 

@@ -15,7 +15,7 @@ from gateway.db import DB
 from gateway.errors import NotFound
 from gateway.idempotency import IdempotencyKey, run_once
 from gateway.models import Webhook, WebhookDelivery
-from gateway.schemas import DeliveryOut, WebhookCreate, WebhookIssued, WebhookOut
+from gateway.payloads import DeliveryOut, WebhookCreate, WebhookIssued, WebhookOut
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
