@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gateway.app import create_app
-from ytempire.settings import Settings
+from ytempire.core.settings import Settings
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 

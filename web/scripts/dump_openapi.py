@@ -3,6 +3,6 @@
 import json
 
 from gateway.app import create_app
-from ytempire.settings import Settings
+from ytempire.core.settings import Settings
 
 print(json.dumps(create_app(Settings()).openapi(), indent=1, sort_keys=True))
