@@ -30,6 +30,7 @@ from gateway.routes import (
     streams,
     videos,
     webhooks,
+    youtube,
 )
 from gateway.videos import resend_stale, resend_stale_cancellations
 from gateway.webhooks import Deliverer
@@ -125,7 +126,7 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1")
     for module in (keys, channels, videos, streams, webhooks, inbound, costs, notices,
-                   admin):
+                   admin, youtube):
         v1.include_router(module.router)
     app.include_router(v1)
     build_openapi = app.openapi
