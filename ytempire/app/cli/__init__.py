@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ytempire.app.cli import analytics, broker, gateway, inspect, pipeline, topics
+from ytempire.app.cli import analytics, broker, gateway, inspect, pipeline, prices, topics
 from ytempire.app.cli import dlq as dlq_cli
 from ytempire.app.cli import replay as replay_cli
 
@@ -18,6 +18,7 @@ app.command()(analytics.kpi)
 app.add_typer(gateway.users_app, name="users")
 app.command()(gateway.gateway)
 app.command()(inspect.tail)
+app.command()(prices.prices)
 app.add_typer(dlq_cli.app, name="dlq")
 app.command()(replay_cli.replay)
 for command in pipeline.COMMANDS:
