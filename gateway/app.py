@@ -21,16 +21,20 @@ from gateway.outbox import RequestPublisher
 from gateway.ratelimit import RateLimiter, RateLimitHeaders
 from gateway.routes import (
     admin,
+    auth,
     channels,
     costs,
     health,
     inbound,
+    invites,
     keys,
     notices,
+    sessions,
     streams,
     videos,
     webhooks,
 )
+from gateway.throttle import LoginThrottle
 from gateway.videos import resend_stale, resend_stale_cancellations
 from gateway.webhooks import Deliverer
 from ytempire import __version__
@@ -45,7 +49,9 @@ DESCRIPTION = """Drive YTEmpire over HTTP: channels, video requests, live status
 costs and KPIs, notifications; external systems request videos through signed inbound webhooks.
 
 Authenticate every `/v1` call with `Authorization: Bearer <key>` (`ytempire users create NAME`
-prints the first key). Resources of other users answer 404. Every POST takes an
+prints the first key), or, in a browser, with the session cookie from `POST /v1/auth/login`;
+every change made with the cookie also sends `X-CSRF-Token` (the `ytempire_csrf` cookie's value).
+Resources of other users answer 404. Every POST takes an
 `Idempotency-Key` header: repeating the request with the same key never repeats its effect.
 Each API key may make a number of requests per minute set by its user's tier; every response
 says how many are left (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`), and a
@@ -117,6 +123,7 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
                   lifespan=lifespan)
     app.state.settings, app.state.gateway = settings, gateway
     app.state.limiter = RateLimiter(gateway)
+    app.state.login_throttle = LoginThrottle(gateway)
     app.state.keys = KeyCache()
     app.state.analytics = Analytics(settings, gateway.analytics_open_store)
     app.add_middleware(RateLimitHeaders)
@@ -124,8 +131,8 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
     errors.install(app)
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1")
-    for module in (keys, channels, videos, streams, webhooks, inbound, costs, notices,
-                   admin):
+    for module in (auth, sessions, keys, channels, videos, streams, webhooks, inbound, costs,
+                   notices, admin, invites):
         v1.include_router(module.router)
     app.include_router(v1)
     build_openapi = app.openapi

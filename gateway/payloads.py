@@ -231,7 +231,9 @@ class UserOut(BaseModel):
 
     id: str
     name: str
+    email: str | None = Field(description="The web app's sign-in name; null: API keys only")
     tier: str
+    is_admin: bool
     monthly_budget_usd: UsdOut | None = Field(
         description="What all your channels may spend per UTC month before the 80% and 100% "
                     "cost.alert notices; null: no monthly budget")

@@ -240,7 +240,7 @@ def cancel(db: Session, principal: Principal, video_id: str, reason: str = "") -
     now = datetime.now(UTC)
     cancellation = Cancellation(event_id=event_id("gateway", "cancel", video.id, video.attempt),
                                 video_id=video.id, attempt=video.attempt, reason=reason,
-                                cancelled_by=f"api-key:{principal.key_id}", requested_at=now)
+                                cancelled_by=principal.actor, requested_at=now)
     db.add(cancellation)
     record(db, video, "video.cancelled", cancellation.event_id, now, {"reason": reason})
     db.flush()
