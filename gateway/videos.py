@@ -221,6 +221,7 @@ def retry(db: Session, principal: Principal, video_id: str) -> Video:
     video.attempt += 1
     video.status, video.current_stage, video.stages_done = "queued", "scriptwriter", 0
     video.failure_reason, video.quality, video.request_sent_at = None, None, None
+    video.scored_event = None
     db.flush()
     return video
 

@@ -30,7 +30,7 @@ from ytempire.core.settings import PROJECT_ROOT
 TOPICS_YAML = PROJECT_ROOT / "topics.yaml"
 DESIGN_TOPICS = {"script.requested", "script.ready", "voice.ready", "video.assembled",
                  "quality.scored", "upload.done", "cost.incurred", "cost.alert",
-                 "pipeline.failed", "pipeline.dlq", "video.cancelled"}
+                 "pipeline.failed", "pipeline.dlq", "video.cancelled", "video.approved"}
 runner = CliRunner()
 
 
@@ -132,7 +132,7 @@ def test_a_topic_declared_twice_is_an_error(tmp_path: Path) -> None:
 def test_session_broker_matches_topics_yaml(kafka_broker: LocalBroker) -> None:
     result = invoke("check", "--bootstrap", kafka_broker.bootstrap, "--file", str(TOPICS_YAML))
     assert result.exit_code == 0, result.output
-    assert "In sync: all 11 topics" in result.output
+    assert f"In sync: all {len(DESIGN_TOPICS)} topics" in result.output
 
 
 def test_apply_creates_every_topic_with_declared_partitions_and_configs(
@@ -142,7 +142,7 @@ def test_apply_creates_every_topic_with_declared_partitions_and_configs(
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["changed"] is True
-    assert [c["setting"] for c in report["changes"]] == ["topic"] * 11
+    assert [c["setting"] for c in report["changes"]] == ["topic"] * len(DESIGN_TOPICS)
     for spec in topics.load(path).topics:
         partitions, config = cluster_state(kafka_broker, spec.name)
         assert partitions == spec.partitions
