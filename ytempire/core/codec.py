@@ -2,19 +2,28 @@
 
 The frame names the writer's schema, so any consumer holding ``schemas/`` (current and history)
 can read any version without a registry server, and resolve it to the topic's current schema.
+Stages see typed records (``ytempire.core.records``): ``decode_record`` resolves to the current
+schema and then to the topic's record; ``encode`` takes a record (or a plain Avro value, for
+tools that relay events without reading them).
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+import msgspec
 from fastavro import schemaless_reader, schemaless_writer
 
+from ytempire.core.records import RECORDS, Event
 from ytempire.core.schema_registry import SchemaRegistry
 
 MAGIC = b"\xc3\x01"
 HEADER_LEN = len(MAGIC) + 8
+AVRO_NATIVE = (Decimal, datetime, bytes)  # fastavro writes these itself (logical types, bytes)
 
 
 class UndecodableEvent(Exception):
@@ -36,8 +45,12 @@ class Codec:
     def __init__(self, registry: SchemaRegistry) -> None:
         self.registry = registry
 
-    def encode(self, topic: str, value: dict[str, Any]) -> bytes:
+    def encode(self, topic: str, value: Event | Mapping[str, Any]) -> bytes:
         version = self.registry.for_topic(topic)
+        if isinstance(value, Event):
+            if type(value) is not RECORDS.get(topic):
+                raise EncodeError(f"a {type(value).__name__} is not a {topic} event")
+            value = msgspec.to_builtins(value, builtin_types=AVRO_NATIVE)
         buf = io.BytesIO()
         buf.write(MAGIC)
         buf.write(version.fingerprint)
@@ -56,6 +69,8 @@ class Codec:
         partition: int | None = None,
         offset: int | None = None,
     ) -> dict[str, Any]:
+        """The event as its plain Avro value, resolved to the topic's current schema."""
+
         def fail(reason: str) -> UndecodableEvent:
             return UndecodableEvent(topic, reason, partition, offset)
 
@@ -79,3 +94,18 @@ class Codec:
         if body.tell() != len(data) - HEADER_LEN:
             raise fail(f"{len(data) - HEADER_LEN - body.tell()} trailing bytes after the record")
         return value  # type: ignore[return-value]
+
+    def decode_record(
+        self,
+        topic: str,
+        data: bytes | None,
+        partition: int | None = None,
+        offset: int | None = None,
+    ) -> Event:
+        """The event as the topic's typed record (``RECORDS[topic]``)."""
+        value = self.decode(topic, data, partition, offset)
+        try:
+            return msgspec.convert(value, RECORDS[topic], strict=True)
+        except (KeyError, msgspec.ValidationError) as exc:
+            raise UndecodableEvent(topic, f"does not fit its record: {exc}", partition,
+                                   offset) from exc

@@ -81,6 +81,20 @@ class Settings(BaseSettings):
         default=2, description="Retries inside a provider client (429/5xx, with its backoff) "
                                "before the stage worker's own retries take over.")
 
+    scheduler_horizon_hours: float = Field(
+        default=48.0, gt=0, le=24 * 14, description="How far ahead the scheduler plans slots.")
+    scheduler_lead_margin_minutes: float = Field(
+        default=30.0, ge=0, description="Added to a channel's measured time to publish (p90) "
+                                        "to know how early to request a slot's video.")
+    scheduler_default_lead_minutes: float = Field(
+        default=120.0, ge=0, description="How early a slot's video is requested before that "
+                                         "channel has a measured time to publish.")
+    scheduler_tick_seconds: float = Field(
+        default=15.0, gt=0, description="How often `ytempire scheduler-clock` sends the time.")
+    topic_source: str = Field(
+        default="offline", description="Where a channel's topics come from in auto mode: "
+                                       "offline (deterministic brainstorm in the niche).")
+
     def group_id(self, stage: str) -> str:
         return f"{self.consumer_group_prefix}.{stage}"
 
