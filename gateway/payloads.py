@@ -15,8 +15,11 @@ from pydantic import (
     Field,
     HttpUrl,
     PlainSerializer,
+    field_validator,
     model_validator,
 )
+
+from gateway.youtube_payloads import YouTubeOut
 
 Format = Literal["16:9", "9:16"]
 Privacy = Literal["private", "unlisted", "public"]
@@ -121,6 +124,12 @@ class ChannelOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
+    youtube: YouTubeOut = Field(default_factory=YouTubeOut)
+
+    @field_validator("youtube", mode="before")
+    @classmethod
+    def _not_connected(cls, value: object) -> object:
+        return YouTubeOut() if value is None else value
 
 
 class VideoCreate(Request):

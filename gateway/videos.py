@@ -29,11 +29,14 @@ from gateway.models import Cancellation, User, Video, VideoEvent
 from gateway.outbox import RequestPublisher
 from gateway.payloads import VideoCreate
 from ytempire.core.events import Emit, event_id, new_envelope
+from ytempire.core.manifest import PIPELINE
 from ytempire.core.requests import VideoRequest, request_event
 
 TERMINAL = {"published", "rejected", "failed", "cancelled", "awaiting_publish"}
 RETRYABLE = {"rejected", "failed", "cancelled"}
-STAGES = 5
+STAGES = len(PIPELINE.steps)
+"""How many steps a video's progress counts (``ytempire.core.manifest``)."""
+FIRST_STAGE = PIPELINE.steps[0].name
 
 
 class OverBudget(GatewayError):
@@ -219,7 +222,7 @@ def retry(db: Session, principal: Principal, video_id: str) -> Video:
         raise Conflict(f"video {video_id} is {video.status}; only "
                        f"{', '.join(sorted(RETRYABLE))} videos can be retried")
     video.attempt += 1
-    video.status, video.current_stage, video.stages_done = "queued", "scriptwriter", 0
+    video.status, video.current_stage, video.stages_done = "queued", FIRST_STAGE, 0
     video.failure_reason, video.quality, video.request_sent_at = None, None, None
     video.scored_event = None
     db.flush()

@@ -50,7 +50,7 @@ from ytempire.core.logging import get_logger
 from ytempire.core.media import MediaError, probe, run_ffmpeg
 from ytempire.core.pricing import Usage, bill, current_table
 from ytempire.core.settings import Settings
-from ytempire.stage import PermanentError, TransientError
+from ytempire.stage import PermanentError, StageSpec, TransientError
 
 log = get_logger("ytempire.narrator")
 
@@ -67,12 +67,11 @@ SAMPLE_RATE = 48_000
 FFMPEG_TIMEOUT_S = 300
 
 
-class Narrator:
+class NarratorStage:
     """The narrator stage; ``voice`` speaks (``economy`` when the budget says so), ``store``
     keeps audio and timings."""
 
-    name = NAME
-    input_topic = "script.ready"
+    spec = StageSpec(name=NAME, inputs=("script.ready",), outputs=(OUTPUT_TOPIC, "cost.incurred"))
 
     def __init__(
         self, voice: Voice, store: ArtifactStore, cache: ResultCache, work_dir: Path,
@@ -351,14 +350,14 @@ def voice_tiers(settings: Settings) -> list[Voice]:
     return [paid[name] for name in names[names.index(choice):]]
 
 
-def build(settings: Settings) -> Narrator:
+def build(settings: Settings) -> NarratorStage:
     """The narrator with the voices settings allow (see ``voice_tiers``); spoken parts are
     kept only when a voice costs money (free speech is cheaper to redo than to store)."""
     tiers = voice_tiers(settings)
     table = current_table()
     paid = any(table.price(v.provider, v.model, "characters", 1000) > 0 for v in tiers)
     cache_root = settings.data_dir / "cache"
-    return Narrator(
+    return NarratorStage(
         voice=tiers[0],
         store=ArtifactStore(settings.artifacts_dir),
         cache=ResultCache(cache_root, NAME),
