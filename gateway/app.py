@@ -78,7 +78,8 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
             app.state.projection = Projection(settings, codec, app.state.sessions,
                                               app.state.hub, gateway)
             app.state.projection.start()
-        outbox = Outbox(app.state.sessions, app.state.publisher)
+        app.state.codec = codec
+        outbox = Outbox(app.state.sessions, app.state.publisher, codec)
         app.state.deliverer = Deliverer(app.state.sessions, gateway)
         try:
             yield

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.videos import resend_stale, resend_stale_cancellations
+from gateway import approvals, videos
 from ytempire.core.codec import Codec
 from ytempire.core.events import Emit
 from ytempire.core.kafka import DeliveryFailed, EventProducer
@@ -50,12 +50,13 @@ class RequestPublisher:
 
 
 class Outbox:
-    """Re-sends video requests and cancellations the broker did not acknowledge in time, every
-    few seconds."""
+    """Re-sends video requests, cancellations and approvals the broker did not acknowledge in
+    time, every few seconds."""
 
     def __init__(self, sessions: sessionmaker[Session], publisher: RequestPublisher,
-                 every_s: float = 10.0) -> None:
+                 codec: Codec, every_s: float = 10.0) -> None:
         self._sessions, self._publisher, self._every = sessions, publisher, every_s
+        self._codec = codec
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="gateway-outbox", daemon=True)
         self._thread.start()
@@ -64,8 +65,9 @@ class Outbox:
         while not self._stop.wait(self._every):
             try:
                 with self._sessions() as db:
-                    resend_stale(db, self._publisher)
-                    resend_stale_cancellations(db, self._publisher)
+                    videos.resend_stale(db, self._publisher)
+                    videos.resend_stale_cancellations(db, self._publisher)
+                    approvals.resend_stale(db, self._publisher, self._codec)
             except Exception:
                 log.exception("outbox.resend_failed")
 
