@@ -6,6 +6,7 @@ import typer
 
 from ytempire.app.cli import analytics, broker, gateway, inspect, pipeline, topics, youtube
 from ytempire.app.cli import dlq as dlq_cli
+from ytempire.app.cli import metrics as metrics_cli
 from ytempire.app.cli import replay as replay_cli
 
 app = typer.Typer(help="YTEmpire: topic in, published video out.", no_args_is_help=True,
@@ -20,6 +21,7 @@ app.command()(gateway.gateway)
 app.command()(inspect.tail)
 app.add_typer(dlq_cli.app, name="dlq")
 app.add_typer(youtube.app, name="youtube")
+app.add_typer(metrics_cli.app, name="metrics")
 app.command()(replay_cli.replay)
 for command in pipeline.COMMANDS:
     app.command()(command)
