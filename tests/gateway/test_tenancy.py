@@ -38,7 +38,8 @@ def _routes(client: TestClient) -> list[tuple[str, str]]:
 def alices_things(client: TestClient, alice: Caller, channel: dict) -> dict[str, str]:
     with client.app.state.sessions() as db:
         [video] = videos.create(db, Principal(alice.user_id, "", "free"),
-                                [VideoCreate(channel_id=channel["id"], topic="Bees")], "v1")
+                                [VideoCreate(channel_id=channel["id"], topic="Bees")], "v1",
+                                settings=client.app.state.settings)
         db.commit()
     key_id = client.get("/v1/keys", headers=alice.headers).json()[0]["id"]
     webhook = client.post("/v1/webhooks", json=BODIES[("POST", "/v1/webhooks")],

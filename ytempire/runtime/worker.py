@@ -38,6 +38,7 @@ from ytempire.core.codec import Codec, UndecodableEvent
 from ytempire.core.events import Emit, Event, derive_envelope, failed_event, new_envelope
 from ytempire.core.kafka import EventProducer
 from ytempire.core.logging import bound, get_logger
+from ytempire.core.pricing import current_table
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
 from ytempire.runtime.cancellations import CancelledVideos
@@ -353,6 +354,8 @@ def declare_tables(
 
 def run_worker(stage: Stage, settings: Settings, loglevel: str = "warning") -> None:
     """Blocks running the stage until SIGINT/SIGTERM."""
+    if stale := current_table().staleness():
+        log.warning("price_table_stale", stage=stage.name, warning=stale)
     app = make_app(stage, settings)
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     worker.execute_from_commandline()

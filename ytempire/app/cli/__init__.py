@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from ytempire.app.cli import analytics, broker, gateway, inspect, pipeline, topics, youtube
+from ytempire.app.cli import (
+    analytics,
+    broker,
+    gateway,
+    inspect,
+    pipeline,
+    prices,
+    topics,
+    youtube,
+)
 from ytempire.app.cli import dlq as dlq_cli
 from ytempire.app.cli import metrics as metrics_cli
 from ytempire.app.cli import replay as replay_cli
@@ -19,6 +28,7 @@ app.command()(analytics.kpi)
 app.add_typer(gateway.users_app, name="users")
 app.command()(gateway.gateway)
 app.command()(inspect.tail)
+app.command()(prices.prices)
 app.add_typer(dlq_cli.app, name="dlq")
 app.add_typer(youtube.app, name="youtube")
 app.add_typer(metrics_cli.app, name="metrics")
