@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 
 from processors.metrics_collector import TABLES, MetricsCollector
-from processors.providers.google import MONETARY
 from processors.providers.google.connections import Connections
 from processors.providers.google.youtube_metrics import MalformedAnswer, YouTubeMetrics
 from processors.providers.publish.youtube_quota import QuotaLedger
 from tests.fakes.google_server import CLIENT_ID, CLIENT_SECRET, FakeGoogle
 from ytempire.core.codec import Codec
 from ytempire.core.events import Emit, new_envelope
+from ytempire.core.google import MONETARY
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import PROJECT_ROOT
 from ytempire.runtime.worker import TableState

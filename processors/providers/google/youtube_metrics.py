@@ -23,9 +23,9 @@ from typing import Any
 
 from googleapiclient.errors import HttpError
 
-from processors.providers.google import client, message, reason
 from processors.providers.google.connections import Connections, Link, refreshed
 from processors.providers.publish.youtube_quota import PACIFIC, QuotaLedger, UploadDeferred
+from ytempire.core.google import client, message, reason
 from ytempire.stage import Deferred, PermanentError, TransientError
 
 LIST_UNITS = 1

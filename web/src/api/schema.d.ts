@@ -365,6 +365,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/costs/month": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Month Projection
+         * @description This month's projected spend per channel and in all, against the budgets; a projection
+         *     past a budget is also a ``cost.alert`` notice (once a month).
+         */
+        get: operations["get_month_projection_v1_costs_month_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/costs/projection": {
         parameters: {
             query?: never;
@@ -952,6 +973,39 @@ export interface components {
              */
             voice: string;
         };
+        /** ChannelMonthProjection */
+        ChannelMonthProjection: {
+            /**
+             * Budget Usd
+             * @description The channel's daily budget x days
+             */
+            budget_usd: string;
+            /** Channel Id */
+            channel_id: string;
+            /** Over Budget */
+            over_budget: boolean;
+            /**
+             * Pace From
+             * @description The publish schedule's slots, else the last 30 days' requests
+             * @enum {string}
+             */
+            pace_from: "schedule" | "history";
+            /**
+             * Projected Usd
+             * @description videos_per_day x usd_per_video x days
+             */
+            projected_usd: string;
+            /** Usd Per Video */
+            usd_per_video: string;
+            /**
+             * Usd Per Video From
+             * @description Finished videos of the last 30 days, else the estimate
+             * @enum {string}
+             */
+            usd_per_video_from: "measured" | "estimate";
+            /** Videos Per Day */
+            videos_per_day: number;
+        };
         /** ChannelOut */
         ChannelOut: {
             /** Auto Publish */
@@ -1054,6 +1108,9 @@ export interface components {
         /**
          * CostProjection
          * @description What a planned request would cost, priced before any work, against the channel's budgets.
+         *     The providers are the ones the stages are configured with; ``tier`` says which of their
+         *     tiers the estimate assumed (premium, economy when the budget makes a stage step down, or
+         *     offline when no paid provider is configured).
          */
         CostProjection: {
             /** Channel Id */
@@ -1072,6 +1129,11 @@ export interface components {
              * @description Within the per-video and the daily budget
              */
             fits_budget: boolean;
+            /**
+             * Lines
+             * @description The expected calls of one video
+             */
+            lines: components["schemas"]["EstimateLineOut"][];
             /** Per Video Budget Usd */
             per_video_budget_usd: string;
             /** Per Video Usd */
@@ -1080,6 +1142,11 @@ export interface components {
             price_table_version: string;
             /** Target Duration S */
             target_duration_s: number;
+            /**
+             * Tier
+             * @enum {string}
+             */
+            tier: "premium" | "economy" | "offline";
             /** Total Usd */
             total_usd: string;
         };
@@ -1322,6 +1389,24 @@ export interface components {
         DlqRetryReport: {
             /** Outcomes */
             outcomes: components["schemas"]["DlqRetryOut"][];
+        };
+        /**
+         * EstimateLineOut
+         * @description One expected provider call of a planned video, priced from the price table.
+         */
+        EstimateLineOut: {
+            /** Model */
+            model: string;
+            /** Provider */
+            provider: string;
+            /** Quantity */
+            quantity: number;
+            /** Stage */
+            stage: string;
+            /** Unit */
+            unit: string;
+            /** Usd */
+            usd: string;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1597,6 +1682,27 @@ export interface components {
             email: string;
             /** Password */
             password: string;
+        };
+        /**
+         * MonthProjection
+         * @description This UTC month's spend projected from each channel's pace and measured cost per video.
+         */
+        MonthProjection: {
+            /** Channels */
+            channels: components["schemas"]["ChannelMonthProjection"][];
+            /** Days */
+            days: number;
+            /** Month */
+            month: string;
+            /** Monthly Budget Usd */
+            monthly_budget_usd: string | null;
+            /**
+             * Over Budget
+             * @description The owner's projection passes the monthly budget
+             */
+            over_budget: boolean;
+            /** Projected Usd */
+            projected_usd: string;
         };
         /** NoticeOut */
         NoticeOut: {
@@ -2972,6 +3078,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description ClickHouse (or the analytics sink) cannot be read now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_month_projection_v1_costs_month_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonthProjection"];
                 };
             };
             /** @description ClickHouse (or the analytics sink) cannot be read now */
