@@ -309,6 +309,35 @@ class UploadDone(Event, kw_only=True):
     quality_score: float
 
 
+class VideoApproved(Event, kw_only=True):
+    """A person let a held video be published: one that passed with auto_publish off (approve: at
+    its slot; publish: now), or, as an owner override with a reason, one the quality gate
+    rejected. It repeats what the publisher needs from the video's quality.scored, so the
+    publisher acts on it alone.
+    """
+
+    #: The scored spec, auto_publish set and publish_at the chosen time (null: now).
+    spec: VideoSpec
+    script: Script
+    video: Artifact
+    thumbnail: Artifact
+    duration_s: float
+    width: int
+    height: int
+    score: float
+    threshold: int
+    #: The quality gate's verdict; false with override true is an owner override.
+    passed: bool
+    reasons: list[str]
+    #: Who, as '<kind>:<id>' ('session:<id>' or 'api-key:<id>'; the owner is
+    #: envelope.owner_id).
+    approved_by: str
+    #: Why, in the approver's words (required for an override).
+    reason: str = ""
+    #: True when the quality gate had rejected the video.
+    override: bool = False
+
+
 class Credit(Record, kw_only=True):
     """Who made a stock asset used in a video and under which licence (shown in the description)."""
 
@@ -421,6 +450,7 @@ RECORDS: dict[str, type[Event]] = {
     "script.ready": ScriptReady,
     "script.requested": ScriptRequested,
     "upload.done": UploadDone,
+    "video.approved": VideoApproved,
     "video.assembled": VideoAssembled,
     "video.cancelled": VideoCancelled,
     "video.metrics": VideoMetrics,
