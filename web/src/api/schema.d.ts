@@ -727,6 +727,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/videos/{video_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve Video
+         * @description Publish a video held for review (``awaiting_publish``) at its slot: the requested
+         *     ``publish_at`` if still ahead, else the channel's next scheduled slot, else now.
+         */
+        post: operations["approve_video_v1_videos__video_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/videos/{video_id}/cancel": {
         parameters: {
             query?: never;
@@ -764,6 +785,47 @@ export interface paths {
         get: operations["video_events_v1_videos__video_id__events_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/videos/{video_id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish Video
+         * @description Publish now. For a video the quality gate (or you) rejected this is an owner override:
+         *     it needs a ``reason``, kept with who decided in the audit log and on ``video.approved``.
+         */
+        post: operations["publish_video_v1_videos__video_id__publish_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/videos/{video_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject Video
+         * @description Keep a held video from being published (it can still be published with a reason).
+         */
+        post: operations["reject_video_v1_videos__video_id__reject_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2069,6 +2131,20 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** VideoPublish */
+        VideoPublish: {
+            /**
+             * Reason
+             * @description Required to publish a rejected video (an owner override); kept in the audit log and on video.approved
+             * @default
+             */
+            reason: string;
+        };
+        /** VideoReject */
+        VideoReject: {
+            /** Reason */
+            reason: string;
+        };
         /** WebhookCreate */
         WebhookCreate: {
             /**
@@ -2077,7 +2153,7 @@ export interface components {
              *       "upload.done"
              *     ]
              */
-            events: ("*" | "script.requested" | "script.ready" | "voice.ready" | "video.assembled" | "quality.scored" | "upload.done" | "cost.incurred" | "pipeline.failed" | "video.cancelled" | "cost.alert" | "stage.failing" | "dlq.growing")[];
+            events: ("*" | "script.requested" | "script.ready" | "voice.ready" | "video.assembled" | "quality.scored" | "upload.done" | "cost.incurred" | "pipeline.failed" | "video.cancelled" | "video.approved" | "video.rejected" | "cost.alert" | "stage.failing" | "dlq.growing")[];
             /**
              * Url
              * Format: uri
@@ -3821,6 +3897,52 @@ export interface operations {
             };
         };
     };
+    approve_video_v1_videos__video_id__approve_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a POST safely: the same key returns the first response, never a second effect. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                video_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoOut"];
+                };
+            };
+            /** @description Not awaiting publish (or rejected, for publish) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A rejected video needs a reason to be published */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Broker unavailable: the decision is recorded and sent later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     cancel_video_v1_videos__video_id__cancel_post: {
         parameters: {
             query?: never;
@@ -3896,6 +4018,101 @@ export interface operations {
                 content: {
                     "text/event-stream": unknown;
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    publish_video_v1_videos__video_id__publish_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a POST safely: the same key returns the first response, never a second effect. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                video_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["VideoPublish"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoOut"];
+                };
+            };
+            /** @description Not awaiting publish (or rejected, for publish) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A rejected video needs a reason to be published */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Broker unavailable: the decision is recorded and sent later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    reject_video_v1_videos__video_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a POST safely: the same key returns the first response, never a second effect. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                video_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VideoReject"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoOut"];
+                };
+            };
+            /** @description Not awaiting publish */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
