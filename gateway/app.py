@@ -33,6 +33,7 @@ from gateway.routes import (
     streams,
     videos,
     webhooks,
+    youtube,
 )
 from gateway.throttle import LoginThrottle
 from gateway.videos import resend_stale, resend_stale_cancellations
@@ -132,7 +133,7 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1")
     for module in (auth, sessions, keys, channels, videos, streams, webhooks, inbound, costs,
-                   notices, admin, invites):
+                   notices, admin, invites, youtube):
         v1.include_router(module.router)
     app.include_router(v1)
     web.mount(app)

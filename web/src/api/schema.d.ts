@@ -309,6 +309,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/channels/{channel_id}/youtube": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Connection */
+        get: operations["get_connection_v1_channels__channel_id__youtube_get"];
+        put?: never;
+        post?: never;
+        /** Disconnect */
+        delete: operations["disconnect_v1_channels__channel_id__youtube_delete"];
+        options?: never;
+        head?: never;
+        /** Set Publishing */
+        patch: operations["set_publishing_v1_channels__channel_id__youtube_patch"];
+        trace?: never;
+    };
+    "/v1/channels/{channel_id}/youtube/connect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Connect */
+        post: operations["connect_v1_channels__channel_id__youtube_connect_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/costs": {
         parameters: {
             query?: never;
@@ -785,6 +821,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/youtube/oauth/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Callback
+         * @description Where Google sends the owner back. The state alone binds the answer to the channel (it
+         *     is single-use, unguessable and expires), so no API key is needed here.
+         */
+        get: operations["callback_v1_youtube_oauth_callback_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -943,6 +1000,7 @@ export interface components {
             visual_style: string;
             /** Voice */
             voice: string;
+            youtube?: components["schemas"]["YouTubeOut"];
         };
         /**
          * ChannelUpdate
@@ -975,6 +1033,23 @@ export interface components {
             visual_style?: string | null;
             /** Voice */
             voice?: string | null;
+        };
+        /** ConnectOut */
+        ConnectOut: {
+            /**
+             * Authorization Url
+             * @description Open this in the owner's browser; Google sends them back to the callback within 10 minutes.
+             */
+            authorization_url: string;
+        };
+        /** ConnectRequest */
+        ConnectRequest: {
+            /**
+             * Monetary
+             * @description Also ask for revenue (monetized channels): yt-analytics-monetary.readonly
+             * @default false
+             */
+            monetary: boolean;
         };
         /**
          * CostProjection
@@ -1597,6 +1672,11 @@ export interface components {
              */
             new_password: string;
         };
+        /** PublishingUpdate */
+        PublishingUpdate: {
+            /** Local Only */
+            local_only: boolean;
+        };
         /** QualityOut */
         QualityOut: {
             /** Passed */
@@ -1931,6 +2011,47 @@ export interface components {
             id: string;
             /** Url */
             url: string;
+        };
+        /**
+         * YouTubeOut
+         * @description Where a channel's videos go. ``publishes_to``: ``youtube`` (connected), ``local`` (the
+         *     owner chose local only) or ``nowhere`` (videos end "ready (not uploaded)").
+         */
+        YouTubeOut: {
+            /** Connected At */
+            connected_at?: string | null;
+            /** Granted Scopes */
+            readonly granted_scopes: string[];
+            /** Last Error */
+            last_error?: string | null;
+            /**
+             * Local Only
+             * @default false
+             */
+            local_only: boolean;
+            /**
+             * Monetary
+             * @description Revenue can be read (the yt-analytics-monetary.readonly scope was granted).
+             */
+            readonly monetary: boolean;
+            /**
+             * Publishes To
+             * @enum {string}
+             */
+            readonly publishes_to: "youtube" | "local" | "nowhere";
+            /**
+             * Status
+             * @default not_connected
+             * @enum {string}
+             */
+            status: "not_connected" | "connected" | "reconnect_needed";
+            /** Youtube Channel Id */
+            youtube_channel_id?: string | null;
+            /**
+             * Youtube Channel Title
+             * @default
+             */
+            youtube_channel_title: string;
         };
     };
     responses: never;
@@ -2661,6 +2782,145 @@ export interface operations {
                 };
             };
             /** @description Five active channels already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_connection_v1_channels__channel_id__youtube_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["YouTubeOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    disconnect_v1_channels__channel_id__youtube_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["YouTubeOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_publishing_v1_channels__channel_id__youtube_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishingUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["YouTubeOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    connect_v1_channels__channel_id__youtube_connect_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ConnectRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectOut"];
+                };
+            };
+            /** @description YouTube connections are not configured */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3669,6 +3929,53 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["DeliveryOut"][];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    callback_v1_youtube_oauth_callback_get: {
+        parameters: {
+            query: {
+                state: string;
+                code?: string | null;
+                error?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Back to the channel's page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Consent refused or incomplete */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown or used state */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
