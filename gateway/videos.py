@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from croniter import croniter
 from sqlalchemy import select
@@ -24,12 +25,14 @@ from gateway.errors import Conflict, GatewayError, NotFound, Unavailable
 from gateway.estimate import estimate
 from gateway.identity import Principal
 from gateway.models import Cancellation, User, Video, VideoEvent
-from gateway.outbox import RequestPublisher
 from gateway.payloads import VideoCreate
 from ytempire.core.events import Emit, event_id, new_envelope
 from ytempire.core.manifest import PIPELINE
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.settings import Settings
+
+if TYPE_CHECKING:  # the outbox calls this module's resend_* functions
+    from gateway.outbox import RequestPublisher
 
 TERMINAL = {"published", "rejected", "failed", "cancelled", "awaiting_publish"}
 RETRYABLE = {"rejected", "failed", "cancelled"}
