@@ -214,6 +214,7 @@ class VideoPage(BaseModel):
     items: list[VideoOut]
     next_cursor: str | None = Field(
         description="Pass as ?cursor= for the next page; null at the end")
+    total: int | None = Field(None, description="Videos matching the filters, with ?total=true")
 
 
 class KeyCreate(Request):

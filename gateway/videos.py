@@ -10,8 +10,6 @@ time, so the pipeline sees one request. A cancellation travels the same way (its
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -19,7 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from croniter import croniter
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway import channels, webhooks
@@ -179,47 +177,6 @@ def by_ids(db: Session, principal: Principal, ids: Sequence[str]) -> list[Video]
     rows = {v.id: v for v in db.scalars(select(Video).where(
         Video.id.in_(ids), Video.owner_id == principal.user_id))}
     return [rows[i] for i in ids]
-
-
-class BadCursor(GatewayError):
-    status_code = 422
-
-
-def _encode_cursor(video: Video) -> str:
-    raw = json.dumps([video.created_at.isoformat(), video.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        created, vid = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(created), str(vid)
-    except (ValueError, TypeError) as exc:
-        raise BadCursor("cursor is not one this API returned") from exc
-
-
-def page(db: Session, principal: Principal, *, channel_id: str | None, status: str | None,
-         created_after: datetime | None, created_before: datetime | None, limit: int,
-         cursor: str | None) -> tuple[list[Video], str | None]:
-    """Newest first, keyset-paginated on (created_at, id): stable under concurrent inserts."""
-    query = select(Video).where(Video.owner_id == principal.user_id)
-    if channel_id:
-        query = query.where(Video.channel_id == channel_id)
-    if status:
-        query = query.where(Video.status == status)
-    if created_after:
-        query = query.where(Video.created_at >= created_after)
-    if created_before:
-        query = query.where(Video.created_at < created_before)
-    if cursor:
-        at, vid = _decode_cursor(cursor)
-        query = query.where(or_(Video.created_at < at,
-                                (Video.created_at == at) & (Video.id < vid)))
-    rows = list(db.scalars(query.order_by(Video.created_at.desc(), Video.id.desc())
-                           .limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (_encode_cursor(rows[-1]) if more and rows else None)
 
 
 def retry(db: Session, principal: Principal, video_id: str) -> Video:

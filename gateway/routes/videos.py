@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
 
-from gateway import approvals, videos
+from gateway import approvals, video_list, videos
 from gateway.auth import CurrentUser
 from gateway.db import DB
 from gateway.idempotency import IdempotencyKey, run_once
 from gateway.models import Video
-from gateway.page_payloads import VideoPublish, VideoReject
+from gateway.page_payloads import VideoPublish, VideoReject, VideoSort
 from gateway.payloads import (
     QualityOut,
     VideoAccepted,
@@ -83,20 +83,29 @@ def create_videos(request: Request, body: VideoBatchCreate, db: DB, principal: C
     return response
 
 
-@router.get("", response_model=VideoPage)
+@router.get("", response_model=VideoPage,
+            responses={422: {"description": "Bad filter, or a cursor from another sort"}})
 def list_videos(
     db: DB, principal: CurrentUser,
-    channel_id: str | None = None,
-    status: Annotated[str | None, Query(description="e.g. queued, processing, published")] = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
+    channel_id: Annotated[str | None, Query(max_length=36)] = None,
+    status: Annotated[str | None, Query(max_length=20, description="e.g. queued, processing, "
+                                       "awaiting_publish, published, rejected")] = None,
+    since: Annotated[AwareDatetime | None, Query(description="Created at or after")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="Created before")] = None,
+    created_after: Annotated[AwareDatetime | None, Query(description="Same as since")] = None,
+    created_before: Annotated[AwareDatetime | None, Query(description="Same as until")] = None,
+    sort: VideoSort = "-created_at",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    total: Annotated[bool, Query(description="Also count every match (one more query)")] = False,
 ) -> VideoPage:
-    rows, next_cursor = videos.page(db, principal, channel_id=channel_id, status=status,
-                                    created_after=created_after, created_before=created_before,
-                                    limit=limit, cursor=cursor)
-    return VideoPage(items=[out(v) for v in rows], next_cursor=next_cursor)
+    """Newest first by default; pages by cursor (keyset), as fast on page 2,000 as on page 1."""
+    filters = video_list.Filters(channel_id=channel_id, status=status,
+                                 since=since or created_after, until=until or created_before)
+    rows, next_cursor = video_list.page(db, principal, filters, sort=sort, limit=limit,
+                                        cursor=cursor)
+    return VideoPage(items=[out(v) for v in rows], next_cursor=next_cursor,
+                     total=video_list.total(db, principal, filters) if total else None)
 
 
 @router.get("/{video_id}", response_model=VideoOut)

@@ -209,6 +209,13 @@ def demo(
         ]
         ok = request_videos(settings, requests, wait=True, as_json=False, timeout=900)
         console.print(f"channel folder: {settings.channels_dir}")
+        from gateway.config import GatewaySettings
+
+        gateway = GatewaySettings()
+        console.print(
+            "web app: create your sign-in with `.venv/bin/ytempire users create NAME --email "
+            "you@example.com` (asks for a password), start everything with `.venv/bin/ytempire "
+            f"up`, then open http://{gateway.host}:{gateway.port}/ and sign in")
     finally:
         with console.status("stopping..."):
             stack.stop()
