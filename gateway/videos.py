@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # the outbox calls this module's resend_* functions
 
 TERMINAL = {"published", "rejected", "failed", "cancelled", "awaiting_publish"}
 RETRYABLE = {"rejected", "failed", "cancelled"}
-STAGES = len(PIPELINE.steps)
+STEPS = len(PIPELINE.steps)
 """How many steps a video's progress counts (``ytempire.core.manifest``)."""
 FIRST_STAGE = PIPELINE.steps[0].name
 
@@ -274,7 +274,7 @@ def snapshot(video: Video) -> dict[str, object]:
         "channel_id": video.channel_id,
         "status": video.status,
         "current_stage": video.current_stage,
-        "progress": round(video.stages_done / STAGES, 2),
+        "progress": round(video.stages_done / STEPS, 2),
         "attempt": video.attempt,
         "cost_usd": str(video.cost_usd or Decimal("0")),
         "title": video.title,

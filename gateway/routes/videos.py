@@ -43,7 +43,7 @@ def out(video: Video) -> VideoOut:
     return VideoOut(
         id=video.id, channel_id=video.channel_id, topic=video.topic, spec=video.spec,
         status=video.status, current_stage=video.current_stage,
-        progress=round(video.stages_done / videos.STAGES, 2), attempt=video.attempt,
+        progress=round(video.stages_done / videos.STEPS, 2), attempt=video.attempt,
         cost_usd=video.cost_usd, cost_estimate_usd=video.estimate_usd, title=video.title,
         url=video.url, quality=QualityOut(**video.quality) if video.quality else None,
         artifacts=video.artifacts, failure_reason=video.failure_reason,
