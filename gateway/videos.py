@@ -282,3 +282,11 @@ def snapshot(video: Video) -> dict[str, object]:
         "quality": video.quality,
         "failure_reason": video.failure_reason,
     }
+
+
+def cost_calls(db: Session, principal: Principal, video_id: str) -> list[VideoEvent]:
+    """The video's ``cost.incurred`` events as the projection recorded them, oldest first."""
+    get(db, principal, video_id)
+    return list(db.scalars(select(VideoEvent).where(
+        VideoEvent.video_id == video_id, VideoEvent.topic == "cost.incurred")
+        .order_by(VideoEvent.id)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
@@ -14,7 +15,13 @@ from gateway.auth import CurrentUser
 from gateway.db import DB
 from gateway.idempotency import IdempotencyKey, run_once
 from gateway.models import Video
-from gateway.page_payloads import VideoPublish, VideoReject, VideoSort
+from gateway.page_payloads import (
+    CostCallOut,
+    VideoCosts,
+    VideoPublish,
+    VideoReject,
+    VideoSort,
+)
 from gateway.payloads import (
     QualityOut,
     VideoAccepted,
@@ -113,6 +120,19 @@ async def get_video(video_id: str, db: DB, principal: CurrentUser) -> VideoOut:
     """Status polling is the hottest route: one indexed read by primary key, so it runs on the
     event loop; a worker-thread hop cost more CPU than the query (docs/benchmarks.md)."""
     return out(videos.get(db, principal, video_id))
+
+
+@router.get("/{video_id}/costs", response_model=VideoCosts)
+def get_video_costs(video_id: str, db: DB, principal: CurrentUser) -> VideoCosts:
+    """Every provider call of the video (all attempts), oldest first."""
+    rows = videos.cost_calls(db, principal, video_id)
+    calls = [CostCallOut(at=row.occurred_at, stage=row.data["stage"],
+                         provider=row.data["provider"], model=row.data.get("model"),
+                         unit=row.data.get("unit"), quantity=row.data.get("quantity"),
+                         usd=Decimal(row.data["usd"]), cached=row.data["cached"],
+                         attempt=row.data.get("attempt", 1)) for row in rows]
+    return VideoCosts(video_id=video_id, total_usd=sum((c.usd for c in calls), Decimal("0")),
+                      calls=calls)
 
 
 @router.post("/{video_id}/retry", status_code=status.HTTP_202_ACCEPTED,
