@@ -22,19 +22,20 @@ from gateway.config import GatewaySettings
 from gateway.hub import Hub
 from gateway.models import Video, VideoEvent
 from gateway.videos import record
-from ytempire.app.tracker import STAGE_OF_TOPIC
 from ytempire.core.codec import Codec, UndecodableEvent
 from ytempire.core.logging import get_logger
+from ytempire.core.manifest import PIPELINE
 from ytempire.core.settings import Settings
 
 log = get_logger()
 
-TOPICS = ["script.ready", "voice.ready", "video.assembled", "quality.scored", "upload.done",
-          "cost.incurred", "pipeline.failed", "cost.alert", "pipeline.dlq"]
+# Each step's done topic, the stage that wrote it, its number and the stage after it all come
+# from the pipeline manifest (ytempire.core.manifest).
+STAGE_OF_TOPIC = PIPELINE.stage_of_topic
+NEXT_STAGE = PIPELINE.next_stage
+STAGE_NUMBER = {s.done_topic: s.step for s in PIPELINE.steps}
+TOPICS = [*STAGE_OF_TOPIC, "cost.incurred", "pipeline.failed", "cost.alert", "pipeline.dlq"]
 STATUS_TOPICS = set(TOPICS) - {"cost.alert", "pipeline.dlq"}
-NEXT_STAGE = {"script.ready": "narrator", "voice.ready": "assembler",
-              "video.assembled": "quality", "quality.scored": "publisher", "upload.done": None}
-STAGE_NUMBER = {topic: n for n, topic in enumerate(STAGE_OF_TOPIC, start=1)}
 ARTIFACTS = {"voice.ready": ("audio", "word_timings"),
              "video.assembled": ("video", "thumbnail", "captions", "audio"),
              "upload.done": ("video", "thumbnail")}
@@ -45,7 +46,9 @@ def apply(video: Video, topic: str, value: dict[str, Any]) -> dict[str, Any]:
     if topic == "cost.incurred":
         video.cost_usd = (video.cost_usd or Decimal("0")) + value["usd"]
         return {"stage": value["stage"], "provider": value["provider"],
-                "usd": str(value["usd"]), "cached": value["cached"]}
+                "model": value["model"], "unit": value["unit"],
+                "quantity": value["quantity"], "usd": str(value["usd"]),
+                "cached": value["cached"]}
     if video.status == "cancelled" and topic != "upload.done":
         return {}  # an upload.done means the upload had begun before the cancel: it went out
     if topic == "pipeline.failed":
@@ -71,8 +74,9 @@ def apply(video: Video, topic: str, value: dict[str, Any]) -> dict[str, Any]:
 
 
 def apply_event(db: Session, topic: str, value: dict[str, Any],
-                gateway: GatewaySettings) -> bool:
-    """Apply one decoded event in ``db`` (not committed); False when unknown or already seen."""
+                gateway: GatewaySettings, raw: bytes | None = None) -> bool:
+    """Apply one decoded event in ``db`` (not committed); False when unknown or already seen.
+    ``raw`` is the record's value: a ``quality.scored`` one is kept for a later approval."""
     if topic not in STATUS_TOPICS:
         notices.HANDLERS[topic](db, gateway, value)
         return False
@@ -82,6 +86,8 @@ def apply_event(db: Session, topic: str, value: dict[str, Any],
             VideoEvent.event_id == envelope["event_id"])) is not None:
         return False
     detail = apply(video, topic, value)
+    if topic == "quality.scored" and raw is not None:
+        video.scored_event = raw
     video.updated_at = datetime.now(UTC)
     record(db, video, topic, envelope["event_id"], envelope["occurred_at"], detail)
     db.flush()
@@ -142,7 +148,7 @@ class Projection:
                 except UndecodableEvent as exc:
                     log.warning("projection.undecodable", error=str(exc))
                     continue
-                changed += apply_event(db, msg.topic(), value, self.gateway)
+                changed += apply_event(db, msg.topic(), value, self.gateway, msg.value())
             db.commit()
         self._consumer.commit(asynchronous=False)
         self.state = "running"

@@ -3,7 +3,9 @@
 Only videos that passed the quality gate are published; a rejected video emits nothing (its
 status comes from ``quality.scored``'s reasons). A video whose spec says ``auto_publish: false``
 is held the same way: it passed, and ``quality.scored`` already tells the status projection it
-awaits a person; a later manual publish re-drives this stage with ``auto_publish`` set.
+awaits a person. The person's decision arrives on ``video.approved`` (from the gateway), which
+repeats what this stage needs from ``quality.scored``: it is published like a passed video,
+at the slot or now (``spec.publish_at``), a rejected one too when the owner overrode the gate.
 
 Where: YouTube for channels with OAuth credentials configured, else the local channel folder
 (``build``). A YouTube upload that would pass the daily API quota raises ``UploadDeferred`` (a
@@ -45,13 +47,14 @@ from ytempire.core.events import (
 )
 from ytempire.core.logging import get_logger
 from ytempire.core.pricing import bill
-from ytempire.core.records import Artifact, QualityScored, UploadDone
+from ytempire.core.records import Artifact, QualityScored, UploadDone, VideoApproved
 from ytempire.core.settings import Settings
 from ytempire.stage import (
     Cancellations,
     Deferred,
     NothingCancelled,
     PermanentError,
+    StageSpec,
     VideoCancelled,
 )
 
@@ -62,7 +65,7 @@ OUTPUT_TOPIC = "upload.done"
 VERSION = "2"
 
 
-def metadata_for(event: QualityScored) -> VideoMetadata:
+def metadata_for(event: QualityScored | VideoApproved) -> VideoMetadata:
     """The platform metadata of a scored video: the script's title, description and tags."""
     envelope, spec, script = event.envelope, event.spec, event.script
     privacy = spec.privacy
@@ -84,11 +87,11 @@ def metadata_for(event: QualityScored) -> VideoMetadata:
 class PublisherStage:
     """The publisher stage around one ``Publisher``."""
 
-    name = NAME
-    input_topic = "quality.scored"
-    cancel_check = "in_stage"
+    # Cancellations are asked right before the upload begins, not before every try.
+    spec = StageSpec(name=NAME, inputs=("quality.scored", "video.approved"),
+                     outputs=(OUTPUT_TOPIC, "cost.incurred"), cancel="in_stage")
     cancellations: Cancellations = NothingCancelled()
-    """Set by the worker (``ytempire.runtime.worker.StageRunner``)."""
+    """Set by the runner (``ytempire.runtime.worker.StageRunner``)."""
 
     def __init__(self, publisher: Publisher, store: ArtifactStore, cache: ResultCache,
                  choose: Callable[[str], Publisher] | None = None) -> None:
@@ -98,13 +101,16 @@ class PublisherStage:
         self.choose = choose or (lambda _channel_id: publisher)
         """Which publisher serves a channel (``build``: YouTube when it has credentials)."""
 
-    def handle(self, event: QualityScored) -> list[Emit]:
+    def handle(self, event: QualityScored | VideoApproved) -> list[Emit]:
         envelope = event.envelope
-        if not event.passed:
+        if isinstance(event, VideoApproved):  # a person decided
+            log.info("publishing on approval", approved_by=event.approved_by,
+                     override=event.override, reason=event.reason)
+        elif not event.passed:
             log.info("not published: rejected by quality", score=event.score,
                      reasons=event.reasons)
             return []
-        if not event.spec.auto_publish:
+        elif not event.spec.auto_publish:
             log.info("not published: held for a manual publish (auto_publish is off)")
             return []
         metadata = metadata_for(event)
@@ -128,7 +134,8 @@ class PublisherStage:
         costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
         return [Emit(OUTPUT_TOPIC, done), *costs]
 
-    def _publish(self, publisher: Publisher, event: QualityScored, metadata: VideoMetadata,
+    def _publish(self, publisher: Publisher, event: QualityScored | VideoApproved,
+                 metadata: VideoMetadata,
                  key: str) -> dict[str, Any]:
         video, thumbnail = self._local(event.video, "video"), \
             self._local(event.thumbnail, "thumbnail")

@@ -3,6 +3,8 @@ always only the caller's; projections from the price table against the channel's
 
 from __future__ import annotations
 
+import csv
+import io
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -19,6 +21,7 @@ from analytics.migrate import migrate
 from analytics.store import connect
 from gateway.app import create_app
 from gateway.config import GatewaySettings
+from gateway.export import safe_cell
 from tests.analytics.seed import _value, insert_events
 from tests.gateway.conftest import CHANNEL, Caller
 from tests.typed import at_time, typed
@@ -219,3 +222,77 @@ def test_spend_is_read_through_the_sink_that_holds_the_store(
     response = sink_client.get("/v1/costs", params={"by": "channel"}, headers=alice.headers)
     assert response.status_code == 200, response.text
     assert response.json()["total_usd"] == "0.55"
+
+
+def test_month_projection_is_pace_times_measured_cost_and_alerts_past_a_budget(
+        client: TestClient, seeded: dict) -> None:
+    alice = seeded["alice"]
+    headers = alice.headers
+    lowered = client.patch(f"/v1/channels/{seeded['a']}", headers=headers,
+                           json={"daily_budget_usd": "0.15", "per_video_budget_usd": "0.15"})
+    assert lowered.status_code == 200, lowered.text
+    assert client.patch("/v1/me", json={"monthly_budget_usd": "1.00"},
+                        headers=headers).status_code == 200
+    response = client.get("/v1/costs/month", headers=headers)
+    assert response.status_code == 200, response.text
+    doc = response.json()
+    by_channel = {c["channel_id"]: c for c in doc["channels"]}
+    a, b = by_channel[seeded["a"]], by_channel[seeded["b"]]
+    # Channel A: weekday mornings (about 0.7 a day), two published videos: $0.21 and $0.30.
+    assert (a["pace_from"], a["usd_per_video_from"], a["usd_per_video"]) == (
+        "schedule", "measured", "0.255")
+    assert 0.6 < a["videos_per_day"] < 0.8
+    expected = Decimal("0.255") * Decimal(str(a["videos_per_day"])) * doc["days"]
+    assert abs(Decimal(a["projected_usd"]) - expected) < Decimal("0.01")
+    assert a["over_budget"] and Decimal(a["budget_usd"]) == Decimal("0.15") * doc["days"]
+    # Channel B has no finished video yet: the estimate prices it (free offline providers).
+    assert (b["usd_per_video_from"], b["over_budget"]) == ("estimate", False)
+    assert doc["over_budget"] and doc["monthly_budget_usd"] == "1.00"
+    notices = client.get("/v1/notifications", headers=headers).json()
+    scopes = sorted(n["data"]["scope"] for n in notices if n["kind"] == "cost.alert")
+    assert scopes == ["channel_month_projection", "owner_month_projection"]
+    client.get("/v1/costs/month", headers=headers)  # asked again: no second notice this month
+    assert len(client.get("/v1/notifications", headers=headers).json()) == len(notices)
+    assert client.get("/v1/costs/month", headers=seeded["bob"].headers).json()["channels"][0][
+        "channel_id"] == seeded["bobs"]
+
+
+def test_spend_exports_as_csv_by_provider_and_by_video(client: TestClient, seeded: dict) -> None:
+    alice = seeded["alice"]
+    response = client.get("/v1/costs/export", params={"by": "video"}, headers=alice.headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-disposition"].startswith(
+        'attachment; filename="ytempire-costs-by-video-')
+    assert list(csv.reader(io.StringIO(response.text))) == [
+        ["video_id", "usd", "calls"], ["va2", "0.300000", "2"], ["va1", "0.210000", "2"],
+        ["vb1", "0.040000", "1"]]
+    by_provider = client.get("/v1/costs/export", headers=alice.headers, params={
+        "by": "provider", "since": str(TODAY.date() - timedelta(days=60))})
+    assert by_provider.text == "provider,usd,calls\r\np,9.550000,6\r\n"
+    bob = client.get("/v1/costs/export", params={"by": "video"}, headers=seeded["bob"].headers)
+    assert "va1" not in bob.text and "vbob" in bob.text
+
+
+def test_exported_cells_never_run_as_spreadsheet_formulas(client: TestClient, store: Client,
+                                                          seeded: dict) -> None:
+    alice = seeded["alice"]
+    hostile = '=HYPERLINK("http://evil.example","x"),"1'
+    channel = client.get("/v1/channels", headers=alice.headers).json()[0]["id"]
+    history = History(store)
+    history.video(alice.user_id, channel, hostile, 200, [("narrator", "0.100000")])
+    history.video(alice.user_id, channel, "@SUM(A1)", 200, [("narrator", "0.050000")])
+    history.write()
+    day = str(TODAY.date() - timedelta(days=200))
+    response = client.get("/v1/costs/export", headers=alice.headers,
+                          params={"by": "video", "start": day, "end": day})
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows[1:] == [["'" + hostile, "0.100000", "1"], ["'@SUM(A1)", "0.050000", "1"]]
+    assert safe_cell("-2+3") == "'-2+3" and safe_cell("0.10") == "0.10"
+
+
+@pytest.mark.parametrize("params", [{"by": "owner"}, {"start": "not-a-day"},
+                                    {"start": "2020-01-01", "end": "2026-01-01"}])
+def test_a_bad_export_request_is_a_422(client: TestClient, seeded: dict, params: dict) -> None:
+    response = client.get("/v1/costs/export", params=params, headers=seeded["alice"].headers)
+    assert response.status_code == 422

@@ -18,9 +18,13 @@ BODIES = {
     ("POST", "/v1/keys"): {"name": "k"},
     ("POST", "/v1/webhooks"): {"url": "http://127.0.0.1:9/hook", "events": ["*"]},
     ("POST", "/v1/inbound-sources"): {"name": "calendar"},
+    ("POST", "/v1/videos/{video_id}/reject"): {"reason": "not mine"},
+    ("POST", "/v1/videos/{video_id}/publish"): {"reason": "not mine"},
+    ("PATCH", "/v1/channels/{channel_id}/youtube"): {"local_only": True},
 }
 SIGNED = {("POST", "/v1/inbound/{source_id}")}  # authenticated by signature: a key opens nothing
-PUBLIC = {("GET", "/v1/auth/config"), ("POST", "/v1/auth/signup"), ("POST", "/v1/auth/login")}
+PUBLIC = {("GET", "/v1/auth/config"), ("POST", "/v1/auth/signup"), ("POST", "/v1/auth/login"),
+          ("GET", "/v1/youtube/oauth/callback")}  # Google's redirect: bound by its state
 
 
 def _routes(client: TestClient) -> list[tuple[str, str]]:
@@ -36,7 +40,8 @@ def _routes(client: TestClient) -> list[tuple[str, str]]:
 def alices_things(client: TestClient, alice: Caller, channel: dict) -> dict[str, str]:
     with client.app.state.sessions() as db:
         [video] = videos.create(db, Principal(alice.user_id, "", "free"),
-                                [VideoCreate(channel_id=channel["id"], topic="Bees")], "v1")
+                                [VideoCreate(channel_id=channel["id"], topic="Bees")], "v1",
+                                settings=client.app.state.settings)
         db.commit()
     key_id = client.get("/v1/keys", headers=alice.headers).json()[0]["id"]
     webhook = client.post("/v1/webhooks", json=BODIES[("POST", "/v1/webhooks")],
@@ -45,7 +50,7 @@ def alices_things(client: TestClient, alice: Caller, channel: dict) -> dict[str,
                          headers=alice.headers).json()
     return {"channel_id": channel["id"], "video_id": video.id, "key_id": key_id,
             "webhook_id": webhook["id"], "source_id": source["id"], "entry_id": "0-0",
-            "session_id": "00000000-0000-0000-0000-000000000000"}
+            "session_id": "00000000-0000-0000-0000-000000000000", "kind": "video"}
 
 
 def test_every_v1_route_needs_a_key(client: TestClient, alices_things: dict) -> None:
@@ -72,7 +77,7 @@ def test_routes_on_another_users_resources_answer_404(client: TestClient, alice:
         assert response.status_code == expected, (method, path, response.status_code,
                                                   response.text)
         checked += 1
-    assert checked == 17  # one per parametrised operation; update when adding routes
+    assert checked == 26  # one per parametrised operation; update when adding routes
     channel = client.get(f"/v1/channels/{alices_things['channel_id']}", headers=alice.headers)
     assert channel.json()["name"] == CHANNEL["name"] and channel.json()["deleted_at"] is None
     assert client.get("/v1/me", headers=alice.headers).status_code == 200

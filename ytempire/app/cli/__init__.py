@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from ytempire.app.cli import analytics, broker, gateway, inspect, pipeline, topics
+from ytempire.app.cli import (
+    analytics,
+    broker,
+    gateway,
+    inspect,
+    pipeline,
+    prices,
+    topics,
+    youtube,
+)
 from ytempire.app.cli import dlq as dlq_cli
+from ytempire.app.cli import metrics as metrics_cli
 from ytempire.app.cli import replay as replay_cli
 
 app = typer.Typer(help="YTEmpire: topic in, published video out.", no_args_is_help=True,
@@ -18,7 +28,10 @@ app.command()(analytics.kpi)
 app.add_typer(gateway.users_app, name="users")
 app.command()(gateway.gateway)
 app.command()(inspect.tail)
+app.command()(prices.prices)
 app.add_typer(dlq_cli.app, name="dlq")
+app.add_typer(youtube.app, name="youtube")
+app.add_typer(metrics_cli.app, name="metrics")
 app.command()(replay_cli.replay)
 for command in pipeline.COMMANDS:
     app.command()(command)
