@@ -204,9 +204,9 @@ class MetricsCollector:
     # --- events ---------------------------------------------------------------------------------
 
     def _envelope(self, video_id: str, record: dict[str, Any], key: str,
-                  now: datetime) -> Event:
-        envelope = new_envelope(video_id=video_id, channel_id=record["channel_id"],
-                                owner_id=record["owner_id"], producer=NAME, event_key=key)
+                  now: datetime) -> dict[str, Any]:
+        envelope = plain(new_envelope(video_id=video_id, channel_id=record["channel_id"],
+                                      owner_id=record["owner_id"], producer=NAME, event_key=key))
         envelope["occurred_at"] = now
         return envelope
 

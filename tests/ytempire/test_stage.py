@@ -65,7 +65,7 @@ def test_an_output_the_spec_does_not_declare_is_dead_lettered(settings: Settings
     runner = StageRunner(Echo(spec), codec, sent, settings)  # type: ignore[arg-type]
     logs = _run(runner, codec, _request())
     assert [e.topic for e in sent.emits] == ["pipeline.failed", "pipeline.dlq"]
-    assert sent.emits[1].value["error_type"] == "UndeclaredOutput"
+    assert sent.emits[1].value.error_type == "UndeclaredOutput"
     assert "emitted to script.requested; its spec declares script.ready" in \
-        sent.emits[1].value["error_message"]
+        sent.emits[1].value.error_message
     assert "stage_crashed" in [line["event"] for line in logs]
