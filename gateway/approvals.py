@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+import msgspec
 from croniter import croniter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from gateway.models import Approval, Channel, Video
 from ytempire import __version__
 from ytempire.core.codec import Codec
 from ytempire.core.events import Emit, event_id
+from ytempire.core.records import VideoApproved
 
 if TYPE_CHECKING:  # the outbox calls this module's resend_stale
     from gateway.outbox import RequestPublisher
@@ -100,8 +102,9 @@ def _emit(codec: Codec, video: Video, approval: Approval) -> Emit:
                 "producer": {"name": "gateway", "version": __version__}}
     value = {name: scored[name] for name in REPEATED}
     value["spec"] = {**scored["spec"], "auto_publish": True, "publish_at": approval.publish_at}
-    return Emit(TOPIC, {**value, "envelope": envelope, "approved_by": approval.approved_by,
-                        "reason": approval.reason, "override": approval.override})
+    return Emit(TOPIC, msgspec.convert(
+        {**value, "envelope": envelope, "approved_by": approval.approved_by,
+         "reason": approval.reason, "override": approval.override}, VideoApproved))
 
 
 def send(db: Session, publisher: RequestPublisher, codec: Codec,

@@ -16,6 +16,7 @@ import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import ffmpeg
 
@@ -205,10 +206,10 @@ MAX_PAUSE_S = 0.6  # a longer pause starts a new caption line
 HOLD_S = 0.4  # a line stays up this long after its last word, unless the next one starts
 
 
-def caption_lines(words: list[dict], style: CaptionStyle) -> list[list[dict]]:
+def caption_lines(words: list[dict[str, Any]], style: CaptionStyle) -> list[list[dict[str, Any]]]:
     """Group timed words into caption lines: split into phrases (part changes, pauses,
     sentence punctuation), then each phrase into the fewest evenly sized lines that fit."""
-    phrases: list[list[dict]] = []
+    phrases: list[list[dict[str, Any]]] = []
     for word in words:
         if phrases:
             last = phrases[-1][-1]
@@ -223,7 +224,7 @@ def caption_lines(words: list[dict], style: CaptionStyle) -> list[list[dict]]:
     return [line for phrase in phrases for line in _balanced(phrase, style)]
 
 
-def _balanced(phrase: list[dict], style: CaptionStyle) -> list[list[dict]]:
+def _balanced(phrase: list[dict[str, Any]], style: CaptionStyle) -> list[list[dict[str, Any]]]:
     count = -(-len(phrase) // style.max_words)
     while count < len(phrase):
         size, extra = divmod(len(phrase), count)
@@ -239,7 +240,7 @@ def _balanced(phrase: list[dict], style: CaptionStyle) -> list[list[dict]]:
 
 
 def captions_ass(
-    words: list[dict], width: int, height: int, style: CaptionStyle, duration_s: float
+    words: list[dict[str, Any]], width: int, height: int, style: CaptionStyle, duration_s: float
 ) -> str:
     """An .ass script: one Dialogue per caption line, each word karaoke-timed (``\\k``) so it
     turns from white to yellow as it is spoken. Nothing outlasts ``duration_s``."""

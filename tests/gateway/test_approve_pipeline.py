@@ -22,6 +22,7 @@ from gateway.models import AuditEntry
 from tests.gateway.conftest import CHANNEL
 from tests.gateway.test_videos import Requests
 from tests.processors.test_publisher import scored
+from tests.typed import envelope_of, typed
 from ytempire.app.stack import Stack
 from ytempire.core.codec import Codec
 from ytempire.core.events import Emit, Event, derive_envelope
@@ -40,9 +41,9 @@ def publisher(kafka_settings: Settings) -> Iterator[Stack]:
 
 def _scored(request: Event, settings: Settings, passed: bool) -> Emit:
     """The quality gate's verdict on ``request`` (what the quality stage would emit)."""
-    envelope = derive_envelope(request["envelope"], "quality", "quality.scored")
-    return Emit("quality.scored", {**scored(settings, passed), "envelope": envelope,
-                                   "spec": request["spec"]})
+    envelope = derive_envelope(envelope_of(request), "quality", "quality.scored")
+    return Emit("quality.scored", typed("quality.scored", {
+        **scored(settings, passed), "envelope": envelope, "spec": request["spec"]}))
 
 
 def _until(condition, what: str, timeout: float = 60):  # noqa: ANN001, ANN202

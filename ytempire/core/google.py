@@ -54,4 +54,4 @@ def message(exc: HttpError) -> str:
     try:
         return str(json.loads(exc.content)["error"]["message"])[:300]
     except (ValueError, KeyError, TypeError):
-        return exc.content[:300].decode(errors="replace")
+        return str(exc.content[:300].decode(errors="replace"))

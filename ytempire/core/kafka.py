@@ -12,7 +12,7 @@ from ytempire.core.codec import Codec
 from ytempire.core.events import Emit
 
 
-class DeliveryFailed(KafkaException):
+class DeliveryFailed(KafkaException):  # type: ignore[misc]  # confluent_kafka is untyped here
     """The broker did not acknowledge a record; nothing was committed past it."""
 
 
@@ -72,7 +72,11 @@ class EventProducer:
         """Produce bytes as they are (tests, replays of original bytes)."""
         errors: list[str] = []
         with self._lock:
-            self._produce(topic, key, value, lambda err, msg: err and errors.append(str(err)))
+            def on_delivery(err: KafkaError | None, _msg: Message) -> None:
+                if err is not None:
+                    errors.append(str(err))
+
+            self._produce(topic, key, value, on_delivery)
             self._producer.flush(timeout)
         if errors:
             raise DeliveryFailed("; ".join(errors))

@@ -22,7 +22,7 @@ class MediaError(RuntimeError):
 
 @lru_cache(maxsize=1)
 def ffmpeg_exe() -> str:
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
 def run_ffmpeg(args: list[str], timeout: float = 600) -> str:

@@ -61,10 +61,17 @@ Progress = Callable[[int, int], Any]  # (records done, records in the range)
 class SinkStats(Protocol):
     """What a sink has done so far: offsets committed per (topic, partition), and counts."""
 
-    committed: Mapping[tuple[str, int], int]
-    inserted: int
-    duplicates: int
-    dead_lettered: int
+    @property
+    def committed(self) -> Mapping[tuple[str, int], int]: ...
+
+    @property
+    def inserted(self) -> int: ...
+
+    @property
+    def duplicates(self) -> int: ...
+
+    @property
+    def dead_lettered(self) -> int: ...
 
 
 class Sink(Protocol):

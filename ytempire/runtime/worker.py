@@ -29,7 +29,7 @@ import zlib
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import faust
 
@@ -322,11 +322,11 @@ def make_app(stage: Stage, settings: Settings) -> faust.App:
     return app
 
 
-class KeyPartitionedTable(faust.Table):  # type: ignore[misc]
+class KeyPartitionedTable(faust.Table):  # type: ignore[type-arg]
     """A table whose changelog partition is the CRC32 of the key, not the input record's."""
 
     def partition_for_key(self, key: Any) -> int:
-        return zlib.crc32(str(key).encode()) % int(self.partitions)
+        return zlib.crc32(str(key).encode()) % cast(int, self.partitions)
 
 
 def declare_tables(
@@ -354,9 +354,9 @@ def declare_tables(
     topics_module.apply(topics_module.connect(settings.kafka_bootstrap), changelogs)
     kinds = {"input": faust.Table, "key": KeyPartitionedTable}
     return {
-        name: app.tables.add(kinds[partitioned_by](
+        name: cast(MutableMapping[str, Any], app.tables.add(kinds[partitioned_by](
             app, name=name, default=None, beacon=app.tables.beacon, partitions=source.partitions,
-            help=f"{spec.name} state, changelog partitioned by {partitioned_by}"))
+            help=f"{spec.name} state, changelog partitioned by {partitioned_by}")))
         for name, partitioned_by in spec.tables.items()
     }
 
@@ -364,7 +364,7 @@ def declare_tables(
 def run_worker(stage: Stage, settings: Settings, loglevel: str = "warning") -> None:
     """Blocks running the stage until SIGINT/SIGTERM."""
     if stale := current_table().staleness():
-        log.warning("price_table_stale", stage=stage.name, warning=stale)
+        log.warning("price_table_stale", stage=stage.spec.name, warning=stale)
     app = make_app(stage, settings)
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     worker.execute_from_commandline()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import signal
 import time
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -172,7 +173,7 @@ def _wait_with_progress(tracker: Tracker, ids: list[str], timeout: float, show: 
     return finished
 
 
-def _print_summary(summaries: list[dict]) -> None:
+def _print_summary(summaries: list[dict[str, Any]]) -> None:
     table = Table(title="videos")
     for col in ("video", "title", "status", "duration", "quality", "cost"):
         table.add_column(col)
@@ -222,4 +223,4 @@ def demo(
     raise typer.Exit(0 if ok else 1)
 
 
-COMMANDS = [worker, up, generate, demo]
+COMMANDS: list[Callable[..., Any]] = [worker, up, generate, demo]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import typer
 
 from ytempire.core.settings import get_settings
@@ -29,7 +31,7 @@ def rotate_keys() -> None:
     settings = get_settings()
     vault = Vault.from_settings(settings)
     engine = make_engine(settings.effective_database_url)
-    table = YouTubeConnection.__table__
+    table = cast(sa.Table, YouTubeConnection.__table__)
     count = 0
     with engine.begin() as conn:
         for row in conn.execute(sa.select(table.c.channel_id, table.c.refresh_token_sealed)
