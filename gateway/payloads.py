@@ -446,6 +446,7 @@ class NoticeOut(BaseModel):
     data: dict[str, Any]
     occurred_at: datetime
     created_at: datetime
+    read_at: datetime | None = Field(None, description="Null: unread")
 
 
 class DlqRetried(BaseModel):
