@@ -91,7 +91,10 @@ def estimate(settings: Settings, channel_id: str, spec: Mapping[str, Any]) -> Es
     """The estimate of one video of ``channel_id`` with the request ``spec`` (the fields of
     ``script.requested``: target_duration_s, budget_usd, format, language)."""
     table = current_table()
-    request = ScriptRequest.from_spec({"topic": "estimate", **spec})
+    request = ScriptRequest(topic="estimate", target_duration_s=int(spec["target_duration_s"]),
+                            language=str(spec.get("language") or "en"),
+                            style=str(spec.get("style") or "informative"),
+                            format=str(spec.get("format") or "LANDSCAPE"))
     budget = Decimal(str(spec["budget_usd"]))
     duration = float(request.target_duration_s)
     plan = Estimate(table.version)

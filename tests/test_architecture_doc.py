@@ -12,15 +12,18 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 import yaml
 
 from tests.ytempire.core.test_manifest import compose_workers, wiring_problems
 from ytempire.app.stages import build_stage
+from ytempire.core import records
 from ytempire.core.codec import Codec
-from ytempire.core.events import Emit
+from ytempire.core.events import Emit, plain
 from ytempire.core.manifest import PIPELINE, Manifest, StageEntry
+from ytempire.core.recordgen import generate
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import PROJECT_ROOT, Settings
@@ -48,8 +51,17 @@ class Sent:
 
 
 @pytest.fixture
-def grader() -> Iterator[ModuleType]:
-    """The doc's module, importable as processors.grader for as long as the test runs."""
+def grader(settings: Settings, tmp_path: Path,
+           monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    """The doc's module, importable as processors.grader for as long as the test runs, with
+    the record ``python -m ytempire.core.recordgen`` would add for the doc's schema."""
+    schemas = tmp_path / "grader-schemas"
+    shutil.copytree(settings.schemas_dir, schemas)
+    (schemas / "script.graded.avsc").write_text(blocks()["schemas/script.graded.avsc"])
+    generated: dict[str, Any] = {}
+    exec(compile(generate(schemas), "records (generated)", "exec"), generated)  # noqa: S102
+    monkeypatch.setattr(records, "ScriptGraded", generated["ScriptGraded"], raising=False)
+    monkeypatch.setitem(records.RECORDS, "script.graded", generated["ScriptGraded"])
     source = blocks()["processors/grader.py"]
     spec = importlib.util.spec_from_loader("processors.grader", loader=None)
     assert spec is not None
@@ -110,7 +122,7 @@ def test_the_example_stage_runs_through_the_real_runner(
     request = request_event(VideoRequest(topic="How tides work", target_duration_s=30))
     [ready] = [e for e in build_stage("scriptwriter", settings).handle(request.value)
                if e.topic == "script.ready"]
-    empty = {**ready.value, "script": {**ready.value["script"], "sections": []}}
+    empty = {**plain(ready.value), "script": {**plain(ready.value)["script"], "sections": []}}
     sent = Sent()
     runner = StageRunner(stage, codec, sent, settings,  # type: ignore[arg-type]
                          cancellations=NothingCancelled())
@@ -119,9 +131,9 @@ def test_the_example_stage_runs_through_the_real_runner(
                                             codec.encode("script.ready", value))))
     graded, failed, dead = sent.emits
     assert graded.topic == "script.graded" and failed.topic == "pipeline.failed"
-    assert dead.topic == "pipeline.dlq" and dead.value["error_type"] == "PermanentError"
+    assert dead.topic == "pipeline.dlq" and dead.value.error_type == "PermanentError"
     decoded = codec.decode("script.graded", codec.encode("script.graded", graded.value), 0, 0)
-    narration = " ".join(s["narration"] for s in ready.value["script"]["sections"])
+    narration = " ".join(s.narration for s in ready.value.script.sections)
     assert decoded["words"] == len(narration.split()) > 0
     assert decoded["words_per_sentence"] == round(decoded["words"] / decoded["sentences"], 2)
-    assert decoded["envelope"]["video_id"] == request.value["envelope"]["video_id"]
+    assert decoded["envelope"]["video_id"] == request.value.envelope.video_id

@@ -17,7 +17,7 @@ from processors.scriptwriter import build as build_scriptwriter
 from tests.fakes.elevenlabs_server import FakeElevenLabs
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gateway.conftest import Caller
-from ytempire.core.events import Emit
+from ytempire.core.events import Emit, plain
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.settings import Settings
 
@@ -75,12 +75,12 @@ def test_estimate_is_within_a_quarter_of_what_the_video_costs(
     settings, openai, elevenlabs = paid
     request: Emit = request_event(VideoRequest(topic="How glaciers carve valleys",
                                                target_duration_s=60))
-    planned = estimate(settings, "ch", request.value["spec"])
+    planned = estimate(settings, "ch", plain(request.value)["spec"])
     script_emits = build_scriptwriter(settings).handle(request.value)
     voice_emits = build_narrator(settings).handle(script_emits[0].value)
-    script = script_emits[0].value["script"]
+    script = plain(script_emits[0].value)["script"]
     thumbnailer_for(settings).render(script["title"], "glaciers", "seed", tmp_path / "t.png")
-    costs = [e.value for e in (*script_emits, *voice_emits) if e.topic == "cost.incurred"]
+    costs = [plain(e.value) for e in (*script_emits, *voice_emits) if e.topic == "cost.incurred"]
     # The thumbnail's cost is the assembler's: one image at the table's price.
     images = len(openai.usage_of("images.generations"))
     thumbnail = next(line.usd for line in planned.lines if line.model == "gpt-image-1") * images

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from clickhouse_connect.driver.client import Client
 from fastapi.testclient import TestClient
@@ -24,6 +25,7 @@ from gateway.models import YouTubeConnection
 from gateway.payloads import VideoCreate
 from tests.analytics.seed import insert_events
 from tests.gateway.conftest import CHANNEL, Caller
+from tests.typed import typed
 from ytempire.core.codec import Codec
 from ytempire.core.events import Emit, cost_event, new_envelope
 from ytempire.core.requests import VideoRequest, request_event
@@ -59,18 +61,19 @@ def metrics(video_id: str, channel: str, owner: str, day: int, observed: int = 0
             simulated: bool = False, **values: Any) -> Emit:
     """A video.metrics ANALYTICS day as the collector writes it."""
     at = PUBLISHED + timedelta(days=day + 1, hours=observed)
-    envelope = new_envelope(video_id=video_id, channel_id=channel, owner_id=owner,
-                            producer="metrics-collector", event_key=f"{day}:{observed}")
-    envelope["occurred_at"] = at
+    envelope = msgspec.structs.replace(
+        new_envelope(video_id=video_id, channel_id=channel, owner_id=owner,
+                     producer="metrics-collector", event_key=f"{day}:{observed}"),
+        occurred_at=at)
     fields = ("views", "likes", "comments", "shares", "estimated_minutes_watched",
               "average_view_duration_s", "average_view_percentage", "subscribers_gained",
               "subscribers_lost", "estimated_revenue_usd", "cpm", "playback_based_cpm",
               "ad_impressions")
-    return Emit("video.metrics", {
+    return Emit("video.metrics", typed("video.metrics", {
         "envelope": envelope, "platform_video_id": f"yt-{video_id}", "youtube_channel_id": "",
         "source": "ANALYTICS", "day": str(P + timedelta(days=day)), "observed_at": at,
         "published_at": PUBLISHED, "simulated": simulated,
-        **{f: None for f in fields}, **values})
+        **{f: None for f in fields}, **values}))
 
 
 @pytest.fixture
@@ -91,7 +94,7 @@ def seeded(client: TestClient, store: Client, make_user: Callable[..., Caller]) 
     for video_id, topic, usd in ((ids[0], "Bees", "0.50"), (ids[1], "Ants", "0.25")):
         request = request_event(VideoRequest(topic=topic, owner_id=alice.user_id, channel_id=a,
                                              video_id=video_id, budget_usd=Decimal("3")))
-        emits += [request, cost_event(request.value["envelope"], stage="narrator",
+        emits += [request, cost_event(request.value.envelope, stage="narrator",
                                       provider="p", model="m", unit="u", quantity=1,
                                       usd=Decimal(usd), cached=False, price_table_version="t",
                                       call_key=video_id)]
