@@ -17,19 +17,17 @@ for the parts still missing when it is retried.
 from __future__ import annotations
 
 import json
-import math
 import re
-import subprocess
 import tempfile
-import wave
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import av
 
+from processors.audio import normalise_loudness, write_wav
+from processors.providers.openai_client import openai_client
 from processors.providers.script import WORDS_PER_MINUTE
-from processors.providers.script.openai_writer import openai_client
 from processors.providers.voice import Speech, TimedWord, UnknownVoice, Voice, VoiceUnavailable
 from processors.providers.voice.elevenlabs import ElevenLabsVoice, elevenlabs_client
 from processors.providers.voice.espeak import EspeakVoice
@@ -45,7 +43,7 @@ from ytempire.core.events import (
     spent,
 )
 from ytempire.core.logging import get_logger
-from ytempire.core.media import MediaError, probe, run_ffmpeg
+from ytempire.core.media import MediaError, probe
 from ytempire.core.pricing import Usage, bill, current_table
 from ytempire.core.records import Envelope, Script, ScriptReady, VideoSpec, VoiceReady
 from ytempire.core.settings import Settings
@@ -57,13 +55,6 @@ NAME = "narrator"
 OUTPUT_TOPIC = "voice.ready"
 VERSION = "3"  # bump when the same script would now sound different (keys the cache)
 PART_GAP_S = 0.4
-TARGET_LUFS = -14.0
-TRUE_PEAK_DBTP = -1.5
-LOUDNESS_RANGE = 11.0
-LIMITER_DRIVE_DB = 6.0  # how far above -14 LUFS the limiter is driven
-LIMITER_CEILING = 0.6  # -4.4 dBFS sample peak, leaves loudnorm room for its gain
-SAMPLE_RATE = 48_000
-FFMPEG_TIMEOUT_S = 300
 
 
 class NarratorStage:
@@ -239,88 +230,6 @@ def join_parts(
         )
         offset += len(speech.pcm) // 2
     return b"".join(chunks), rate, starts, words
-
-
-def write_wav(path: Path, pcm: bytes, rate: int) -> None:
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(pcm)
-
-
-def normalise_loudness(source: Path, target: Path) -> float:
-    """Drive a peak limiter, then linear loudnorm to -14 LUFS; 48 kHz mono AAC. Returns the
-    integrated loudness measured on the written file.
-
-    Synthetic speech peaks ~19 dB above its loudness, so loudnorm alone cannot reach -14 LUFS
-    under a -1.5 dBTP ceiling (it falls back to dynamic mode and lands near -16). Limiting the
-    peaks first (at 48 kHz, where sample peaks track true peaks), by a drive computed from a
-    raw measurement, brings the crest to about 11 dB, so the linear pass fits under the ceiling.
-    The measuring passes use ebur128 (the same BS.1770 loudness) because loudnorm's own
-    analysis resamples to 192 kHz and costs ten times more; the voice is mono, so is the AAC.
-    """
-    try:
-        raw = _ebur128(source, "")
-        drive = min(max(TARGET_LUFS - raw["I"] + LIMITER_DRIVE_DB, 0.0), 40.0)
-        limiter = (
-            f"aresample={SAMPLE_RATE},volume={drive:.2f}dB,"
-            f"alimiter=limit={LIMITER_CEILING}:attack=1:release=20:level=false"
-        )
-        m = _ebur128(source, limiter)
-        chain = (
-            f"{limiter},loudnorm=I={TARGET_LUFS}:TP={TRUE_PEAK_DBTP}:LRA={LOUDNESS_RANGE}"
-            f":measured_I={m['I']}:measured_TP={m['TP']}:measured_LRA={m['LRA']}"
-            f":measured_thresh={m['threshold']}:linear=true,aresample={SAMPLE_RATE}"
-        )
-        run_ffmpeg(
-            [
-                "-y",
-                "-i",
-                str(source),
-                "-af",
-                chain,
-                "-ac",
-                "1",
-                "-c:a",
-                "aac",
-                "-aac_coder",
-                "fast",
-                "-b:a",
-                "128k",
-                "-movflags",
-                "+faststart",
-                str(target),
-            ],
-            timeout=FFMPEG_TIMEOUT_S,
-        )
-        return _ebur128(target, "")["I"]
-    except (MediaError, OSError, subprocess.TimeoutExpired) as exc:
-        raise TransientError(f"loudness normalisation failed: {exc}") from exc
-
-
-def _ebur128(source: Path, chain: str) -> dict[str, float]:
-    """BS.1770 integrated loudness, its gating threshold, loudness range and true peak of
-    ``source`` after the filter ``chain``."""
-    graph = f"{chain}," if chain else ""
-    log_text = run_ffmpeg(
-        ["-i", str(source), "-af", f"{graph}ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
-        timeout=FFMPEG_TIMEOUT_S,
-    )
-    summary = log_text[log_text.rfind("Summary:") :]
-    found = {
-        "I": re.search(r"I:\s*(\S+) LUFS", summary),
-        "threshold": re.search(r"I:\s*\S+ LUFS\s*Threshold:\s*(\S+) LUFS", summary),
-        "LRA": re.search(r"LRA:\s*(\S+) LU", summary),
-        "TP": re.search(r"Peak:\s*(\S+) dBFS", summary),
-    }
-    missing = [name for name, match in found.items() if match is None]
-    if missing:
-        raise MediaError(f"no {', '.join(missing)} in the ebur128 summary: {summary[-500:]}")
-    values = {name: float(match.group(1)) for name, match in found.items() if match}
-    if not math.isfinite(values["I"]):
-        raise MediaError("the narration is silent (integrated loudness -inf)")
-    return values
 
 
 def voice_plan(settings: Settings) -> list[str]:

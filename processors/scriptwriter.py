@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import msgspec
 
+from processors.providers.openai_client import openai_client
 from processors.providers.policy import PolicyChecker
 from processors.providers.policy.openai_moderation import OpenAIModeration
 from processors.providers.script import (
@@ -33,7 +34,7 @@ from processors.providers.script import (
 )
 from processors.providers.script.limits import count_words, fit_description, fit_tags, fit_title
 from processors.providers.script.offline import OfflineScriptWriter
-from processors.providers.script.openai_writer import OpenAIScriptWriter, openai_client
+from processors.providers.script.openai_writer import OpenAIScriptWriter
 from ytempire.core.cache import ResultCache
 from ytempire.core.events import (
     Emit,

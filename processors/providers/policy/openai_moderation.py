@@ -11,8 +11,8 @@ from collections.abc import Mapping
 
 from openai import OpenAI
 
+from processors.providers.openai_client import PROVIDER, openai_errors
 from processors.providers.policy import PolicyFinding, PolicyVerdict
-from processors.providers.script.openai_writer import PROVIDER, openai_errors
 from ytempire.core.pricing import Usage
 
 EXCERPT_CHARS = 120

@@ -14,7 +14,7 @@ from pathlib import Path
 from openai import OpenAI
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
-from processors.providers.script.openai_writer import openai_client, openai_errors
+from processors.providers.openai_client import openai_client, openai_errors
 from processors.providers.thumbnail import HEIGHT, WIDTH
 from processors.providers.visuals.drawing import BOLD, draw_lines, fit, line_height
 from ytempire.core.artifacts import ArtifactStore

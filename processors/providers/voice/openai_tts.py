@@ -18,7 +18,7 @@ from bisect import bisect_left
 import numpy as np
 from openai import OpenAI
 
-from processors.providers.script.openai_writer import PROVIDER, openai_errors
+from processors.providers.openai_client import PROVIDER, openai_errors
 from processors.providers.voice import Speech, TimedWord, split_text
 
 SAMPLE_RATE = 24_000  # what OpenAI's "pcm" response format is: 24 kHz, s16le, mono
