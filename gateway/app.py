@@ -9,11 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway import errors
+from gateway import egress, errors, idempotency
 from gateway.analytics import Analytics
 from gateway.audit import AuditMiddleware, AuditWriter
 from gateway.config import GatewaySettings
 from gateway.db import make_engine, make_sessionmaker
+from gateway.guard import Guard
 from gateway.hub import Hub
 from gateway.identity import KeyCache
 from gateway.migrate import upgrade
@@ -47,15 +48,16 @@ costs and KPIs, notifications; external systems request videos through signed in
 Authenticate every `/v1` call with `Authorization: Bearer <key>` (`ytempire users create NAME`
 prints the first key). Resources of other users answer 404. Every POST takes an
 `Idempotency-Key` header: repeating the request with the same key never repeats its effect.
-Each API key may make a number of requests per minute set by its user's tier; every response
-says how many are left (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`), and a
-429 says when to come back (`Retry-After`).
+Each user (all its API keys and inbound sources together) may make a number of requests per
+minute set by its tier, a batch of n videos counting n; every response says how many are left
+(`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`), and a 429 says when to come back
+(`Retry-After`). Bodies over 1 MiB (64 KiB on the inbound receiver) are refused with a 413.
 """
 
 
 class Outbox:
     """Re-sends video requests and cancellations the broker did not acknowledge in time, every
-    few seconds."""
+    few seconds; deletes expired idempotency records as it goes."""
 
     def __init__(self, sessions: sessionmaker[Session], publisher: RequestPublisher,
                  every_s: float = 10.0) -> None:
@@ -70,6 +72,7 @@ class Outbox:
                 with self._sessions() as db:
                     resend_stale(db, self._publisher)
                     resend_stale_cancellations(db, self._publisher)
+                    idempotency.expire(db)
             except Exception:
                 log.exception("outbox.resend_failed")
 
@@ -78,7 +81,9 @@ class Outbox:
         self._thread.join(10)
 
 
-def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> FastAPI:
+def create_app(settings: Settings, gateway: GatewaySettings | None = None,
+               resolve: egress.Resolver = egress.system_resolver) -> FastAPI:
+    """``resolve`` names the addresses of webhook hosts (tests point names at loopback)."""
     gateway = gateway or GatewaySettings()
 
     @asynccontextmanager
@@ -100,7 +105,7 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
                                               app.state.hub, gateway)
             app.state.projection.start()
         outbox = Outbox(app.state.sessions, app.state.publisher)
-        app.state.deliverer = Deliverer(app.state.sessions, gateway)
+        app.state.deliverer = Deliverer(app.state.sessions, gateway, resolve)
         try:
             yield
         finally:
@@ -113,14 +118,16 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
             app.state.audit.close()
             engine.dispose()
 
+    docs = {} if gateway.docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
     app = FastAPI(title="YTEmpire", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan)
-    app.state.settings, app.state.gateway = settings, gateway
+                  lifespan=lifespan, **docs)  # type: ignore[arg-type]
+    app.state.settings, app.state.gateway, app.state.resolve = settings, gateway, resolve
     app.state.limiter = RateLimiter(gateway)
     app.state.keys = KeyCache()
     app.state.analytics = Analytics(settings, gateway.analytics_open_store)
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(AuditMiddleware, writer_of=lambda: getattr(app.state, "audit", None))
+    app.add_middleware(Guard, settings=gateway, limiter=app.state.limiter)
     errors.install(app)
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1")

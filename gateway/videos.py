@@ -184,9 +184,12 @@ def _encode_cursor(video: Video) -> str:
 def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         created, vid = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(created), str(vid)
+        at = datetime.fromisoformat(created)
     except (ValueError, TypeError) as exc:
         raise BadCursor("cursor is not one this API returned") from exc
+    if at.tzinfo is None:
+        raise BadCursor("cursor is not one this API returned")
+    return at, str(vid)
 
 
 def page(db: Session, principal: Principal, *, channel_id: str | None, status: str | None,

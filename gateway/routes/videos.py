@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
 
 from gateway import videos
 from gateway.auth import CurrentUser
@@ -69,7 +69,11 @@ def create_video(request: Request, body: VideoCreate, db: DB, principal: Current
              responses=ACCEPTED)
 def create_videos(request: Request, body: VideoBatchCreate, db: DB, principal: CurrentUser,
                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    """Up to 50 videos, all or none: one invalid item rejects the whole batch."""
+    """Up to 50 videos, all or none: one invalid item rejects the whole batch. Counts as one
+    request per video against the rate limit."""
+    if len(body.videos) > 1:
+        request.state.quota = request.app.state.limiter.check(principal, len(body.videos) - 1)
+
     def effect() -> tuple[int, VideoBatchAccepted]:
         rows = videos.create(db, principal, body.videos, idempotency_key)
         return 202, VideoBatchAccepted(videos=[accepted(request, v) for v in rows])
@@ -85,8 +89,8 @@ def list_videos(
     db: DB, principal: CurrentUser,
     channel_id: str | None = None,
     status: Annotated[str | None, Query(description="e.g. queued, processing, published")] = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
+    created_after: AwareDatetime | None = None,
+    created_before: AwareDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> VideoPage:
