@@ -21,9 +21,9 @@ from typing import Any
 from confluent_kafka import Message
 from fastavro import reader as container_reader
 
-from ytempire.codec import HEADER_LEN, MAGIC, Codec, UndecodableEvent
-from ytempire.events import Emit, Event, new_envelope
-from ytempire.schemas import SchemaVersion
+from ytempire.core.codec import HEADER_LEN, MAGIC, Codec, UndecodableEvent
+from ytempire.core.events import Emit, Event, new_envelope
+from ytempire.core.schema_registry import SchemaVersion
 
 STAGE = "analytics-sink"  # in the DLQ records it writes
 

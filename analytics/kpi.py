@@ -23,8 +23,8 @@ from confluent_kafka import KafkaException
 from analytics import lag as lag_module
 from analytics.migrate import applied
 from analytics.store import SinkOwner, chdb_path, connect
-from ytempire import topics as topics_module
-from ytempire.settings import Settings
+from ytempire.core import topics as topics_module
+from ytempire.core.settings import Settings
 
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"
 LAG = "consumer_lag"

@@ -15,7 +15,7 @@ from typing import Any
 from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
-from ytempire.topics import TopicsFile
+from ytempire.core.topics import TopicsFile
 
 
 @dataclass(frozen=True)

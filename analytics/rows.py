@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from clickhouse_connect.driver.client import Client
 
-from ytempire.events import Event
+from ytempire.core.events import Event
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MILLISECOND = timedelta(milliseconds=1)

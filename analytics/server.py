@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlparse
 from clickhouse_connect.driver.client import Client
 
 from analytics.kpi import run_queries, to_json
-from ytempire.logging import get_logger
+from ytempire.core.logging import get_logger
 
 log = get_logger("analytics.server")
 

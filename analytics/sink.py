@@ -53,13 +53,13 @@ from analytics.rows import event_row, insert_decoded
 from analytics.staging import Staging, event_ids
 from analytics.store import connect
 from analytics.writer import Journal, Writer, in_ranges, ranges, reread
-from ytempire import topics as topics_module
-from ytempire.codec import Codec, UndecodableEvent
-from ytempire.events import Emit, Event
-from ytempire.kafka import EventProducer
-from ytempire.logging import get_logger
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
+from ytempire.core import topics as topics_module
+from ytempire.core.codec import Codec, UndecodableEvent
+from ytempire.core.events import Emit, Event
+from ytempire.core.kafka import EventProducer
+from ytempire.core.logging import get_logger
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
 
 log = get_logger("analytics.sink")
 

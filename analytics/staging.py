@@ -20,8 +20,8 @@ from typing import Any
 from clickhouse_connect.driver.client import Client
 
 from analytics.decode import avro_long, container_header, leading_string
-from ytempire.codec import HEADER_LEN, MAGIC
-from ytempire.schemas import SchemaRegistry
+from ytempire.core.codec import HEADER_LEN, MAGIC
+from ytempire.core.schema_registry import SchemaRegistry
 
 # The view's JSON as the Python path writes it: decimals as exact strings, ISO 8601 times; the
 # dedup token of the insert reaches `events` through the view; the views below `events` run side

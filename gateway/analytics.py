@@ -31,8 +31,8 @@ from analytics.kpi import run_queries, to_json
 from analytics.migrate import applied
 from analytics.store import ClickHouseBusy, SinkOwner, chdb_path, connect
 from gateway.errors import GatewayError
-from ytempire.logging import get_logger
-from ytempire.settings import Settings
+from ytempire.core.logging import get_logger
+from ytempire.core.settings import Settings
 
 log = get_logger()
 

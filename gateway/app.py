@@ -18,27 +18,31 @@ from gateway.guard import Guard
 from gateway.hub import Hub
 from gateway.identity import KeyCache
 from gateway.migrate import upgrade
-from gateway.publisher import RequestPublisher
+from gateway.outbox import RequestPublisher
 from gateway.ratelimit import RateLimiter, RateLimitHeaders
 from gateway.routes import (
     admin,
+    auth,
     channels,
     costs,
     health,
     inbound,
+    invites,
     keys,
     notices,
+    sessions,
     streams,
     videos,
     webhooks,
 )
+from gateway.throttle import LoginThrottle
 from gateway.videos import resend_stale, resend_stale_cancellations
 from gateway.webhooks import Deliverer
 from ytempire import __version__
-from ytempire.codec import Codec
-from ytempire.logging import get_logger
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
+from ytempire.core.codec import Codec
+from ytempire.core.logging import get_logger
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
 
 log = get_logger()
 
@@ -46,7 +50,9 @@ DESCRIPTION = """Drive YTEmpire over HTTP: channels, video requests, live status
 costs and KPIs, notifications; external systems request videos through signed inbound webhooks.
 
 Authenticate every `/v1` call with `Authorization: Bearer <key>` (`ytempire users create NAME`
-prints the first key). Resources of other users answer 404. Every POST takes an
+prints the first key), or, in a browser, with the session cookie from `POST /v1/auth/login`;
+every change made with the cookie also sends `X-CSRF-Token` (the `ytempire_csrf` cookie's value).
+Resources of other users answer 404. Every POST takes an
 `Idempotency-Key` header: repeating the request with the same key never repeats its effect.
 Each user (all its API keys and inbound sources together) may make a number of requests per
 minute set by its tier, a batch of n videos counting n; every response says how many are left
@@ -123,6 +129,7 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None,
                   lifespan=lifespan, **docs)  # type: ignore[arg-type]
     app.state.settings, app.state.gateway, app.state.resolve = settings, gateway, resolve
     app.state.limiter = RateLimiter(gateway)
+    app.state.login_throttle = LoginThrottle(gateway)
     app.state.keys = KeyCache()
     app.state.analytics = Analytics(settings, gateway.analytics_open_store)
     app.add_middleware(RateLimitHeaders)
@@ -131,8 +138,8 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None,
     errors.install(app)
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1")
-    for module in (keys, channels, videos, streams, webhooks, inbound, costs, notices,
-                   admin):
+    for module in (auth, sessions, keys, channels, videos, streams, webhooks, inbound, costs,
+                   notices, admin, invites):
         v1.include_router(module.router)
     app.include_router(v1)
     build_openapi = app.openapi

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.models import AuditEntry
-from ytempire.logging import get_logger
+from ytempire.core.logging import get_logger
 
 log = get_logger()
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from gateway.errors import Conflict, NotFound, invalid
 from gateway.identity import Principal
 from gateway.models import Channel
-from gateway.schemas import ChannelCreate, ChannelUpdate
+from gateway.payloads import ChannelCreate, ChannelUpdate
 
 MAX_ACTIVE = 5
 

@@ -6,6 +6,8 @@ broker and the data directory still come from the kernel.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -57,3 +59,16 @@ class GatewaySettings(BaseSettings):
     analytics_open_store: bool = False
     """Open a chdb store no analytics sink holds (one-process setups, tests). Off by default:
     the gateway then reads through the running sink and never locks it out of its store."""
+    signup: Literal["open", "invite", "closed"] = "closed"
+    """Who may make a web account: anyone, holders of an admin's invite, or nobody (the operator
+    runs ``ytempire users create NAME --email ...``)."""
+    public_url: str = ""
+    """The address people open (invite links); default: the address of the admin's request."""
+    session_ttl_s: int = 14 * 86400
+    """A browser session lasts this long from sign-in; signing in again starts a new one."""
+    invite_ttl_s: int = 7 * 86400
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 30
+    login_failure_window_s: int = 900
+    """Failed sign-ins counted per account and per client address over this window; past
+    either limit sign-in answers 429 until the window has passed."""

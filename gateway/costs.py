@@ -17,8 +17,8 @@ from gateway.analytics import Analytics
 from gateway.errors import GatewayError
 from gateway.estimate import estimate_usd
 from gateway.identity import Principal
-from gateway.schemas import CostProjection, OwnerKpis, SpendBy, SpendReport, SpendRow
-from ytempire.pricing import current_table
+from gateway.payloads import CostProjection, OwnerKpis, SpendBy, SpendReport, SpendRow
+from ytempire.core.pricing import current_table
 
 MAX_DAYS = 366
 

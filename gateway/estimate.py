@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ytempire.pricing import current_table
+from ytempire.core.pricing import current_table
 
 WORDS_PER_SECOND = 2.5
 CALLS = [  # provider, model, unit, quantity per spoken word (or per video when per_word is False)

@@ -32,8 +32,15 @@ class Principal:
 
     user_id: str
     key_id: str
+    """The API key's id, or the browser session's id when ``session_id`` is set."""
     tier: str
     admin: bool = False
+    session_id: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """Who acted, for records people read: ``api-key:<id>`` or ``session:<id>``."""
+        return f"session:{self.session_id}" if self.session_id else f"api-key:{self.key_id}"
 
 
 @dataclass(frozen=True)
@@ -55,13 +62,17 @@ def issue_key(db: Session, user_id: str, name: str = "") -> IssuedKey:
     return IssuedKey(key, secret)
 
 
-def create_user(db: Session, name: str, tier: str = "free",
-                admin: bool = False) -> tuple[User, IssuedKey]:
+def create_user(db: Session, name: str, tier: str = "free", admin: bool = False,
+                email: str | None = None, password_hash: str | None = None,
+                ) -> tuple[User, IssuedKey]:
     """A new user and its first API key (the operator hands the key over); ``admin`` users may
-    also call the operator endpoints under ``/v1/admin``."""
+    also call the operator endpoints under ``/v1/admin``. With an email and a password hash
+    the user can also sign in to the web app."""
     if db.scalar(select(User).where(User.name == name)) is not None:
         raise UserExists(f"user {name!r} already exists")
-    user = User(name=name, tier=tier, is_admin=admin)
+    if email is not None and db.scalar(select(User).where(User.email == email)) is not None:
+        raise UserExists(f"a user with email {email!r} already exists")
+    user = User(name=name, tier=tier, is_admin=admin, email=email, password_hash=password_hash)
     db.add(user)
     db.flush()
     issued = issue_key(db, user.id, name="first key")

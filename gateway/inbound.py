@@ -23,8 +23,8 @@ from gateway import channels, videos
 from gateway.errors import Conflict, GatewayError, NotFound, Unavailable, invalid
 from gateway.identity import Principal
 from gateway.models import InboundEvent, InboundSource, User
-from gateway.publisher import RequestPublisher
-from gateway.schemas import InboundPayload, VideoCreate
+from gateway.outbox import RequestPublisher
+from gateway.payloads import InboundPayload, VideoCreate
 from gateway.signing import HEADER, BadSignature, verify
 
 UNSIGNED = (f"unknown inbound source, or a missing, malformed, wrong or stale {HEADER} "

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from gateway import webhooks
 from gateway.config import GatewaySettings
 from gateway.models import DeadLetter, Notice, User, VideoEvent
-from ytempire.events import event_id
-from ytempire.logging import get_logger
+from ytempire.core.events import event_id
+from ytempire.core.logging import get_logger
 
 log = get_logger()
 

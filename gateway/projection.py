@@ -22,10 +22,10 @@ from gateway.config import GatewaySettings
 from gateway.hub import Hub
 from gateway.models import Video, VideoEvent
 from gateway.videos import record
-from ytempire.codec import Codec, UndecodableEvent
-from ytempire.logging import get_logger
-from ytempire.settings import Settings
-from ytempire.tracker import STAGE_OF_TOPIC
+from ytempire.app.tracker import STAGE_OF_TOPIC
+from ytempire.core.codec import Codec, UndecodableEvent
+from ytempire.core.logging import get_logger
+from ytempire.core.settings import Settings
 
 log = get_logger()
 

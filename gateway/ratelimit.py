@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.config import GatewaySettings
 from gateway.errors import GatewayError
 from gateway.identity import Principal
-from ytempire.logging import get_logger
+from ytempire.core.logging import get_logger
 
 log = get_logger()
 

@@ -26,10 +26,10 @@ from gateway.errors import Conflict, GatewayError, NotFound, Unavailable
 from gateway.estimate import estimate_usd
 from gateway.identity import Principal
 from gateway.models import Cancellation, User, Video, VideoEvent
-from gateway.publisher import RequestPublisher
-from gateway.schemas import VideoCreate
-from ytempire.events import Emit, event_id, new_envelope
-from ytempire.requests import VideoRequest, request_event
+from gateway.outbox import RequestPublisher
+from gateway.payloads import VideoCreate
+from ytempire.core.events import Emit, event_id, new_envelope
+from ytempire.core.requests import VideoRequest, request_event
 
 TERMINAL = {"published", "rejected", "failed", "cancelled", "awaiting_publish"}
 RETRYABLE = {"rejected", "failed", "cancelled"}
@@ -240,7 +240,7 @@ def cancel(db: Session, principal: Principal, video_id: str, reason: str = "") -
     now = datetime.now(UTC)
     cancellation = Cancellation(event_id=event_id("gateway", "cancel", video.id, video.attempt),
                                 video_id=video.id, attempt=video.attempt, reason=reason,
-                                cancelled_by=f"api-key:{principal.key_id}", requested_at=now)
+                                cancelled_by=principal.actor, requested_at=now)
     db.add(cancellation)
     record(db, video, "video.cancelled", cancellation.event_id, now, {"reason": reason})
     db.flush()

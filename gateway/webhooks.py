@@ -27,7 +27,7 @@ from gateway import egress
 from gateway.config import GatewaySettings
 from gateway.models import VideoEvent, Webhook, WebhookDelivery
 from gateway.signing import HEADER, sign
-from ytempire.logging import get_logger
+from ytempire.core.logging import get_logger
 
 log = get_logger()
 

@@ -11,8 +11,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from processors.base import PermanentError, TransientError
-from ytempire.media import MediaError, MediaInfo, probe, run_ffmpeg
+from ytempire.core.media import MediaError, MediaInfo, probe, run_ffmpeg
+from ytempire.stage import PermanentError, TransientError
 
 LONG_SILENCE_S = 2.0
 """Silences at least this long are reported (and cost points in the audio checks)."""

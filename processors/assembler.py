@@ -21,7 +21,6 @@ from typing import Any
 import av
 
 from processors import render
-from processors.base import PermanentError, TransientError
 from processors.providers.thumbnail import Thumbnailer
 from processors.providers.thumbnail.openai_image import OpenAIThumbnail
 from processors.providers.thumbnail.title_card import TitleCard
@@ -30,9 +29,9 @@ from processors.providers.visuals.footage import Footage, Shot
 from processors.providers.visuals.generated import GeneratedVisuals
 from processors.providers.visuals.pexels import PexelsClient, PexelsFootage
 from processors.providers.visuals.stock import credit_lines, footage_needs, photo_still
-from ytempire.artifacts import ArtifactStore
-from ytempire.cache import ResultCache
-from ytempire.events import (
+from ytempire.core.artifacts import ArtifactStore
+from ytempire.core.cache import ResultCache
+from ytempire.core.events import (
     Emit,
     Event,
     content_hash,
@@ -40,10 +39,11 @@ from ytempire.events import (
     derive_envelope,
     spent,
 )
-from ytempire.logging import get_logger
-from ytempire.media import probe
-from ytempire.pricing import Usage, bill
-from ytempire.settings import Settings
+from ytempire.core.logging import get_logger
+from ytempire.core.media import probe
+from ytempire.core.pricing import Usage, bill
+from ytempire.core.settings import Settings
+from ytempire.stage import PermanentError, TransientError
 
 log = get_logger("ytempire.assembler")
 

@@ -10,13 +10,13 @@ on the owner in the gateway; a request without one means the owner has none, so 
 A budget is learnt from the owner's next request; one lower than what was spent alerts at once.
 
 State is five tables of JSON values behind ``State`` (get/put by key): a dict here, Faust tables
-recovered from their changelogs under the worker (``ytempire.worker.TableState``). The video's
-record is the authority: it holds the video's spend per day and the ids of the events it has
-counted, so a redelivered cost never counts twice. The channel-day and owner-month records do
-not add, they *set* the part that video (or channel-day) contributes, recomputed from the
+recovered from their changelogs under the worker (``ytempire.runtime.worker.TableState``). The
+video's record is the authority: it holds the video's spend per day and the ids of the events it
+has counted, so a redelivered cost never counts twice. The channel-day and owner-month records
+do not add, they *set* the part that video (or channel-day) contributes, recomputed from the
 authority on every delivery, so a crash between two tables' writes heals on redelivery instead
-of losing or doubling a cent. A redelivered input gives back the alerts it raised, with the
-same event ids (an alert's id depends only on scope, period and threshold).
+of losing or doubling a cent. A redelivered input gives back the alerts it raised, with the same
+event ids (an alert's id depends only on scope, period and threshold).
 
 The sums over channels and owners need every partition of ``cost.incurred``: run one ledger
 process (it reads a few events per video); more processes would each sum only their partitions.
@@ -29,8 +29,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from ytempire.events import Emit, Event, derive_envelope, event_id
-from ytempire.settings import Settings
+from ytempire.core.events import Emit, Event, derive_envelope, event_id
+from ytempire.core.settings import Settings
 
 NAME = "ledger"
 INPUT_TOPIC = "cost.incurred"
@@ -40,7 +40,8 @@ THRESHOLDS = (80, 100)
 ZERO = Decimal("0")
 MICRO = Decimal("0.000001")
 
-# The tables, and how each one's changelog is partitioned (see ytempire.worker.declare_tables):
+# The tables, and how each one's changelog is partitioned (see
+# ytempire.runtime.worker.declare_tables):
 # all by the table key, so each key's writes keep their order in one changelog partition even if
 # a video's requests and costs were produced to different partitions.
 TABLES = {

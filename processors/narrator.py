@@ -29,16 +29,15 @@ from typing import Any
 
 import av
 
-from processors.base import PermanentError, TransientError
 from processors.providers.script import WORDS_PER_MINUTE
 from processors.providers.script.openai_writer import openai_client
 from processors.providers.voice import Speech, TimedWord, UnknownVoice, Voice, VoiceUnavailable
 from processors.providers.voice.elevenlabs import ElevenLabsVoice, elevenlabs_client
 from processors.providers.voice.espeak import EspeakVoice
 from processors.providers.voice.openai_tts import OpenAITTSVoice
-from ytempire.artifacts import ArtifactStore
-from ytempire.cache import ResultCache
-from ytempire.events import (
+from ytempire.core.artifacts import ArtifactStore
+from ytempire.core.cache import ResultCache
+from ytempire.core.events import (
     Emit,
     Event,
     content_hash,
@@ -47,10 +46,11 @@ from ytempire.events import (
     derive_envelope,
     spent,
 )
-from ytempire.logging import get_logger
-from ytempire.media import MediaError, probe, run_ffmpeg
-from ytempire.pricing import Usage, bill, current_table
-from ytempire.settings import Settings
+from ytempire.core.logging import get_logger
+from ytempire.core.media import MediaError, probe, run_ffmpeg
+from ytempire.core.pricing import Usage, bill, current_table
+from ytempire.core.settings import Settings
+from ytempire.stage import PermanentError, TransientError
 
 log = get_logger("ytempire.narrator")
 

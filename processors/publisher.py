@@ -29,20 +29,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from processors.base import (
-    Cancellations,
-    Deferred,
-    NothingCancelled,
-    PermanentError,
-    VideoCancelled,
-)
 from processors.providers.publish import PRIVACY, Published, Publisher, VideoMetadata
 from processors.providers.publish.local_channel import LocalChannelPublisher
 from processors.providers.publish.youtube import YouTubePublisher
 from processors.providers.publish.youtube_quota import QuotaLedger
-from ytempire.artifacts import ArtifactStore
-from ytempire.cache import ResultCache
-from ytempire.events import (
+from ytempire.core.artifacts import ArtifactStore
+from ytempire.core.cache import ResultCache
+from ytempire.core.events import (
     Emit,
     Event,
     content_hash,
@@ -50,9 +43,16 @@ from ytempire.events import (
     derive_envelope,
     spent,
 )
-from ytempire.logging import get_logger
-from ytempire.pricing import bill
-from ytempire.settings import Settings
+from ytempire.core.logging import get_logger
+from ytempire.core.pricing import bill
+from ytempire.core.settings import Settings
+from ytempire.stage import (
+    Cancellations,
+    Deferred,
+    NothingCancelled,
+    PermanentError,
+    VideoCancelled,
+)
 
 log = get_logger("ytempire.publisher")
 
@@ -87,7 +87,7 @@ class PublisherStage:
     input_topic = "quality.scored"
     cancel_check = "in_stage"
     cancellations: Cancellations = NothingCancelled()
-    """Set by the worker (``ytempire.worker.StageRunner``)."""
+    """Set by the worker (``ytempire.runtime.worker.StageRunner``)."""
 
     def __init__(self, publisher: Publisher, store: ArtifactStore, cache: ResultCache,
                  choose: Callable[[str], Publisher] | None = None) -> None:

@@ -21,7 +21,6 @@ from typing import Any
 from PIL import Image, UnidentifiedImageError
 
 from processors.analysis import LONG_SILENCE_S, MediaReport, analyse
-from processors.base import PermanentError
 from processors.providers.policy import PolicyChecker, PolicyVerdict
 from processors.providers.policy.blocklist import BlocklistChecker
 from processors.providers.script import WORDS_PER_MINUTE
@@ -31,9 +30,9 @@ from processors.providers.script.limits import (
     TITLE_MAX_CHARS,
     tags_length,
 )
-from ytempire.artifacts import ArtifactStore
-from ytempire.cache import ResultCache
-from ytempire.events import (
+from ytempire.core.artifacts import ArtifactStore
+from ytempire.core.cache import ResultCache
+from ytempire.core.events import (
     Emit,
     Event,
     content_hash,
@@ -41,10 +40,11 @@ from ytempire.events import (
     derive_envelope,
     spent,
 )
-from ytempire.logging import get_logger
-from ytempire.pricing import Usage, bill
-from ytempire.requests import RESOLUTIONS
-from ytempire.settings import Settings
+from ytempire.core.logging import get_logger
+from ytempire.core.pricing import Usage, bill
+from ytempire.core.requests import RESOLUTIONS
+from ytempire.core.settings import Settings
+from ytempire.stage import PermanentError
 
 log = get_logger("ytempire.quality")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib
 from typing import NamedTuple
 
-from processors.base import Stage
-from ytempire.settings import Settings
+from ytempire.core.settings import Settings
+from ytempire.stage import Stage
 
 
 class StageEntry(NamedTuple):

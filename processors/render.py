@@ -19,8 +19,8 @@ from pathlib import Path
 
 import ffmpeg
 
-from ytempire.media import ffmpeg_exe
-from ytempire.processes import die_with_parent
+from ytempire.core.media import ffmpeg_exe
+from ytempire.core.processes import die_with_parent
 
 FPS = 30
 CRF = 21

@@ -18,7 +18,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, cast
 
-from processors.base import PermanentError, TransientError
 from processors.providers.policy import PolicyChecker
 from processors.providers.policy.openai_moderation import OpenAIModeration
 from processors.providers.script import (
@@ -33,8 +32,8 @@ from processors.providers.script import (
 from processors.providers.script.limits import count_words, fit_description, fit_tags, fit_title
 from processors.providers.script.offline import OfflineScriptWriter
 from processors.providers.script.openai_writer import OpenAIScriptWriter, openai_client
-from ytempire.cache import ResultCache
-from ytempire.events import (
+from ytempire.core.cache import ResultCache
+from ytempire.core.events import (
     Emit,
     Event,
     content_hash,
@@ -44,9 +43,10 @@ from ytempire.events import (
     failed_event,
     spent,
 )
-from ytempire.logging import get_logger
-from ytempire.pricing import Usage, bill, current_table
-from ytempire.settings import Settings
+from ytempire.core.logging import get_logger
+from ytempire.core.pricing import Usage, bill, current_table
+from ytempire.core.settings import Settings
+from ytempire.stage import PermanentError, TransientError
 
 log = get_logger("ytempire.scriptwriter")
 

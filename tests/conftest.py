@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from confluent_kafka import Consumer
 
-from ytempire import topics
-from ytempire.broker import LocalBroker
-from ytempire.settings import PROJECT_ROOT, Settings
+from ytempire.app.broker import LocalBroker
+from ytempire.core import topics
+from ytempire.core.settings import PROJECT_ROOT, Settings
 
 
 def free_ports(count: int) -> list[int]:
@@ -78,7 +78,7 @@ def quick_failover(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def consumer(kafka_settings: Settings) -> Iterator[Consumer]:
     """A plain consumer on the session broker, outside any group; assign it with
-    ``ytempire.kafka.assign_at_end`` to read what comes next."""
+    ``ytempire.core.kafka.assign_at_end`` to read what comes next."""
     consumer = Consumer(
         {
             "bootstrap.servers": kafka_settings.kafka_bootstrap,

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import free_ports, local_broker
-from ytempire.broker import BrokerError, LocalBroker
-from ytempire.cli.broker import app
+from ytempire.app.broker import BrokerError, LocalBroker
+from ytempire.app.cli.broker import app
 
 runner = CliRunner()
 

@@ -14,19 +14,19 @@ import pytest
 import structlog
 from structlog.testing import capture_logs
 
-from processors.base import Deferred, VideoCancelled
 from processors.ledger import build as build_ledger
 from processors.publisher import PublisherStage
 from processors.publisher import build as build_publisher
 from tests.processors.test_publisher import channel_folders, scored
-from ytempire.cancellations import CancelledVideos
-from ytempire.codec import Codec
-from ytempire.events import Emit, Event, cost_event, derive_envelope, new_envelope
-from ytempire.kafka import EventProducer
-from ytempire.requests import VideoRequest, request_event
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
-from ytempire.worker import Incoming, StageRunner
+from ytempire.core.codec import Codec
+from ytempire.core.events import Emit, Event, cost_event, derive_envelope, new_envelope
+from ytempire.core.kafka import EventProducer
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
+from ytempire.runtime.cancellations import CancelledVideos
+from ytempire.runtime.worker import Incoming, StageRunner
+from ytempire.stage import Deferred, VideoCancelled
 
 
 class Cancelled:

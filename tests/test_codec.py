@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.avro_strategies import for_schema
-from ytempire.codec import MAGIC, Codec, EncodeError, UndecodableEvent
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import PROJECT_ROOT
+from ytempire.core.codec import MAGIC, Codec, EncodeError, UndecodableEvent
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import PROJECT_ROOT
 
 REGISTRY = SchemaRegistry.load(PROJECT_ROOT / "schemas")
 CODEC = Codec(REGISTRY)

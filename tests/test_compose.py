@@ -11,7 +11,7 @@ import yaml
 
 from gateway.config import GatewaySettings
 from processors.registry import STAGES
-from ytempire.settings import PROJECT_ROOT, Settings
+from ytempire.core.settings import PROJECT_ROOT, Settings
 
 COMPOSE = PROJECT_ROOT / "docker-compose.yml"
 DOCKERFILE = PROJECT_ROOT / "Dockerfile"

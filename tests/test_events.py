@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import yaml
 
-from ytempire.events import cost_so_far, derive_envelope, new_envelope, spent
-from ytempire.pricing import PRICES_DIR, current_table
+from ytempire.core.events import cost_so_far, derive_envelope, new_envelope, spent
+from ytempire.core.pricing import PRICES_DIR, current_table
 
 
 def test_cost_so_far_adds_what_each_stage_spent() -> None:

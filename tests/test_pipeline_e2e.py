@@ -12,13 +12,13 @@ import pytest
 from confluent_kafka import Consumer
 
 from tests.reliability.outputs import check_published_video
-from ytempire.codec import Codec
-from ytempire.kafka import EventProducer, assign_at_end
-from ytempire.requests import VideoRequest, request_event
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
-from ytempire.stack import Stack
-from ytempire.tracker import Tracker
+from ytempire.app.stack import Stack
+from ytempire.app.tracker import Tracker
+from ytempire.core.codec import Codec
+from ytempire.core.kafka import EventProducer, assign_at_end
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
 
 pytestmark = pytest.mark.slow
 

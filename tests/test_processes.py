@@ -11,7 +11,7 @@ from pathlib import Path
 
 CHILD = """
 from concurrent.futures import ThreadPoolExecutor
-from ytempire.media import run_ffmpeg
+from ytempire.core.media import run_ffmpeg
 # like the worker: the ffmpeg call runs in a long-lived executor thread
 with ThreadPoolExecutor(1) as pool:
     # quiet, like a render: a chatty ffmpeg would die of SIGPIPE anyway once the stage is gone

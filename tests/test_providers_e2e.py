@@ -15,14 +15,14 @@ import pytest
 from tests.fakes.elevenlabs_server import FakeElevenLabs
 from tests.fakes.openai_server import FakeOpenAI
 from tests.reliability.watch import Watch
-from ytempire.codec import Codec
-from ytempire.events import Emit, Event
-from ytempire.kafka import EventProducer
-from ytempire.pricing import current_table
-from ytempire.requests import VideoRequest, request_event
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
-from ytempire.stack import Stack
+from ytempire.app.stack import Stack
+from ytempire.core.codec import Codec
+from ytempire.core.events import Emit, Event
+from ytempire.core.kafka import EventProducer
+from ytempire.core.pricing import current_table
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
 
 pytestmark = pytest.mark.slow
 

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.avro_strategies import for_schema
-from ytempire.codec import MAGIC, Codec
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import PROJECT_ROOT
-from ytempire.topics import load as load_topics
+from ytempire.core.codec import MAGIC, Codec
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import PROJECT_ROOT
+from ytempire.core.topics import load as load_topics
 
 SCHEMAS = PROJECT_ROOT / "schemas"
 REGISTRY = SchemaRegistry.load(SCHEMAS)

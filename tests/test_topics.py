@@ -22,10 +22,10 @@ from confluent_kafka.admin import (
 )
 from typer.testing import CliRunner
 
-from ytempire import topics
-from ytempire.broker import LocalBroker
-from ytempire.cli.topics import app
-from ytempire.settings import PROJECT_ROOT
+from ytempire.app.broker import LocalBroker
+from ytempire.app.cli.topics import app
+from ytempire.core import topics
+from ytempire.core.settings import PROJECT_ROOT
 
 TOPICS_YAML = PROJECT_ROOT / "topics.yaml"
 DESIGN_TOPICS = {"script.requested", "script.ready", "voice.ready", "video.assembled",

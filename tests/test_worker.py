@@ -8,12 +8,12 @@ import uuid
 import pytest
 from confluent_kafka import Consumer
 
-from ytempire.codec import Codec
-from ytempire.kafka import EventProducer, assign_at_end
-from ytempire.requests import VideoRequest, request_event
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
-from ytempire.stack import Stack
+from ytempire.app.stack import Stack
+from ytempire.core.codec import Codec
+from ytempire.core.kafka import EventProducer, assign_at_end
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
 
 
 def _read(

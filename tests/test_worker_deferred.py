@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from processors.base import Deferred
-from ytempire.codec import Codec
-from ytempire.events import Emit, Event, derive_envelope
-from ytempire.kafka import EventProducer
-from ytempire.requests import VideoRequest, request_event
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
-from ytempire.worker import Incoming, StageRunner
+from ytempire.core.codec import Codec
+from ytempire.core.events import Emit, Event, derive_envelope
+from ytempire.core.kafka import EventProducer
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
+from ytempire.runtime.worker import Incoming, StageRunner
+from ytempire.stage import Deferred
 
 
 class QuotaBound:

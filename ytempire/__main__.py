@@ -1,3 +1,3 @@
-from ytempire.cli import main
+from ytempire.app.cli import main
 
 main()

@@ -1,6 +1,6 @@
 """Operator endpoints (admin users only): the dead-letter queue and the system-wide KPI set.
 
-They call the same ``ytempire.dlq`` functions as ``ytempire dlq list|show|retry|purge``.
+They call the same ``ytempire.runtime.dlq`` functions as ``ytempire dlq list|show|retry|purge``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from gateway.auth import CurrentAdmin
 from gateway.db import DB
 from gateway.errors import Conflict, GatewayError, NotFound, Unavailable
 from gateway.idempotency import IdempotencyKey, run_once
-from gateway.schemas import (
+from gateway.payloads import (
     DlqEntryDetail,
     DlqListing,
     DlqPurge,
@@ -27,8 +27,8 @@ from gateway.schemas import (
     DlqRetryReport,
     KpiOut,
 )
-from ytempire import dlq
-from ytempire.replay import ReplayError
+from ytempire.runtime import dlq
+from ytempire.runtime.replay import ReplayError
 
 router = APIRouter(prefix="/admin", tags=["admin"],
                    responses={403: {"description": "Not an admin user's key"},
@@ -40,7 +40,7 @@ class BadFilter(GatewayError):
 
 
 def _dlq_call(call: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run a ``ytempire.dlq`` function, its errors as HTTP ones."""
+    """Run a ``ytempire.runtime.dlq`` function, its errors as HTTP ones."""
     try:
         return call(*args, **kwargs)
     except dlq.EntryNotFound as exc:

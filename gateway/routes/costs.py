@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from gateway import costs
 from gateway.auth import CurrentUser
 from gateway.db import DB
-from gateway.schemas import CostProjection, OwnerKpis, SpendBy, SpendReport
+from gateway.payloads import CostProjection, OwnerKpis, SpendBy, SpendReport
 
 router = APIRouter(tags=["costs"])
 

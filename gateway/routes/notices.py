@@ -10,7 +10,7 @@ from sqlalchemy import select
 from gateway.auth import CurrentUser
 from gateway.db import DB
 from gateway.models import Notice
-from gateway.schemas import NoticeOut
+from gateway.payloads import NoticeOut
 
 router = APIRouter(tags=["notifications"])
 

@@ -14,7 +14,7 @@ from gateway.auth import CurrentUser
 from gateway.db import DB
 from gateway.idempotency import IdempotencyKey, run_once
 from gateway.models import Video
-from gateway.schemas import (
+from gateway.payloads import (
     QualityOut,
     VideoAccepted,
     VideoBatchAccepted,

@@ -11,9 +11,9 @@ from clickhouse_connect.driver.client import Client
 from analytics.migrate import migrate
 from analytics.store import connect
 from tests.analytics.seed import Seeded, seed_pipeline
-from ytempire.codec import Codec
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import PROJECT_ROOT
+from ytempire.core.codec import Codec
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import PROJECT_ROOT
 
 
 @pytest.fixture(scope="session")

@@ -18,8 +18,8 @@ from clickhouse_connect.driver.client import Client
 
 from analytics.lag import LAG_COLUMNS, PartitionLag, as_table_rows
 from analytics.rows import event_row, insert_decoded
-from ytempire.codec import Codec
-from ytempire.events import (
+from ytempire.core.codec import Codec
+from ytempire.core.events import (
     Emit,
     Event,
     cost_event,
@@ -27,7 +27,7 @@ from ytempire.events import (
     failed_event,
     new_envelope,
 )
-from ytempire.requests import VideoRequest, request_event
+from ytempire.core.requests import VideoRequest, request_event
 
 STAGE_SECONDS = {"scriptwriter": 2.0, "narrator": 5.0, "assembler": 20.0, "quality": 3.0,
                  "publisher": 4.0}

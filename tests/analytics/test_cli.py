@@ -19,13 +19,13 @@ import typer
 from typer.testing import CliRunner
 
 from analytics.store import SinkOwner
-from ytempire.cli import analytics as cli
-from ytempire.codec import Codec
-from ytempire.events import cost_event, new_envelope
-from ytempire.kafka import EventProducer
-from ytempire.settings import PROJECT_ROOT, Settings, get_settings
+from ytempire.app.cli import analytics as cli
+from ytempire.core.codec import Codec
+from ytempire.core.events import cost_event, new_envelope
+from ytempire.core.kafka import EventProducer
+from ytempire.core.settings import PROJECT_ROOT, Settings, get_settings
 
-HARNESS = "from ytempire.cli.analytics import app, kpi; app.command()(kpi); app()"
+HARNESS = "from ytempire.app.cli.analytics import app, kpi; app.command()(kpi); app()"
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from analytics.decode import MIN_RUN, BatchDecoder
 from tests.avro_strategies import for_schema
-from ytempire.codec import Codec, UndecodableEvent
-from ytempire.events import cost_event, new_envelope
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import PROJECT_ROOT
+from ytempire.core.codec import Codec, UndecodableEvent
+from ytempire.core.events import cost_event, new_envelope
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import PROJECT_ROOT
 
 REGISTRY = SchemaRegistry.load(PROJECT_ROOT / "schemas")
 CODEC = Codec(REGISTRY)

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.analytics.seed import Seeded
-from ytempire.settings import PROJECT_ROOT
+from ytempire.core.settings import PROJECT_ROOT
 
 GRAFANA = PROJECT_ROOT / "analytics" / "grafana"
 DASHBOARDS = {p.stem: json.loads(p.read_text())

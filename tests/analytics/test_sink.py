@@ -16,10 +16,10 @@ from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, TopicPartiti
 
 from analytics.sink import AnalyticsSink
 from tests.analytics.seed import FAST_REJOIN, cost_emits
-from ytempire.codec import Codec
-from ytempire.kafka import EventProducer
-from ytempire.settings import PROJECT_ROOT, Settings
-from ytempire.topics import admin_client
+from ytempire.core.codec import Codec
+from ytempire.core.kafka import EventProducer
+from ytempire.core.settings import PROJECT_ROOT, Settings
+from ytempire.core.topics import admin_client
 
 
 def _unique_kafka_total(settings: Settings, codec: Codec, channel: str | None = None) -> Decimal:
@@ -95,7 +95,7 @@ KILLABLE_SINK = """
 import sys, time
 from pathlib import Path
 from analytics.sink import AnalyticsSink
-from ytempire.settings import Settings
+from ytempire.core.settings import Settings
 
 data_dir, bootstrap, group, marker = sys.argv[1:5]
 inserted = []

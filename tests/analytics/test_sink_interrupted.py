@@ -24,9 +24,9 @@ from analytics.migrate import migrate
 from analytics.sink import AnalyticsSink
 from analytics.store import connect
 from tests.analytics.seed import FAST_REJOIN, cost_emits
-from ytempire.codec import Codec
-from ytempire.kafka import EventProducer
-from ytempire.settings import Settings
+from ytempire.core.codec import Codec
+from ytempire.core.kafka import EventProducer
+from ytempire.core.settings import Settings
 
 TOPIC = "cost.incurred"
 

@@ -18,9 +18,9 @@ from confluent_kafka import Consumer, Message, Producer, TopicPartition
 from analytics.batches import Batch
 from analytics.sink import AnalyticsSink
 from tests.analytics.seed import cost_emits
-from ytempire.codec import Codec
-from ytempire.events import Emit
-from ytempire.settings import Settings
+from ytempire.core.codec import Codec
+from ytempire.core.events import Emit
+from ytempire.core.settings import Settings
 
 TOPIC = "cost.incurred"
 PARTITION = 5

@@ -15,10 +15,10 @@ from clickhouse_connect.driver.exceptions import DatabaseError
 from analytics.rows import event_row, insert_decoded
 from analytics.sink import AnalyticsSink
 from analytics.staging import Staging
-from ytempire.codec import HEADER_LEN, Codec
-from ytempire.events import Emit, cost_event, new_envelope
-from ytempire.kafka import EventProducer
-from ytempire.settings import Settings
+from ytempire.core.codec import HEADER_LEN, Codec
+from ytempire.core.events import Emit, cost_event, new_envelope
+from ytempire.core.kafka import EventProducer
+from ytempire.core.settings import Settings
 
 TABLES = ["events", "cost_incurred", "video_summary", "cost_daily"]
 

@@ -13,7 +13,7 @@ from analytics.kpi import collect, run_queries
 from analytics.server import KpiServer
 from analytics.store import SinkOwner
 from tests.analytics.seed import Seeded
-from ytempire.settings import PROJECT_ROOT, Settings
+from ytempire.core.settings import PROJECT_ROOT, Settings
 
 HOLD = """
 import sys, time

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from clickhouse_connect.driver.client import Client
 
 from tests.analytics.seed import _cancelled, _value, insert_events
-from ytempire.codec import Codec
-from ytempire.events import Emit, Event
-from ytempire.requests import VideoRequest, request_event
+from ytempire.core.codec import Codec
+from ytempire.core.events import Emit, Event
+from ytempire.core.requests import VideoRequest, request_event
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

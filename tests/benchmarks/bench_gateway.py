@@ -36,8 +36,8 @@ from gateway.identity import create_user
 from gateway.migrate import upgrade
 from tests.conftest import local_broker
 from tests.gateway.server import free_port
-from ytempire import topics
-from ytempire.settings import PROJECT_ROOT, Settings
+from ytempire.core import topics
+from ytempire.core.settings import PROJECT_ROOT, Settings
 
 CHANNEL = {"name": "Bench", "niche": "science", "per_video_budget_usd": "3.00",
            "daily_budget_usd": "10000.00", "target_duration_s": 60}

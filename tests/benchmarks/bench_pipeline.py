@@ -13,15 +13,15 @@ import time
 from pathlib import Path
 
 from tests.conftest import local_broker
-from ytempire import topics
-from ytempire.codec import Codec
-from ytempire.kafka import EventProducer
-from ytempire.logging import configure
-from ytempire.requests import VideoRequest, request_event
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import PROJECT_ROOT, Settings
-from ytempire.stack import Stack
-from ytempire.tracker import Tracker
+from ytempire.app.stack import Stack
+from ytempire.app.tracker import Tracker
+from ytempire.core import topics
+from ytempire.core.codec import Codec
+from ytempire.core.kafka import EventProducer
+from ytempire.core.logging import configure
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import PROJECT_ROOT, Settings
 
 
 def main() -> None:

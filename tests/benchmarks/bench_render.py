@@ -26,10 +26,10 @@ import ffmpeg
 
 from processors import assembler, narrator, render, scriptwriter
 from processors.assembler import PAN_MARGIN, SIZES, part_slides, shots
-from ytempire.logging import configure
-from ytempire.media import ffmpeg_exe, probe
-from ytempire.requests import VideoRequest, request_event
-from ytempire.settings import Settings
+from ytempire.core.logging import configure
+from ytempire.core.media import ffmpeg_exe, probe
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.settings import Settings
 
 
 def children_cpu() -> float:

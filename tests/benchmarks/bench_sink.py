@@ -36,11 +36,11 @@ from analytics.batches import Batch
 from analytics.sink import BATCH_SIZE, AnalyticsSink
 from analytics.store import connect
 from tests.conftest import local_broker
-from ytempire import topics
-from ytempire.codec import Codec
-from ytempire.events import Emit, cost_event, new_envelope
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import PROJECT_ROOT, Settings
+from ytempire.core import topics
+from ytempire.core.codec import Codec
+from ytempire.core.events import Emit, cost_event, new_envelope
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import PROJECT_ROOT, Settings
 
 
 def machine() -> dict[str, Any]:

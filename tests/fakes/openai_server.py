@@ -362,7 +362,7 @@ def encode_audio(pcm: bytes, rate: int, fmt: str) -> tuple[bytes, str]:
             wav.setframerate(rate)
             wav.writeframes(pcm)
         return out.getvalue(), "audio/wav"
-    from ytempire.media import ffmpeg_exe
+    from ytempire.core.media import ffmpeg_exe
 
     container, codec, media_type = FFMPEG_FORMATS[fmt]
     out_rate = 48_000 if codec == "libopus" else rate

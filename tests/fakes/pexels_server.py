@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from tests.fakes.service import FakeService, Handler, Reply
-from ytempire.media import run_ffmpeg
+from ytempire.core.media import run_ffmpeg
 
 MEDIA_VERSION = "1"
 SIZES = {"large": (3840, 2160), "medium": (1920, 1080), "small": (1280, 720)}

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from gateway.app import create_app
 from gateway.config import GatewaySettings
 from gateway.identity import create_user
-from ytempire.settings import Settings
+from ytempire.core.settings import Settings
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 

@@ -1,4 +1,4 @@
-"""Operator endpoints: the DLQ (list, show, retry, purge through ytempire.dlq, on the real
+"""Operator endpoints: the DLQ (list, show, retry, purge through ytempire.runtime.dlq, on the real
 broker) and the system-wide KPIs, for admin users only."""
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from gateway.app import create_app
 from gateway.config import GatewaySettings
 from gateway.identity import create_user
 from tests.gateway.conftest import Caller
-from ytempire.codec import Codec
-from ytempire.events import Emit, new_envelope
-from ytempire.kafka import EventProducer
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
+from ytempire.core.codec import Codec
+from ytempire.core.events import Emit, new_envelope
+from ytempire.core.kafka import EventProducer
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
 
 
 @pytest.fixture

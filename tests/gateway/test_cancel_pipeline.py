@@ -20,12 +20,12 @@ from tests.gateway.conftest import CHANNEL
 from tests.gateway.test_videos import Requests
 from tests.processors.samples import script_ready
 from tests.processors.test_publisher import scored
-from ytempire.codec import Codec
-from ytempire.events import Emit, Event, derive_envelope
-from ytempire.kafka import EventProducer
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
-from ytempire.stack import Stack
+from ytempire.app.stack import Stack
+from ytempire.core.codec import Codec
+from ytempire.core.events import Emit, Event, derive_envelope
+from ytempire.core.kafka import EventProducer
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
 
 
 @pytest.fixture

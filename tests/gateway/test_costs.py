@@ -21,11 +21,11 @@ from gateway.app import create_app
 from gateway.config import GatewaySettings
 from tests.analytics.seed import _value, insert_events
 from tests.gateway.conftest import CHANNEL, Caller
-from ytempire.codec import Codec
-from ytempire.events import Emit, Event, cost_event
-from ytempire.requests import VideoRequest, request_event
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
+from ytempire.core.codec import Codec
+from ytempire.core.events import Emit, Event, cost_event
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
 
 TODAY = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
 

@@ -17,8 +17,8 @@ from gateway.config import GatewaySettings
 from gateway.identity import create_user
 from tests.gateway.conftest import CHANNEL
 from tests.gateway.server import serve
-from ytempire.settings import Settings
-from ytempire.stack import Stack
+from ytempire.app.stack import Stack
+from ytempire.core.settings import Settings
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ from gateway.app import create_app
 from gateway.config import GatewaySettings
 from gateway.signing import HEADER, sign
 from tests.gateway.conftest import CHANNEL, Caller
-from ytempire.settings import Settings
+from ytempire.core.settings import Settings
 
 
 @pytest.fixture

@@ -17,16 +17,16 @@ from gateway import videos
 from gateway.app import create_app
 from gateway.config import GatewaySettings
 from gateway.identity import Principal
-from gateway.schemas import VideoCreate
+from gateway.payloads import VideoCreate
 from gateway.signing import HEADER, verify
 from tests.gateway.conftest import CHANNEL, Caller
 from tests.gateway.test_webhooks import Receiver
-from ytempire.codec import Codec
-from ytempire.events import Emit, derive_envelope, failed_event
-from ytempire.kafka import EventProducer
-from ytempire.requests import VideoRequest, request_event
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
+from ytempire.core.codec import Codec
+from ytempire.core.events import Emit, derive_envelope, failed_event
+from ytempire.core.kafka import EventProducer
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
 
 KINDS = ["cost.alert", "dlq.growing", "stage.failing"]
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 from gateway.app import create_app
 from gateway.config import GatewaySettings
 from gateway.identity import create_user
-from ytempire.settings import Settings
+from ytempire.core.settings import Settings
 
 _dir = Path(tempfile.mkdtemp(prefix="ytempire-fuzz-"))
 # Port 9 answers nothing, so video POSTs take the 503 path quickly instead of publishing.

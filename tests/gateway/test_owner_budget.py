@@ -18,12 +18,12 @@ from gateway.config import GatewaySettings
 from gateway.identity import create_user
 from tests.gateway.conftest import CHANNEL
 from tests.gateway.test_videos import Requests
-from ytempire.codec import Codec
-from ytempire.events import cost_event
-from ytempire.kafka import EventProducer
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
-from ytempire.stack import Stack
+from ytempire.app.stack import Stack
+from ytempire.core.codec import Codec
+from ytempire.core.events import cost_event
+from ytempire.core.kafka import EventProducer
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from gateway.config import GatewaySettings
 from gateway.identity import issue_key
 from gateway.ratelimit import retry_in
 from tests.gateway.conftest import Caller
-from ytempire.settings import Settings
+from ytempire.core.settings import Settings
 
 LIMITS = {"free": 5, "pro": 8}
 

@@ -23,7 +23,7 @@ from gateway.config import GatewaySettings
 from gateway.signing import HEADER, verify
 from gateway.webhooks import enqueue_event
 from tests.gateway.conftest import Caller
-from ytempire.settings import Settings
+from ytempire.core.settings import Settings
 
 DEADLINE = 1.5
 LOCAL = ["127.0.0.0/8"]

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from gateway.app import create_app
 from gateway.config import GatewaySettings
-from ytempire.cli import app
-from ytempire.settings import Settings, get_settings
+from ytempire.app.cli import app
+from ytempire.core.settings import Settings, get_settings
 
 
 @pytest.fixture

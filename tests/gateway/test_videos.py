@@ -19,11 +19,11 @@ from gateway.models import Video
 from gateway.projection import apply
 from gateway.videos import resend_stale, resend_stale_cancellations
 from tests.gateway.conftest import CHANNEL, Caller
-from ytempire.codec import Codec
-from ytempire.events import cost_event, derive_envelope, event_id, failed_event
-from ytempire.kafka import EventProducer
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
+from ytempire.core.codec import Codec
+from ytempire.core.events import cost_event, derive_envelope, event_id, failed_event
+from ytempire.core.kafka import EventProducer
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from gateway import videos
 from gateway.app import create_app
 from gateway.config import GatewaySettings
 from gateway.identity import Principal
-from gateway.schemas import VideoCreate
+from gateway.payloads import VideoCreate
 from gateway.signing import HEADER, BadSignature, sign, verify
 from tests.gateway.conftest import CHANNEL, Caller
-from ytempire.settings import Settings
+from ytempire.core.settings import Settings
 
 
 class Receiver:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from decimal import Decimal
 
-from ytempire.events import Emit, Event, new_envelope
+from ytempire.core.events import Emit, Event, new_envelope
 
 
 def script_ready(video_id: str = "video-1", voice: str = "", hook: str | None = None) -> Event:

@@ -15,19 +15,19 @@ import pytest
 from PIL import Image
 
 from processors.assembler import Assembler
-from processors.base import PermanentError
 from processors.narrator import build as build_narrator
 from processors.providers.thumbnail.title_card import TitleCard
 from processors.providers.visuals import Slide
 from processors.providers.visuals.generated import GeneratedVisuals
 from tests.processors.samples import script_ready, without_time
-from ytempire.artifacts import ArtifactStore
-from ytempire.cache import ResultCache
-from ytempire.codec import Codec
-from ytempire.events import Emit, Event, new_envelope
-from ytempire.media import probe
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
+from ytempire.core.artifacts import ArtifactStore
+from ytempire.core.cache import ResultCache
+from ytempire.core.codec import Codec
+from ytempire.core.events import Emit, Event, new_envelope
+from ytempire.core.media import probe
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
+from ytempire.stage import PermanentError
 
 SIZES = {"LANDSCAPE": (1920, 1080), "SHORTS": (1080, 1920)}
 

@@ -15,16 +15,16 @@ from confluent_kafka.admin import ConfigResource, ResourceType
 
 from processors.ledger import TABLES, LedgerStage, build
 from tests.reliability.watch import Watch
-from ytempire import topics
-from ytempire.broker import LocalBroker
-from ytempire.codec import Codec
-from ytempire.events import Emit, cost_event
-from ytempire.kafka import EventProducer
-from ytempire.requests import VideoRequest, request_event
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
-from ytempire.stack import Stack
-from ytempire.worker import TableState
+from ytempire.app.broker import LocalBroker
+from ytempire.app.stack import Stack
+from ytempire.core import topics
+from ytempire.core.codec import Codec
+from ytempire.core.events import Emit, cost_event
+from ytempire.core.kafka import EventProducer
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
+from ytempire.runtime.worker import TableState
 
 D = Decimal
 

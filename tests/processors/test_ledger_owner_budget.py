@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from processors.ledger import build
-from ytempire.codec import Codec
-from ytempire.events import Emit, cost_event
-from ytempire.requests import VideoRequest, request_event
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
+from ytempire.core.codec import Codec
+from ytempire.core.events import Emit, cost_event
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
 
 D = Decimal
 JAN, FEB = datetime(2026, 1, 30, 23, 0, tzinfo=UTC), datetime(2026, 2, 1, 0, 30, tzinfo=UTC)

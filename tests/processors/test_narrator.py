@@ -11,18 +11,18 @@ from typing import Any
 
 import pytest
 
-from processors.base import PermanentError
 from processors.narrator import Narrator, build, narration_parts
 from processors.providers.voice import Speech
 from processors.providers.voice.espeak import EspeakVoice
 from tests.processors.samples import script_ready, without_time
-from ytempire.artifacts import ArtifactStore
-from ytempire.cache import ResultCache
-from ytempire.codec import Codec
-from ytempire.events import Emit, Event
-from ytempire.media import measure_loudness, probe
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
+from ytempire.core.artifacts import ArtifactStore
+from ytempire.core.cache import ResultCache
+from ytempire.core.codec import Codec
+from ytempire.core.events import Emit, Event
+from ytempire.core.media import measure_loudness, probe
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
+from ytempire.stage import PermanentError
 
 
 class CountingVoice(EspeakVoice):

@@ -13,15 +13,15 @@ from openai import OpenAI
 from PIL import Image
 
 from processors.assembler import build, thumbnailer_for
-from processors.base import PermanentError, TransientError
 from processors.narrator import build as build_narrator
 from processors.providers.thumbnail.openai_image import OpenAIThumbnail
 from processors.providers.thumbnail.title_card import TitleCard
 from tests.fakes.openai_server import FakeOpenAI
 from tests.processors.samples import script_ready
-from ytempire.artifacts import ArtifactStore
-from ytempire.cache import ResultCache
-from ytempire.settings import Settings
+from ytempire.core.artifacts import ArtifactStore
+from ytempire.core.cache import ResultCache
+from ytempire.core.settings import Settings
+from ytempire.stage import PermanentError, TransientError
 
 KEY = "sk-thumbnail-test"
 

@@ -11,19 +11,19 @@ from typing import Any
 
 import pytest
 
-from processors.base import PermanentError
 from processors.providers.publish.local_channel import LocalChannelPublisher
 from processors.providers.script import ScriptRequest
 from processors.providers.script.offline import OfflineScriptWriter
 from processors.publisher import PublisherStage, build
 from tests.processors.samples import without_time
-from ytempire.artifacts import ArtifactStore
-from ytempire.cache import ResultCache
-from ytempire.codec import Codec
-from ytempire.events import Event
-from ytempire.requests import VideoRequest, request_event
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
+from ytempire.core.artifacts import ArtifactStore
+from ytempire.core.cache import ResultCache
+from ytempire.core.codec import Codec
+from ytempire.core.events import Event
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
+from ytempire.stage import PermanentError
 
 VIDEO_BYTES = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 64
 THUMB_BYTES = b"\x89PNG\r\n\x1a\n" + b"thumbnail" * 100

@@ -14,13 +14,13 @@ from processors.providers.script import ScriptRequest
 from processors.providers.script.offline import OfflineScriptWriter
 from processors.quality import QualityStage, build, caption_cues
 from tests.processors.samples import without_time
-from ytempire.artifacts import ArtifactStore
-from ytempire.codec import Codec
-from ytempire.events import Event
-from ytempire.media import run_ffmpeg
-from ytempire.requests import VideoRequest, request_event
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
+from ytempire.core.artifacts import ArtifactStore
+from ytempire.core.codec import Codec
+from ytempire.core.events import Event
+from ytempire.core.media import run_ffmpeg
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
 
 SECONDS = 4
 PICTURES = {"moving": "testsrc2=size={w}x{h}:rate=15", "black": "color=black:size={w}x{h}:rate=15"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from processors.registry import STAGES, UnknownStage, build_stage
-from ytempire.settings import Settings
-from ytempire.topics import load
+from ytempire.core.settings import Settings
+from ytempire.core.topics import load
 
 
 @pytest.mark.parametrize("name", list(STAGES))

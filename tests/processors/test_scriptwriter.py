@@ -13,19 +13,19 @@ from hypothesis import given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-from processors.base import PermanentError
 from processors.providers.script import WORDS_PER_MINUTE
 from processors.providers.script.limits import tags_length
 from processors.providers.script.offline import OfflineScriptWriter
 from processors.scriptwriter import ScriptWriterStage, build
 from tests.processors.samples import without_time
-from ytempire.cache import ResultCache
-from ytempire.codec import Codec
-from ytempire.events import Event
-from ytempire.pricing import current_table
-from ytempire.requests import VideoRequest, request_event
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
+from ytempire.core.cache import ResultCache
+from ytempire.core.codec import Codec
+from ytempire.core.events import Event
+from ytempire.core.pricing import current_table
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
+from ytempire.stage import PermanentError
 
 
 def requested(topic: str = "How volcanoes form", **spec: Any) -> Event:

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from ytempire.broker import LocalBroker
-from ytempire.settings import Settings
-from ytempire.stack import Stack
+from ytempire.app.broker import LocalBroker
+from ytempire.app.stack import Stack
+from ytempire.core.settings import Settings
 
 
 @pytest.fixture(scope="package")

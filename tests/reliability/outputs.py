@@ -12,8 +12,8 @@ import av
 import numpy as np
 from PIL import Image
 
-from ytempire.media import measure_loudness, probe
-from ytempire.requests import RESOLUTIONS
+from ytempire.core.media import measure_loudness, probe
+from ytempire.core.requests import RESOLUTIONS
 
 
 def _path(uri: str) -> Path:

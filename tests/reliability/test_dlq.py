@@ -14,15 +14,15 @@ import pytest
 from confluent_kafka import TopicPartition
 
 from processors.registry import build_stage
-from ytempire import dlq
-from ytempire.codec import Codec
-from ytempire.kafka import EventProducer
-from ytempire.replay import plain_consumer, read_range
-from ytempire.requests import VideoRequest, request_event
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
-from ytempire.stack import settings_env
-from ytempire.worker import Incoming, StageRunner
+from ytempire.app.stack import settings_env
+from ytempire.core.codec import Codec
+from ytempire.core.kafka import EventProducer
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
+from ytempire.runtime import dlq
+from ytempire.runtime.replay import plain_consumer, read_range
+from ytempire.runtime.worker import Incoming, StageRunner
 
 
 class DeadLetters:

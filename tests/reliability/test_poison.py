@@ -8,13 +8,13 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from processors.registry import STAGES
-from ytempire.codec import Codec
-from ytempire.events import failed_event
-from ytempire.kafka import EventProducer
-from ytempire.requests import VideoRequest, request_event
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
-from ytempire.stack import Stack
+from ytempire.app.stack import Stack
+from ytempire.core.codec import Codec
+from ytempire.core.events import failed_event
+from ytempire.core.kafka import EventProducer
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
 
 from .watch import Watch
 

@@ -15,14 +15,14 @@ from confluent_kafka import Consumer, TopicPartition
 from analytics.kpi import run_queries
 from analytics.sink import AnalyticsSink
 from analytics.store import connect
-from ytempire import replay
-from ytempire import topics as topics_module
-from ytempire.codec import Codec
-from ytempire.kafka import EventProducer
-from ytempire.requests import VideoRequest, request_event
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
-from ytempire.stack import Stack
+from ytempire.app.stack import Stack
+from ytempire.core import topics as topics_module
+from ytempire.core.codec import Codec
+from ytempire.core.kafka import EventProducer
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
+from ytempire.runtime import replay
 
 from .watch import Watch
 

@@ -13,13 +13,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ytempire import replay
-from ytempire.codec import Codec
-from ytempire.kafka import EventProducer
-from ytempire.requests import VideoRequest, request_event
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
-from ytempire.stack import Stack, settings_env
+from ytempire.app.stack import Stack, settings_env
+from ytempire.core.codec import Codec
+from ytempire.core.kafka import EventProducer
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
+from ytempire.runtime import replay
 
 from .watch import Watch, cache_snapshot, without_time
 

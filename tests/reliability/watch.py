@@ -12,10 +12,10 @@ from typing import Any
 from confluent_kafka import Consumer, TopicPartition
 
 from processors.registry import STAGES
-from ytempire.codec import Codec, UndecodableEvent
-from ytempire.replay import partitions, plain_consumer
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
+from ytempire.core.codec import Codec, UndecodableEvent
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
+from ytempire.runtime.replay import partitions, plain_consumer
 
 PIPELINE_TOPICS = ["script.requested", "script.ready", "voice.ready", "video.assembled",
                    "quality.scored", "upload.done", "cost.incurred", "cost.alert",

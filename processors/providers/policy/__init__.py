@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ytempire.pricing import Usage
+from ytempire.core.pricing import Usage
 
 
 @dataclass(frozen=True)

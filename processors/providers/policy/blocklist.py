@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from processors.providers.policy import PolicyFinding, PolicyVerdict
-from ytempire.pricing import Usage
+from ytempire.core.pricing import Usage
 
 BLOCKLIST = Path(__file__).with_name("blocklist.txt")
 

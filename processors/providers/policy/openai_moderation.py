@@ -13,7 +13,7 @@ from openai import OpenAI
 
 from processors.providers.policy import PolicyFinding, PolicyVerdict
 from processors.providers.script.openai_writer import PROVIDER, openai_errors
-from ytempire.pricing import Usage
+from ytempire.core.pricing import Usage
 
 EXCERPT_CHARS = 120
 

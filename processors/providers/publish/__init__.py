@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from ytempire.pricing import Usage
+from ytempire.core.pricing import Usage
 
 PRIVACY = ("private", "unlisted", "public")
 

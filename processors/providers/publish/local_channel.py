@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from processors.base import PermanentError
 from processors.providers.publish import Published, VideoMetadata
-from ytempire.pricing import Usage
+from ytempire.core.pricing import Usage
+from ytempire.stage import PermanentError
 
 CHUNK = 1 << 20
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")

@@ -39,7 +39,6 @@ from googleapiclient.discovery_cache import get_static_doc
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaFileUpload
 
-from processors.base import PermanentError, TransientError
 from processors.providers.publish import Published, VideoMetadata
 from processors.providers.publish.youtube_quota import (
     INSERT_UNITS,
@@ -49,8 +48,9 @@ from processors.providers.publish.youtube_quota import (
     UploadDeferred,
 )
 from processors.providers.publish.youtube_text import snippet_and_status
-from ytempire.logging import get_logger
-from ytempire.pricing import Usage
+from ytempire.core.logging import get_logger
+from ytempire.core.pricing import Usage
+from ytempire.stage import PermanentError, TransientError
 
 log = get_logger("ytempire.publish.youtube")
 

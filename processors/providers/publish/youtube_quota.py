@@ -19,7 +19,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from processors.base import Deferred
+from ytempire.stage import Deferred
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 INSERT_UNITS = 1600

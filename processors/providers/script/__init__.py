@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from processors.base import TransientError
-from ytempire.events import Event
-from ytempire.pricing import Usage
+from ytempire.core.events import Event
+from ytempire.core.pricing import Usage
+from ytempire.stage import TransientError
 
 WORDS_PER_MINUTE = 150
 """Speaking pace a script is sized for: narration words = target seconds * 150 / 60.

@@ -19,7 +19,6 @@ from typing import Any
 
 import yaml
 
-from processors.base import PermanentError
 from processors.providers.script import ScriptRequest, WrittenScript
 from processors.providers.script.limits import (
     TAG_MAX_CHARS,
@@ -29,8 +28,9 @@ from processors.providers.script.limits import (
     fit_tags,
     fit_title,
 )
-from ytempire.events import content_hash
-from ytempire.pricing import Usage
+from ytempire.core.events import content_hash
+from ytempire.core.pricing import Usage
+from ytempire.stage import PermanentError
 
 BANKS = {"en": Path(__file__).with_name("bank_en.yaml")}
 

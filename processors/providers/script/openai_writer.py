@@ -25,10 +25,10 @@ import openai
 from openai import OpenAI
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from processors.base import PermanentError, TransientError
 from processors.providers.script import ScriptRequest, UnusableScript, WrittenScript
-from ytempire.pricing import Usage
-from ytempire.settings import Settings
+from ytempire.core.pricing import Usage
+from ytempire.core.settings import Settings
+from ytempire.stage import PermanentError, TransientError
 
 PROVIDER = "openai"
 TOKENS_PER_WORD = 1.4

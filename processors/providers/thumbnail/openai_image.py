@@ -14,14 +14,14 @@ from pathlib import Path
 from openai import OpenAI
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
-from processors.base import TransientError
 from processors.providers.script.openai_writer import openai_client, openai_errors
 from processors.providers.thumbnail import HEIGHT, WIDTH
 from processors.providers.visuals.drawing import BOLD, draw_lines, fit, line_height
-from ytempire.artifacts import ArtifactStore
-from ytempire.cache import ResultCache
-from ytempire.events import content_hash
-from ytempire.settings import Settings
+from ytempire.core.artifacts import ArtifactStore
+from ytempire.core.cache import ResultCache
+from ytempire.core.events import content_hash
+from ytempire.core.settings import Settings
+from ytempire.stage import TransientError
 
 SIZES = {"dall-e-3": "1792x1024", "dall-e-2": "1024x1024"}  # else gpt-image-1's 1536x1024
 PROMPT = ("A bold, high-contrast YouTube thumbnail background about {topic}, inspired by "

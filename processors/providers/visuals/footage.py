@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ytempire.pricing import Usage
+from ytempire.core.pricing import Usage
 
 
 @dataclass(frozen=True)

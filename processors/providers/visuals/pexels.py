@@ -20,13 +20,13 @@ from typing import Any
 
 import httpx
 
-from processors.base import TransientError
 from processors.providers.visuals.footage import Credit, Need, Shot
-from ytempire.artifacts import ArtifactStore
-from ytempire.cache import ResultCache
-from ytempire.events import content_hash
-from ytempire.logging import get_logger
-from ytempire.pricing import Usage
+from ytempire.core.artifacts import ArtifactStore
+from ytempire.core.cache import ResultCache
+from ytempire.core.events import content_hash
+from ytempire.core.logging import get_logger
+from ytempire.core.pricing import Usage
+from ytempire.stage import TransientError
 
 log = get_logger("ytempire.visuals.pexels")
 

@@ -19,7 +19,6 @@ import httpx
 from elevenlabs.client import ElevenLabs
 from elevenlabs.core.api_error import ApiError
 
-from processors.base import PermanentError
 from processors.providers.voice import (
     Speech,
     TimedWord,
@@ -27,7 +26,8 @@ from processors.providers.voice import (
     VoiceUnavailable,
     split_text,
 )
-from ytempire.settings import Settings
+from ytempire.core.settings import Settings
+from ytempire.stage import PermanentError
 
 PROVIDER = "elevenlabs"
 SAMPLE_RATE = 24_000

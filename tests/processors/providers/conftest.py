@@ -12,8 +12,8 @@ import structlog
 
 from tests.fakes.elevenlabs_server import FakeElevenLabs
 from tests.fakes.openai_server import FakeOpenAI
-from ytempire import logging as ylogging
-from ytempire.settings import Settings
+from ytempire.core import logging as ylogging
+from ytempire.core.settings import Settings
 
 OPENAI_KEY = "sk-test-0penai-s3cret-never-logged"
 ELEVENLABS_KEY = "xi-test-3leven-s3cret-never-logged"

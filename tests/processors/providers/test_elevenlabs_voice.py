@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from elevenlabs.client import ElevenLabs
 
-from processors.base import PermanentError, TransientError
 from processors.narrator import Narrator, build, narration_parts
 from processors.providers.voice import VoiceUnavailable
 from processors.providers.voice.elevenlabs import RACHEL, ElevenLabsVoice
@@ -23,11 +22,12 @@ from tests.fakes.elevenlabs_server import FakeElevenLabs
 from tests.fakes.openai_server import FakeOpenAI
 from tests.processors.providers.conftest import ELEVENLABS_KEY, OPENAI_KEY
 from tests.processors.samples import script_ready, without_time
-from ytempire.codec import Codec
-from ytempire.events import Emit, Event
-from ytempire.pricing import current_table
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
+from ytempire.core.codec import Codec
+from ytempire.core.events import Emit, Event
+from ytempire.core.pricing import current_table
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
+from ytempire.stage import PermanentError, TransientError
 
 SPEECH = "text_to_speech.with_timestamps"
 SARAH = "EXAVITQu4vr4xnSDxMaL"

@@ -12,19 +12,19 @@ from typing import Any
 
 import pytest
 
-from processors.base import PermanentError, TransientError
 from processors.providers.script import ScriptRequest
 from processors.providers.script.openai_writer import count_prompt_tokens, messages_for
 from processors.scriptwriter import ScriptWriterStage, build
 from tests.fakes.openai_server import FakeOpenAI
 from tests.processors.providers.conftest import OPENAI_KEY, openai_settings
 from tests.processors.samples import without_time
-from ytempire.codec import Codec
-from ytempire.events import Emit, Event
-from ytempire.pricing import current_table
-from ytempire.requests import VideoRequest, request_event
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
+from ytempire.core.codec import Codec
+from ytempire.core.events import Emit, Event
+from ytempire.core.pricing import current_table
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
+from ytempire.stage import PermanentError, TransientError
 
 CHAT = "chat.completions"
 

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from openai import OpenAI
 
-from processors.base import TransientError
 from processors.narrator import build, narration_parts
 from processors.providers.script import ScriptRequest
 from processors.providers.script.offline import OfflineScriptWriter
@@ -19,7 +18,8 @@ from processors.providers.voice.openai_tts import OpenAITTSVoice, derive_timings
 from tests.fakes.openai_server import FakeOpenAI
 from tests.processors.providers.conftest import OPENAI_KEY, openai_settings
 from tests.processors.samples import script_ready, without_time
-from ytempire.pricing import current_table
+from ytempire.core.pricing import current_table
+from ytempire.stage import TransientError
 
 SPEECH = "audio.speech"
 

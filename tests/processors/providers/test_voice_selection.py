@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from processors.narrator import voice_tiers
-from ytempire.settings import Settings
+from ytempire.core.settings import Settings
 
 KEYS = {"openai_api_key": "sk-x", "elevenlabs_api_key": "xi-x"}
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from processors.base import PermanentError
 from processors.providers.publish import VideoMetadata
 from processors.providers.publish.youtube import YouTubePublisher
 from processors.providers.publish.youtube_quota import QuotaLedger, UploadDeferred, next_reset
 from tests.fakes.youtube_server import FakeYouTube
 from tests.processors.publish.conftest import CHANNEL, CHUNK, write_credentials
+from ytempire.stage import PermanentError
 
 
 def metadata(**changes: object) -> VideoMetadata:

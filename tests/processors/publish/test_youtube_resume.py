@@ -15,12 +15,12 @@ from pathlib import Path
 from processors.publisher import build
 from tests.fakes.youtube_server import FakeYouTube
 from tests.processors.publish.conftest import CHANNEL
-from ytempire.artifacts import ArtifactStore
-from ytempire.codec import Codec
-from ytempire.events import Event
-from ytempire.requests import VideoRequest, request_event
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import PROJECT_ROOT, Settings
+from ytempire.core.artifacts import ArtifactStore
+from ytempire.core.codec import Codec
+from ytempire.core.events import Event
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import PROJECT_ROOT, Settings
 
 MIB = 1024 * 1024
 CHUNK = 8 * MIB  # the publisher's production chunk size: nothing is tuned for the test
@@ -29,9 +29,9 @@ PUBLISHER_PROCESS = """
 import sys
 from pathlib import Path
 from processors.publisher import build
-from ytempire.codec import Codec
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
+from ytempire.core.codec import Codec
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
 
 settings = Settings()
 event = Codec(SchemaRegistry.load(settings.schemas_dir)).decode(

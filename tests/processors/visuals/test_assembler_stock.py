@@ -15,11 +15,11 @@ from processors.narrator import build as build_narrator
 from processors.providers.visuals.stock import credit_lines, part_queries
 from tests.fakes.pexels_server import FakePexels
 from tests.processors.samples import script_ready
-from ytempire.codec import Codec
-from ytempire.events import Emit, Event
-from ytempire.media import probe
-from ytempire.schemas import SchemaRegistry
-from ytempire.settings import Settings
+from ytempire.core.codec import Codec
+from ytempire.core.events import Emit, Event
+from ytempire.core.media import probe
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
 
 SIZES = {"LANDSCAPE": (1920, 1080), "SHORTS": (1080, 1920)}
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from processors.base import TransientError
 from processors.providers.visuals.footage import Need
 from processors.providers.visuals.pexels import PexelsClient, PexelsFootage
 from tests.fakes.pexels_server import FakePexels
-from ytempire.artifacts import ArtifactStore
-from ytempire.cache import ResultCache
-from ytempire.pricing import Usage
+from ytempire.core.artifacts import ArtifactStore
+from ytempire.core.cache import ResultCache
+from ytempire.core.pricing import Usage
+from ytempire.stage import TransientError
 
 
 @pytest.fixture

@@ -1,0 +1,2 @@
+"""The one layer that wires everything: the CLI, the local stack, the broker launcher, the progress
+tracker."""

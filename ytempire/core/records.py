@@ -1,0 +1,305 @@
+"""Typed event records, one per topic. Generated from schemas/ by ``python -m
+ytempire.core.recordgen``: do not edit, change the .avsc and regenerate.
+
+Records are frozen msgspec structs built by keyword; the codec turns Avro values into them and
+back (``Codec.decode_record``, ``Codec.encode``). ``Event`` is every topic record: it carries
+the envelope. ``RECORDS`` maps a topic to its record.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+import msgspec
+
+
+class Record(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Every record: immutable, built by keyword, refuses fields its schema does not have."""
+
+
+class Producer(Record, kw_only=True):
+    """Which program emitted an event."""
+
+    name: str
+    version: str
+
+
+class Envelope(Record, kw_only=True):
+    """Carried by every event value: identity, ownership, provenance and tracing."""
+
+    #: Deterministic: a redelivered input yields the same ids.
+    event_id: str
+    video_id: str
+    channel_id: str
+    owner_id: str
+    occurred_at: datetime
+    producer: Producer
+    correlation_id: str
+    attempt: int = 1
+    #: What the video has cost up to this event (the sum of the paid cost.incurred of the
+    #: stages before; null on events older than the field); a stage steps down to its economy
+    #: tier when its projected cost would pass spec.budget_usd.
+    cost_so_far_usd: Decimal | None = None
+
+
+class Event(Record, kw_only=True):
+    """Every topic's body: the envelope, then its own fields."""
+
+    envelope: Envelope
+
+
+class CostAlert(Event, kw_only=True):
+    """The ``cost.alert`` event."""
+
+    #: video | channel_day | owner_month
+    scope: str
+    scope_id: str
+    threshold_pct: int
+    budget_usd: Decimal
+    spent_usd: Decimal
+
+
+class CostIncurred(Event, kw_only=True):
+    """One paid (or free) provider call, priced from the dated price table."""
+
+    stage: str
+    provider: str
+    model: str
+    #: characters | tokens_in | tokens_out | seconds | images | requests | youtube_quota
+    unit: str
+    quantity: float
+    usd: Decimal
+    cached: bool
+    price_table_version: str
+    #: Input hash of the provider call; equal keys are one call.
+    call_key: str
+
+
+class PipelineDlq(Event, kw_only=True):
+    """A message a stage could not process, kept whole so it can be inspected and re-driven."""
+
+    stage: str
+    source_topic: str
+    source_partition: int
+    source_offset: int
+    original_key: bytes | None = None
+    original_value: bytes
+    error_type: str
+    error_message: str
+    attempts: int
+
+
+class PipelineFailed(Event, kw_only=True):
+    """A stage gave up on a video."""
+
+    stage: str
+    input_topic: str
+    input_event_id: str
+    error_type: str
+    error_message: str
+    retryable: bool
+
+
+VideoFormat = Literal["LANDSCAPE", "SHORTS"]
+
+
+class VideoSpec(Record, kw_only=True):
+    """What was asked for; travels with the video so every stage is stateless."""
+
+    topic: str
+    #: LANDSCAPE is 16:9 1920x1080, SHORTS is 9:16 1080x1920.
+    format: VideoFormat
+    target_duration_s: int
+    language: str = "en"
+    style: str = "informative"
+    voice: str = ""
+    quality_threshold: int = 70
+    budget_usd: Decimal
+    privacy: str = "private"
+    auto_publish: bool = True
+    #: The channel's daily budget when the request was made; the ledger alerts at 80% and 100%
+    #: of it.
+    daily_budget_usd: Decimal | None = None
+    #: The channel's visual style (stock footage keywords, palette); empty = the visuals
+    #: provider's default.
+    visual_style: str = ""
+    #: YouTube video category id (27 = Education).
+    category_id: str = "27"
+    made_for_kids: bool = False
+    #: Scheduled publish time: uploaded private, made public by the platform at this time.
+    publish_at: datetime | None = None
+    #: The owner's monthly budget when the request was sent (null: none set); the ledger alerts
+    #: at 80% and 100% of it per UTC month.
+    monthly_budget_usd: Decimal | None = None
+
+
+class ScriptSection(Record, kw_only=True):
+    """The ``ScriptSection``."""
+
+    heading: str
+    narration: str
+    on_screen_text: str
+    keywords: list[str] = msgspec.field(default_factory=list)
+
+
+class Script(Record, kw_only=True):
+    """The ``Script``."""
+
+    #: At most 100 characters (YouTube's limit).
+    title: str
+    hook: str
+    sections: list[ScriptSection]
+    call_to_action: str
+    #: At most 5000 bytes (YouTube's limit).
+    description: str
+    #: At most 500 characters together (YouTube's limit).
+    tags: list[str]
+    word_count: int
+    language: str
+
+
+class Artifact(Record, kw_only=True):
+    """A large object in the artifact store; events carry this, never the bytes."""
+
+    uri: str
+    size_bytes: int
+    sha256: str
+    media_type: str
+
+
+class QualityCheck(Record, kw_only=True):
+    """The ``QualityCheck``."""
+
+    #: script | audio | video | metadata | policy
+    category: str
+    name: str
+    score: float
+    max_score: float
+    detail: str
+
+
+class QualityScored(Event, kw_only=True):
+    """The ``quality.scored`` event."""
+
+    spec: VideoSpec
+    script: Script
+    video: Artifact
+    thumbnail: Artifact
+    duration_s: float
+    width: int
+    height: int
+    #: 0 to 100.
+    score: float
+    threshold: int
+    passed: bool
+    checks: list[QualityCheck]
+    #: Why points were lost, for the video's status.
+    reasons: list[str]
+
+
+class ScriptReady(Event, kw_only=True):
+    """The ``script.ready`` event."""
+
+    spec: VideoSpec
+    script: Script
+    #: Provider and model that wrote the script.
+    writer: str
+
+
+class ScriptRequested(Event, kw_only=True):
+    """A video was requested: the pipeline's entry point."""
+
+    spec: VideoSpec
+
+
+class UploadDone(Event, kw_only=True):
+    """The ``upload.done`` event."""
+
+    #: local | youtube
+    platform: str
+    platform_video_id: str
+    url: str
+    title: str
+    video: Artifact
+    thumbnail: Artifact
+    duration_s: float
+    privacy: str
+    quality_score: float
+
+
+class Credit(Record, kw_only=True):
+    """Who made a stock asset used in a video and under which licence (shown in the description)."""
+
+    #: pexels, ...
+    provider: str
+    #: video | photo
+    kind: str
+    asset_id: str
+    url: str
+    author: str
+    author_url: str
+    license: str
+    license_url: str
+
+
+class VideoAssembled(Event, kw_only=True):
+    """The ``video.assembled`` event."""
+
+    spec: VideoSpec
+    script: Script
+    video: Artifact
+    thumbnail: Artifact
+    captions: Artifact
+    audio: Artifact
+    duration_s: float
+    narration_duration_s: float
+    width: int
+    height: int
+    render_seconds: float
+    #: Attribution and licence of every stock asset in the video (also appended to the
+    #: description).
+    credits: list[Credit] = msgspec.field(default_factory=list)
+
+
+class VideoCancelled(Event, kw_only=True):
+    """A person cancelled a video: from now on every stage (but the ledger) skips its events of
+    this attempt and earlier ones; a retry (a later attempt) runs again.
+    """
+
+    #: Why, in the words of whoever cancelled; empty when none was given.
+    reason: str = ""
+    #: Who asked, as '<kind>:<id>': 'api-key:<key id>' for a call to the gateway (the owner is
+    #: envelope.owner_id).
+    cancelled_by: str
+
+
+class VoiceReady(Event, kw_only=True):
+    """The ``voice.ready`` event."""
+
+    spec: VideoSpec
+    script: Script
+    audio: Artifact
+    #: JSON list of {word, start_s, end_s, section}.
+    word_timings: Artifact
+    duration_s: float
+    section_starts_s: list[float]
+    loudness_lufs: float
+    #: Provider and voice that spoke.
+    voice: str
+
+
+RECORDS: dict[str, type[Event]] = {
+    "cost.alert": CostAlert,
+    "cost.incurred": CostIncurred,
+    "pipeline.dlq": PipelineDlq,
+    "pipeline.failed": PipelineFailed,
+    "quality.scored": QualityScored,
+    "script.ready": ScriptReady,
+    "script.requested": ScriptRequested,
+    "upload.done": UploadDone,
+    "video.assembled": VideoAssembled,
+    "video.cancelled": VideoCancelled,
+    "voice.ready": VoiceReady,
+}

@@ -1,0 +1,111 @@
+"""All configuration, read once from the environment (prefix ``YTEMPIRE_``) and passed down."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="YTEMPIRE_", extra="ignore",
+                                      populate_by_name=True)
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    data_dir: Path = PROJECT_ROOT / ".data"
+    cache_dir: Path = Path.home() / ".cache" / "ytempire"
+    clickhouse_dsn: str = ""
+    database_url: str = ""
+    log_format: str = Field(default="auto", description="auto | json | console")
+    log_level: str = "info"
+
+    schemas_dir: Path = PROJECT_ROOT / "schemas"
+    topics_file: Path = PROJECT_ROOT / "topics.yaml"
+
+    consumer_group_prefix: str = Field(
+        default="ytempire", description="Stage groups are '<prefix>.<stage>' (one per stage)."
+    )
+    kafka_version: str = "4.4.0"
+    broker_heap: str = "512m"
+
+    default_budget_usd: Decimal = Decimal("3.00")
+    default_quality_threshold: int = 70
+    # Transient errors (timeouts, 429, 5xx) are retried with full-jitter exponential backoff:
+    # 10 attempts capped at 60 s wait 92-184 s in all, so a provider down for a minute or two
+    # delays videos; a longer outage parks them in the DLQ as retryable (`ytempire dlq retry`).
+    stage_max_attempts: int = 10
+    retry_base_seconds: float = 0.5
+    retry_max_seconds: float = 60.0
+
+    # Providers. Choice is configuration only: a stage uses a hosted provider when its key is
+    # set and the offline one otherwise. Keys are SecretStr so they never print or log.
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("YTEMPIRE_OPENAI_API_KEY", "OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("YTEMPIRE_OPENAI_BASE_URL", "OPENAI_BASE_URL"),
+        description="Any OpenAI-compatible server (Ollama, vLLM...); None = api.openai.com.")
+    script_model_premium: str = "gpt-4o"
+    script_model_economy: str = "gpt-4o-mini"
+    moderation_model: str = "omni-moderation-latest"
+    tts_model: str = Field(default="tts-1", description="OpenAI speech: the economy voice tier.")
+    image_model: str = Field(default="gpt-image-1", description="OpenAI thumbnails.")
+    thumbnail_provider: str = Field(
+        default="title_card", description="title_card (local, default) | openai")
+    elevenlabs_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("YTEMPIRE_ELEVENLABS_API_KEY", "ELEVENLABS_API_KEY"))
+    elevenlabs_base_url: str | None = None
+    elevenlabs_model: str = "eleven_multilingual_v2"
+    voice_provider: str = Field(
+        default="auto", description="auto (elevenlabs, else openai, else espeak by keys set) | "
+                                    "elevenlabs | openai | espeak")
+    pexels_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("YTEMPIRE_PEXELS_API_KEY", "PEXELS_API_KEY"))
+    pexels_base_url: str = "https://api.pexels.com"
+    youtube_credentials_dir: Path | None = Field(
+        default=None, description="<dir>/<channel_id>.json: OAuth authorized-user credentials "
+                                  "(refresh token) per channel; None = publish to local folders.")
+    youtube_api_base_url: str | None = Field(
+        default=None, description="Root URL of the YouTube Data API (tests point it locally).")
+    youtube_token_uri: str | None = Field(
+        default=None, description="OAuth token endpoint; None = Google's. google-auth ignores a "
+                                  "token_uri inside a credentials file on purpose.")
+    youtube_daily_quota: int = 10_000
+    provider_timeout_s: float = 120.0
+    provider_max_retries: int = Field(
+        default=2, description="Retries inside a provider client (429/5xx, with its backoff) "
+                               "before the stage worker's own retries take over.")
+
+    def group_id(self, stage: str) -> str:
+        return f"{self.consumer_group_prefix}.{stage}"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.data_dir / "artifacts"
+
+    @property
+    def channels_dir(self) -> Path:
+        return self.data_dir / "channels"
+
+    @property
+    def broker_dir(self) -> Path:
+        return self.data_dir / "kafka"
+
+    @property
+    def effective_clickhouse_dsn(self) -> str:
+        return self.clickhouse_dsn or f"chdb://{self.data_dir / 'clickhouse'}"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'gateway.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; read once at start-up."""
+    return Settings()
