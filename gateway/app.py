@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway import egress, errors, idempotency
+from gateway import egress, errors, idempotency, web
 from gateway.analytics import Analytics
 from gateway.audit import AuditMiddleware, AuditWriter
 from gateway.config import GatewaySettings
@@ -34,6 +34,7 @@ from gateway.routes import (
     streams,
     videos,
     webhooks,
+    youtube,
 )
 from gateway.throttle import LoginThrottle
 from gateway.videos import resend_stale, resend_stale_cancellations
@@ -124,9 +125,9 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None,
             app.state.audit.close()
             engine.dispose()
 
-    docs = {} if gateway.docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
     app = FastAPI(title="YTEmpire", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, **docs)  # type: ignore[arg-type]
+                  lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json" if gateway.docs else None)
     app.state.settings, app.state.gateway, app.state.resolve = settings, gateway, resolve
     app.state.limiter = RateLimiter(gateway)
     app.state.login_throttle = LoginThrottle(gateway)
@@ -139,9 +140,10 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None,
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1")
     for module in (auth, sessions, keys, channels, videos, streams, webhooks, inbound, costs,
-                   notices, admin, invites):
+                   notices, admin, invites, youtube):
         v1.include_router(module.router)
     app.include_router(v1)
+    web.mount(app, docs=gateway.docs)
     build_openapi = app.openapi
     app.openapi = lambda: app.openapi_schema or inbound.document(build_openapi())  # type: ignore[method-assign]
     return app

@@ -26,6 +26,7 @@ from gateway.models import InboundEvent, InboundSource, User
 from gateway.outbox import RequestPublisher
 from gateway.payloads import InboundPayload, VideoCreate
 from gateway.signing import HEADER, BadSignature, verify
+from ytempire.core.settings import Settings
 
 UNSIGNED = (f"unknown inbound source, or a missing, malformed, wrong or stale {HEADER} "
             "header (t=<unix seconds>,v1=<hex HMAC-SHA256 of '<t>.<body>'>, signed when sent)")
@@ -95,7 +96,8 @@ def parse(body: bytes) -> InboundPayload:
 
 
 def receive(db: Session, source: InboundSource, principal: Principal, signed: str,
-            payload: InboundPayload) -> tuple[InboundEvent, GatewayError | None]:
+            payload: InboundPayload, settings: Settings
+            ) -> tuple[InboundEvent, GatewayError | None]:
     """Store the event and act on it, committed together; the record and why it was rejected.
     ``signed`` keys an event without an id of its own."""
     key = payload.id or signed
@@ -116,7 +118,8 @@ def receive(db: Session, source: InboundSource, principal: Principal, signed: st
         body = VideoCreate(**{**payload.data.model_dump(exclude_unset=True),
                               "channel_id": channel_id})
         # create() checks everything before it adds a row, so a rejection leaves nothing behind
-        [video] = videos.create(db, principal, [body], f"inbound:{source.id}:{key}")
+        [video] = videos.create(db, principal, [body], f"inbound:{source.id}:{key}",
+                                settings=settings)
         event.status, event.video_id, event.error = "accepted", video.id, None
     except GatewayError as exc:
         rejected = exc

@@ -30,7 +30,10 @@ from ytempire.core.settings import PROJECT_ROOT
 TOPICS_YAML = PROJECT_ROOT / "topics.yaml"
 DESIGN_TOPICS = {"script.requested", "script.ready", "voice.ready", "video.assembled",
                  "quality.scored", "upload.done", "cost.incurred", "cost.alert",
-                 "pipeline.failed", "pipeline.dlq", "video.cancelled"}
+                 "pipeline.failed", "pipeline.dlq", "video.cancelled", "channel.updated",
+                 "scheduler.tick", "schedule.slot"}
+CHANNEL_KEYED = {"channel.updated", "scheduler.tick", "schedule.slot"}
+"""Channel topics are keyed by channel id (the tick's is empty: one partition takes them all)."""
 runner = CliRunner()
 
 
@@ -84,12 +87,13 @@ def test_topics_yaml_declares_every_design_topic_keyed_by_video_id() -> None:
     spec = topics.load(TOPICS_YAML)
     assert set(spec.names) == DESIGN_TOPICS
     for topic in spec.topics:
-        assert topic.key == "video_id"
+        assert topic.key == ("channel_id" if topic.name in CHANNEL_KEYED else "video_id")
         assert topic.value_schema == PROJECT_ROOT / "schemas" / f"{topic.name}.avsc"
         assert topic.value_schema.is_file()
         assert topic.producers and topic.consumers
         assert "analytics-sink" in topic.consumers
     assert spec["cost.incurred"].retention_ms == -1
+    assert spec["channel.updated"].cleanup_policy == "compact"
     assert spec["voice.ready"].config == {"retention.ms": str(30 * 86_400_000),
                                           "cleanup.policy": "delete"}
 
@@ -132,7 +136,7 @@ def test_a_topic_declared_twice_is_an_error(tmp_path: Path) -> None:
 def test_session_broker_matches_topics_yaml(kafka_broker: LocalBroker) -> None:
     result = invoke("check", "--bootstrap", kafka_broker.bootstrap, "--file", str(TOPICS_YAML))
     assert result.exit_code == 0, result.output
-    assert "In sync: all 11 topics" in result.output
+    assert f"In sync: all {len(DESIGN_TOPICS)} topics" in result.output
 
 
 def test_apply_creates_every_topic_with_declared_partitions_and_configs(
@@ -142,7 +146,7 @@ def test_apply_creates_every_topic_with_declared_partitions_and_configs(
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["changed"] is True
-    assert [c["setting"] for c in report["changes"]] == ["topic"] * 11
+    assert [c["setting"] for c in report["changes"]] == ["topic"] * len(DESIGN_TOPICS)
     for spec in topics.load(path).topics:
         partitions, config = cluster_state(kafka_broker, spec.name)
         assert partitions == spec.partitions

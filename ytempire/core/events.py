@@ -19,14 +19,16 @@ Event = dict[str, Any]
 
 @dataclass(frozen=True)
 class Emit:
-    """One event a stage wants sent: the topic and the value (key is always the video id)."""
+    """One event a stage wants sent: the topic and the value. The record key is the envelope's
+    ``key_field`` (topics.yaml ``key``): the video id, but the channel id on channel topics."""
 
     topic: str
     value: Event
+    key_field: str = "video_id"
 
     @property
     def key(self) -> str:
-        return str(self.value["envelope"]["video_id"])
+        return str(self.value["envelope"][self.key_field])
 
 
 def event_id(*parts: object) -> str:

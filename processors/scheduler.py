@@ -1,0 +1,362 @@
+"""scheduler: channels that make videos on their own schedule.
+
+Reads ``channel.updated`` (the gateway's channels), ``cost.incurred`` (spend and YouTube quota),
+``upload.done`` (how long a video takes to publish) and ``scheduler.tick`` (its only clock), and
+writes ``script.requested`` (one per video of a slot, each with its own ``publish_at``) and
+``schedule.slot`` (a slot planned, requested, or skipped with the reason).
+
+On a tick it plans every scheduled channel's slots up to ``scheduler_horizon_hours`` ahead, and
+requests a slot's videos once ``now`` reaches the slot minus the channel's lead time (the p90 of
+its measured request-to-published times plus a margin, ``ytempire.core.schedule.lead_time``).
+A slot is skipped, with a ``schedule.slot`` notice saying why, when the channel is paused, when
+its videos would pass the channel's daily or the owner's monthly budget (spend so far from
+``cost.incurred`` + the channel's average video cost, its per-video budget until one is known),
+when the day's YouTube quota cannot take them (connected channels), when the topic source has
+nothing new, or when the slot passed before it could be requested.
+
+State lives in Faust tables (changelogs in Kafka), not local files. A slot's video ids are
+derived from (channel, slot, index), and a redelivered tick replays from the state before it, so
+a crash, a restart or a second scheduler never asks for one slot twice under different ids.
+Run one replica: its sums over a channel's spend need every partition of ``cost.incurred``; a
+restarted or standby process recovers the tables from their changelogs and carries on.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from processors.discovery import offline
+from processors.discovery.similarity import duplicate_of
+from ytempire.core import schedule as sched
+from ytempire.core.events import Emit, Event, new_envelope
+from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.settings import Settings
+from ytempire.stage import MemoryState, Partitioning, StageSpec, State
+
+NAME = "scheduler"
+TICK_TOPIC = "scheduler.tick"
+CHANNEL_TOPIC = "channel.updated"
+SLOT_TOPIC = "schedule.slot"
+INPUT_TOPICS = (TICK_TOPIC, CHANNEL_TOPIC, "cost.incurred", "upload.done")
+TABLES: dict[str, Partitioning] = {
+    "channels": "key",  # channel_id -> the channel as of its latest channel.updated
+    "plans": "key",  # channel_id -> slots, planned-until, measured times to publish and costs
+    "index": "key",  # "channels" -> every channel id; "owner:<id>" -> that owner's channel ids
+    "spend": "key",  # "<channel>:<UTC day>" / "quota:<Pacific day>" -> sum and counted event ids
+    "videos": "key",  # video_id of a scheduled video -> channel, requested at, cost so far
+}
+KEEP_PAST = timedelta(days=3)
+"""Requested and skipped slots are kept this long after their time (for notices), then pruned."""
+SAMPLES = 20
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _usd(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+class Scheduler:
+    """The planning over ``State``: one input event in, the events it causes out."""
+
+    def __init__(self, state: State, settings: Settings) -> None:
+        self.state = state
+        self.horizon = timedelta(hours=settings.scheduler_horizon_hours)
+        self.margin = timedelta(minutes=settings.scheduler_lead_margin_minutes)
+        self.default_lead = timedelta(minutes=settings.scheduler_default_lead_minutes)
+        self.daily_quota = settings.youtube_daily_quota
+
+    # -- inputs -----------------------------------------------------------------------------
+
+    def handle(self, event: Event) -> list[Emit]:
+        if "now" in event:
+            return self.tick(event["now"])
+        if "niche" in event:
+            self.channel_updated(event)
+        elif "usd" in event:
+            self.cost(event)
+        elif "platform_video_id" in event:
+            self.published(event)
+        return []
+
+    def channel_updated(self, event: Event) -> None:
+        """Keep the latest version; a changed schedule replans its future slots only."""
+        cid = event["envelope"]["channel_id"]
+        known = self.state.get("channels", cid)
+        version = _iso(event["version"])
+        if known is not None and known["version"] > version:
+            return
+        channel = {
+            "id": cid, "owner": event["envelope"]["owner_id"], "version": version,
+            **{k: event[k] for k in ("name", "niche", "deleted", "publish_target", "language",
+                                     "voice", "visual_style", "format", "target_duration_s",
+                                     "quality_threshold", "auto_publish", "privacy")},
+            **{k: None if event[k] is None else str(event[k])
+               for k in ("per_video_budget_usd", "daily_budget_usd", "monthly_budget_usd")},
+            "schedule": event["schedule"],
+        }
+        self.state.put("channels", cid, channel)
+        self._index("channels", cid)
+        self._index(f"owner:{channel['owner']}", cid)
+        before = (known or {}).get("schedule") or {}
+        after = channel["schedule"] or {}
+        timing = ("cron", "timezone", "videos_per_slot")
+        if channel["deleted"] or [before.get(k) for k in timing] != [after.get(k) for k in timing]:
+            self._unplan(cid)
+
+    def cost(self, event: Event) -> None:
+        envelope = event["envelope"]
+        eid = envelope["event_id"]
+        day = envelope["occurred_at"].astimezone(UTC).date().isoformat()
+        self._add("spend", f"{envelope['channel_id']}:{day}", eid, str(event["usd"]))
+        if event["unit"] == "youtube_quota":
+            quota_day = envelope["occurred_at"].astimezone(sched.PACIFIC).date().isoformat()
+            self._add("spend", f"quota:{quota_day}", eid, str(int(event["quantity"])))
+        video = self.state.get("videos", envelope["video_id"])
+        if video is not None and eid not in video["seen"]:
+            self.state.put("videos", envelope["video_id"], {
+                **video, "usd": str(_usd(video["usd"]) + event["usd"]),
+                "seen": [*video["seen"], eid]})
+
+    def published(self, event: Event) -> None:
+        """A scheduled video is out: its request-to-published time and cost become samples."""
+        envelope = event["envelope"]
+        video = self.state.get("videos", envelope["video_id"])
+        if video is None or video.get("published"):
+            return
+        plan = copy.deepcopy(self._plan_of(video["channel"]))
+        took = (envelope["occurred_at"] - _at(video["requested_at"])).total_seconds()
+        plan["ttp"] = [*plan["ttp"], max(0.0, took)][-SAMPLES:]
+        plan["costs"] = [*plan["costs"], video["usd"]][-SAMPLES:]
+        self.state.put("plans", video["channel"], plan)
+        self.state.put("videos", envelope["video_id"], {**video, "published": True})
+
+    def tick(self, now: datetime) -> list[Emit]:
+        """Plan ahead and request what is due, for every channel, as of ``now``."""
+        emits: list[Emit] = []
+        for cid in self.state.get("index", "channels") or []:
+            channel = self.state.get("channels", cid)
+            plan = self._plan_of(cid)
+            active = (channel is not None and channel["schedule"] is not None
+                      and not channel["deleted"])
+            if not active and not plan["slots"]:
+                continue
+            new = copy.deepcopy(plan)
+            if active:
+                emits += self._plan_ahead(channel, new, now)
+                emits += self._request_due(channel, new, now)
+            cutoff = now - KEEP_PAST
+            new["slots"] = {k: s for k, s in new["slots"].items()
+                            if s["status"] == "planned" or _at(s["at"]) >= cutoff}
+            if new != plan:
+                self.state.put("plans", cid, new)
+        return emits
+
+    # -- planning ---------------------------------------------------------------------------
+
+    def lead(self, plan: dict[str, Any]) -> timedelta:
+        return sched.lead_time(plan["ttp"], self.margin, self.default_lead)
+
+    def _plan_ahead(self, channel: dict[str, Any], plan: dict[str, Any],
+                    now: datetime) -> list[Emit]:
+        schedule = channel["schedule"]
+        until = now + self.horizon
+        after = max(now, _at(plan["until"])) if plan["until"] else now
+        if after >= until:
+            return []
+        emits = []
+        lead = self.lead(plan)
+        for slot in sched.slots(schedule["cron"], schedule["timezone"], after, until):
+            key = sched.slot_key(slot)
+            if key in plan["slots"]:
+                continue
+            count = schedule["videos_per_slot"]
+            following = sched.next_slot(schedule["cron"], schedule["timezone"], slot)
+            entry = {
+                "at": _iso(slot), "status": "planned", "reason": "",
+                "videos": [sched.slot_video_id(channel["id"], slot, i) for i in range(count)],
+                "publish_at": [_iso(t) for t in sched.publish_times(slot, following, count)],
+                "topics": [],
+            }
+            plan["slots"][key] = entry
+            emits.append(self._slot_event(channel, entry, slot - lead))
+        plan["until"] = _iso(until)
+        return emits
+
+    def _request_due(self, channel: dict[str, Any], plan: dict[str, Any],
+                     now: datetime) -> list[Emit]:
+        emits: list[Emit] = []
+        lead = self.lead(plan)
+        for key in sorted(plan["slots"]):
+            entry = plan["slots"][key]
+            slot = _at(entry["at"])
+            if entry["status"] != "planned" or now < slot - lead:
+                continue
+            reason = self._skip_reason(channel, plan, entry, now)
+            topics: list[str] = []
+            if not reason:
+                topics = self._topics(channel, len(entry["videos"]))
+                if len(topics) < len(entry["videos"]):
+                    reason = ("no_topic: the topic source has no new topic for this channel "
+                              "(every idea is too close to a video the owner already made)")
+            if reason:
+                entry.update(status="skipped", reason=reason)
+            else:
+                entry.update(status="requested", topics=topics)
+                plan["topics"] = [*plan["topics"], *topics]
+                emits += self._requests(channel, entry, now)
+            emits.append(self._slot_event(channel, entry, slot - lead))
+        return emits
+
+    def _skip_reason(self, channel: dict[str, Any], plan: dict[str, Any],
+                     entry: dict[str, Any], now: datetime) -> str:
+        count = len(entry["videos"])
+        if now >= _at(entry["at"]):
+            return "missed: the slot's time passed before its videos could be requested"
+        if channel["schedule"]["paused"]:
+            return "paused: the channel's schedule is paused"
+        costs = [_usd(c) for c in plan["costs"]]
+        each = sum(costs) / len(costs) if costs else _usd(channel["per_video_budget_usd"])
+        need = each * count
+        day = now.astimezone(UTC).date()
+        spent = self._spent(channel["id"], [day])
+        daily = _usd(channel["daily_budget_usd"])
+        if spent + need > daily:
+            return (f"daily_budget: ${spent:.2f} spent today + ${need:.2f} for this slot would "
+                    f"pass the channel's daily budget of ${daily:.2f}")
+        if channel["monthly_budget_usd"] is not None:
+            monthly = _usd(channel["monthly_budget_usd"])
+            days = [day.replace(day=d) for d in range(1, day.day + 1)]
+            month = sum((self._spent(c, days) for c in
+                         self.state.get("index", f"owner:{channel['owner']}") or []), Decimal(0))
+            if month + need > monthly:
+                return (f"monthly_budget: ${month:.2f} spent this month + ${need:.2f} for this "
+                        f"slot would pass the owner's monthly budget of ${monthly:.2f}")
+        if channel["publish_target"] == "youtube":
+            quota_day = now.astimezone(sched.PACIFIC).date().isoformat()
+            used = int((self.state.get("spend", f"quota:{quota_day}") or {"sum": "0"})["sum"])
+            if used + count * sched.UPLOAD_QUOTA_UNITS > self.daily_quota:
+                return (f"youtube_quota: {used:,} of {self.daily_quota:,} units used today "
+                        f"(Pacific); {count} upload(s) need {count * sched.UPLOAD_QUOTA_UNITS:,}")
+        return ""
+
+    def _topics(self, channel: dict[str, Any], count: int) -> list[str]:
+        """The next ideas of the channel's topic source that repeat nothing the owner made."""
+        if channel["schedule"]["topic_mode"] != "auto":
+            return []
+        made = [t for c in self.state.get("index", f"owner:{channel['owner']}") or []
+                for t in self._plan_of(c)["topics"]]
+        picked: list[str] = []
+        for idea in offline.brainstorm(channel["niche"], channel["id"]):
+            if duplicate_of(idea, made + picked) is None:
+                picked.append(idea)
+                if len(picked) == count:
+                    break
+        return picked
+
+    def _requests(self, channel: dict[str, Any], entry: dict[str, Any],
+                  now: datetime) -> list[Emit]:
+        emits = []
+        for video_id, topic, publish_at in zip(entry["videos"], entry["topics"],
+                                               entry["publish_at"], strict=True):
+            emit = request_event(VideoRequest(
+                topic=topic, format=channel["format"],
+                target_duration_s=channel["target_duration_s"], language=channel["language"],
+                style=channel["visual_style"] or "informative", voice=channel["voice"],
+                quality_threshold=channel["quality_threshold"],
+                budget_usd=_usd(channel["per_video_budget_usd"]), privacy=channel["privacy"],
+                auto_publish=channel["auto_publish"],
+                daily_budget_usd=_usd(channel["daily_budget_usd"]),
+                visual_style=channel["visual_style"], publish_at=_at(publish_at),
+                channel_id=channel["id"], owner_id=channel["owner"], video_id=video_id,
+            ), producer=NAME)
+            monthly = channel["monthly_budget_usd"]
+            emit.value["spec"]["monthly_budget_usd"] = None if monthly is None else _usd(monthly)
+            emits.append(emit)
+            self.state.put("videos", video_id, {
+                "channel": channel["id"], "requested_at": _iso(emit.value["envelope"]
+                                                               ["occurred_at"]),
+                "usd": "0", "seen": []})
+        return emits
+
+    def _slot_event(self, channel: dict[str, Any], entry: dict[str, Any],
+                    request_at: datetime) -> Emit:
+        envelope = new_envelope(video_id="", channel_id=channel["id"], owner_id=channel["owner"],
+                                producer=NAME,
+                                event_key=f"{channel['id']}:{entry['at']}:{entry['status']}")
+        return Emit(SLOT_TOPIC, {
+            "envelope": envelope, "slot_at": _at(entry["at"]), "status": entry["status"],
+            "reason": entry["reason"], "request_at": request_at,
+            "video_ids": list(entry["videos"]),
+            "publish_at": [_at(t) for t in entry["publish_at"]],
+            "topics": list(entry["topics"]),
+        }, key_field="channel_id")
+
+    # -- state helpers ----------------------------------------------------------------------
+
+    def _plan_of(self, cid: str) -> dict[str, Any]:
+        found: dict[str, Any] | None = self.state.get("plans", cid)
+        if found is None:
+            return {"until": None, "slots": {}, "ttp": [], "costs": [], "topics": []}
+        return found
+
+    def _unplan(self, cid: str) -> None:
+        plan = copy.deepcopy(self._plan_of(cid))
+        plan["slots"] = {k: s for k, s in plan["slots"].items() if s["status"] != "planned"}
+        plan["until"] = None
+        self.state.put("plans", cid, plan)
+
+    def _index(self, key: str, cid: str) -> None:
+        ids = self.state.get("index", key) or []
+        if cid not in ids:
+            self.state.put("index", key, sorted([*ids, cid]))
+
+    def _add(self, table: str, key: str, eid: str, amount: str) -> None:
+        record = self.state.get(table, key) or {"sum": "0", "seen": []}
+        if eid in record["seen"]:
+            return
+        self.state.put(table, key, {"sum": str(_usd(record["sum"]) + _usd(amount)),
+                                    "seen": [*record["seen"], eid]})
+
+    def _spent(self, cid: str, days: list[Any]) -> Decimal:
+        total = Decimal(0)
+        for day in days:
+            record = self.state.get("spend", f"{cid}:{day.isoformat()}")
+            if record is not None:
+                total += _usd(record["sum"])
+        return total
+
+
+class SchedulerStage:
+    """The stage the worker runs; it declares ``tables``, so the worker sets ``state``. It
+    reads no video's events that a cancellation could stop."""
+
+    spec = StageSpec(name=NAME, inputs=INPUT_TOPICS, outputs=("script.requested", SLOT_TOPIC),
+                     tables=TABLES, cancel="never")
+
+    def __init__(self, scheduler: Scheduler) -> None:
+        self.scheduler = scheduler
+
+    @property
+    def state(self) -> State:
+        return self.scheduler.state
+
+    @state.setter
+    def state(self, state: State) -> None:
+        self.scheduler.state = state
+
+    def handle(self, event: Event) -> list[Emit]:
+        return self.scheduler.handle(event)
+
+
+def build(settings: Settings) -> SchedulerStage:
+    return SchedulerStage(Scheduler(MemoryState(TABLES), settings))
