@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.caps import TierCap
+
 
 class GatewaySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="YTEMPIRE_GATEWAY_", extra="ignore")
@@ -27,6 +29,10 @@ class GatewaySettings(BaseSettings):
     """Requests per user (all its keys and inbound sources) per window, by the user's tier
     (JSON in the environment); a batch of n videos counts n."""
     rate_limit_window_s: int = 60
+    tier_caps: dict[str, TierCap] = {
+        "free": TierCap(videos_per_day=100, usd_per_day=50, max_target_duration_s=1200)}
+    """What each tier may submit (JSON): videos and estimated dollars in 24 hours, the longest
+    video; a tier not listed has no cap beyond its channels' budgets"""
     anonymous_limit: int = 60
     """Unauthenticated requests and failed authentications per client address per window"""
     max_body_bytes: int = 1024 * 1024

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway import channels, videos
+from gateway.caps import TierCap
 from gateway.errors import Conflict, GatewayError, NotFound, Unavailable, invalid
 from gateway.identity import Principal
 from gateway.models import InboundEvent, InboundSource, User
@@ -96,7 +97,7 @@ def parse(body: bytes) -> InboundPayload:
 
 
 def receive(db: Session, source: InboundSource, principal: Principal, signed: str,
-            payload: InboundPayload, settings: Settings
+            payload: InboundPayload, settings: Settings, cap: TierCap | None = None
             ) -> tuple[InboundEvent, GatewayError | None]:
     """Store the event and act on it, committed together; the record and why it was rejected.
     ``signed`` keys an event without an id of its own."""
@@ -119,7 +120,7 @@ def receive(db: Session, source: InboundSource, principal: Principal, signed: st
                               "channel_id": channel_id})
         # create() checks everything before it adds a row, so a rejection leaves nothing behind
         [video] = videos.create(db, principal, [body], f"inbound:{source.id}:{key}",
-                                settings=settings)
+                                settings=settings, cap=cap)
         event.status, event.video_id, event.error = "accepted", video.id, None
     except GatewayError as exc:
         rejected = exc

@@ -89,8 +89,9 @@ def _receive(request: Request, source_id: str, signature: str | None,
         request.state.principal = principal
         request.state.quota = request.app.state.limiter.check(principal)
         payload = inbound.parse(body)
-        event, rejected = inbound.receive(db, source, principal, signed, payload,
-                                          request.app.state.settings)
+        event, rejected = inbound.receive(
+            db, source, principal, signed, payload, request.app.state.settings,
+            request.app.state.gateway.tier_caps.get(principal.tier))
         if rejected is not None:
             raise rejected
         inbound.send(db, request.app.state.publisher, principal, event)
