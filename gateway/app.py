@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from sqlalchemy.orm import Session, sessionmaker
 
-from gateway import egress, errors, idempotency, web
+from gateway import egress, errors, web
 from gateway.analytics import Analytics
 from gateway.audit import AuditMiddleware, AuditWriter
 from gateway.config import GatewaySettings
@@ -18,10 +16,11 @@ from gateway.guard import Guard
 from gateway.hub import Hub
 from gateway.identity import KeyCache
 from gateway.migrate import upgrade
-from gateway.outbox import RequestPublisher
+from gateway.outbox import Outbox, RequestPublisher
 from gateway.ratelimit import RateLimiter, RateLimitHeaders
 from gateway.routes import (
     admin,
+    artifacts,
     auth,
     channels,
     costs,
@@ -37,7 +36,6 @@ from gateway.routes import (
     youtube,
 )
 from gateway.throttle import LoginThrottle
-from gateway.videos import resend_stale, resend_stale_cancellations
 from gateway.webhooks import Deliverer
 from ytempire import __version__
 from ytempire.core.codec import Codec
@@ -60,32 +58,6 @@ minute set by its tier, a batch of n videos counting n; every response says how 
 (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`), and a 429 says when to come back
 (`Retry-After`). Bodies over 1 MiB (64 KiB on the inbound receiver) are refused with a 413.
 """
-
-
-class Outbox:
-    """Re-sends video requests and cancellations the broker did not acknowledge in time, every
-    few seconds; deletes expired idempotency records as it goes."""
-
-    def __init__(self, sessions: sessionmaker[Session], publisher: RequestPublisher,
-                 every_s: float = 10.0) -> None:
-        self._sessions, self._publisher, self._every = sessions, publisher, every_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="gateway-outbox", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._every):
-            try:
-                with self._sessions() as db:
-                    resend_stale(db, self._publisher)
-                    resend_stale_cancellations(db, self._publisher)
-                    idempotency.expire(db)
-            except Exception:
-                log.exception("outbox.resend_failed")
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(10)
 
 
 def create_app(settings: Settings, gateway: GatewaySettings | None = None,
@@ -111,7 +83,8 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None,
             app.state.projection = Projection(settings, codec, app.state.sessions,
                                               app.state.hub, gateway)
             app.state.projection.start()
-        outbox = Outbox(app.state.sessions, app.state.publisher)
+        app.state.codec = codec
+        outbox = Outbox(app.state.sessions, app.state.publisher, codec)
         app.state.deliverer = Deliverer(app.state.sessions, gateway, resolve)
         try:
             yield
@@ -139,8 +112,8 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None,
     errors.install(app)
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1")
-    for module in (auth, sessions, keys, channels, videos, streams, webhooks, inbound, costs,
-                   notices, admin, invites, youtube):
+    for module in (auth, sessions, keys, channels, videos, artifacts, streams, webhooks,
+                   inbound, costs, notices, admin, invites, youtube):
         v1.include_router(module.router)
     app.include_router(v1)
     web.mount(app, docs=gateway.docs)
