@@ -365,6 +365,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/costs/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Spend
+         * @description The caller's spend over a date range as CSV (cells that a spreadsheet would run as a
+         *     formula are written as text).
+         */
+        get: operations["export_spend_v1_costs_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/costs/month": {
         parameters: {
             query?: never;
@@ -656,12 +677,69 @@ export interface paths {
         };
         /**
          * List Notices
-         * @description Newest first. Subscribe a webhook to ``cost.alert``, ``stage.failing`` or ``dlq.growing``
-         *     to have them pushed.
+         * @description Newest first (``unread=true``: only those not marked read). Subscribe a webhook to
+         *     ``cost.alert``, ``stage.failing`` or ``dlq.growing`` to have them pushed.
          */
         get: operations["list_notices_v1_notifications_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark All Read
+         * @description Mark every notice read; answers the unread count after it (0).
+         */
+        post: operations["mark_all_read_v1_notifications_read_all_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Unread Count */
+        get: operations["unread_count_v1_notifications_unread_count_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/{notice_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark Read
+         * @description Mark one notice read (again: no change).
+         */
+        post: operations["mark_read_v1_notifications__notice_id__read_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -675,7 +753,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Videos */
+        /**
+         * List Videos
+         * @description Newest first by default; pages by cursor (keyset), as fast on page 2,000 as on page 1.
+         */
         get: operations["list_videos_v1_videos_get"];
         put?: never;
         /** Create Video */
@@ -697,7 +778,8 @@ export interface paths {
         put?: never;
         /**
          * Create Videos
-         * @description Up to 50 videos, all or none: one invalid item rejects the whole batch.
+         * @description Up to 50 videos, all or none: one invalid item rejects the whole batch. Counts as one
+         *     request per video against the rate limit.
          */
         post: operations["create_videos_v1_videos_batch_post"];
         delete?: never;
@@ -748,6 +830,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/videos/{video_id}/artifacts/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Artifact
+         * @description The rendered MP4 (``video``) or the thumbnail; answers ranges (206) for seeking.
+         */
+        get: operations["get_artifact_v1_videos__video_id__artifacts__kind__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/videos/{video_id}/cancel": {
         parameters: {
             query?: never;
@@ -765,6 +867,26 @@ export interface paths {
          *     ``upload.done``). A cancelled video can be retried (``POST .../retry``).
          */
         post: operations["cancel_video_v1_videos__video_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/videos/{video_id}/costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Video Costs
+         * @description Every provider call of the video (all attempts), oldest first.
+         */
+        get: operations["get_video_costs_v1_videos__video_id__costs_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -859,7 +981,11 @@ export interface paths {
         /** List Webhooks */
         get: operations["list_webhooks_v1_webhooks_get"];
         put?: never;
-        /** Create Webhook */
+        /**
+         * Create Webhook
+         * @description The URL must reach a public address (checked now and before every delivery); the
+         *     signing secret is in this response only.
+         */
         post: operations["create_webhook_v1_webhooks_post"];
         delete?: never;
         options?: never;
@@ -877,7 +1003,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete Webhook */
+        /**
+         * Delete Webhook
+         * @description Nothing more is sent to it, retries of earlier events included.
+         */
         delete: operations["delete_webhook_v1_webhooks__webhook_id__delete"];
         options?: never;
         head?: never;
@@ -898,6 +1027,49 @@ export interface paths {
         get: operations["list_deliveries_v1_webhooks__webhook_id__deliveries_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhook_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Secret
+         * @description A new signing secret, in this response only. For the overlap window
+         *     (``webhook_secret_overlap_s``, a day by default) deliveries carry a signature by the old
+         *     secret too, so the receiver can switch without losing any.
+         */
+        post: operations["rotate_secret_v1_webhooks__webhook_id__rotate_secret_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhook_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Webhook
+         * @description Send a signed ``webhook.test`` event to the endpoint now (in the background, with the
+         *     usual retries); watch its outcome in the deliveries.
+         */
+        post: operations["test_webhook_v1_webhooks__webhook_id__test_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1166,6 +1338,36 @@ export interface components {
              * @default false
              */
             monetary: boolean;
+        };
+        /**
+         * CostCallOut
+         * @description One provider call the video paid for (or got from the cache for free).
+         */
+        CostCallOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Attempt */
+            attempt: number;
+            /** Cached */
+            cached: boolean;
+            /**
+             * Model
+             * @description Null on calls recorded before models were kept
+             */
+            model: string | null;
+            /** Provider */
+            provider: string;
+            /** Quantity */
+            quantity: number | null;
+            /** Stage */
+            stage: string;
+            /** Unit */
+            unit: string | null;
+            /** Usd */
+            usd: string;
         };
         /**
          * CostProjection
@@ -1794,6 +1996,11 @@ export interface components {
              * Format: date-time
              */
             occurred_at: string;
+            /**
+             * Read At
+             * @description Null: unread
+             */
+            read_at?: string | null;
         };
         /** OwnerKpis */
         OwnerKpis: {
@@ -1906,7 +2113,7 @@ export interface components {
              * By
              * @enum {string}
              */
-            by: "day" | "channel" | "stage" | "video";
+            by: "day" | "provider" | "channel" | "stage" | "video";
             /** Calls */
             calls: number;
             /** Channel Id */
@@ -1936,11 +2143,16 @@ export interface components {
             calls: number;
             /**
              * Key
-             * @description The day (YYYY-MM-DD), channel id, stage or video id
+             * @description The day (YYYY-MM-DD), provider, channel id, stage or video id
              */
             key: string;
             /** Usd */
             usd: string;
+        };
+        /** UnreadCount */
+        UnreadCount: {
+            /** Unread */
+            unread: number;
         };
         /** UserOut */
         UserOut: {
@@ -2023,6 +2235,15 @@ export interface components {
              * @default
              */
             reason: string;
+        };
+        /** VideoCosts */
+        VideoCosts: {
+            /** Calls */
+            calls: components["schemas"]["CostCallOut"][];
+            /** Total Usd */
+            total_usd: string;
+            /** Video Id */
+            video_id: string;
         };
         /**
          * VideoCreate
@@ -2130,6 +2351,11 @@ export interface components {
              * @description Pass as ?cursor= for the next page; null at the end
              */
             next_cursor: string | null;
+            /**
+             * Total
+             * @description Videos matching the filters, with ?total=true
+             */
+            total?: number | null;
         };
         /** VideoPublish */
         VideoPublish: {
@@ -3124,7 +3350,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Group by day, channel, stage or video */
-                by?: "day" | "channel" | "stage" | "video";
+                by?: "day" | "provider" | "channel" | "stage" | "video";
                 /** @description First day (UTC); default 29 days before end */
                 start?: string | null;
                 /** @description Last day, inclusive; default today */
@@ -3145,6 +3371,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SpendReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description ClickHouse (or the analytics sink) cannot be read now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    export_spend_v1_costs_export_get: {
+        parameters: {
+            query?: {
+                /** @description One row per day, provider, channel, stage or video */
+                by?: "day" | "provider" | "channel" | "stage" | "video";
+                /** @description First day (UTC); default 29 days before end */
+                start?: string | null;
+                /** @description Last day, inclusive; default today */
+                end?: string | null;
+                /** @description Same as start */
+                since?: string | null;
+                /** @description Same as end */
+                until?: string | null;
+                channel_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A header row, then one row per day, provider, stage, channel or video */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
                 };
             };
             /** @description Validation Error */
@@ -3403,15 +3677,15 @@ export interface operations {
                     "application/json": components["schemas"]["InboundEventOut"];
                 };
             };
-            /** @description Signed outside the replay window */
-            400: {
+            /** @description Unknown source, or a missing, malformed, wrong or stale signature (one answer for all) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Unknown source, or missing or wrong signature */
-            401: {
+            /** @description Body over the inbound limit (64 KiB by default) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3702,6 +3976,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                unread?: boolean;
             };
             header?: never;
             path?: never;
@@ -3729,16 +4004,94 @@ export interface operations {
             };
         };
     };
+    mark_all_read_v1_notifications_read_all_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+        };
+    };
+    unread_count_v1_notifications_unread_count_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+        };
+    };
+    mark_read_v1_notifications__notice_id__read_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_videos_v1_videos_get: {
         parameters: {
             query?: {
                 channel_id?: string | null;
-                /** @description e.g. queued, processing, published */
+                /** @description e.g. queued, processing, awaiting_publish, published, rejected */
                 status?: string | null;
+                /** @description Created at or after */
+                since?: string | null;
+                /** @description Created before */
+                until?: string | null;
+                /** @description Same as since */
                 created_after?: string | null;
+                /** @description Same as until */
                 created_before?: string | null;
+                sort?: "-created_at" | "created_at" | "-cost" | "cost" | "-updated_at" | "updated_at";
                 limit?: number;
                 cursor?: string | null;
+                /** @description Also count every match (one more query) */
+                total?: boolean;
             };
             header?: never;
             path?: never;
@@ -3755,14 +4108,12 @@ export interface operations {
                     "application/json": components["schemas"]["VideoPage"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad filter, or a cursor from another sort */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
+                content?: never;
             };
         };
     };
@@ -3791,7 +4142,7 @@ export interface operations {
                     "application/json": components["schemas"]["VideoAccepted"];
                 };
             };
-            /** @description Channel deleted or daily budget reached */
+            /** @description Channel deleted, or the channel's daily budget, the tier's cap or the owner's monthly budget reached (the detail says which) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3841,7 +4192,7 @@ export interface operations {
                     "application/json": components["schemas"]["VideoBatchAccepted"];
                 };
             };
-            /** @description Channel deleted or daily budget reached */
+            /** @description Channel deleted, or the channel's daily budget, the tier's cap or the owner's monthly budget reached (the detail says which) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3943,6 +4294,61 @@ export interface operations {
             };
         };
     };
+    get_artifact_v1_videos__video_id__artifacts__kind__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                video_id: string;
+                kind: "video" | "thumbnail";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                    "video/mp4": unknown;
+                };
+            };
+            /** @description The requested byte range (Range: bytes=...) */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such video of yours, or no such file yet */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The range lies outside the file */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     cancel_video_v1_videos__video_id__cancel_post: {
         parameters: {
             query?: never;
@@ -3992,6 +4398,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    get_video_costs_v1_videos__video_id__costs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                video_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoCosts"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };
@@ -4148,7 +4585,7 @@ export interface operations {
                     "application/json": components["schemas"]["VideoAccepted"];
                 };
             };
-            /** @description Channel deleted or daily budget reached */
+            /** @description Channel deleted, or the channel's daily budget, the tier's cap or the owner's monthly budget reached (the detail says which) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4278,6 +4715,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeliveryOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rotate_secret_v1_webhooks__webhook_id__rotate_secret_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a POST safely: the same key returns the first response, never a second effect. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookIssued"];
+                };
+            };
+            /** @description No such webhook of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    test_webhook_v1_webhooks__webhook_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
                 };
             };
             /** @description Validation Error */
