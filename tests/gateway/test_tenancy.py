@@ -91,7 +91,7 @@ def test_routes_on_another_users_resources_answer_404(client: TestClient, alice:
         assert response.status_code == expected, (method, path, response.status_code,
                                                   response.text)
         checked += 1
-    assert checked == 29  # one per parametrised operation; update when adding routes
+    assert checked == 31  # one per parametrised operation; update when adding routes
     channel = client.get(f"/v1/channels/{alices_things['channel_id']}", headers=alice.headers)
     assert channel.json()["name"] == CHANNEL["name"] and channel.json()["deleted_at"] is None
     assert client.get("/v1/me", headers=alice.headers).status_code == 200
