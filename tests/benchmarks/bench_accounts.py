@@ -81,6 +81,7 @@ def seed(app: Any, owner_id: str, videos: int) -> list[str]:
                 "quality": {"score": 70 + n % 30, "threshold": 70, "passed": True,
                             "reasons": []},
                 "created_at": now - timedelta(seconds=90 * 86400 * n / videos),
+                "request_sent_at": now,  # as if sent: the outbox leaves them alone
                 "updated_at": now - timedelta(seconds=(n * 7919) % (90 * 86400)),
             } for n in range(first, min(videos, first + 10_000))])
         db.commit()
