@@ -766,6 +766,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Overview
+         * @description Channels, videos today and this week, spend today and this month against the monthly
+         *     budget, success rate, quality and cost per video; one channel's with ``channel_id``.
+         */
+        get: operations["get_overview_v1_overview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/videos": {
         parameters: {
             query?: never;
@@ -2100,6 +2121,50 @@ export interface components {
              * @description Null: unread
              */
             read_at?: string | null;
+        };
+        /**
+         * Overview
+         * @description The overview page's cards. Spend comes from analytics: null, with ``spend_unavailable``
+         *     saying why, when ClickHouse cannot be read; the rest from the gateway's own records.
+         */
+        Overview: {
+            /** Average Cost Per Video 30D */
+            average_cost_per_video_30d: string | null;
+            /**
+             * Average Quality 30D
+             * @description Mean quality score of the last 1,000 scored videos of 30 days
+             */
+            average_quality_30d: number | null;
+            /** Channels Active */
+            channels_active: number;
+            /** Channels Deleted */
+            channels_deleted: number;
+            /** Monthly Budget Usd */
+            monthly_budget_usd: string | null;
+            /**
+             * Spend Month Usd
+             * @description This UTC month so far
+             */
+            spend_month_usd: string | null;
+            /** Spend Today Usd */
+            spend_today_usd: string | null;
+            /**
+             * Spend Unavailable
+             * @description Why spend is null
+             */
+            spend_unavailable: string | null;
+            /**
+             * Success Rate 30D
+             * @description Published or awaiting publish, of the videos finished in 30 days
+             */
+            success_rate_30d: number | null;
+            /** Videos 7D */
+            videos_7d: number;
+            /**
+             * Videos Today
+             * @description Requested since 00:00 UTC
+             */
+            videos_today: number;
         };
         /** OwnerKpis */
         OwnerKpis: {
@@ -4316,6 +4381,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_overview_v1_overview_get: {
+        parameters: {
+            query?: {
+                channel_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
             };
             /** @description Validation Error */
             422: {
