@@ -31,6 +31,7 @@ def seed_videos(client: TestClient, owner_id: str, channel_id: str, rows: int,
         "status": statuses[n % 4], "current_stage": None, "stages_done": 5, "attempt": 1,
         "estimate_usd": Decimal("0.50"), "cost_usd": Decimal(n % 97) / 100,
         "artifacts": {}, "created_at": start + timedelta(seconds=n // 3),
+        "request_sent_at": start,  # as if sent: the outbox leaves them alone
         "updated_at": start + timedelta(seconds=(n * 7) % 1000)} for n in range(rows)]
     with client.app.state.sessions() as db:  # type: ignore[attr-defined]
         db.execute(insert(Video), values)
