@@ -172,15 +172,15 @@ def seed_pipeline(client: Client, codec: Codec) -> Seeded:
     return seed
 
 
-def _metrics(done: Event, published_at: datetime, i: int) -> Emit:
+def _metrics(done: Event, published_at: datetime, i: int) -> Raw:
     """YouTube Analytics' day of a published video: 100 + i views, i cents of revenue."""
-    envelope = new_envelope(video_id=done["envelope"]["video_id"],
-                            channel_id=done["envelope"]["channel_id"], owner_id="owner-1",
-                            producer="metrics-collector", event_key="seeded-day")
+    envelope = plain(new_envelope(video_id=done["envelope"]["video_id"],
+                                  channel_id=done["envelope"]["channel_id"], owner_id="owner-1",
+                                  producer="metrics-collector", event_key="seeded-day"))
     _at({"envelope": envelope}, published_at + timedelta(minutes=5))
     fields = ("likes", "comments", "shares", "average_view_duration_s", "subscribers_lost",
               "cpm", "playback_based_cpm", "ad_impressions")
-    return Emit("video.metrics", {
+    return Raw("video.metrics", {
         "envelope": envelope, "platform_video_id": f"yt-{i}", "youtube_channel_id": "",
         "source": "ANALYTICS", "day": published_at.date().isoformat(),
         "observed_at": published_at + timedelta(minutes=5), "published_at": published_at,
