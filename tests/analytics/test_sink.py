@@ -12,11 +12,13 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
+import msgspec
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, TopicPartition
 
 from analytics.sink import AnalyticsSink
 from tests.analytics.seed import FAST_REJOIN, cost_emits
 from ytempire.core.codec import Codec
+from ytempire.core.events import Emit
 from ytempire.core.kafka import EventProducer
 from ytempire.core.settings import PROJECT_ROOT, Settings
 from ytempire.core.topics import admin_client
@@ -65,11 +67,13 @@ def test_totals_reconcile_to_the_cent_with_duplicates_and_after_a_replay(
         kafka_settings: Settings, codec: Codec) -> None:
     channel = f"reconcile-{uuid.uuid4().hex[:8]}"
     emits = cost_emits(channel, videos=40, calls=10)
-    emits[7].value["envelope"]["event_id"] = "odd\tid 'with' \\ quotes\nand lines"
+    odd = msgspec.structs.replace(emits[7].value.envelope,
+                                  event_id="odd\tid 'with' \\ quotes\nand lines")
+    emits[7] = Emit(emits[7].topic, msgspec.structs.replace(emits[7].value, envelope=odd))
     producer = EventProducer(kafka_settings.kafka_bootstrap, codec)
     producer.send_all(emits)
     producer.send_all(emits[::3])  # a stage re-emitting after a crash: same ids, new offsets
-    expected = sum((e.value["usd"] for e in emits), Decimal(0))
+    expected = sum((e.value.usd for e in emits), Decimal(0))
 
     sink = AnalyticsSink(kafka_settings, group=f"test.sink.{uuid.uuid4()}", lag_every_s=None,
                          batch_size=500)
@@ -120,7 +124,7 @@ def test_a_sink_killed_between_insert_and_commit_double_counts_nothing(
     channel = f"killed-{uuid.uuid4().hex[:8]}"
     emits = cost_emits(channel, videos=60, calls=20)
     EventProducer(kafka_settings.kafka_bootstrap, codec).send_all(emits)
-    expected = sum((e.value["usd"] for e in emits), Decimal(0))
+    expected = sum((e.value.usd for e in emits), Decimal(0))
     group, marker = f"test.killed.{uuid.uuid4()}", tmp_path / "inserted-not-committed"
     env = {**os.environ, "YTEMPIRE_LOG_FORMAT": "json"}
     proc = subprocess.Popen(

@@ -75,7 +75,7 @@ def test_an_insert_cut_between_its_views_is_repeated_exactly_after_a_restart(
         kafka_settings: Settings, codec: Codec, tmp_path: Path) -> None:
     channel = f"cut-{uuid.uuid4().hex[:8]}"
     emits = cost_emits(channel, videos=5, calls=20)
-    expected = sum((e.value["usd"] for e in emits), Decimal(0))
+    expected = sum((e.value.usd for e in emits), Decimal(0))
     group = kafka_settings.group_id(f"interrupted-{uuid.uuid4().hex[:8]}")
     _start_at_end(kafka_settings, group)  # the sinks read our records only (not others' poison)
     producer = EventProducer(kafka_settings.kafka_bootstrap, codec)

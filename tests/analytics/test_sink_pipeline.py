@@ -102,7 +102,7 @@ def test_a_batch_prepared_during_an_insert_drops_that_inserts_ids(
     sink, batches = _run(kafka_settings, [messages[:20], messages[20:]])
     try:
         assert [(b.inserted, b.duplicates) for b in batches] == [(20, 0), (10, 10)]
-        assert _stored(sink, channel) == {e.value["envelope"]["event_id"]: e.value["usd"]
+        assert _stored(sink, channel) == {e.value.envelope.event_id: e.value.usd
                                           for e in emits}
     finally:
         sink.close()
@@ -121,7 +121,7 @@ def test_a_batch_prepared_before_a_fallback_is_checked_again(
     sink, batches = _run(kafka_settings, [messages[:11], messages[11:]])
     try:
         assert [(b.inserted, b.dead_lettered) for b in batches] == [(10, 1), (10, 0)]
-        assert _stored(sink, channel) == {e.value["envelope"]["event_id"]: e.value["usd"]
+        assert _stored(sink, channel) == {e.value.envelope.event_id: e.value.usd
                                           for e in emits}
     finally:
         sink.close()
