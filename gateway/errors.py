@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -34,7 +35,25 @@ def invalid(exc: ValidationError, where: str = "body") -> RequestValidationError
     return RequestValidationError([{**e, "loc": (where, *e["loc"])} for e in exc.errors()])
 
 
+SECRET_FIELDS = frozenset({"password", "current_password", "new_password", "invite_token"})
+"""Fields whose value a 422 never repeats (FastAPI echoes each invalid ``input``)."""
+
+
+def _redacted(error: dict) -> dict:  # type: ignore[type-arg]
+    """The error without its ``input`` when that could be a secret: a secret field's value, or
+    the whole body when it was not an object."""
+    loc = tuple(error.get("loc", ()))
+    if loc == ("body",) or SECRET_FIELDS.intersection(str(part) for part in loc):
+        return {key: value for key, value in error.items() if key != "input"}
+    return error
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        redacted = RequestValidationError([_redacted(e) for e in exc.errors()])
+        return await request_validation_exception_handler(request, redacted)
+
     @app.exception_handler(GatewayError)
     async def _gateway_error(_: Request, exc: GatewayError) -> JSONResponse:
         headers = {"Retry-After": "1"} if isinstance(exc, Unavailable) else exc.headers
