@@ -194,7 +194,7 @@ from analytics.server import KpiServer
 from analytics.store import SinkOwner, chdb_path, connect
 dsn = sys.argv[1]
 server = KpiServer(connect(dsn))
-SinkOwner(os.getpid(), server.start()).write(chdb_path(dsn))
+SinkOwner(os.getpid(), server.start(), server.token).write(chdb_path(dsn))
 print("ready", flush=True)
 sys.stdin.read()
 """
