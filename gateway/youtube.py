@@ -26,7 +26,7 @@ from gateway import channels
 from gateway.errors import Conflict, GatewayError, NotFound
 from gateway.identity import Principal
 from gateway.models import YouTubeConnection
-from processors.providers.google import BASE_SCOPES, GOOGLE_TOKEN_URI, MONETARY, client
+from ytempire.core.google import BASE_SCOPES, GOOGLE_TOKEN_URI, MONETARY, client
 from ytempire.core.logging import get_logger
 from ytempire.core.settings import Settings
 from ytempire.core.vault import Vault, VaultLocked

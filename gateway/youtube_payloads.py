@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from processors.providers.google import MONETARY
+from ytempire.core.google import MONETARY
 
 ConnectionStatus = Literal["not_connected", "connected", "reconnect_needed"]
 

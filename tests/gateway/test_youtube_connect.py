@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from gateway.models import YouTubeConnection
-from processors.providers.google import MONETARY
 from processors.providers.google.connections import Connections, NotConnected, refreshed
 from tests.fakes.google_server import CLIENT_ID, CLIENT_SECRET, FakeGoogle
 from tests.gateway.conftest import Caller
+from ytempire.core.google import MONETARY
 from ytempire.core.settings import Settings
 from ytempire.core.vault import Vault
 

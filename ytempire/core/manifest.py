@@ -102,7 +102,7 @@ PIPELINE = Manifest((
                ("video.assembled", "cost.incurred"), step=3),
     StageEntry("quality", "processors.quality", ("video.assembled",),
                ("quality.scored", "cost.incurred"), step=4),
-    StageEntry("publisher", "processors.publisher", ("quality.scored",),
+    StageEntry("publisher", "processors.publisher", ("quality.scored", "video.approved"),
                ("upload.done", "cost.incurred"), step=5),
     StageEntry("ledger", "processors.ledger", ("cost.incurred", "script.requested"),
                ("cost.alert",)),

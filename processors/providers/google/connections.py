@@ -22,7 +22,7 @@ from google.auth.exceptions import RefreshError, TransportError
 from google.auth.transport.requests import Request
 from google.oauth2.credentials import Credentials
 
-from processors.providers.google import GOOGLE_TOKEN_URI, MONETARY
+from ytempire.core.google import GOOGLE_TOKEN_URI, MONETARY
 from ytempire.core.settings import Settings
 from ytempire.core.vault import Vault, VaultLocked
 from ytempire.stage import PermanentError, TransientError
