@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import structlog
+from elevenlabs.client import ElevenLabs
 from openai import OpenAI
 from structlog.testing import capture_logs
 
@@ -19,10 +20,12 @@ from processors.narrator import build as build_narrator
 from processors.providers import ProviderContractError
 from processors.providers.policy.openai_moderation import OpenAIModeration
 from processors.providers.thumbnail.openai_image import OpenAIThumbnail
+from processors.providers.voice.elevenlabs import RACHEL, ElevenLabsVoice
 from processors.providers.voice.openai_tts import OpenAITTSVoice
 from processors.scriptwriter import ScriptWriterStage
+from tests.fakes.elevenlabs_server import FakeElevenLabs
 from tests.fakes.openai_server import FakeOpenAI
-from tests.processors.providers.conftest import OPENAI_KEY, openai_settings
+from tests.processors.providers.conftest import ELEVENLABS_KEY, OPENAI_KEY, openai_settings
 from tests.processors.providers.test_openai_script_writer import (
     CHAT,
     costs,
@@ -180,3 +183,17 @@ def test_a_narration_that_fails_after_paid_speech_bills_every_call(
                   for u in served), Decimal(0))
     assert sum(c["usd"] for c in costs(sent)) == billed > 0
     assert sent[0].value["envelope"]["cost_so_far_usd"] == billed
+
+
+@pytest.mark.parametrize(("mode", "field"), [("audio.empty", "audio_base64"),
+                                             ("alignment.missing", "alignment")])
+def test_elevenlabs_answers_outside_the_contract_are_typed_provider_errors(
+    elevenlabs_fake: FakeElevenLabs, mode: str, field: str
+) -> None:
+    elevenlabs_fake.broken.add(mode)
+    voice = ElevenLabsVoice(ElevenLabs(api_key=ELEVENLABS_KEY, base_url=elevenlabs_fake.url),
+                            "eleven_multilingual_v2", max_retries=0)
+    with pytest.raises(ProviderContractError, match=f"broke its contract at {field}") as caught:
+        voice.speak("Hello there.", RACHEL)
+    assert caught.value.provider == "elevenlabs"
+    assert [(u.unit, u.quantity) for u in caught.value.usage] == [("characters", 12)]
