@@ -214,6 +214,7 @@ class VideoPage(BaseModel):
     items: list[VideoOut]
     next_cursor: str | None = Field(
         description="Pass as ?cursor= for the next page; null at the end")
+    total: int | None = Field(None, description="Videos matching the filters, with ?total=true")
 
 
 class KeyCreate(Request):
@@ -348,11 +349,11 @@ class InboundEventOut(BaseModel):
     received_at: datetime
 
 
-SpendBy = Literal["day", "channel", "stage", "video"]
+SpendBy = Literal["day", "provider", "channel", "stage", "video"]
 
 
 class SpendRow(BaseModel):
-    key: str = Field(description="The day (YYYY-MM-DD), channel id, stage or video id")
+    key: str = Field(description="The day (YYYY-MM-DD), provider, channel id, stage or video id")
     usd: UsdOut
     calls: int = Field(description="Provider calls (cost.incurred events)")
 

@@ -106,5 +106,8 @@ PIPELINE = Manifest((
                ("upload.done", "cost.incurred"), step=5),
     StageEntry("ledger", "processors.ledger", ("cost.incurred", "script.requested"),
                ("cost.alert",)),
+    StageEntry("metrics-collector", "processors.metrics_collector",
+               ("upload.done", "scheduler.tick", "metrics.requested"),
+               ("video.metrics", "pipeline.failed")),
 ))
 """YTEmpire's pipeline. A new stage is one module under ``processors/`` and one entry here."""

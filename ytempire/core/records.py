@@ -118,6 +118,18 @@ class CostIncurred(Event, kw_only=True):
     call_key: str
 
 
+class MetricsRequested(Event, kw_only=True):
+    """Asks the metrics collector to read a channel's YouTube Analytics days again (`ytempire
+    metrics backfill --channel C --since D`); envelope.channel_id names the channel, video_id is
+    empty.
+    """
+
+    #: First day (ISO date), inclusive.
+    since: str
+    #: Last day (ISO date), inclusive.
+    until: str
+
+
 class PipelineDlq(Event, kw_only=True):
     """A message a stage could not process, kept whole so it can be inspected and re-driven."""
 
@@ -372,6 +384,44 @@ class VideoCancelled(Event, kw_only=True):
     cancelled_by: str
 
 
+MetricsSource = Literal["STATISTICS", "ANALYTICS"]
+
+
+class VideoMetrics(Event, kw_only=True):
+    """What YouTube reports of a published video: a STATISTICS snapshot (videos.list: lifetime
+    totals as of observed_at) or an ANALYTICS day (YouTube Analytics API v2 reports.query,
+    dimensions video,day: that day's figures). The event id is derived from (video, source, day,
+    values): a re-read that finds the same values is a duplicate; a revised day is a new event
+    and the latest observed_at wins. A null metric was not asked for (or not granted: revenue
+    needs the monetary scope).
+    """
+
+    platform_video_id: str
+    youtube_channel_id: str = ""
+    source: MetricsSource
+    #: ISO date: the report day (ANALYTICS, YouTube's Pacific day) or the UTC day observed
+    #: (STATISTICS).
+    day: str
+    observed_at: datetime
+    #: When upload.done said the video was published (days-after-publishing KPIs).
+    published_at: datetime | None = None
+    #: Made up by a simulator, never by YouTube: KPIs leave these out.
+    simulated: bool = False
+    views: int | None = None
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    estimated_minutes_watched: float | None = None
+    average_view_duration_s: float | None = None
+    average_view_percentage: float | None = None
+    subscribers_gained: int | None = None
+    subscribers_lost: int | None = None
+    estimated_revenue_usd: Decimal | None = None
+    cpm: float | None = None
+    playback_based_cpm: float | None = None
+    ad_impressions: int | None = None
+
+
 class VoiceReady(Event, kw_only=True):
     """The ``voice.ready`` event."""
 
@@ -391,6 +441,7 @@ RECORDS: dict[str, type[Event]] = {
     "channel.updated": ChannelUpdated,
     "cost.alert": CostAlert,
     "cost.incurred": CostIncurred,
+    "metrics.requested": MetricsRequested,
     "pipeline.dlq": PipelineDlq,
     "pipeline.failed": PipelineFailed,
     "quality.scored": QualityScored,
@@ -402,5 +453,6 @@ RECORDS: dict[str, type[Event]] = {
     "video.approved": VideoApproved,
     "video.assembled": VideoAssembled,
     "video.cancelled": VideoCancelled,
+    "video.metrics": VideoMetrics,
     "voice.ready": VoiceReady,
 }
