@@ -246,7 +246,7 @@ class StageRunner:
             retryable=retryable,
             spent=sum((c.value["usd"] for c in paid), Decimal(0)),
         )
-        await self._dead_letter(record, event["envelope"], exc, attempts, extra=[failed, *paid])
+        await self._dead_letter(record, event["envelope"], exc, attempts, extra=[*paid, failed])
 
     async def _dead_letter(
         self,
