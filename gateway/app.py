@@ -28,6 +28,8 @@ from gateway.routes import (
     invites,
     keys,
     notices,
+    overview,
+    performance,
     sessions,
     streams,
     videos,
@@ -107,7 +109,8 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1")
     for module in (auth, sessions, keys, channels, videos, artifacts, streams, webhooks,
-                   inbound, costs, notices, admin, invites, youtube):
+                   inbound, costs, notices, admin, invites, youtube, overview,
+                   performance):
         v1.include_router(module.router)
     app.include_router(v1)
     web.mount(app)

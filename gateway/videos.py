@@ -24,7 +24,7 @@ from gateway import channels, webhooks
 from gateway.errors import Conflict, GatewayError, NotFound, Unavailable
 from gateway.estimate import estimate
 from gateway.identity import Principal
-from gateway.models import Cancellation, User, Video, VideoEvent
+from gateway.models import FIRST_STAGE, Cancellation, User, Video, VideoEvent
 from gateway.payloads import VideoCreate
 from ytempire.core.events import Emit, event_id, new_envelope
 from ytempire.core.manifest import PIPELINE
@@ -38,7 +38,6 @@ TERMINAL = {"published", "rejected", "failed", "cancelled", "awaiting_publish"}
 RETRYABLE = {"rejected", "failed", "cancelled"}
 STEPS = len(PIPELINE.steps)
 """How many steps a video's progress counts (``ytempire.core.manifest``)."""
-FIRST_STAGE = PIPELINE.steps[0].name
 
 
 class OverBudget(GatewayError):

@@ -295,3 +295,12 @@ def test_exported_cells_never_run_as_spreadsheet_formulas(client: TestClient, st
 def test_a_bad_export_request_is_a_422(client: TestClient, seeded: dict, params: dict) -> None:
     response = client.get("/v1/costs/export", params=params, headers=seeded["alice"].headers)
     assert response.status_code == 422
+
+
+def test_overview_spend_is_todays_and_this_months_from_analytics(client: TestClient,
+                                                                 seeded: dict) -> None:
+    card = client.get("/v1/overview", headers=seeded["alice"].headers).json()
+    assert card["spend_unavailable"] is None and card["spend_today_usd"] == "0.21"
+    month = sum((Decimal(u) for days, u in ((0, "0.21"), (1, "0.30"), (3, "0.04"))
+                 if (TODAY - timedelta(days=days)).month == TODAY.month), Decimal("0"))
+    assert Decimal(card["spend_month_usd"]) == month
