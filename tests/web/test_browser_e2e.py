@@ -102,6 +102,7 @@ def test_a_person_makes_two_videos_and_watches_them_publish(browser: Browser, ba
     expect(page.get_by_label("Niche")).to_have_attribute("aria-invalid", "true")  # the API's reason
     page.get_by_label("Niche").fill("space history")
     page.get_by_label("Schedule (cron)").fill("")
+    page.get_by_label("Publish automatically when a video passes quality").uncheck()
     accessible(page, "channel-form")
     page.get_by_role("button", name="Create channel").click()
     expect(page.get_by_role("link", name="Deep Space")).to_be_visible()
@@ -115,14 +116,24 @@ def test_a_person_makes_two_videos_and_watches_them_publish(browser: Browser, ba
     requested = page.get_by_role("region", name="Requested")
     expect(requested.get_by_role("link")).to_have_count(2)
     accessible(page, "generate")
-    video_path = requested.get_by_role("link").first.get_attribute("href")
-    assert video_path and re.fullmatch(r"/videos/[\w-]+", video_path)
+    paths = [link.get_attribute("href") for link in requested.get_by_role("link").all()]
+    assert all(p and re.fullmatch(r"/videos/[\w-]+", p) for p in paths), paths
+    video_path, other_path = str(paths[0]), str(paths[1])
 
-    page.goto(f"{base}{video_path}")
-    expect(page.get_by_role("heading", name="Progress")).to_be_visible()
-    page.evaluate("window.__sameDocument = true")  # gone if the page reloads
-    expect(page.locator("main").get_by_text("published", exact=True)).to_be_visible(timeout=240_000)
-    assert page.evaluate("window.__sameDocument") is True
+    # Held for review (no auto-publish): one approved, one published now; both move to
+    # `published` on their page while it stays open (no reload).
+    for path, button in ((other_path, "Publish now"), (video_path, "Approve")):
+        page.goto(f"{base}{path}")
+        expect(page.get_by_role("heading", name="Progress")).to_be_visible()
+        page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+        expect(page.locator("main").get_by_text("awaiting publish", exact=True)).to_be_visible(
+            timeout=240_000)
+        if button == "Approve":
+            accessible(page, "video-held")
+        page.get_by_role("button", name=button).click()
+        expect(page.locator("main").get_by_text("published", exact=True)).to_be_visible(
+            timeout=120_000)
+        assert page.evaluate("window.__sameDocument") is True
     expect(page.locator("[data-state=done]")).to_have_count(6)
     accessible(page, "video")
 
