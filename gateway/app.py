@@ -19,6 +19,7 @@ from gateway.outbox import Outbox, RequestPublisher
 from gateway.ratelimit import RateLimiter, RateLimitHeaders
 from gateway.routes import (
     admin,
+    artifacts,
     auth,
     channels,
     costs,
@@ -27,6 +28,8 @@ from gateway.routes import (
     invites,
     keys,
     notices,
+    overview,
+    performance,
     sessions,
     streams,
     videos,
@@ -105,8 +108,9 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
     errors.install(app)
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1")
-    for module in (auth, sessions, keys, channels, videos, streams, webhooks, inbound, costs,
-                   notices, admin, invites, youtube):
+    for module in (auth, sessions, keys, channels, videos, artifacts, streams, webhooks,
+                   inbound, costs, notices, admin, invites, youtube, overview,
+                   performance):
         v1.include_router(module.router)
     app.include_router(v1)
     web.mount(app)

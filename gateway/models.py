@@ -23,6 +23,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from ytempire.core.manifest import PIPELINE
+
+FIRST_STAGE = PIPELINE.steps[0].name
+"""Where a new video starts (``ytempire.core.manifest``)."""
+
 MICRO = Decimal("0.000001")
 
 
@@ -195,7 +200,7 @@ class Video(Base):
     topic: Mapped[str] = mapped_column(String(500))
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
-    current_stage: Mapped[str | None] = mapped_column(String(20), default="scriptwriter")
+    current_stage: Mapped[str | None] = mapped_column(String(20), default=FIRST_STAGE)
     stages_done: Mapped[int] = mapped_column(Integer, default=0)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     estimate_usd: Mapped[Decimal] = mapped_column(Money)
@@ -371,6 +376,8 @@ class Notice(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the owner marked it read in the web app; None: unread."""
 
 
 class DeadLetter(Base):

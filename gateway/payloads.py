@@ -14,11 +14,12 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
-    PlainSerializer,
     field_validator,
     model_validator,
 )
 
+from gateway.money import UsdOut
+from gateway.performance_payloads import Totals
 from gateway.youtube_payloads import YouTubeOut
 
 Format = Literal["16:9", "9:16"]
@@ -28,14 +29,6 @@ MonthlyUsd = Annotated[Decimal, Field(gt=0, le=100_000, decimal_places=6)]
 """An owner's monthly budget: up to $100,000 (more is taken for a typo)."""
 
 
-def _usd_text(value: Decimal) -> str:
-    """Dollars as a string with at least cents and no trailing zeros past them: '3.00', '0.0125'."""
-    text = format(value.normalize(), "f")
-    whole, _, frac = text.partition(".")
-    return f"{whole}.{frac.ljust(2, '0')}"
-
-
-UsdOut = Annotated[Decimal, PlainSerializer(_usd_text, return_type=str)]
 
 
 def _cron(value: str | None) -> str | None:
@@ -214,6 +207,7 @@ class VideoPage(BaseModel):
     items: list[VideoOut]
     next_cursor: str | None = Field(
         description="Pass as ?cursor= for the next page; null at the end")
+    total: int | None = Field(None, description="Videos matching the filters, with ?total=true")
 
 
 class KeyCreate(Request):
@@ -348,11 +342,11 @@ class InboundEventOut(BaseModel):
     received_at: datetime
 
 
-SpendBy = Literal["day", "channel", "stage", "video"]
+SpendBy = Literal["day", "provider", "channel", "stage", "video"]
 
 
 class SpendRow(BaseModel):
-    key: str = Field(description="The day (YYYY-MM-DD), channel id, stage or video id")
+    key: str = Field(description="The day (YYYY-MM-DD), provider, channel id, stage or video id")
     usd: UsdOut
     calls: int = Field(description="Provider calls (cost.incurred events)")
 
@@ -437,6 +431,10 @@ class OwnerKpis(BaseModel):
     cache_hit_rate: float | None
     p50_time_to_publish_s: float | None
     p95_time_to_publish_s: float | None
+    performance: Totals | None = Field(
+        default=None, description="What YouTube Analytics measured of the owner's videos over "
+                                  "the same days, and ROI; null: nothing measured (no channel "
+                                  "connected)")
 
 
 class NoticeOut(BaseModel):
@@ -448,6 +446,7 @@ class NoticeOut(BaseModel):
     data: dict[str, Any]
     occurred_at: datetime
     created_at: datetime
+    read_at: datetime | None = Field(None, description="Null: unread")
 
 
 class DlqRetried(BaseModel):

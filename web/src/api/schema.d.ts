@@ -292,6 +292,26 @@ export interface paths {
         patch: operations["update_channel_v1_channels__channel_id__patch"];
         trace?: never;
     };
+    "/v1/channels/{channel_id}/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Channel Analytics
+         * @description Totals, best and worst videos, topics and weekly cohorts of the channel's videos.
+         */
+        get: operations["channel_analytics_v1_channels__channel_id__analytics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/channels/{channel_id}/restore": {
         parameters: {
             query?: never;
@@ -357,6 +377,27 @@ export interface paths {
          * @description Spend of the caller's videos over a date range, as the analytics sink recorded it.
          */
         get: operations["get_spend_v1_costs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/costs/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Spend
+         * @description The caller's spend over a date range as CSV (cells that a spreadsheet would run as a
+         *     formula are written as text).
+         */
+        get: operations["export_spend_v1_costs_export_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -656,10 +697,88 @@ export interface paths {
         };
         /**
          * List Notices
-         * @description Newest first. Subscribe a webhook to ``cost.alert``, ``stage.failing`` or ``dlq.growing``
-         *     to have them pushed.
+         * @description Newest first (``unread=true``: only those not marked read). Subscribe a webhook to
+         *     ``cost.alert``, ``stage.failing`` or ``dlq.growing`` to have them pushed.
          */
         get: operations["list_notices_v1_notifications_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark All Read
+         * @description Mark every notice read; answers the unread count after it (0).
+         */
+        post: operations["mark_all_read_v1_notifications_read_all_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Unread Count */
+        get: operations["unread_count_v1_notifications_unread_count_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/{notice_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark Read
+         * @description Mark one notice read (again: no change).
+         */
+        post: operations["mark_read_v1_notifications__notice_id__read_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Overview
+         * @description Channels, videos today and this week, spend today and this month against the monthly
+         *     budget, success rate, quality and cost per video; one channel's with ``channel_id``.
+         */
+        get: operations["get_overview_v1_overview_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -675,7 +794,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Videos */
+        /**
+         * List Videos
+         * @description Newest first by default; pages by cursor (keyset), as fast on page 2,000 as on page 1.
+         */
         get: operations["list_videos_v1_videos_get"];
         put?: never;
         /** Create Video */
@@ -727,6 +849,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/videos/{video_id}/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Video Analytics
+         * @description The video's figures over the range, day by day, and its ROI.
+         */
+        get: operations["video_analytics_v1_videos__video_id__analytics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/videos/{video_id}/approve": {
         parameters: {
             query?: never;
@@ -742,6 +884,26 @@ export interface paths {
          *     ``publish_at`` if still ahead, else the channel's next scheduled slot, else now.
          */
         post: operations["approve_video_v1_videos__video_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/videos/{video_id}/artifacts/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Artifact
+         * @description The rendered MP4 (``video``) or the thumbnail; answers ranges (206) for seeking.
+         */
+        get: operations["get_artifact_v1_videos__video_id__artifacts__kind__get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -765,6 +927,26 @@ export interface paths {
          *     ``upload.done``). A cancelled video can be retried (``POST .../retry``).
          */
         post: operations["cancel_video_v1_videos__video_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/videos/{video_id}/costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Video Costs
+         * @description Every provider call of the video (all attempts), oldest first.
+         */
+        get: operations["get_video_costs_v1_videos__video_id__costs_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -904,6 +1086,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/{webhook_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Webhook
+         * @description Send a signed ``webhook.test`` event to the endpoint now (in the background, with the
+         *     usual retries); watch its outcome in the deliveries.
+         */
+        post: operations["test_webhook_v1_webhooks__webhook_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/youtube/oauth/callback": {
         parameters: {
             query?: never;
@@ -965,6 +1168,43 @@ export interface components {
              * @enum {string}
              */
             signup: "open" | "invite" | "closed";
+        };
+        /** ChannelAnalytics */
+        ChannelAnalytics: {
+            /** Best Videos */
+            best_videos: components["schemas"]["VideoFigures"][];
+            /** Channel Id */
+            channel_id: string;
+            /**
+             * Cohorts
+             * @description By publishing week (Monday)
+             */
+            cohorts: components["schemas"]["GroupFigures"][];
+            /**
+             * Connection
+             * @enum {string}
+             */
+            connection: "not_connected" | "connected" | "reconnect_needed";
+            /**
+             * Detail
+             * @description Why there are no figures, when there are none
+             */
+            detail: string | null;
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /** Topics */
+            topics: components["schemas"]["GroupFigures"][];
+            totals: components["schemas"]["Totals"] | null;
+            /** Worst Videos */
+            worst_videos: components["schemas"]["VideoFigures"][];
         };
         /** ChannelCreate */
         ChannelCreate: {
@@ -1168,6 +1408,36 @@ export interface components {
             monetary: boolean;
         };
         /**
+         * CostCallOut
+         * @description One provider call the video paid for (or got from the cache for free).
+         */
+        CostCallOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Attempt */
+            attempt: number;
+            /** Cached */
+            cached: boolean;
+            /**
+             * Model
+             * @description Null on calls recorded before models were kept
+             */
+            model: string | null;
+            /** Provider */
+            provider: string;
+            /** Quantity */
+            quantity: number | null;
+            /** Stage */
+            stage: string;
+            /** Unit */
+            unit: string | null;
+            /** Usd */
+            usd: string;
+        };
+        /**
          * CostProjection
          * @description What a planned request would cost, priced before any work, against the channel's budgets.
          *     The providers are the ones the stages are configured with; ``tier`` says which of their
@@ -1211,6 +1481,40 @@ export interface components {
             tier: "premium" | "economy" | "offline";
             /** Total Usd */
             total_usd: string;
+        };
+        /** DayFigures */
+        DayFigures: {
+            /** Ad Impressions */
+            ad_impressions: number | null;
+            /** Average View Duration S */
+            average_view_duration_s: number | null;
+            /** Average View Percentage */
+            average_view_percentage: number | null;
+            /** Comments */
+            comments: number | null;
+            /** Cpm */
+            cpm: number | null;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Likes */
+            likes: number | null;
+            /** Playback Based Cpm */
+            playback_based_cpm: number | null;
+            /** Revenue Usd */
+            revenue_usd: string | null;
+            /** Shares */
+            shares: number | null;
+            /** Subscribers Gained */
+            subscribers_gained: number | null;
+            /** Subscribers Lost */
+            subscribers_lost: number | null;
+            /** Views */
+            views: number | null;
+            /** Watch Hours */
+            watch_hours: number | null;
         };
         /** DeliveryOut */
         DeliveryOut: {
@@ -1469,6 +1773,24 @@ export interface components {
             unit: string;
             /** Usd */
             usd: string;
+        };
+        /**
+         * GroupFigures
+         * @description A topic or a publishing week: its videos' sums.
+         */
+        GroupFigures: {
+            /** Cost Usd */
+            cost_usd: string;
+            /** Key */
+            key: string;
+            /** Revenue Usd */
+            revenue_usd: string | null;
+            /** Roi Usd */
+            roi_usd: string | null;
+            /** Videos */
+            videos: number;
+            /** Views */
+            views: number;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1794,6 +2116,55 @@ export interface components {
              * Format: date-time
              */
             occurred_at: string;
+            /**
+             * Read At
+             * @description Null: unread
+             */
+            read_at?: string | null;
+        };
+        /**
+         * Overview
+         * @description The overview page's cards. Spend comes from analytics: null, with ``spend_unavailable``
+         *     saying why, when ClickHouse cannot be read; the rest from the gateway's own records.
+         */
+        Overview: {
+            /** Average Cost Per Video 30D */
+            average_cost_per_video_30d: string | null;
+            /**
+             * Average Quality 30D
+             * @description Mean quality score of the last 1,000 scored videos of 30 days
+             */
+            average_quality_30d: number | null;
+            /** Channels Active */
+            channels_active: number;
+            /** Channels Deleted */
+            channels_deleted: number;
+            /** Monthly Budget Usd */
+            monthly_budget_usd: string | null;
+            /**
+             * Spend Month Usd
+             * @description This UTC month so far
+             */
+            spend_month_usd: string | null;
+            /** Spend Today Usd */
+            spend_today_usd: string | null;
+            /**
+             * Spend Unavailable
+             * @description Why spend is null
+             */
+            spend_unavailable: string | null;
+            /**
+             * Success Rate 30D
+             * @description Published or awaiting publish, of the videos finished in 30 days
+             */
+            success_rate_30d: number | null;
+            /** Videos 7D */
+            videos_7d: number;
+            /**
+             * Videos Today
+             * @description Requested since 00:00 UTC
+             */
+            videos_today: number;
         };
         /** OwnerKpis */
         OwnerKpis: {
@@ -1814,6 +2185,8 @@ export interface components {
             p50_time_to_publish_s: number | null;
             /** P95 Time To Publish S */
             p95_time_to_publish_s: number | null;
+            /** @description What YouTube Analytics measured of the owner's videos over the same days, and ROI; null: nothing measured (no channel connected) */
+            performance?: components["schemas"]["Totals"] | null;
             /**
              * Success Rate
              * @description Share of finished videos that succeeded
@@ -1906,7 +2279,7 @@ export interface components {
              * By
              * @enum {string}
              */
-            by: "day" | "channel" | "stage" | "video";
+            by: "day" | "provider" | "channel" | "stage" | "video";
             /** Calls */
             calls: number;
             /** Channel Id */
@@ -1936,11 +2309,53 @@ export interface components {
             calls: number;
             /**
              * Key
-             * @description The day (YYYY-MM-DD), channel id, stage or video id
+             * @description The day (YYYY-MM-DD), provider, channel id, stage or video id
              */
             key: string;
             /** Usd */
             usd: string;
+        };
+        /** Totals */
+        Totals: {
+            /** Average View Percentage */
+            average_view_percentage: number | null;
+            /** Cost Per 1000 Views Usd */
+            cost_per_1000_views_usd: number | null;
+            /** Cost Usd */
+            cost_usd: string | null;
+            /**
+             * Revenue Usd
+             * @description null: revenue is not readable (the monetary scope was not granted)
+             */
+            revenue_usd: string | null;
+            /**
+             * Roi Ratio
+             * @description revenue over cost
+             */
+            roi_ratio: number | null;
+            /**
+             * Roi Usd
+             * @description revenue minus cost
+             */
+            roi_usd: string | null;
+            /**
+             * Rpm Usd
+             * @description revenue per 1,000 views
+             */
+            rpm_usd: number | null;
+            /** Subscribers Gained */
+            subscribers_gained: number | null;
+            /** Videos Measured */
+            videos_measured: number;
+            /** Views */
+            views: number | null;
+            /** Watch Hours */
+            watch_hours: number | null;
+        };
+        /** UnreadCount */
+        UnreadCount: {
+            /** Unread */
+            unread: number;
         };
         /** UserOut */
         UserOut: {
@@ -2005,6 +2420,33 @@ export interface components {
             /** Status Url */
             status_url: string;
         };
+        /** VideoAnalytics */
+        VideoAnalytics: {
+            /** Channel Id */
+            channel_id: string;
+            /**
+             * Connection
+             * @enum {string}
+             */
+            connection: "not_connected" | "connected" | "reconnect_needed";
+            /** Days */
+            days: components["schemas"]["DayFigures"][];
+            /** Detail */
+            detail: string | null;
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            figures: components["schemas"]["VideoFigures"] | null;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /** Video Id */
+            video_id: string;
+        };
         /** VideoBatchAccepted */
         VideoBatchAccepted: {
             /** Videos */
@@ -2023,6 +2465,15 @@ export interface components {
              * @default
              */
             reason: string;
+        };
+        /** VideoCosts */
+        VideoCosts: {
+            /** Calls */
+            calls: components["schemas"]["CostCallOut"][];
+            /** Total Usd */
+            total_usd: string;
+            /** Video Id */
+            video_id: string;
         };
         /**
          * VideoCreate
@@ -2068,6 +2519,53 @@ export interface components {
             topic: string;
             /** Voice */
             voice?: string | null;
+        };
+        /** VideoFigures */
+        VideoFigures: {
+            /** Average View Percentage */
+            average_view_percentage: number | null;
+            /** Channel Id */
+            channel_id: string;
+            /**
+             * Cohort Week
+             * @description Monday of the publishing week
+             */
+            cohort_week: string | null;
+            /** Cost Per 1000 Views Usd */
+            cost_per_1000_views_usd: number | null;
+            /** Cost Usd */
+            cost_usd: string | null;
+            /** Platform Video Id */
+            platform_video_id: string;
+            /** Published At */
+            published_at: string | null;
+            /** Revenue Usd */
+            revenue_usd: string | null;
+            /** Roi Ratio */
+            roi_ratio: number | null;
+            /** Roi Usd */
+            roi_usd: string | null;
+            /** Rpm Usd */
+            rpm_usd: number | null;
+            /** Subscribers Gained */
+            subscribers_gained: number | null;
+            /** Topic */
+            topic: string | null;
+            /** Video Id */
+            video_id: string;
+            /** Views */
+            views: number | null;
+            /**
+             * Views 1D
+             * @description views in the first day after publishing
+             */
+            views_1d: number | null;
+            /** Views 28D */
+            views_28d: number | null;
+            /** Views 7D */
+            views_7d: number | null;
+            /** Watch Hours */
+            watch_hours: number | null;
         };
         /** VideoOut */
         VideoOut: {
@@ -2130,6 +2628,11 @@ export interface components {
              * @description Pass as ?cursor= for the next page; null at the end
              */
             next_cursor: string | null;
+            /**
+             * Total
+             * @description Videos matching the filters, with ?total=true
+             */
+            total?: number | null;
         };
         /** VideoPublish */
         VideoPublish: {
@@ -2940,6 +3443,49 @@ export interface operations {
             };
         };
     };
+    channel_analytics_v1_channels__channel_id__analytics_get: {
+        parameters: {
+            query?: {
+                /** @description First day (YouTube's Pacific days); default 29 days before end */
+                start?: string | null;
+                /** @description Last day, inclusive; default today */
+                end?: string | null;
+            };
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelAnalytics"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description ClickHouse (or the analytics sink) cannot be read now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     restore_channel_v1_channels__channel_id__restore_post: {
         parameters: {
             query?: never;
@@ -3124,7 +3670,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Group by day, channel, stage or video */
-                by?: "day" | "channel" | "stage" | "video";
+                by?: "day" | "provider" | "channel" | "stage" | "video";
                 /** @description First day (UTC); default 29 days before end */
                 start?: string | null;
                 /** @description Last day, inclusive; default today */
@@ -3145,6 +3691,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SpendReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description ClickHouse (or the analytics sink) cannot be read now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    export_spend_v1_costs_export_get: {
+        parameters: {
+            query?: {
+                /** @description One row per day, provider, channel, stage or video */
+                by?: "day" | "provider" | "channel" | "stage" | "video";
+                /** @description First day (UTC); default 29 days before end */
+                start?: string | null;
+                /** @description Last day, inclusive; default today */
+                end?: string | null;
+                /** @description Same as start */
+                since?: string | null;
+                /** @description Same as end */
+                until?: string | null;
+                channel_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A header row, then one row per day, provider, stage, channel or video */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
                 };
             };
             /** @description Validation Error */
@@ -3702,6 +4296,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                unread?: boolean;
             };
             header?: never;
             path?: never;
@@ -3729,16 +4324,125 @@ export interface operations {
             };
         };
     };
+    mark_all_read_v1_notifications_read_all_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+        };
+    };
+    unread_count_v1_notifications_unread_count_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+        };
+    };
+    mark_read_v1_notifications__notice_id__read_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_overview_v1_overview_get: {
+        parameters: {
+            query?: {
+                channel_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_videos_v1_videos_get: {
         parameters: {
             query?: {
                 channel_id?: string | null;
-                /** @description e.g. queued, processing, published */
+                /** @description e.g. queued, processing, awaiting_publish, published, rejected */
                 status?: string | null;
+                /** @description Created at or after */
+                since?: string | null;
+                /** @description Created before */
+                until?: string | null;
+                /** @description Same as since */
                 created_after?: string | null;
+                /** @description Same as until */
                 created_before?: string | null;
+                sort?: "-created_at" | "created_at" | "-cost" | "cost" | "-updated_at" | "updated_at";
                 limit?: number;
                 cursor?: string | null;
+                /** @description Also count every match (one more query) */
+                total?: boolean;
             };
             header?: never;
             path?: never;
@@ -3755,14 +4459,12 @@ export interface operations {
                     "application/json": components["schemas"]["VideoPage"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad filter, or a cursor from another sort */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
+                content?: never;
             };
         };
     };
@@ -3897,6 +4599,49 @@ export interface operations {
             };
         };
     };
+    video_analytics_v1_videos__video_id__analytics_get: {
+        parameters: {
+            query?: {
+                /** @description First day (YouTube's Pacific days); default 29 days before end */
+                start?: string | null;
+                /** @description Last day, inclusive; default today */
+                end?: string | null;
+            };
+            header?: never;
+            path: {
+                video_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoAnalytics"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description ClickHouse (or the analytics sink) cannot be read now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     approve_video_v1_videos__video_id__approve_post: {
         parameters: {
             query?: never;
@@ -3940,6 +4685,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    get_artifact_v1_videos__video_id__artifacts__kind__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                video_id: string;
+                kind: "video" | "thumbnail";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                    "video/mp4": unknown;
+                };
+            };
+            /** @description The requested byte range (Range: bytes=...) */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such video of yours, or no such file yet */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The range lies outside the file */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };
@@ -3992,6 +4792,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    get_video_costs_v1_videos__video_id__costs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                video_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoCosts"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };
@@ -4278,6 +5109,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeliveryOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    test_webhook_v1_webhooks__webhook_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
                 };
             };
             /** @description Validation Error */

@@ -38,6 +38,8 @@ def worker(
     """Run one stage as its own Faust worker (its own consumer group) until stopped."""
     from ytempire.runtime.worker import run_worker
 
+    if stage not in PIPELINE.names:
+        raise typer.BadParameter(f"choose one of {', '.join(PIPELINE.names)}", param_hint="STAGE")
     settings = get_settings()
     configure(settings.log_format, settings.log_level)
     run_worker(build_stage(stage, settings), settings)
