@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -157,7 +158,12 @@ class AuditEntry(Base):
 
 
 class Channel(Base):
+    """An active channel holds one of its owner's slots (1 to 5): the database refuses a sixth
+    active channel however many requests race (a unique constraint on SQLite and PostgreSQL)."""
+
     __tablename__ = "channels"
+    __table_args__ = (UniqueConstraint("owner_id", "slot", name="uq_channels_owner_slot"),
+                      CheckConstraint("slot BETWEEN 1 AND 5", name="ck_channels_slot"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
@@ -177,6 +183,8 @@ class Channel(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    slot: Mapped[int | None] = mapped_column(Integer)
+    """1-5 while active, NULL once deleted"""
     youtube: Mapped[YouTubeConnection | None] = relationship(lazy="selectin", viewonly=True)
 
 
@@ -274,10 +282,12 @@ class VideoEvent(Base):
 
 
 class IdempotencyRecord(Base):
-    """The first response to a POST with an ``Idempotency-Key``, replayed for any repeat."""
+    """The first response to a POST with an ``Idempotency-Key``, replayed for any repeat until it
+    expires; a response that issued a secret is stored with the secret redacted."""
 
     __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("owner_id", "key", name="uq_idempotency_owner_key"),)
+    __table_args__ = (UniqueConstraint("owner_id", "key", name="uq_idempotency_owner_key"),
+                      Index("ix_idempotency_created", "created_at"))
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
                                     autoincrement=True)
@@ -301,6 +311,9 @@ class Webhook(Base):
     url: Mapped[str] = mapped_column(Text)
     events: Mapped[list[str]] = mapped_column(JSON)
     secret: Mapped[str] = mapped_column(String(100))
+    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    """The secret before the last rotation, still signing until ``previous_secret_until``"""
+    previous_secret_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from clickhouse_connect.driver.client import Client
 from fastapi.testclient import TestClient
+from structlog.testing import capture_logs
 
 from analytics.migrate import migrate
 from analytics.store import connect
@@ -175,12 +176,15 @@ def test_projection_prices_a_planned_request_against_the_budgets(client: TestCli
     assert doc["price_table_version"]
 
 
-def test_no_sink_and_no_store_is_a_503_that_says_what_to_start(
+def test_no_sink_and_no_store_is_a_503_and_the_log_says_what_to_start(
         gateway_settings: Settings, make_user: Callable[..., Caller]) -> None:
     alice = make_user("carol")
     with TestClient(create_app(gateway_settings, GatewaySettings(consume=False))) as other:
-        response = other.get("/v1/kpis", headers=alice.headers)
-    assert response.status_code == 503 and "ytempire analytics sink" in response.text
+        with capture_logs() as logs:
+            response = other.get("/v1/kpis", headers=alice.headers)
+    assert response.status_code == 503 and "sink is not running" in response.text
+    assert str(gateway_settings.data_dir) not in response.text  # no path for every user
+    assert any("ytempire analytics sink" in entry.get("detail", "") for entry in logs)
 
 
 HOLDER = """
@@ -189,7 +193,7 @@ from analytics.server import KpiServer
 from analytics.store import SinkOwner, chdb_path, connect
 dsn = sys.argv[1]
 server = KpiServer(connect(dsn))
-SinkOwner(os.getpid(), server.start()).write(chdb_path(dsn))
+SinkOwner(os.getpid(), server.start(), server.token).write(chdb_path(dsn))
 print("ready", flush=True)
 sys.stdin.read()
 """

@@ -819,7 +819,8 @@ export interface paths {
         put?: never;
         /**
          * Create Videos
-         * @description Up to 50 videos, all or none: one invalid item rejects the whole batch.
+         * @description Up to 50 videos, all or none: one invalid item rejects the whole batch. Counts as one
+         *     request per video against the rate limit.
          */
         post: operations["create_videos_v1_videos_batch_post"];
         delete?: never;
@@ -1041,7 +1042,11 @@ export interface paths {
         /** List Webhooks */
         get: operations["list_webhooks_v1_webhooks_get"];
         put?: never;
-        /** Create Webhook */
+        /**
+         * Create Webhook
+         * @description The URL must reach a public address (checked now and before every delivery); the
+         *     signing secret is in this response only.
+         */
         post: operations["create_webhook_v1_webhooks_post"];
         delete?: never;
         options?: never;
@@ -1059,7 +1064,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete Webhook */
+        /**
+         * Delete Webhook
+         * @description Nothing more is sent to it, retries of earlier events included.
+         */
         delete: operations["delete_webhook_v1_webhooks__webhook_id__delete"];
         options?: never;
         head?: never;
@@ -1080,6 +1088,28 @@ export interface paths {
         get: operations["list_deliveries_v1_webhooks__webhook_id__deliveries_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhook_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Secret
+         * @description A new signing secret, in this response only. For the overlap window
+         *     (``webhook_secret_overlap_s``, a day by default) deliveries carry a signature by the old
+         *     secret too, so the receiver can switch without losing any.
+         */
+        post: operations["rotate_secret_v1_webhooks__webhook_id__rotate_secret_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3997,15 +4027,15 @@ export interface operations {
                     "application/json": components["schemas"]["InboundEventOut"];
                 };
             };
-            /** @description Signed outside the replay window */
-            400: {
+            /** @description Unknown source, or a missing, malformed, wrong or stale signature (one answer for all) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Unknown source, or missing or wrong signature */
-            401: {
+            /** @description Body over the inbound limit (64 KiB by default) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4493,7 +4523,7 @@ export interface operations {
                     "application/json": components["schemas"]["VideoAccepted"];
                 };
             };
-            /** @description Channel deleted or daily budget reached */
+            /** @description Channel deleted, or the channel's daily budget, the tier's cap or the owner's monthly budget reached (the detail says which) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4543,7 +4573,7 @@ export interface operations {
                     "application/json": components["schemas"]["VideoBatchAccepted"];
                 };
             };
-            /** @description Channel deleted or daily budget reached */
+            /** @description Channel deleted, or the channel's daily budget, the tier's cap or the owner's monthly budget reached (the detail says which) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4979,7 +5009,7 @@ export interface operations {
                     "application/json": components["schemas"]["VideoAccepted"];
                 };
             };
-            /** @description Channel deleted or daily budget reached */
+            /** @description Channel deleted, or the channel's daily budget, the tier's cap or the owner's monthly budget reached (the detail says which) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5110,6 +5140,47 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["DeliveryOut"][];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rotate_secret_v1_webhooks__webhook_id__rotate_secret_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a POST safely: the same key returns the first response, never a second effect. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookIssued"];
+                };
+            };
+            /** @description No such webhook of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
