@@ -122,7 +122,7 @@ def test_costs_add_up_to_provider_usage_and_redelivery_pays_nothing(
             served = len(openai.usage_of("chat.completions"))
             refused: Emit = request_event(VideoRequest(topic="Why bread goes stale",
                                                        target_duration_s=15))
-            refused_id = refused.value["envelope"]["video_id"]
+            refused_id = refused.value.envelope.video_id
             seen = len(watch.records)
             producer.send_all([refused])
 

@@ -39,7 +39,7 @@ from processors.scriptwriter import build as build_scriptwriter
 from tests.fakes.elevenlabs_server import FakeElevenLabs
 from tests.fakes.openai_server import FakeOpenAI
 from ytempire.core.codec import Codec
-from ytempire.core.events import Emit, Event
+from ytempire.core.events import Emit, Event, plain
 from ytempire.core.pricing import current_table
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
@@ -107,7 +107,7 @@ class Pipeline:
         runner = StageRunner(stage or self.stages[topic], self.codec, sent,  # type: ignore[arg-type]
                              self.settings, sleep=no_sleep,
                              cancellations=cancellations or NothingCancelled())
-        record = Incoming(topic, 0, 0, event["envelope"]["video_id"].encode(),
+        record = Incoming(topic, 0, 0, event.envelope.video_id.encode(),
                           self.codec.encode(topic, event))
         asyncio.run(runner.process(record))
         return sent.emits
@@ -152,7 +152,8 @@ def billed_usd(openai: FakeOpenAI, elevenlabs: FakeElevenLabs) -> Decimal:
 
 def unique_costs(emits: list[Emit]) -> dict[str, Event]:
     """Cost events by id: what the ledger and ClickHouse count."""
-    return {e.value["envelope"]["event_id"]: e.value for e in emits if e.topic == "cost.incurred"}
+    return {e.value.envelope.event_id: plain(e.value) for e in emits
+            if e.topic == "cost.incurred"}
 
 
 def per_tier(duration: int) -> dict[str, list[tuple[str, str, str, float, Decimal]]]:
@@ -223,7 +224,7 @@ def reconcile(videos: int, duration: int = 15, cases: tuple[int, ...] = tuple(ra
             videos=videos, events=len(costs), duplicates=len(all_costs) - len(costs),
             cost_usd=sum((c["usd"] for c in costs.values()), Decimal(0)),
             billed_usd=billed_usd(openai, elevenlabs),
-            failures=Counter(e.value["stage"] for e in sent if e.topic == "pipeline.failed"))
+            failures=Counter(plain(e.value)["stage"] for e in sent if e.topic == "pipeline.failed"))
 
 
 def main() -> None:
