@@ -21,6 +21,7 @@ STAGES: dict[str, StageEntry] = {
     "quality": StageEntry("processors.quality", "video.assembled"),
     "publisher": StageEntry("processors.publisher", "quality.scored"),
     "ledger": StageEntry("processors.ledger", "cost.incurred"),
+    "scheduler": StageEntry("processors.scheduler", "scheduler.tick"),
 }
 
 

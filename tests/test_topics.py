@@ -33,7 +33,7 @@ DESIGN_TOPICS = {"script.requested", "script.ready", "voice.ready", "video.assem
                  "pipeline.failed", "pipeline.dlq", "video.cancelled", "channel.updated",
                  "scheduler.tick", "schedule.slot"}
 CHANNEL_KEYED = {"channel.updated", "scheduler.tick", "schedule.slot"}
-"""Channel topics are keyed by channel id (the tick's is empty: one partition takes them all)."""
+"""Channel topics are keyed by channel id (the tick's is "*": one partition takes them all)."""
 runner = CliRunner()
 
 

@@ -23,6 +23,7 @@ PIPELINE_TOPICS = ["script.requested", "script.ready", "voice.ready", "video.ass
 # What each stage reads (the ledger reads requests for budgets too).
 INPUTS = {stage: [entry.input_topic] for stage, entry in STAGES.items()}
 INPUTS["ledger"].append("script.requested")
+INPUTS["scheduler"] = ["scheduler.tick", "channel.updated", "cost.incurred", "upload.done"]
 
 
 def _ends(consumer: Consumer, topics: Iterable[str]) -> dict[tuple[str, int], int]:

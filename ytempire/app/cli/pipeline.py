@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import threading
 import time
 from typing import Annotated
 
@@ -38,6 +39,20 @@ def worker(stage: Annotated[str, typer.Argument(help=f"One of: {', '.join(STAGES
     settings = get_settings()
     configure(settings.log_format, settings.log_level)
     run_worker(build_stage(stage, settings), settings)
+
+
+def scheduler_clock() -> None:
+    """Send the scheduler the time (scheduler.tick) every YTEMPIRE_SCHEDULER_TICK_SECONDS."""
+    from processors.scheduler_clock import run
+
+    settings = get_settings()
+    configure(settings.log_format, settings.log_level)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        run(settings, stop)
+    except KeyboardInterrupt:
+        pass
 
 
 def up(
@@ -211,4 +226,4 @@ def demo(
     raise typer.Exit(0 if ok else 1)
 
 
-COMMANDS = [worker, up, generate, demo]
+COMMANDS = [worker, scheduler_clock, up, generate, demo]
