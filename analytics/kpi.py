@@ -24,10 +24,12 @@ from analytics import lag as lag_module
 from analytics.migrate import applied
 from analytics.store import SinkOwner, chdb_path, connect
 from ytempire.core import topics as topics_module
+from ytempire.core.pricing import STALE_AFTER_DAYS, current_table
 from ytempire.core.settings import Settings
 
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"
 LAG = "consumer_lag"
+PRICE_TABLE = "price_table_age"
 
 
 class NoAnalyticsTables(RuntimeError):
@@ -111,6 +113,16 @@ def consumer_lag(settings: Settings, timeout: float = 5.0) -> KpiResult:
                       for r in rows], time.perf_counter() - began)
 
 
+def price_table_age() -> KpiResult:
+    """How old the price table in use is; ``error`` carries the warning once it is stale."""
+    table = current_table()
+    return KpiResult(PRICE_TABLE, f"Days since the price table in use was checked against its "
+                                  f"sources (stale after {STALE_AFTER_DAYS}).",
+                     ["version", "checked", "age_days", "stale"],
+                     [[table.version, table.checked, table.age_days(),
+                       table.staleness() is not None]], 0.0, table.staleness())
+
+
 def collect(settings: Settings, days: int = 30, with_lag: bool = True) -> list[dict[str, Any]]:
     """Every KPI as dicts: through the running sink when it holds the chdb store, else directly."""
     path = chdb_path(settings.effective_clickhouse_dsn)
@@ -128,6 +140,7 @@ def collect(settings: Settings, days: int = 30, with_lag: bool = True) -> list[d
             docs = [r.as_dict() for r in run_queries(client, days)]
         finally:
             client.close()
+    docs.append(price_table_age().as_dict())
     if with_lag:
         docs.append(consumer_lag(settings).as_dict())
     return docs

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway import errors
+from gateway import errors, web
 from gateway.analytics import Analytics
 from gateway.audit import AuditMiddleware, AuditWriter
 from gateway.config import GatewaySettings
@@ -33,6 +33,7 @@ from gateway.routes import (
     streams,
     videos,
     webhooks,
+    youtube,
 )
 from gateway.throttle import LoginThrottle
 from gateway.videos import resend_stale, resend_stale_cancellations
@@ -120,7 +121,7 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
             engine.dispose()
 
     app = FastAPI(title="YTEmpire", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings, app.state.gateway = settings, gateway
     app.state.limiter = RateLimiter(gateway)
     app.state.login_throttle = LoginThrottle(gateway)
@@ -132,9 +133,10 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1")
     for module in (auth, sessions, keys, channels, videos, streams, webhooks, inbound, costs,
-                   notices, admin, invites):
+                   notices, admin, invites, youtube):
         v1.include_router(module.router)
     app.include_router(v1)
+    web.mount(app)
     build_openapi = app.openapi
     app.openapi = lambda: app.openapi_schema or inbound.document(build_openapi())  # type: ignore[method-assign]
     return app

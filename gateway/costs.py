@@ -15,10 +15,17 @@ from sqlalchemy.orm import Session
 from gateway import channels, videos
 from gateway.analytics import Analytics
 from gateway.errors import GatewayError
-from gateway.estimate import estimate_usd
+from gateway.estimate import estimate
 from gateway.identity import Principal
-from gateway.payloads import CostProjection, OwnerKpis, SpendBy, SpendReport, SpendRow
-from ytempire.core.pricing import current_table
+from gateway.payloads import (
+    CostProjection,
+    EstimateLineOut,
+    OwnerKpis,
+    SpendBy,
+    SpendReport,
+    SpendRow,
+)
+from ytempire.core.settings import Settings
 
 MAX_DAYS = 366
 
@@ -55,11 +62,14 @@ def spend(db: Session, analytics: Analytics, principal: Principal, by: SpendBy,
                        rows=[SpendRow(**row) for row in rows])
 
 
-def projection(db: Session, principal: Principal, channel_id: str, count: int,
-               target_duration_s: int | None) -> CostProjection:
+def projection(db: Session, settings: Settings, principal: Principal, channel_id: str,
+               count: int, target_duration_s: int | None) -> CostProjection:
     channel = channels.get(db, principal, channel_id, active=True)
     duration = target_duration_s or channel.target_duration_s
-    per_video = estimate_usd(duration)
+    planned = estimate(settings, channel.id, {
+        "target_duration_s": duration, "budget_usd": channel.per_video_budget_usd,
+        "format": channel.format, "language": channel.language})
+    per_video = planned.usd
     committed = videos.spent_today(db, channel.id)
     total = per_video * count
     return CostProjection(
@@ -68,7 +78,8 @@ def projection(db: Session, principal: Principal, channel_id: str, count: int,
         daily_budget_usd=channel.daily_budget_usd, committed_last_24h_usd=committed,
         fits_budget=(per_video <= channel.per_video_budget_usd
                      and committed + total <= channel.daily_budget_usd),
-        price_table_version=current_table().version)
+        price_table_version=planned.price_table_version, tier=planned.tier,
+        lines=[EstimateLineOut(**vars(line)) for line in planned.lines])
 
 
 def kpis(analytics: Analytics, principal: Principal, days: int) -> OwnerKpis:

@@ -24,6 +24,7 @@ from gateway.models import InboundEvent, InboundSource, User
 from gateway.outbox import RequestPublisher
 from gateway.payloads import InboundPayload, VideoCreate
 from gateway.signing import HEADER, BadSignature, StaleSignature, verify
+from ytempire.core.settings import Settings
 
 
 class Unsigned(GatewayError):
@@ -84,7 +85,8 @@ def parse(body: bytes) -> InboundPayload:
 
 
 def receive(db: Session, source: InboundSource, principal: Principal, header: str,
-            payload: InboundPayload) -> tuple[InboundEvent, GatewayError | None]:
+            payload: InboundPayload, settings: Settings
+            ) -> tuple[InboundEvent, GatewayError | None]:
     """Store the event and act on it, committed together; the record and why it was rejected."""
     key = payload.id or "sig:" + hashlib.sha256(header.encode()).hexdigest()
     event = db.scalar(select(InboundEvent).where(InboundEvent.source_id == source.id,
@@ -104,7 +106,8 @@ def receive(db: Session, source: InboundSource, principal: Principal, header: st
         body = VideoCreate(**{**payload.data.model_dump(exclude_unset=True),
                               "channel_id": channel_id})
         # create() checks everything before it adds a row, so a rejection leaves nothing behind
-        [video] = videos.create(db, principal, [body], f"inbound:{source.id}:{key}")
+        [video] = videos.create(db, principal, [body], f"inbound:{source.id}:{key}",
+                                settings=settings)
         event.status, event.video_id, event.error = "accepted", video.id, None
     except GatewayError as exc:
         rejected = exc

@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 MICRO = Decimal("0.000001")
@@ -168,6 +168,7 @@ class Channel(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    youtube: Mapped[YouTubeConnection | None] = relationship(lazy="selectin", viewonly=True)
 
 
 class Video(Base):
@@ -356,3 +357,30 @@ class DeadLetter(Base):
     source_topic: Mapped[str] = mapped_column(String(50))
     error: Mapped[str] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class YouTubeConnection(Base):
+    """How a channel publishes: bound to a YouTube channel through OAuth, or local only.
+
+    The refresh token is sealed with ``ytempire.core.vault`` (never stored in clear); the
+    publisher and the metrics collector read this row with the same keys
+    (``processors.providers.publish.youtube_connections``). A pending consent keeps its state
+    (hashed) and PKCE verifier (sealed) here until Google sends the owner back.
+    """
+
+    __tablename__ = "youtube_connections"
+
+    channel_id: Mapped[str] = mapped_column(ForeignKey("channels.id"), primary_key=True)
+    local_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="not_connected")
+    """not_connected | connected | reconnect_needed"""
+    youtube_channel_id: Mapped[str | None] = mapped_column(String(64))
+    youtube_channel_title: Mapped[str] = mapped_column(String(200), default="")
+    scopes: Mapped[str] = mapped_column(Text, default="")
+    refresh_token_sealed: Mapped[str | None] = mapped_column(Text)
+    state_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    verifier_sealed: Mapped[str | None] = mapped_column(Text)
+    state_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)

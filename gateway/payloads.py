@@ -15,8 +15,11 @@ from pydantic import (
     Field,
     HttpUrl,
     PlainSerializer,
+    field_validator,
     model_validator,
 )
+
+from gateway.youtube_payloads import YouTubeOut
 
 Format = Literal["16:9", "9:16"]
 Privacy = Literal["private", "unlisted", "public"]
@@ -121,6 +124,12 @@ class ChannelOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
+    youtube: YouTubeOut = Field(default_factory=YouTubeOut)
+
+    @field_validator("youtube", mode="before")
+    @classmethod
+    def _not_connected(cls, value: object) -> object:
+        return YouTubeOut() if value is None else value
 
 
 class VideoCreate(Request):
@@ -357,8 +366,22 @@ class SpendReport(BaseModel):
     rows: list[SpendRow]
 
 
+class EstimateLineOut(BaseModel):
+    """One expected provider call of a planned video, priced from the price table."""
+
+    stage: str
+    provider: str
+    model: str
+    unit: str
+    quantity: float
+    usd: UsdOut
+
+
 class CostProjection(BaseModel):
-    """What a planned request would cost, priced before any work, against the channel's budgets."""
+    """What a planned request would cost, priced before any work, against the channel's budgets.
+    The providers are the ones the stages are configured with; ``tier`` says which of their
+    tiers the estimate assumed (premium, economy when the budget makes a stage step down, or
+    offline when no paid provider is configured)."""
 
     channel_id: str
     count: int
@@ -371,6 +394,32 @@ class CostProjection(BaseModel):
         description="Spent or estimated for the channel's videos of the last 24 hours")
     fits_budget: bool = Field(description="Within the per-video and the daily budget")
     price_table_version: str
+    tier: Literal["premium", "economy", "offline"]
+    lines: list[EstimateLineOut] = Field(description="The expected calls of one video")
+
+
+class ChannelMonthProjection(BaseModel):
+    channel_id: str
+    videos_per_day: float
+    pace_from: Literal["schedule", "history"] = Field(
+        description="The publish schedule's slots, else the last 30 days' requests")
+    usd_per_video: UsdOut
+    usd_per_video_from: Literal["measured", "estimate"] = Field(
+        description="Finished videos of the last 30 days, else the estimate")
+    projected_usd: UsdOut = Field(description="videos_per_day x usd_per_video x days")
+    budget_usd: UsdOut = Field(description="The channel's daily budget x days")
+    over_budget: bool
+
+
+class MonthProjection(BaseModel):
+    """This UTC month's spend projected from each channel's pace and measured cost per video."""
+
+    month: str
+    days: int
+    channels: list[ChannelMonthProjection]
+    projected_usd: UsdOut
+    monthly_budget_usd: UsdOut | None
+    over_budget: bool = Field(description="The owner's projection passes the monthly budget")
 
 
 class OwnerKpis(BaseModel):

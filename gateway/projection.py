@@ -22,19 +22,20 @@ from gateway.config import GatewaySettings
 from gateway.hub import Hub
 from gateway.models import Video, VideoEvent
 from gateway.videos import record
-from ytempire.app.tracker import STAGE_OF_TOPIC
 from ytempire.core.codec import Codec, UndecodableEvent
 from ytempire.core.logging import get_logger
+from ytempire.core.manifest import PIPELINE
 from ytempire.core.settings import Settings
 
 log = get_logger()
 
-TOPICS = ["script.ready", "voice.ready", "video.assembled", "quality.scored", "upload.done",
-          "cost.incurred", "pipeline.failed", "cost.alert", "pipeline.dlq"]
+# Each step's done topic, the stage that wrote it, its number and the stage after it all come
+# from the pipeline manifest (ytempire.core.manifest).
+STAGE_OF_TOPIC = PIPELINE.stage_of_topic
+NEXT_STAGE = PIPELINE.next_stage
+STAGE_NUMBER = {s.done_topic: s.step for s in PIPELINE.steps}
+TOPICS = [*STAGE_OF_TOPIC, "cost.incurred", "pipeline.failed", "cost.alert", "pipeline.dlq"]
 STATUS_TOPICS = set(TOPICS) - {"cost.alert", "pipeline.dlq"}
-NEXT_STAGE = {"script.ready": "narrator", "voice.ready": "assembler",
-              "video.assembled": "quality", "quality.scored": "publisher", "upload.done": None}
-STAGE_NUMBER = {topic: n for n, topic in enumerate(STAGE_OF_TOPIC, start=1)}
 ARTIFACTS = {"voice.ready": ("audio", "word_timings"),
              "video.assembled": ("video", "thumbnail", "captions", "audio"),
              "upload.done": ("video", "thumbnail")}

@@ -23,17 +23,21 @@ from sqlalchemy.orm import Session
 
 from gateway import channels, webhooks
 from gateway.errors import Conflict, GatewayError, NotFound, Unavailable
-from gateway.estimate import estimate_usd
+from gateway.estimate import estimate
 from gateway.identity import Principal
 from gateway.models import Cancellation, User, Video, VideoEvent
 from gateway.outbox import RequestPublisher
 from gateway.payloads import VideoCreate
 from ytempire.core.events import Emit, event_id, new_envelope
+from ytempire.core.manifest import PIPELINE
 from ytempire.core.requests import VideoRequest, request_event
+from ytempire.core.settings import Settings
 
 TERMINAL = {"published", "rejected", "failed", "cancelled", "awaiting_publish"}
 RETRYABLE = {"rejected", "failed", "cancelled"}
-STAGES = 5
+STAGES = len(PIPELINE.steps)
+"""How many steps a video's progress counts (``ytempire.core.manifest``)."""
+FIRST_STAGE = PIPELINE.steps[0].name
 
 
 class OverBudget(GatewayError):
@@ -99,19 +103,21 @@ def spent_today(db: Session, channel_id: str) -> Decimal:
 
 
 def create(db: Session, principal: Principal, bodies: Sequence[VideoCreate],
-           key: str | None) -> list[Video]:
-    """Rows for ``bodies`` (not committed); a keyed batch gives item i the key ``key#i``."""
+           key: str | None, *, settings: Settings) -> list[Video]:
+    """Rows for ``bodies`` (not committed); a keyed batch gives item i the key ``key#i``.
+    Each is estimated with the providers ``settings`` configure for the stages."""
     videos, planned = [], {}
     for index, body in enumerate(bodies):
         channel = channels.get(db, principal, body.channel_id, active=True)
         spec = _spec(body, channel)
-        estimate = estimate_usd(int(spec["target_duration_s"]))  # type: ignore[call-overload]
-        if estimate > Decimal(str(spec["budget_usd"])):
-            raise OverBudget(f"videos[{index}]: estimated ${estimate} exceeds its budget "
-                             f"${spec['budget_usd']}")
+        planned_cost = estimate(settings, channel.id, spec)
+        cost = planned_cost.usd
+        if cost > Decimal(str(spec["budget_usd"])):
+            raise OverBudget(f"videos[{index}]: estimated ${cost} ({planned_cost.tier} tier) "
+                             f"exceeds its budget ${spec['budget_usd']}")
         if channel.id not in planned:
             planned[channel.id] = spent_today(db, channel.id)
-        planned[channel.id] += estimate
+        planned[channel.id] += cost
         if planned[channel.id] > channel.daily_budget_usd:
             raise Conflict(f"channel {channel.id} would pass its daily budget "
                            f"${channel.daily_budget_usd}; raise it or wait")
@@ -119,7 +125,7 @@ def create(db: Session, principal: Principal, bodies: Sequence[VideoCreate],
         video_id = event_id("video", principal.user_id, item_key)
         video = Video(id=video_id, owner_id=principal.user_id, channel_id=channel.id,
                       idempotency_key=item_key, topic=body.topic, spec=spec,
-                      estimate_usd=estimate, artifacts={})
+                      estimate_usd=cost, artifacts={})
         db.add(video)
         videos.append(video)
     db.flush()
@@ -219,7 +225,7 @@ def retry(db: Session, principal: Principal, video_id: str) -> Video:
         raise Conflict(f"video {video_id} is {video.status}; only "
                        f"{', '.join(sorted(RETRYABLE))} videos can be retried")
     video.attempt += 1
-    video.status, video.current_stage, video.stages_done = "queued", "scriptwriter", 0
+    video.status, video.current_stage, video.stages_done = "queued", FIRST_STAGE, 0
     video.failure_reason, video.quality, video.request_sent_at = None, None, None
     db.flush()
     return video

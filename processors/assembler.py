@@ -43,7 +43,7 @@ from ytempire.core.logging import get_logger
 from ytempire.core.media import probe
 from ytempire.core.pricing import Usage, bill
 from ytempire.core.settings import Settings
-from ytempire.stage import PermanentError, TransientError
+from ytempire.stage import PermanentError, StageSpec, TransientError
 
 log = get_logger("ytempire.assembler")
 
@@ -58,11 +58,10 @@ RENDER_TIMEOUT_MIN_S = 180.0
 RENDER_TIMEOUT_PER_S = 10.0  # seconds of ffmpeg allowed per second of video
 
 
-class Assembler:
+class AssemblerStage:
     """The assembler stage: ``visuals`` draw the stills, ``thumbnailer`` the thumbnail."""
 
-    name = NAME
-    input_topic = "voice.ready"
+    spec = StageSpec(name=NAME, inputs=("voice.ready",), outputs=(OUTPUT_TOPIC, "cost.incurred"))
 
     def __init__(
         self,
@@ -344,7 +343,7 @@ def _even(value: float) -> int:
     return int(value) // 2 * 2
 
 
-def build(settings: Settings) -> Assembler:
+def build(settings: Settings) -> AssemblerStage:
     """The assembler: Pexels footage first when ``pexels_api_key`` is set, generated stills
     for the rest; title-card thumbnails, or OpenAI-made ones with ``thumbnail_provider=openai``
     (and an OpenAI key). No keys: everything offline."""
@@ -355,7 +354,7 @@ def build(settings: Settings) -> Assembler:
             settings.pexels_api_key.get_secret_value(), settings.pexels_base_url,
             ResultCache(settings.data_dir / "cache", "pexels"), store,
             timeout_s=settings.provider_timeout_s, max_retries=settings.provider_max_retries))
-    return Assembler(
+    return AssemblerStage(
         visuals=GeneratedVisuals(),
         thumbnailer=thumbnailer_for(settings),
         store=store,

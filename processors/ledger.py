@@ -9,8 +9,8 @@ on the owner in the gateway; a request without one means the owner has none, so 
 "Latest" is by the request's ``occurred_at``, so a late or re-driven old request changes nothing.
 A budget is learnt from the owner's next request; one lower than what was spent alerts at once.
 
-State is five tables of JSON values behind ``State`` (get/put by key): a dict here, Faust tables
-recovered from their changelogs under the worker (``ytempire.runtime.worker.TableState``). The
+State is five tables of JSON values behind ``ytempire.stage.State`` (get/put by key): dicts
+without a worker (``MemoryState``), Faust tables recovered from their changelogs under it. The
 video's record is the authority: it holds the video's spend per day and the ids of the events it
 has counted, so a redelivered cost never counts twice. The channel-day and owner-month records
 do not add, they *set* the part that video (or channel-day) contributes, recomputed from the
@@ -27,10 +27,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from ytempire.core.events import Emit, Event, derive_envelope, event_id
 from ytempire.core.settings import Settings
+from ytempire.stage import MemoryState, Partitioning, StageSpec, State
 
 NAME = "ledger"
 INPUT_TOPIC = "cost.incurred"
@@ -40,38 +41,16 @@ THRESHOLDS = (80, 100)
 ZERO = Decimal("0")
 MICRO = Decimal("0.000001")
 
-# The tables, and how each one's changelog is partitioned (see
-# ytempire.runtime.worker.declare_tables):
+# The tables, and how each one's changelog is partitioned (ytempire.stage.Partitioning):
 # all by the table key, so each key's writes keep their order in one changelog partition even if
 # a video's requests and costs were produced to different partitions.
-TABLES = {
+TABLES: dict[str, Partitioning] = {
     "videos": "key",  # video_id -> spend, budget, spend per day, counted event ids, alerts
     "channel_days": "key",  # "<channel>:<YYYY-MM-DD>" -> each video's spend that day, alerts
     "owner_months": "key",  # "<owner>:<YYYY-MM>" -> each channel-day's total, alerts
     "channels": "key",  # channel_id -> the daily budget of the latest request
     "owners": "key",  # owner_id -> the monthly budget of the latest request
 }
-
-
-class State(Protocol):
-    """JSON values by table and key; ``get`` gives None for a key never put."""
-
-    def get(self, table: str, key: str) -> Any: ...
-
-    def put(self, table: str, key: str, value: Any) -> None: ...
-
-
-class MemoryState:
-    """``State`` in a dict: the ledger without a broker (tests, tools)."""
-
-    def __init__(self) -> None:
-        self.tables: dict[str, dict[str, Any]] = {name: {} for name in TABLES}
-
-    def get(self, table: str, key: str) -> Any:
-        return self.tables[table].get(key)
-
-    def put(self, table: str, key: str, value: Any) -> None:
-        self.tables[table][key] = value
 
 
 @dataclass(frozen=True)
@@ -279,14 +258,12 @@ class Ledger:
 class LedgerStage:
     """The stage the worker runs: costs and requests in, alerts out.
 
-    It declares ``tables``, so the worker replaces ``state`` with its Faust tables.
+    It declares ``tables`` (a ``StatefulStage``), so the runner replaces ``state`` with its
+    Faust tables. It never skips a cancelled video's events: what it spent still counts.
     """
 
-    name = NAME
-    input_topic = INPUT_TOPIC
-    input_topics = (INPUT_TOPIC, BUDGET_TOPIC)
-    tables = TABLES
-    cancel_check = "never"  # what a cancelled video spent still counts
+    spec = StageSpec(name=NAME, inputs=(INPUT_TOPIC, BUDGET_TOPIC), outputs=(OUTPUT_TOPIC,),
+                     tables=TABLES, cancel="never")
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
@@ -305,4 +282,4 @@ class LedgerStage:
 
 
 def build(settings: Settings) -> LedgerStage:
-    return LedgerStage(Ledger(MemoryState(), settings.default_budget_usd))
+    return LedgerStage(Ledger(MemoryState(TABLES), settings.default_budget_usd))

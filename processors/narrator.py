@@ -50,7 +50,7 @@ from ytempire.core.logging import get_logger
 from ytempire.core.media import MediaError, probe, run_ffmpeg
 from ytempire.core.pricing import Usage, bill, current_table
 from ytempire.core.settings import Settings
-from ytempire.stage import PermanentError, TransientError
+from ytempire.stage import PermanentError, StageSpec, TransientError
 
 log = get_logger("ytempire.narrator")
 
@@ -67,12 +67,11 @@ SAMPLE_RATE = 48_000
 FFMPEG_TIMEOUT_S = 300
 
 
-class Narrator:
+class NarratorStage:
     """The narrator stage; ``voice`` speaks (``economy`` when the budget says so), ``store``
     keeps audio and timings."""
 
-    name = NAME
-    input_topic = "script.ready"
+    spec = StageSpec(name=NAME, inputs=("script.ready",), outputs=(OUTPUT_TOPIC, "cost.incurred"))
 
     def __init__(
         self, voice: Voice, store: ArtifactStore, cache: ResultCache, work_dir: Path,
@@ -327,38 +326,52 @@ def _ebur128(source: Path, chain: str) -> dict[str, float]:
     return values
 
 
-def voice_tiers(settings: Settings) -> list[Voice]:
+def voice_plan(settings: Settings) -> list[str]:
     """The voices settings allow, premium first: ElevenLabs then OpenAI TTS, each when its key
     is set. ``voice_provider`` "auto" uses both (espeak-ng when neither key is set),
-    "elevenlabs" starts there (OpenAI stays its economy tier), "openai" and "espeak" pin one."""
-    paid: dict[str, Voice] = {}
-    if settings.elevenlabs_api_key is not None:
-        paid["elevenlabs"] = ElevenLabsVoice(elevenlabs_client(settings),
-                                             settings.elevenlabs_model,
-                                             settings.provider_max_retries)
-    if settings.openai_api_key is not None:
-        paid["openai"] = OpenAITTSVoice(openai_client(settings), settings.tts_model)
-    offline = EspeakVoice(words_per_minute=WORDS_PER_MINUTE)
+    "elevenlabs" starts there (OpenAI stays its economy tier), "openai" and "espeak" pin one.
+    Names only, so the gateway's estimate reads the same choice without building clients."""
+    paid = [name for name, key in (("elevenlabs", settings.elevenlabs_api_key),
+                                   ("openai", settings.openai_api_key)) if key is not None]
     choice = settings.voice_provider
     if choice == "auto":
-        return list(paid.values()) or [offline]
+        return paid or ["espeak"]
     if choice == "espeak":
-        return [offline]
+        return ["espeak"]
     if choice not in paid:
         raise ValueError(f"voice_provider={choice!r} needs its API key set (or use 'auto' or "
                          f"'espeak'); known: auto, elevenlabs, openai, espeak")
-    names = list(paid)
-    return [paid[name] for name in names[names.index(choice):]]
+    return paid[paid.index(choice):]
 
 
-def build(settings: Settings) -> Narrator:
+def voice_priced_as(name: str, settings: Settings) -> tuple[str, str]:
+    """The (provider, model) a planned voice's characters are priced as."""
+    return {"elevenlabs": (ElevenLabsVoice.provider, settings.elevenlabs_model),
+            "openai": (OpenAITTSVoice.provider, settings.tts_model),
+            "espeak": (EspeakVoice.provider, EspeakVoice.model)}[name]
+
+
+def voice_tiers(settings: Settings) -> list[Voice]:
+    """The voices of ``voice_plan``, built."""
+    def make(name: str) -> Voice:
+        if name == "elevenlabs":
+            return ElevenLabsVoice(elevenlabs_client(settings), settings.elevenlabs_model,
+                                   settings.provider_max_retries)
+        if name == "openai":
+            return OpenAITTSVoice(openai_client(settings), settings.tts_model)
+        return EspeakVoice(words_per_minute=WORDS_PER_MINUTE)
+
+    return [make(name) for name in voice_plan(settings)]
+
+
+def build(settings: Settings) -> NarratorStage:
     """The narrator with the voices settings allow (see ``voice_tiers``); spoken parts are
     kept only when a voice costs money (free speech is cheaper to redo than to store)."""
     tiers = voice_tiers(settings)
     table = current_table()
     paid = any(table.price(v.provider, v.model, "characters", 1000) > 0 for v in tiers)
     cache_root = settings.data_dir / "cache"
-    return Narrator(
+    return NarratorStage(
         voice=tiers[0],
         store=ArtifactStore(settings.artifacts_dir),
         cache=ResultCache(cache_root, NAME),

@@ -51,6 +51,7 @@ from ytempire.stage import (
     Deferred,
     NothingCancelled,
     PermanentError,
+    StageSpec,
     VideoCancelled,
 )
 
@@ -83,11 +84,11 @@ def metadata_for(event: Event) -> VideoMetadata:
 class PublisherStage:
     """The publisher stage around one ``Publisher``."""
 
-    name = NAME
-    input_topic = "quality.scored"
-    cancel_check = "in_stage"
+    # Cancellations are asked right before the upload begins, not before every try.
+    spec = StageSpec(name=NAME, inputs=("quality.scored",), outputs=(OUTPUT_TOPIC, "cost.incurred"),
+                     cancel="in_stage")
     cancellations: Cancellations = NothingCancelled()
-    """Set by the worker (``ytempire.runtime.worker.StageRunner``)."""
+    """Set by the runner (``ytempire.runtime.worker.StageRunner``)."""
 
     def __init__(self, publisher: Publisher, store: ArtifactStore, cache: ResultCache,
                  choose: Callable[[str], Publisher] | None = None) -> None:

@@ -44,7 +44,7 @@ from ytempire.core.logging import get_logger
 from ytempire.core.pricing import Usage, bill
 from ytempire.core.requests import RESOLUTIONS
 from ytempire.core.settings import Settings
-from ytempire.stage import PermanentError
+from ytempire.stage import PermanentError, StageSpec
 
 log = get_logger("ytempire.quality")
 
@@ -300,8 +300,8 @@ def verdict_of(checks: list[Check], threshold: int) -> tuple[float, bool, list[s
 class QualityStage:
     """The quality gate; ``policy`` checks the words, ffmpeg measures the media."""
 
-    name = NAME
-    input_topic = "video.assembled"
+    spec = StageSpec(name=NAME, inputs=("video.assembled",),
+                     outputs=(OUTPUT_TOPIC, "cost.incurred"))
 
     def __init__(self, policy: PolicyChecker, store: ArtifactStore, cache: ResultCache) -> None:
         self.policy = policy

@@ -30,18 +30,18 @@ from typing import Any
 
 from processors.discovery import offline
 from processors.discovery.similarity import duplicate_of
-from processors.ledger import State
 from ytempire.core import schedule as sched
 from ytempire.core.events import Emit, Event, new_envelope
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.settings import Settings
+from ytempire.stage import MemoryState, Partitioning, StageSpec, State
 
 NAME = "scheduler"
 TICK_TOPIC = "scheduler.tick"
 CHANNEL_TOPIC = "channel.updated"
 SLOT_TOPIC = "schedule.slot"
 INPUT_TOPICS = (TICK_TOPIC, CHANNEL_TOPIC, "cost.incurred", "upload.done")
-TABLES = {
+TABLES: dict[str, Partitioning] = {
     "channels": "key",  # channel_id -> the channel as of its latest channel.updated
     "plans": "key",  # channel_id -> slots, planned-until, measured times to publish and costs
     "index": "key",  # "channels" -> every channel id; "owner:<id>" -> that owner's channel ids
@@ -336,27 +336,12 @@ class Scheduler:
         return total
 
 
-class MemoryState:
-    """``State`` in dicts: the scheduler without a broker (tests, tools)."""
-
-    def __init__(self, tables: dict[str, str]) -> None:
-        self.tables: dict[str, dict[str, Any]] = {name: {} for name in tables}
-
-    def get(self, table: str, key: str) -> Any:
-        return self.tables[table].get(key)
-
-    def put(self, table: str, key: str, value: Any) -> None:
-        self.tables[table][key] = value
-
-
 class SchedulerStage:
-    """The stage the worker runs; it declares ``tables``, so the worker sets ``state``."""
+    """The stage the worker runs; it declares ``tables``, so the worker sets ``state``. It
+    reads no video's events that a cancellation could stop."""
 
-    name = NAME
-    input_topic = TICK_TOPIC
-    input_topics = INPUT_TOPICS
-    tables = TABLES
-    cancel_check = "never"  # it reads no video's events that a cancellation could stop
+    spec = StageSpec(name=NAME, inputs=INPUT_TOPICS, outputs=("script.requested", SLOT_TOPIC),
+                     tables=TABLES, cancel="never")
 
     def __init__(self, scheduler: Scheduler) -> None:
         self.scheduler = scheduler

@@ -46,7 +46,7 @@ from ytempire.core.events import (
 from ytempire.core.logging import get_logger
 from ytempire.core.pricing import Usage, bill, current_table
 from ytempire.core.settings import Settings
-from ytempire.stage import PermanentError, TransientError
+from ytempire.stage import PermanentError, StageSpec, TransientError
 
 log = get_logger("ytempire.scriptwriter")
 
@@ -109,8 +109,8 @@ class ScriptWriterStage:
     """The scriptwriter stage around a ``ScriptWriter`` (and, for paid writers, its economy
     tier and a policy checker)."""
 
-    name = NAME
-    input_topic = "script.requested"
+    spec = StageSpec(name=NAME, inputs=("script.requested",),
+                     outputs=(OUTPUT_TOPIC, "cost.incurred", "pipeline.failed"))
 
     def __init__(self, writer: ScriptWriter, cache: ResultCache, *,
                  economy: ScriptWriter | None = None,
@@ -131,7 +131,7 @@ class ScriptWriterStage:
         if result.get("refused"):
             # Not raised: the worker would drop the costs of the paid script with the error.
             refusal = PermanentError(f"script refused by {result['refused']}")
-            return [failed_event(envelope, stage=NAME, input_topic=self.input_topic,
+            return [failed_event(envelope, stage=NAME, input_topic=self.spec.input_topic,
                                  error=refusal, retryable=False), *costs]
         ready = {
             "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC,

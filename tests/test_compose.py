@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from gateway.config import GatewaySettings
-from processors.registry import STAGES
+from ytempire.core.manifest import PIPELINE
 from ytempire.core.settings import PROJECT_ROOT, Settings
 
 COMPOSE = PROJECT_ROOT / "docker-compose.yml"
@@ -18,6 +18,7 @@ DOCKERFILE = PROJECT_ROOT / "Dockerfile"
 INFRA = {"kafka", "clickhouse", "grafana", "postgres", "redis"}
 ONE_SHOTS = {"topics-apply", "analytics-migrate"}
 SERVICES = {"analytics-sink", "gateway", "scheduler-clock"}
+STAGES = PIPELINE.names
 PINNED = re.compile(r"^[\w./-]+:(?!latest$)[\w.-]*\d[\w.-]*$")
 
 

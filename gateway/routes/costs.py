@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from gateway import costs
+from gateway import costs, projections
 from gateway.auth import CurrentUser
 from gateway.db import DB
-from gateway.payloads import CostProjection, OwnerKpis, SpendBy, SpendReport
+from gateway.payloads import CostProjection, MonthProjection, OwnerKpis, SpendBy, SpendReport
 
 router = APIRouter(tags=["costs"])
 
@@ -34,13 +34,22 @@ def get_spend(
 
 @router.get("/costs/projection", response_model=CostProjection)
 def get_projection(
-    db: DB, principal: CurrentUser,
+    request: Request, db: DB, principal: CurrentUser,
     channel_id: Annotated[str, Query(max_length=36)],
     count: Annotated[int, Query(ge=1, le=50)] = 1,
     target_duration_s: Annotated[int | None, Query(ge=15, le=1200)] = None,
 ) -> CostProjection:
     """What ``count`` videos on the channel would cost, and whether the budgets allow them."""
-    return costs.projection(db, principal, channel_id, count, target_duration_s)
+    return costs.projection(db, request.app.state.settings, principal, channel_id, count,
+                            target_duration_s)
+
+
+@router.get("/costs/month", response_model=MonthProjection, responses=UNAVAILABLE)
+def get_month_projection(request: Request, db: DB, principal: CurrentUser) -> MonthProjection:
+    """This month's projected spend per channel and in all, against the budgets; a projection
+    past a budget is also a ``cost.alert`` notice (once a month)."""
+    state = request.app.state
+    return projections.month(db, state.settings, state.gateway, state.analytics, principal)
 
 
 @router.get("/kpis", response_model=OwnerKpis, responses=UNAVAILABLE)

@@ -87,7 +87,8 @@ def _receive(request: Request, source_id: str, signature: str | None,
         request.state.principal = principal
         request.state.quota = request.app.state.limiter.check(principal)
         payload = inbound.parse(body)
-        event, rejected = inbound.receive(db, source, principal, signature or "", payload)
+        event, rejected = inbound.receive(db, source, principal, signature or "", payload,
+                                          request.app.state.settings)
         if rejected is not None:
             raise rejected
         inbound.send(db, request.app.state.publisher, principal, event)

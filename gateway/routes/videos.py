@@ -55,7 +55,8 @@ def create_video(request: Request, body: VideoCreate, db: DB, principal: Current
     created: list[Video] = []
 
     def effect() -> tuple[int, VideoAccepted]:
-        created.extend(videos.create(db, principal, [body], idempotency_key))
+        created.extend(videos.create(db, principal, [body], idempotency_key,
+                                      settings=request.app.state.settings))
         return 202, accepted(request, created[0])
 
     response = run_once(db, principal, idempotency_key, "POST", request.url.path, body, effect)
@@ -71,7 +72,8 @@ def create_videos(request: Request, body: VideoBatchCreate, db: DB, principal: C
                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Up to 50 videos, all or none: one invalid item rejects the whole batch."""
     def effect() -> tuple[int, VideoBatchAccepted]:
-        rows = videos.create(db, principal, body.videos, idempotency_key)
+        rows = videos.create(db, principal, body.videos, idempotency_key,
+                             settings=request.app.state.settings)
         return 202, VideoBatchAccepted(videos=[accepted(request, v) for v in rows])
 
     response = run_once(db, principal, idempotency_key, "POST", request.url.path, body, effect)

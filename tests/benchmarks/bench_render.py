@@ -94,7 +94,7 @@ def naive_command(clips: list[render.Clip], width: int, height: int) -> list[str
     return out.compile(cmd=ffmpeg_exe(), overwrite_output=True)  # type: ignore[no-any-return]
 
 
-def compare(stage: assembler.Assembler, voice_ready: dict[str, Any], work: Path) -> dict:
+def compare(stage: assembler.AssemblerStage, voice_ready: dict[str, Any], work: Path) -> dict:
     """Bare ffmpeg runs, ours vs naive, on identical inputs."""
     spec, script = voice_ready["spec"], voice_ready["script"]
     width, height = SIZES[spec["format"]]

@@ -113,8 +113,16 @@ class FakeYouTube:
 
     # --- lifecycle ---------------------------------------------------------------------------
 
+    def accepts(self, authorization: str) -> bool:
+        """Whether an ``Authorization`` header carries a valid access token."""
+        return authorization == f"Bearer {self.access_token}"
+
+    def handler_base(self) -> type[BaseHTTPRequestHandler]:
+        """The request handler class; a richer fake (``google_server``) adds routes."""
+        return _Handler
+
     def __enter__(self) -> FakeYouTube:
-        handler = type("Handler", (_Handler,), {"fake": self})
+        handler = type("Handler", (self.handler_base(),), {"fake": self})
         self._server = _Server(("127.0.0.1", 0), handler)
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
@@ -179,7 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     def _authorized(self) -> bool:
-        if self.headers.get("Authorization") == f"Bearer {self.fake.access_token}":
+        if self.fake.accepts(self.headers.get("Authorization", "")):
             return True
         self._body()
         self._send(401, error_body(401, "authError", "Invalid Credentials"))

@@ -218,3 +218,36 @@ def test_spend_is_read_through_the_sink_that_holds_the_store(
     response = sink_client.get("/v1/costs", params={"by": "channel"}, headers=alice.headers)
     assert response.status_code == 200, response.text
     assert response.json()["total_usd"] == "0.55"
+
+
+def test_month_projection_is_pace_times_measured_cost_and_alerts_past_a_budget(
+        client: TestClient, seeded: dict) -> None:
+    alice = seeded["alice"]
+    headers = alice.headers
+    lowered = client.patch(f"/v1/channels/{seeded['a']}", headers=headers,
+                           json={"daily_budget_usd": "0.15", "per_video_budget_usd": "0.15"})
+    assert lowered.status_code == 200, lowered.text
+    assert client.patch("/v1/me", json={"monthly_budget_usd": "1.00"},
+                        headers=headers).status_code == 200
+    response = client.get("/v1/costs/month", headers=headers)
+    assert response.status_code == 200, response.text
+    doc = response.json()
+    by_channel = {c["channel_id"]: c for c in doc["channels"]}
+    a, b = by_channel[seeded["a"]], by_channel[seeded["b"]]
+    # Channel A: weekday mornings (about 0.7 a day), two published videos: $0.21 and $0.30.
+    assert (a["pace_from"], a["usd_per_video_from"], a["usd_per_video"]) == (
+        "schedule", "measured", "0.255")
+    assert 0.6 < a["videos_per_day"] < 0.8
+    expected = Decimal("0.255") * Decimal(str(a["videos_per_day"])) * doc["days"]
+    assert abs(Decimal(a["projected_usd"]) - expected) < Decimal("0.01")
+    assert a["over_budget"] and Decimal(a["budget_usd"]) == Decimal("0.15") * doc["days"]
+    # Channel B has no finished video yet: the estimate prices it (free offline providers).
+    assert (b["usd_per_video_from"], b["over_budget"]) == ("estimate", False)
+    assert doc["over_budget"] and doc["monthly_budget_usd"] == "1.00"
+    notices = client.get("/v1/notifications", headers=headers).json()
+    scopes = sorted(n["data"]["scope"] for n in notices if n["kind"] == "cost.alert")
+    assert scopes == ["channel_month_projection", "owner_month_projection"]
+    client.get("/v1/costs/month", headers=headers)  # asked again: no second notice this month
+    assert len(client.get("/v1/notifications", headers=headers).json()) == len(notices)
+    assert client.get("/v1/costs/month", headers=seeded["bob"].headers).json()["channels"][0][
+        "channel_id"] == seeded["bobs"]

@@ -50,7 +50,8 @@ def _requests(client: TestClient, alice: Caller, count: int) -> list[dict]:
     with client.app.state.sessions() as db:  # type: ignore[attr-defined]
         rows = videos.create(db, Principal(alice.user_id, "", "free"),
                              [VideoCreate(channel_id=channel["id"], topic=f"T{i}")
-                              for i in range(count)], None)
+                              for i in range(count)], None,
+                             settings=client.app.state.settings)
         db.commit()
     return [request_event(VideoRequest(topic=v.topic, video_id=v.id, owner_id=alice.user_id,
                                        channel_id=channel["id"])).value for v in rows]

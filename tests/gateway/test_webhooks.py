@@ -60,7 +60,8 @@ def _cancel_a_video(client: TestClient, alice: Caller) -> str:
     channel = client.post("/v1/channels", json=CHANNEL, headers=alice.headers).json()
     with client.app.state.sessions() as db:
         [video] = videos.create(db, Principal(alice.user_id, "", "free"),
-                                [VideoCreate(channel_id=channel["id"], topic="Owls")], None)
+                                [VideoCreate(channel_id=channel["id"], topic="Owls")], None,
+                                settings=client.app.state.settings)
         db.commit()
     assert client.post(f"/v1/videos/{video.id}/cancel", headers=alice.headers).status_code == 200
     return video.id

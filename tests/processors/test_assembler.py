@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from processors.assembler import Assembler
+from processors.assembler import AssemblerStage
 from processors.narrator import build as build_narrator
 from processors.providers.thumbnail.title_card import TitleCard
 from processors.providers.visuals import Slide
@@ -59,8 +59,8 @@ def visuals() -> CountingVisuals:
 
 
 @pytest.fixture(scope="module")
-def stage(settings: Settings, visuals: CountingVisuals) -> Assembler:
-    return Assembler(
+def stage(settings: Settings, visuals: CountingVisuals) -> AssemblerStage:
+    return AssemblerStage(
         visuals=visuals,
         thumbnailer=TitleCard(),
         store=ArtifactStore(settings.artifacts_dir),
@@ -76,7 +76,7 @@ def in_format(event: Event, video_format: str) -> Event:
 
 
 @pytest.fixture(scope="module")
-def rendered(stage: Assembler, voice_ready: Event) -> dict[str, list[Emit]]:
+def rendered(stage: AssemblerStage, voice_ready: Event) -> dict[str, list[Emit]]:
     return {fmt: stage.handle(in_format(voice_ready, fmt)) for fmt in SIZES}
 
 
@@ -103,7 +103,7 @@ def dialogue(text: str) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("video_format", list(SIZES))
 def test_video_is_h264_aac_at_the_format_size_and_narration_length(
-    stage: Assembler, rendered: dict[str, list[Emit]], voice_ready: Event, video_format: str
+    stage: AssemblerStage, rendered: dict[str, list[Emit]], voice_ready: Event, video_format: str
 ) -> None:
     emits = rendered[video_format]
     assert [e.topic for e in emits] == ["video.assembled", *["cost.incurred"] * 3]
@@ -125,7 +125,7 @@ def test_video_is_h264_aac_at_the_format_size_and_narration_length(
 
 @pytest.mark.parametrize("video_format", list(SIZES))
 def test_frames_show_pictures_and_move(
-    stage: Assembler, rendered: dict[str, list[Emit]], video_format: str
+    stage: AssemblerStage, rendered: dict[str, list[Emit]], video_format: str
 ) -> None:
     path = stage.store.path(rendered[video_format][0].value["video"])
     duration = probe(path).duration_s
@@ -153,7 +153,7 @@ def test_costs_report_seconds_and_images(rendered: dict[str, list[Emit]]) -> Non
 
 
 def test_captions_are_the_spoken_words_in_time(
-    stage: Assembler, rendered: dict[str, list[Emit]], voice_ready: Event
+    stage: AssemblerStage, rendered: dict[str, list[Emit]], voice_ready: Event
 ) -> None:
     words = json.loads(stage.store.path(voice_ready["word_timings"]).read_text())
     for emits in rendered.values():
@@ -166,7 +166,7 @@ def test_captions_are_the_spoken_words_in_time(
 
 
 def test_burned_captions_change_only_the_caption_band(
-    stage: Assembler, rendered: dict[str, list[Emit]], voice_ready: Event
+    stage: AssemblerStage, rendered: dict[str, list[Emit]], voice_ready: Event
 ) -> None:
     words = json.loads(stage.store.path(voice_ready["word_timings"]).read_text())
     silent = copy.deepcopy(in_format(voice_ready, "LANDSCAPE"))
@@ -180,7 +180,9 @@ def test_burned_captions_change_only_the_caption_band(
     assert np.abs(with_captions[: band.start] - without[: band.start]).mean() < 1
 
 
-def test_thumbnail_is_a_1280x720_png(stage: Assembler, rendered: dict[str, list[Emit]]) -> None:
+def test_thumbnail_is_a_1280x720_png(
+    stage: AssemblerStage, rendered: dict[str, list[Emit]]
+) -> None:
     thumbnail = rendered["LANDSCAPE"][0].value["thumbnail"]
     assert thumbnail["media_type"] == "image/png"
     with Image.open(stage.store.path(thumbnail)) as image:
@@ -189,7 +191,8 @@ def test_thumbnail_is_a_1280x720_png(stage: Assembler, rendered: dict[str, list[
 
 
 def test_redelivered_voice_ready_is_not_rendered_again(
-    stage: Assembler, visuals: CountingVisuals, rendered: dict[str, list[Emit]], voice_ready: Event
+    stage: AssemblerStage, visuals: CountingVisuals,
+    rendered: dict[str, list[Emit]], voice_ready: Event
 ) -> None:
     drawn = visuals.calls
     again = stage.handle(in_format(voice_ready, "LANDSCAPE"))
@@ -198,7 +201,8 @@ def test_redelivered_voice_ready_is_not_rendered_again(
 
 
 def test_same_narration_in_another_event_reuses_the_render_for_free(
-    stage: Assembler, visuals: CountingVisuals, rendered: dict[str, list[Emit]], voice_ready: Event
+    stage: AssemblerStage, visuals: CountingVisuals,
+    rendered: dict[str, list[Emit]], voice_ready: Event
 ) -> None:
     drawn = visuals.calls
     other = in_format(voice_ready, "LANDSCAPE")
@@ -211,21 +215,25 @@ def test_same_narration_in_another_event_reuses_the_render_for_free(
     assert all(c.value["cached"] and c.value["usd"] == Decimal("0") for c in emits[1:])
 
 
-def test_missing_narration_is_a_permanent_error(stage: Assembler, voice_ready: Event) -> None:
+def test_missing_narration_is_a_permanent_error(stage: AssemblerStage, voice_ready: Event) -> None:
     event = copy.deepcopy(voice_ready)
     event["audio"] = dict(event["audio"], uri=(stage.store.root / "gone.m4a").as_uri())
     with pytest.raises(PermanentError, match="not in the artifact store"):
         stage.handle(event)
 
 
-def test_unreadable_narration_is_a_permanent_error(stage: Assembler, voice_ready: Event) -> None:
+def test_unreadable_narration_is_a_permanent_error(
+    stage: AssemblerStage, voice_ready: Event
+) -> None:
     event = copy.deepcopy(voice_ready)
     event["audio"] = stage.store.put_bytes(b"not audio at all", ".m4a", "audio/mp4")
     with pytest.raises(PermanentError, match="unreadable|no audio"):
         stage.handle(event)
 
 
-def test_malformed_word_timings_are_a_permanent_error(stage: Assembler, voice_ready: Event) -> None:
+def test_malformed_word_timings_are_a_permanent_error(
+    stage: AssemblerStage, voice_ready: Event
+) -> None:
     event = copy.deepcopy(voice_ready)
     event["word_timings"] = stage.store.put_bytes(b'[{"word": "hi"}]', ".json", "application/json")
     with pytest.raises(PermanentError, match="word timings"):
@@ -233,7 +241,7 @@ def test_malformed_word_timings_are_a_permanent_error(stage: Assembler, voice_re
 
 
 def test_part_starts_that_do_not_match_the_script_are_a_permanent_error(
-    stage: Assembler, voice_ready: Event
+    stage: AssemblerStage, voice_ready: Event
 ) -> None:
     event: dict[str, Any] = copy.deepcopy(voice_ready)
     event["section_starts_s"] = event["section_starts_s"][:3]  # neither 2 nor 4 parts

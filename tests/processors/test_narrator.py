@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from processors.narrator import Narrator, build, narration_parts
+from processors.narrator import NarratorStage, build, narration_parts
 from processors.providers.voice import Speech
 from processors.providers.voice.espeak import EspeakVoice
 from tests.processors.samples import script_ready, without_time
@@ -48,8 +48,8 @@ def voice() -> CountingVoice:
 
 
 @pytest.fixture(scope="module")
-def stage(data_dir: Path, voice: CountingVoice) -> Narrator:
-    return Narrator(
+def stage(data_dir: Path, voice: CountingVoice) -> NarratorStage:
+    return NarratorStage(
         voice=voice,
         store=ArtifactStore(data_dir / "artifacts"),
         cache=ResultCache(data_dir / "cache", "narrator"),
@@ -63,11 +63,11 @@ def event() -> Event:
 
 
 @pytest.fixture(scope="module")
-def emits(stage: Narrator, event: Event) -> list[Emit]:
+def emits(stage: NarratorStage, event: Event) -> list[Emit]:
     return stage.handle(event)
 
 
-def timings(stage: Narrator, voice_ready: Event) -> list[dict[str, Any]]:
+def timings(stage: NarratorStage, voice_ready: Event) -> list[dict[str, Any]]:
     return json.loads(stage.store.path(voice_ready["word_timings"]).read_text())
 
 
@@ -83,7 +83,9 @@ def test_emits_voice_ready_and_a_cost_that_both_encode(emits: list[Emit]) -> Non
     assert cost["usd"] == Decimal("0") and cost["cached"] is False
 
 
-def test_word_timings_are_monotonic_and_cover_the_audio(stage: Narrator, emits: list[Emit]) -> None:
+def test_word_timings_are_monotonic_and_cover_the_audio(
+    stage: NarratorStage, emits: list[Emit]
+) -> None:
     voice_ready = emits[0].value
     words = timings(stage, voice_ready)
     spoken = " ".join(narration_parts(voice_ready["script"])).split()
@@ -97,7 +99,7 @@ def test_word_timings_are_monotonic_and_cover_the_audio(stage: Narrator, emits: 
     assert duration - 0.6 < words[-1]["end_s"] <= duration + 0.05
 
 
-def test_each_part_starts_where_its_words_start(stage: Narrator, emits: list[Emit]) -> None:
+def test_each_part_starts_where_its_words_start(stage: NarratorStage, emits: list[Emit]) -> None:
     voice_ready = emits[0].value
     starts = voice_ready["section_starts_s"]
     assert len(starts) == len(voice_ready["script"]["sections"]) + 2
@@ -108,7 +110,7 @@ def test_each_part_starts_where_its_words_start(stage: Narrator, emits: list[Emi
         assert starts[part] <= word["start_s"] and word["end_s"] <= bounds[part], word
 
 
-def test_audio_is_48k_aac_at_minus_14_lufs(stage: Narrator, emits: list[Emit]) -> None:
+def test_audio_is_48k_aac_at_minus_14_lufs(stage: NarratorStage, emits: list[Emit]) -> None:
     voice_ready = emits[0].value
     path = stage.store.path(voice_ready["audio"])
     info = probe(path)
@@ -121,7 +123,7 @@ def test_audio_is_48k_aac_at_minus_14_lufs(stage: Narrator, emits: list[Emit]) -
 
 
 def test_redelivered_script_is_not_spoken_twice(
-    stage: Narrator, voice: CountingVoice, event: Event, emits: list[Emit]
+    stage: NarratorStage, voice: CountingVoice, event: Event, emits: list[Emit]
 ) -> None:
     calls = voice.calls
     again = stage.handle(copy.deepcopy(event))
@@ -130,7 +132,7 @@ def test_redelivered_script_is_not_spoken_twice(
 
 
 def test_same_script_in_another_event_reuses_the_speech_for_free(
-    stage: Narrator, voice: CountingVoice, emits: list[Emit]
+    stage: NarratorStage, voice: CountingVoice, emits: list[Emit]
 ) -> None:
     calls = voice.calls
     other = stage.handle(script_ready(video_id="video-2"))
@@ -140,23 +142,23 @@ def test_same_script_in_another_event_reuses_the_speech_for_free(
     assert other[1].value["cached"] is True and other[1].value["usd"] == Decimal("0")
 
 
-def test_requested_voice_is_used(stage: Narrator) -> None:
+def test_requested_voice_is_used(stage: NarratorStage) -> None:
     voice_ready = stage.handle(script_ready(voice="en-us"))[0].value
     assert voice_ready["voice"] == "espeak-ng/en-us"
 
 
-def test_a_language_code_without_a_voice_of_that_name_still_finds_one(stage: Narrator) -> None:
+def test_a_language_code_without_a_voice_of_that_name_still_finds_one(stage: NarratorStage) -> None:
     event = script_ready()
     event["script"]["language"] = "en-GB"
     assert stage.handle(event)[0].value["voice"] == "espeak-ng/en-gb"
 
 
-def test_unknown_voice_is_a_permanent_error(stage: Narrator) -> None:
+def test_unknown_voice_is_a_permanent_error(stage: NarratorStage) -> None:
     with pytest.raises(PermanentError, match="no voice 'xx-nope'"):
         stage.handle(script_ready(voice="xx-nope"))
 
 
-def test_script_without_words_is_a_permanent_error(stage: Narrator) -> None:
+def test_script_without_words_is_a_permanent_error(stage: NarratorStage) -> None:
     event = script_ready()
     event["script"].update(hook="", call_to_action=" ")
     for section in event["script"]["sections"]:

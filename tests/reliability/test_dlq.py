@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from confluent_kafka import TopicPartition
 
-from processors.registry import build_stage
 from ytempire.app.stack import settings_env
+from ytempire.app.stages import build_stage
 from ytempire.core.codec import Codec
 from ytempire.core.kafka import EventProducer
 from ytempire.core.requests import VideoRequest, request_event

@@ -4,14 +4,17 @@ good event queued behind them on the same partition is processed."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from processors.registry import STAGES
+from processors.scheduler_clock import tick_event
 from ytempire.app.stack import Stack
 from ytempire.core.codec import Codec
 from ytempire.core.events import failed_event
 from ytempire.core.kafka import EventProducer
+from ytempire.core.manifest import PIPELINE
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
@@ -21,8 +24,8 @@ from .watch import Watch
 pytestmark = pytest.mark.slow
 
 # Which stages read each input topic (the ledger reads requests for budgets too).
-READERS = {topic: [s for s, e in STAGES.items() if e.input_topic == topic]
-           for topic in {e.input_topic for e in STAGES.values()}}
+READERS = {topic: [e.name for e in PIPELINE if e.inputs[0] == topic]
+           for topic in {e.inputs[0] for e in PIPELINE}}
 READERS["script.requested"].append("ledger")
 
 
@@ -64,6 +67,10 @@ def test_poison_on_every_input_topic_is_dead_lettered_and_the_next_event_process
                 producer.produce(topic, value=value, key=video.encode(), on_delivery=delivered)
         assert producer.flush(30) == 0
         EventProducer(settings.kafka_bootstrap, codec).send_all([good])
+        # A good tick behind the poison on its partition (ticks are keyed "*" elsewhere).
+        tick = codec.encode("scheduler.tick", tick_event(datetime.now(UTC)).value)
+        EventProducer(settings.kafka_bootstrap, codec).send_raw("scheduler.tick", video.encode(),
+                                                                tick)
 
         expected = {(stage, topic, value) for (topic, value) in poison
                     for stage in READERS[topic]}
@@ -101,4 +108,4 @@ def test_poison_on_every_input_topic_is_dead_lettered_and_the_next_event_process
 
 
 def test_readers_cover_every_stage() -> None:
-    assert {s for stages in READERS.values() for s in stages} == set(STAGES)
+    assert {s for stages in READERS.values() for s in stages} == set(PIPELINE.names)

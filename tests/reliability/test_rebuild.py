@@ -15,6 +15,7 @@ from confluent_kafka import Consumer, TopicPartition
 from analytics.kpi import run_queries
 from analytics.sink import AnalyticsSink
 from analytics.store import connect
+from ytempire.app.cli.replay import sink_factory
 from ytempire.app.stack import Stack
 from ytempire.core import topics as topics_module
 from ytempire.core.codec import Codec
@@ -133,11 +134,11 @@ def test_dropped_tables_are_rebuilt_by_replay_with_identical_kpis(
 
     selection: replay.Bounds = {key: (starts[key][1], high) for key, (_, high) in ends.items()}
     assert {t for t, _ in selection} == set(topics_module.load(kafka_settings.topics_file).names)
-    rebuilt = replay.replay_into_analytics(kafka_settings, selection)
+    rebuilt = replay.replay_into_analytics(kafka_settings, selection, sink_factory(kafka_settings))
     assert rebuilt.detail["inserted"] > 0
     assert not _differences(before, _kpis(kafka_settings))
 
-    again = replay.replay_into_analytics(kafka_settings, selection)
+    again = replay.replay_into_analytics(kafka_settings, selection, sink_factory(kafka_settings))
     assert again.detail["inserted"] == 0
     assert again.detail["duplicates"] + again.detail["dead_lettered"] >= again.records
     assert not _differences(before, _kpis(kafka_settings))

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ytempire.app.stack import Stack, settings_env
+from ytempire.app.stages import build_stage
 from ytempire.core.codec import Codec
 from ytempire.core.kafka import EventProducer
 from ytempire.core.requests import VideoRequest, request_event
@@ -113,6 +114,7 @@ def test_ranges_select_offsets_and_times(kafka_settings: Settings) -> None:
     with pytest.raises(replay.ReplayError, match="does not exist"):
         replay.bounds(kafka_settings, "no.such.topic", from_offset=0)
     with pytest.raises(replay.ReplayError, match="reads script.requested"):
-        replay.replay_into_stage(kafka_settings, "scriptwriter", early)
+        replay.replay_into_stage(kafka_settings, build_stage("scriptwriter", kafka_settings),
+                                 early)
     with pytest.raises(replay.ReplayError, match="Faust tables"):
-        replay.replay_into_stage(kafka_settings, "ledger", early)
+        replay.replay_into_stage(kafka_settings, build_stage("ledger", kafka_settings), early)

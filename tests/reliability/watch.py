@@ -11,8 +11,8 @@ from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
 
-from processors.registry import STAGES
 from ytempire.core.codec import Codec, UndecodableEvent
+from ytempire.core.manifest import PIPELINE
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
 from ytempire.runtime.replay import partitions, plain_consumer
@@ -21,9 +21,8 @@ PIPELINE_TOPICS = ["script.requested", "script.ready", "voice.ready", "video.ass
                    "quality.scored", "upload.done", "cost.incurred", "cost.alert",
                    "pipeline.failed", "pipeline.dlq"]
 # What each stage reads (the ledger reads requests for budgets too).
-INPUTS = {stage: [entry.input_topic] for stage, entry in STAGES.items()}
-INPUTS["ledger"].append("script.requested")
-INPUTS["scheduler"] = ["scheduler.tick", "channel.updated", "cost.incurred", "upload.done"]
+INPUTS = {entry.name: list(entry.inputs) for entry in PIPELINE}
+STAGES = PIPELINE.names
 
 
 def _ends(consumer: Consumer, topics: Iterable[str]) -> dict[tuple[str, int], int]:

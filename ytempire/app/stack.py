@@ -12,9 +12,9 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from processors.registry import STAGES
 from ytempire.core.kafka import start_group_at_end
 from ytempire.core.logging import get_logger
+from ytempire.core.manifest import PIPELINE
 from ytempire.core.settings import Settings
 
 log = get_logger("ytempire.app.stack")
@@ -53,7 +53,7 @@ class Stack:
     """Stage workers (and optionally services) as child processes, each with its own log."""
 
     settings: Settings
-    stages: list[str] = field(default_factory=lambda: list(STAGES))
+    stages: list[str] = field(default_factory=lambda: PIPELINE.names)
     services: list[str] = field(default_factory=list)
     workers: dict[str, WorkerProcess] = field(default_factory=dict)
     started_broker: bool = False
@@ -71,11 +71,9 @@ class Stack:
             self._spawn(service, SERVICES[service])
 
     def start_group_at_end(self, stage: str) -> None:
-        from processors.registry import input_topic
-
-        start_group_at_end(
-            self.settings.kafka_bootstrap, self.settings.group_id(stage), input_topic(stage)
-        )
+        """The stage's group starts at the end of the topic it is named by (its first input)."""
+        start_group_at_end(self.settings.kafka_bootstrap, self.settings.group_id(stage),
+                           PIPELINE[stage].inputs[0])
 
     def start_worker(self, stage: str) -> WorkerProcess:
         return self._spawn(stage, ["worker", stage])

@@ -18,22 +18,11 @@ from confluent_kafka import Consumer
 
 from ytempire.core.codec import Codec, UndecodableEvent
 from ytempire.core.kafka import assign_at_end
+from ytempire.core.manifest import PIPELINE as MANIFEST
 
-PIPELINE = [
-    "script.requested",
-    "script.ready",
-    "voice.ready",
-    "video.assembled",
-    "quality.scored",
-    "upload.done",
-]
-STAGE_OF_TOPIC = {
-    "script.ready": "scriptwriter",
-    "voice.ready": "narrator",
-    "video.assembled": "assembler",
-    "quality.scored": "quality",
-    "upload.done": "publisher",
-}
+PIPELINE = MANIFEST.progress_topics
+"""The request topic, then each step's done topic (``ytempire.core.manifest``)."""
+STAGE_OF_TOPIC = MANIFEST.stage_of_topic
 WATCHED = [*PIPELINE, "cost.incurred", "pipeline.failed"]
 
 
@@ -50,7 +39,7 @@ class VideoProgress:
 
     @property
     def step(self) -> int:
-        """How many of the five stages have finished."""
+        """How many of the pipeline's steps have finished."""
         return max((PIPELINE.index(t) for t in self.reached if t in PIPELINE), default=0)
 
     @property

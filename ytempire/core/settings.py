@@ -76,6 +76,22 @@ class Settings(BaseSettings):
         default=None, description="OAuth token endpoint; None = Google's. google-auth ignores a "
                                   "token_uri inside a credentials file on purpose.")
     youtube_daily_quota: int = 10_000
+    youtube_client_id: str = Field(
+        default="", description="OAuth 2.0 web client of the Google Cloud project; empty = "
+                                "channels cannot be connected from the product.")
+    youtube_client_secret: SecretStr | None = None
+    youtube_auth_uri: str = "https://accounts.google.com/o/oauth2/auth"
+    youtube_revoke_uri: str = "https://oauth2.googleapis.com/revoke"
+    youtube_redirect_uri: str = Field(
+        default="http://127.0.0.1:8000/v1/youtube/oauth/callback",
+        description="Where Google sends the owner back; must be registered on the client.")
+    youtube_analytics_base_url: str | None = Field(
+        default=None, description="Root URL of the YouTube Analytics API (tests point it "
+                                  "locally); None = Google's.")
+    youtube_token_keys: SecretStr | None = Field(
+        default=None, description="Fernet keys, comma-separated, that encrypt stored refresh "
+                                  "tokens: the first encrypts, all decrypt (rotation: put a new "
+                                  "key first, run 'ytempire youtube rotate-keys', drop the old).")
     provider_timeout_s: float = 120.0
     provider_max_retries: int = Field(
         default=2, description="Retries inside a provider client (429/5xx, with its backoff) "

@@ -26,6 +26,9 @@ Replay into ``analytics`` runs the analytics sink (the same class as ``ytempire 
 sink``) under a one-off consumer group positioned at the range's start; the sink drops event
 ids ClickHouse already holds, so replaying over a full store adds nothing and replaying into an
 emptied one rebuilds it.
+
+The stage and the sink are handed in by the app layer (``ytempire.app.cli.replay``): the runtime
+runs them and never imports a stage or the analytics package.
 """
 
 from __future__ import annotations
@@ -33,22 +36,50 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from ytempire.core import topics as topics_module
+from ytempire.core.codec import Codec
+from ytempire.core.kafka import EventProducer
 from ytempire.core.logging import get_logger
+from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
+from ytempire.stage import Stage
 
 log = get_logger("ytempire.runtime.replay")
 
 ANALYTICS = "analytics"
 Bounds = dict[tuple[str, int], tuple[int, int]]
 Progress = Callable[[int, int], Any]  # (records done, records in the range)
+
+
+class SinkStats(Protocol):
+    """What a sink has done so far: offsets committed per (topic, partition), and counts."""
+
+    committed: Mapping[tuple[str, int], int]
+    inserted: int
+    duplicates: int
+    dead_lettered: int
+
+
+class Sink(Protocol):
+    """The analytics sink as replay drives it (``analytics.sink.AnalyticsSink``)."""
+
+    @property
+    def stats(self) -> SinkStats: ...
+
+    def run(self, *, stop: threading.Event) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+SinkFactory = Callable[[str, list[str]], Sink]
+"""(consumer group, topics) -> a sink reading them under that group."""
 
 
 class ReplayError(RuntimeError):
@@ -202,25 +233,21 @@ def _by_topic(selection: Bounds) -> dict[str, dict[int, tuple[int, int]]]:
 # -- into a stage ---------------------------------------------------------------------------------
 
 
-def replay_into_stage(settings: Settings, stage: str, selection: Bounds,
+def replay_into_stage(settings: Settings, target: Stage, selection: Bounds,
                       progress: Progress | None = None) -> ReplayResult:
-    """Run ``stage`` over the records of ``selection`` and produce what it emits (module doc)."""
-    from processors.registry import build_stage
-    from ytempire.core.codec import Codec
-    from ytempire.core.kafka import EventProducer
-    from ytempire.core.schema_registry import SchemaRegistry
-    from ytempire.runtime.worker import Incoming, StageRunner
+    """Run ``target`` over the records of ``selection`` and produce what it emits (module doc)."""
+    from ytempire.runtime.worker import Incoming, StageRunner  # faust: slow to import, only here
 
-    target = build_stage(stage, settings)
-    if getattr(target, "tables", None):
+    spec = target.spec
+    stage = spec.name
+    if spec.tables:
         raise ReplayError(
             f"{stage} keeps its state in Faust tables that only its workers hold; re-drive it "
             f"through its consumer group instead (docs/operations.md, 'A consumer group is "
             f"stuck', step 5: reset {settings.group_id(stage)} to the range's start)")
-    readable = getattr(target, "input_topics", (target.input_topic,))
-    wrong = sorted({topic for topic, _ in selection} - set(readable))
+    wrong = sorted({topic for topic, _ in selection} - set(spec.inputs))
     if wrong:
-        raise ReplayError(f"{stage} reads {', '.join(readable)}, not {', '.join(wrong)}; "
+        raise ReplayError(f"{stage} reads {', '.join(spec.inputs)}, not {', '.join(wrong)}; "
                           f"replay {', '.join(wrong)} into the stage that reads it")
     codec = Codec(SchemaRegistry.load(settings.schemas_dir))
     producer = EventProducer(settings.kafka_bootstrap, codec,
@@ -246,24 +273,22 @@ def replay_into_stage(settings: Settings, stage: str, selection: Bounds,
 # -- into ClickHouse -----------------------------------------------------------------------------
 
 
-def replay_into_analytics(settings: Settings, selection: Bounds,
+def replay_into_analytics(settings: Settings, selection: Bounds, make_sink: SinkFactory,
                           progress: Progress | None = None,
                           timeout: float = 600.0) -> ReplayResult:
-    """Run the analytics sink over ``selection`` under a one-off group, then delete the group.
+    """Run the sink ``make_sink`` gives over ``selection`` under a one-off group, then delete
+    the group.
 
     The sink may also insert a few records past a partition's end when they arrive in the same
     fetch; they are real events, and the event-id check makes any later read of them a no-op.
     """
-    from analytics.sink import AnalyticsSink
-
     live = {key: span for key, span in selection.items() if span[1] > span[0]}
     group = f"{settings.consumer_group_prefix}.replay.analytics.{uuid.uuid4().hex[:8]}"
     total = count(live)
     if not live:
         return ReplayResult(ANALYTICS, 0, _by_topic(selection), {"inserted": 0, "duplicates": 0})
     _commit_start(settings, group, live)
-    sink = AnalyticsSink(settings, group=group, topics=sorted({t for t, _ in live}),
-                         lag_every_s=None)
+    sink = make_sink(group, sorted({t for t, _ in live}))
     stop = threading.Event()
     failure: list[BaseException] = []
 
@@ -292,7 +317,7 @@ def replay_into_analytics(settings: Settings, selection: Bounds,
                          "dead_lettered": stats.dead_lettered})
 
 
-def _wait_for_sink(sink: Any, live: Bounds, stop: threading.Event, timeout: float,
+def _wait_for_sink(sink: Sink, live: Bounds, stop: threading.Event, timeout: float,
                    progress: Progress | None, total: int) -> None:
     import time
 

@@ -1,13 +1,14 @@
 """The thin Faust plumbing around a stage: decode, call, emit, commit.
 
-Each stage runs as its own Faust app (its own consumer group ``ytempire.<stage>``) with
-``concurrency=1`` (faust #606). Outputs are produced through an idempotent confluent-kafka
-producer and acknowledged before the input event is acked, so an offset is only ever committed
-after the outputs it caused are durable: at-least-once, made effectively-once by the stages'
-deterministic event ids and input-hash caches.
+Each stage runs as its own Faust app (its own consumer group ``ytempire.<stage>``) with its
+spec's ``concurrency`` (1 for every stage: faust #606). Outputs are produced through an
+idempotent confluent-kafka producer and acknowledged before the input event is acked, so an
+offset is only ever committed after the outputs it caused are durable: at-least-once, made
+effectively-once by the stages' deterministic event ids and input-hash caches.
 
-A stage that declares ``tables`` (name -> how its changelog is partitioned) gets them as Faust
-tables behind a ``TableState`` in ``stage.state``, recovered from their changelogs at start-up.
+Everything the runner knows about a stage is its ``StageSpec`` (``ytempire.stage``). A stage
+that declares ``tables`` (name -> how its changelog is partitioned) gets them as Faust tables
+behind a ``TableState`` in ``stage.state``, recovered from their changelogs at start-up.
 Its writes for an input event reach the tables after the event's outputs were acknowledged and
 before its offset is committed (Faust flushes the changelogs before every commit): a crash at
 any point redelivers the input to the state from before it, and the outputs repeat with the
@@ -16,8 +17,8 @@ same ids.
 An event of a cancelled video (``video.cancelled``, its attempt or a later one) is skipped:
 committed with no outputs and logged as ``video_cancelled_skip``. The runner asks before each
 try of the stage (a held or retried event is asked again), unless the stage asks itself at its
-point of no return (the publisher, right before uploading) or never (the ledger); see
-``ytempire.stage.Stage`` and ``ytempire.runtime.cancellations``.
+point of no return (the publisher, right before uploading) or never (the ledger): its spec's
+``cancel``; see ``ytempire.stage.CancelPolicy`` and ``ytempire.runtime.cancellations``.
 """
 
 from __future__ import annotations
@@ -37,17 +38,21 @@ from ytempire.core.codec import Codec, UndecodableEvent
 from ytempire.core.events import Emit, Event, derive_envelope, failed_event, new_envelope
 from ytempire.core.kafka import EventProducer
 from ytempire.core.logging import bound, get_logger
+from ytempire.core.pricing import current_table
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
 from ytempire.runtime.cancellations import CancelledVideos
 from ytempire.stage import (
+    CancelAwareStage,
     Cancellations,
     Deferred,
     PermanentError,
     Stage,
+    StageSpec,
+    StatefulStage,
     TransientError,
     VideoCancelled,
-    cancel_check,
+    check,
 )
 
 log = get_logger("ytempire.runtime.worker")
@@ -67,7 +72,7 @@ class Incoming:
 
 
 class TableState:
-    """A stage's tables as it sees them: JSON values by table and string key.
+    """``ytempire.stage.State`` over Faust tables: JSON values by table and string key.
 
     ``get`` sees this event's own ``put``s; the puts reach the tables (and their changelogs)
     only on ``commit``, which the runner calls in the agent once the outputs are acknowledged,
@@ -97,9 +102,17 @@ class TableState:
         self._pending = {}
 
 
+class UndeclaredOutput(Exception):
+    """A stage emitted to a topic its spec does not list: a bug, dead-lettered."""
+
+
 class StageRunner:
     """Runs one stage over raw Kafka records; knows retries, dead letters, failure events and
-    cancellations (``cancellations`` defaults to the broker's ``video.cancelled``)."""
+    cancellations (``cancellations`` defaults to the broker's ``video.cancelled``).
+
+    ``state`` is given for a stage that declares tables (the worker's ``TableState``); the
+    runner hands it to the stage and commits or rolls it back around each try.
+    """
 
     def __init__(
         self,
@@ -112,17 +125,19 @@ class StageRunner:
         cancellations: Cancellations | None = None,
     ) -> None:
         self.stage = stage
+        self.spec = check(stage)
         self.codec = codec
         self.producer = producer
         self.settings = settings
         self.sleep = sleep
         self.state = state
-        self.check = cancel_check(stage)
+        if state is not None and isinstance(stage, StatefulStage):
+            stage.state = state
         self.cancellations: Cancellations | None = None
-        if self.check != "never":
+        if self.spec.cancel != "never":
             self.cancellations = cancellations or CancelledVideos.from_settings(settings, codec)
-        if self.check == "in_stage":
-            stage.cancellations = self.cancellations  # type: ignore[attr-defined]
+        if isinstance(stage, CancelAwareStage) and self.cancellations is not None:
+            stage.cancellations = self.cancellations
 
     async def process(self, record: Incoming) -> None:
         try:
@@ -130,7 +145,7 @@ class StageRunner:
         except UndecodableEvent as exc:
             log.warning(
                 "undecodable_event",
-                stage=self.stage.name,
+                stage=self.spec.name,
                 topic=record.topic,
                 partition=record.partition,
                 offset=record.offset,
@@ -142,7 +157,7 @@ class StageRunner:
         with bound(
             correlation_id=envelope["correlation_id"],
             video_id=envelope["video_id"],
-            stage=self.stage.name,
+            stage=self.spec.name,
         ):
             await self._handle(record, event)
 
@@ -191,10 +206,15 @@ class StageRunner:
 
     def _try(self, event: Event) -> list[Emit]:
         """One try of the stage, in a worker thread; a cancelled video's event is not tried."""
-        if (self.check == "before" and self.cancellations is not None
+        if (self.spec.cancel == "before" and self.cancellations is not None
                 and self.cancellations.is_cancelled(event["envelope"])):
-            raise VideoCancelled(f"video cancelled before {self.stage.name} began")
-        return self.stage.handle(event)
+            raise VideoCancelled(f"video cancelled before {self.spec.name} began")
+        emits = self.stage.handle(event)
+        undeclared = sorted({e.topic for e in emits} - set(self.spec.outputs))
+        if undeclared:
+            raise UndeclaredOutput(f"stage {self.spec.name} emitted to {', '.join(undeclared)}; "
+                                   f"its spec declares {', '.join(self.spec.outputs)}")
+        return emits
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter."""
@@ -208,7 +228,7 @@ class StageRunner:
     ) -> None:
         failed = failed_event(
             event["envelope"],
-            stage=self.stage.name,
+            stage=self.spec.name,
             input_topic=record.topic,
             error=exc,
             retryable=retryable,
@@ -229,16 +249,16 @@ class StageRunner:
                 video_id=key,
                 channel_id="",
                 owner_id="",
-                producer=self.stage.name,
+                producer=self.spec.name,
                 event_key=f"dlq:{record.topic}:{record.partition}:{record.offset}",
             )
         else:
-            envelope = derive_envelope(envelope, self.stage.name, "pipeline.dlq")
+            envelope = derive_envelope(envelope, self.spec.name, "pipeline.dlq")
         dlq = Emit(
             "pipeline.dlq",
             {
                 "envelope": envelope,
-                "stage": self.stage.name,
+                "stage": self.spec.name,
                 "source_topic": record.topic,
                 "source_partition": record.partition,
                 "source_offset": record.offset,
@@ -253,13 +273,14 @@ class StageRunner:
 
 
 def make_app(stage: Stage, settings: Settings) -> faust.App:
-    """A Faust app whose single agent feeds ``stage`` from its input topic."""
+    """A Faust app whose single agent feeds ``stage`` from the topics its spec reads."""
+    spec = check(stage)
     codec = Codec(SchemaRegistry.load(settings.schemas_dir))
-    producer = EventProducer(settings.kafka_bootstrap, codec, client_id=f"ytempire.{stage.name}")
-    datadir = settings.data_dir / "faust" / stage.name
+    producer = EventProducer(settings.kafka_bootstrap, codec, client_id=f"ytempire.{spec.name}")
+    datadir = settings.data_dir / "faust" / spec.name
     datadir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
-        settings.group_id(stage.name),
+        settings.group_id(spec.name),
         broker=f"kafka://{settings.kafka_bootstrap}",
         datadir=str(datadir),
         web_enabled=False,
@@ -273,22 +294,17 @@ def make_app(stage: Stage, settings: Settings) -> faust.App:
         broker_session_timeout=15.0,
         broker_heartbeat_interval=3.0,
     )
-    state = None
-    if tables := getattr(stage, "tables", None):
-        state = TableState(declare_tables(app, stage, tables, settings))
-        stage.state = state  # type: ignore[attr-defined]
+    state = TableState(declare_tables(app, spec, settings)) if spec.tables else None
     runner = StageRunner(stage, codec, producer, settings, state=state)
-    # A stage may read more topics than the one it is named by (the ledger reads budgets too).
-    topics = getattr(stage, "input_topics", (stage.input_topic,))
     source = app.topic(
-        *topics,
+        *spec.inputs,
         key_type=bytes,
         value_type=bytes,
         key_serializer="raw",
         value_serializer="raw",
     )
 
-    @app.agent(source, concurrency=1, name=f"ytempire.{stage.name}.agent")
+    @app.agent(source, concurrency=spec.concurrency, name=f"ytempire.{spec.name}.agent")
     async def run(stream: Any) -> None:
         async for event in stream.events():
             msg = event.message
@@ -305,9 +321,9 @@ class KeyPartitionedTable(faust.Table):  # type: ignore[misc]
 
 
 def declare_tables(
-    app: faust.App, stage: Stage, tables: Mapping[str, str], settings: Settings
+    app: faust.App, spec: StageSpec, settings: Settings
 ) -> dict[str, MutableMapping[str, Any]]:
-    """Faust tables for ``tables`` (name -> "input" or "key") on changelogs created here.
+    """Faust tables for ``spec.tables`` (name -> "input" or "key") on changelogs created here.
 
     Faust may not declare topics (``topic_allow_declare=False``), and a changelog's name carries
     the stage's group id (``<group>-<table>-changelog``), so topics.yaml cannot list it: each is
@@ -316,28 +332,30 @@ def declare_tables(
     that are the record key); "key" by the table key, so one key's writes stay in order in one
     partition whichever input partition wrote them.
     """
-    source = topics_module.load(settings.topics_file)[stage.input_topic]
+    source = topics_module.load(settings.topics_file)[spec.input_topic]
     changelogs = topics_module.TopicsFile(settings.topics_file, tuple(
         topics_module.TopicSpec(
             name=f"{app.conf.id}-{name}-changelog", partitions=source.partitions,
             replication_factor=source.replication_factor, retention_ms=-1,
             cleanup_policy="compact", key=f"{name} table key",
-            value_schema=Path(f"<JSON values of the {stage.name} {name} table>"),
-            producers=(stage.name,), consumers=(stage.name,),
-            description=f"Changelog of the {stage.name} stage's {name} table.")
-        for name in tables))
+            value_schema=Path(f"<JSON values of the {spec.name} {name} table>"),
+            producers=(spec.name,), consumers=(spec.name,),
+            description=f"Changelog of the {spec.name} stage's {name} table.")
+        for name in spec.tables))
     topics_module.apply(topics_module.connect(settings.kafka_bootstrap), changelogs)
     kinds = {"input": faust.Table, "key": KeyPartitionedTable}
     return {
         name: app.tables.add(kinds[partitioned_by](
             app, name=name, default=None, beacon=app.tables.beacon, partitions=source.partitions,
-            help=f"{stage.name} state, changelog partitioned by {partitioned_by}"))
-        for name, partitioned_by in tables.items()
+            help=f"{spec.name} state, changelog partitioned by {partitioned_by}"))
+        for name, partitioned_by in spec.tables.items()
     }
 
 
 def run_worker(stage: Stage, settings: Settings, loglevel: str = "warning") -> None:
     """Blocks running the stage until SIGINT/SIGTERM."""
+    if stale := current_table().staleness():
+        log.warning("price_table_stale", stage=stage.name, warning=stale)
     app = make_app(stage, settings)
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     worker.execute_from_commandline()

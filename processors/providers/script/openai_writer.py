@@ -137,6 +137,15 @@ def messages_for(request: ScriptRequest) -> list[dict[str, str]]:
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
+def quote(request: ScriptRequest, model: str) -> list[Usage]:
+    """The usage a request is expected to take with ``model``, counted before any call (the
+    stage's tier choice and the gateway's estimate both use it)."""
+    prompt = count_prompt_tokens(messages_for(request), model)
+    expected = round(request.target_words * TOKENS_PER_WORD) + METADATA_TOKENS
+    return [Usage(PROVIDER, model, "tokens_in", prompt),
+            Usage(PROVIDER, model, "tokens_out", expected)]
+
+
 class OpenAIScriptWriter:
     """One model; the stage pairs a premium and an economy instance. ``name`` keys the cache."""
 
@@ -148,10 +157,7 @@ class OpenAIScriptWriter:
         self.name = f"{PROVIDER}/{model}"
 
     def quote(self, request: ScriptRequest) -> list[Usage]:
-        prompt = count_prompt_tokens(messages_for(request), self.model)
-        expected = round(request.target_words * TOKENS_PER_WORD) + METADATA_TOKENS
-        return [Usage(PROVIDER, self.model, "tokens_in", prompt),
-                Usage(PROVIDER, self.model, "tokens_out", expected)]
+        return quote(request, self.model)
 
     def write(self, request: ScriptRequest) -> WrittenScript:
         messages = messages_for(request)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from elevenlabs.client import ElevenLabs
 
-from processors.narrator import Narrator, build, narration_parts
+from processors.narrator import NarratorStage, build, narration_parts
 from processors.providers.voice import VoiceUnavailable
 from processors.providers.voice.elevenlabs import RACHEL, ElevenLabsVoice
 from tests.fakes.elevenlabs_server import FakeElevenLabs
@@ -33,7 +33,7 @@ SPEECH = "text_to_speech.with_timestamps"
 SARAH = "EXAVITQu4vr4xnSDxMaL"
 
 
-def narrator(tmp_path: Path, fake: FakeElevenLabs, **overrides: Any) -> Narrator:
+def narrator(tmp_path: Path, fake: FakeElevenLabs, **overrides: Any) -> NarratorStage:
     return build(Settings(data_dir=tmp_path, elevenlabs_api_key=ELEVENLABS_KEY,
                           elevenlabs_base_url=fake.url, **overrides))
 

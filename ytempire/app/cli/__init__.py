@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from ytempire.app.cli import analytics, broker, gateway, inspect, pipeline, topics
+from ytempire.app.cli import (
+    analytics,
+    broker,
+    gateway,
+    inspect,
+    pipeline,
+    prices,
+    topics,
+    youtube,
+)
 from ytempire.app.cli import dlq as dlq_cli
 from ytempire.app.cli import replay as replay_cli
 
@@ -18,7 +27,9 @@ app.command()(analytics.kpi)
 app.add_typer(gateway.users_app, name="users")
 app.command()(gateway.gateway)
 app.command()(inspect.tail)
+app.command()(prices.prices)
 app.add_typer(dlq_cli.app, name="dlq")
+app.add_typer(youtube.app, name="youtube")
 app.command()(replay_cli.replay)
 for command in pipeline.COMMANDS:
     app.command()(command)

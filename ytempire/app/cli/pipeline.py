@@ -13,12 +13,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from processors.registry import STAGES, build_stage
 from ytempire.app.stack import SERVICES, Stack
+from ytempire.app.stages import build_stage
 from ytempire.app.tracker import Tracker
 from ytempire.core.codec import Codec
 from ytempire.core.kafka import EventProducer
 from ytempire.core.logging import configure
+from ytempire.core.manifest import PIPELINE
 from ytempire.core.requests import FORMATS, VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings, get_settings
@@ -32,7 +33,9 @@ DEMO_TOPICS = [
 ]
 
 
-def worker(stage: Annotated[str, typer.Argument(help=f"One of: {', '.join(STAGES)}")]) -> None:
+def worker(
+    stage: Annotated[str, typer.Argument(help=f"One of: {', '.join(PIPELINE.names)}")],
+) -> None:
     """Run one stage as its own Faust worker (its own consumer group) until stopped."""
     from ytempire.runtime.worker import run_worker
 
@@ -170,7 +173,8 @@ def _wait_with_progress(tracker: Tracker, ids: list[str], timeout: float, show: 
         TimeElapsedColumn(),
         console=console,
     ) as progress:
-        tasks = {v: progress.add_task(v[:8], total=5, stage="requested") for v in ids}
+        tasks = {v: progress.add_task(v[:8], total=len(PIPELINE.steps),
+                                         stage="requested") for v in ids}
 
         def refresh(t: Tracker) -> None:
             for vid, task in tasks.items():

@@ -9,22 +9,34 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from processors.registry import STAGES
 from ytempire.app.cli.dlq import parse_time
+from ytempire.app.stages import build_stage
 from ytempire.core import topics as topics_module
 from ytempire.core.logging import configure
-from ytempire.core.settings import get_settings
+from ytempire.core.manifest import PIPELINE
+from ytempire.core.settings import Settings, get_settings
 from ytempire.runtime import replay as replay_module
 
 console = Console(stderr=True)
 ALL = "all"
 
 
+def sink_factory(settings: Settings) -> replay_module.SinkFactory:
+    """The analytics sink replay runs: the one ``ytempire analytics sink`` runs, on a given
+    group and topics, with no lag sampling."""
+    from analytics.sink import AnalyticsSink
+
+    def make(group: str, topics: list[str]) -> replay_module.Sink:
+        return AnalyticsSink(settings, group=group, topics=topics, lag_every_s=None)
+
+    return make
+
+
 def replay(
     topic: Annotated[list[str], typer.Option(
         help=f"Topic to replay; repeat for several, or '{ALL}' (every topic, for analytics)")],
     into: Annotated[str, typer.Option(
-        help=f"A stage ({', '.join(STAGES)}) or '{replay_module.ANALYTICS}'")],
+        help=f"A stage ({', '.join(PIPELINE.names)}) or '{replay_module.ANALYTICS}'")],
     from_offset: Annotated[int | None, typer.Option(
         help="Start at this offset in every partition (clamped to the log start)")] = None,
     since: Annotated[str | None, typer.Option(help="Start at this ISO time")] = None,
@@ -39,8 +51,8 @@ def replay(
     again) or into ClickHouse (the sink drops events it holds). Safe to repeat."""
     settings = get_settings()
     configure(settings.log_format, "warning")
-    if into != replay_module.ANALYTICS and into not in STAGES:
-        raise typer.BadParameter(f"choose one of {', '.join(STAGES)} or analytics",
+    if into != replay_module.ANALYTICS and into not in PIPELINE.names:
+        raise typer.BadParameter(f"choose one of {', '.join(PIPELINE.names)} or analytics",
                                  param_hint="--into")
     names = topics_module.load(settings.topics_file).names if ALL in topic else topic
     start, end = parse_time(since, "--since"), parse_time(until, "--until")
@@ -61,9 +73,12 @@ def replay(
 
         try:
             if into == replay_module.ANALYTICS:
-                result = replay_module.replay_into_analytics(settings, selection, progress)
+                result = replay_module.replay_into_analytics(settings, selection,
+                                                             sink_factory(settings),
+                                                             progress)
             else:
-                result = replay_module.replay_into_stage(settings, into, selection, progress)
+                result = replay_module.replay_into_stage(settings, build_stage(into, settings),
+                                                         selection, progress)
         except replay_module.ReplayError as exc:
             console.print(f"[red]{exc}[/]")
             raise typer.Exit(1) from None

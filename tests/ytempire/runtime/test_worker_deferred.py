@@ -12,14 +12,14 @@ from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
 from ytempire.runtime.worker import Incoming, StageRunner
-from ytempire.stage import Deferred
+from ytempire.stage import Deferred, StageSpec
 
 
 class QuotaBound:
     """Deferred ``holds`` times (more than the attempts a failure gets), then done."""
 
-    name = "quota-bound"
-    input_topic = "script.requested"
+    spec = StageSpec(name="quota-bound", inputs=("script.requested",),
+                     outputs=("script.requested",))
 
     def __init__(self, holds: int) -> None:
         self.holds, self.calls = holds, 0
@@ -29,7 +29,7 @@ class QuotaBound:
         if self.calls <= self.holds:
             raise Deferred("daily quota used up", datetime.now(UTC) + timedelta(hours=3))
         return [Emit("script.requested", {**event, "envelope": derive_envelope(
-            event["envelope"], self.name, "script.requested")})]
+            event["envelope"], self.spec.name, "script.requested")})]
 
 
 def test_a_deferred_event_is_held_past_every_attempt_and_then_done(

@@ -26,7 +26,7 @@ from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
 from ytempire.runtime.cancellations import CancelledVideos
 from ytempire.runtime.worker import Incoming, StageRunner
-from ytempire.stage import Deferred, VideoCancelled
+from ytempire.stage import Deferred, StageSpec, VideoCancelled
 
 
 class Cancelled:
@@ -53,8 +53,8 @@ class Sent:
 class Scripted:
     """A stage that counts its calls; held (Deferred) ``holds`` times first."""
 
-    name = "scripted"
-    input_topic = "script.requested"
+    spec = StageSpec(name="scripted", inputs=("script.requested",),
+                     outputs=("script.requested",))
 
     def __init__(self, holds: int = 0, on_hold: object = None) -> None:
         self.calls, self.holds, self.on_hold = 0, holds, on_hold
@@ -66,7 +66,7 @@ class Scripted:
                 self.on_hold()
             raise Deferred("quota", datetime.now(UTC) + timedelta(hours=1))
         return [Emit("script.requested", {**event, "envelope": derive_envelope(
-            event["envelope"], self.name, "script.requested")})]
+            event["envelope"], self.spec.name, "script.requested")})]
 
 
 @pytest.fixture

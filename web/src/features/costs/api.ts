@@ -1,0 +1,46 @@
+// Spend for a date range, grouped one way at a time, and its CSV export.
+import { useQuery } from "@tanstack/react-query";
+import { api, ApiError, authHeaders, toError, withQuery, type Schemas } from "../../api/client";
+
+export type Grouping = "day" | "provider" | "stage" | "channel" | "video";
+export interface Range { since: string; until: string; channel: string }
+
+const rangeQuery = (r: Range) => ({
+  start: r.since || undefined, end: r.until || undefined, channel_id: r.channel || undefined,
+});
+
+export function useSpend(by: Grouping, range: Range) {
+  return useQuery({
+    queryKey: ["costs", by, range],
+    queryFn: async () => {
+      try {
+        return await api<Schemas["SpendReport"]>("/v1/costs", { query: { by, limit: 1000, ...rangeQuery(range) } });
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 422 && by === "provider") return null;
+        throw error;
+      }
+    },
+  });
+}
+
+export function exportUrl(by: Grouping, range: Range): string {
+  return withQuery("/v1/costs/export", { by, since: range.since, until: range.until, channel_id: range.channel });
+}
+
+/** Downloads the CSV through fetch, so a refusal shows its reason instead of a broken file. */
+export async function downloadCsv(by: Grouping, range: Range): Promise<void> {
+  const response = await fetch(exportUrl(by, range), { headers: authHeaders(), credentials: "same-origin" });
+  if (!response.ok) throw await toError(response);
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = `ytempire-costs-by-${by}-${range.since}-${range.until}.csv`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** This month's spend carried to its last day at the pace of the days so far. */
+export function monthlyProjection(monthSpend: number, today = new Date()): number {
+  const days = new Date(today.getFullYear(), today.getMonth() + 1, 0).getDate();
+  return (monthSpend / today.getDate()) * days;
+}

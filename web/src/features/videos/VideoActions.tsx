@@ -1,0 +1,37 @@
+// What the owner can do with the video now: retry, cancel, approve, publish (with a reason when
+// overriding quality) or reject.
+import { useState } from "react";
+import { ErrorNotice } from "../../components/StateViews";
+import { useVideoAction, type Action, type Video } from "./api";
+
+const RUNNING = ["queued", "processing", "requested"];
+
+export function VideoActions({ video }: { video: Video }) {
+  const act = useVideoAction(video.id);
+  const [reason, setReason] = useState("");
+  const held = video.status === "awaiting_publish";
+  const rejected = video.status === "rejected" || Boolean(video.quality && !video.quality.passed && video.status !== "published");
+  const run = (action: Action, withReason = false) => act.mutate({ action, reason: withReason ? reason.trim() : undefined });
+  const needsReason = rejected && !held;
+  if (!RUNNING.includes(video.status) && !held && !rejected && video.status !== "failed" && video.status !== "cancelled") return null;
+  return (
+    <section className="panel" aria-label="Actions">
+      <div className="row">
+        {RUNNING.includes(video.status) && <button type="button" className="danger" disabled={act.isPending} onClick={() => run("cancel")}>Cancel</button>}
+        {(video.status === "failed" || video.status === "cancelled") && <button type="button" disabled={act.isPending} onClick={() => run("retry")}>Retry</button>}
+        {held && <button type="button" disabled={act.isPending} onClick={() => run("approve")}>Approve</button>}
+        {(held || rejected) && (
+          <>
+            <label className="row">Reason
+              <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder={needsReason ? "Why publish despite the score" : "Optional"} />
+            </label>
+            <button type="button" className="secondary" disabled={act.isPending || (needsReason && !reason.trim())} onClick={() => run("publish", true)}>Publish now</button>
+            <button type="button" className="danger" disabled={act.isPending || !reason.trim()} onClick={() => run("reject", true)}>Reject</button>
+          </>
+        )}
+      </div>
+      {act.error && <ErrorNotice error={act.error} />}
+      {act.isSuccess && <p role="status">Done.</p>}
+    </section>
+  );
+}
