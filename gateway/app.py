@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway import errors, web
+from gateway import channel_events, errors, web
 from gateway.analytics import Analytics
 from gateway.audit import AuditMiddleware, AuditWriter
 from gateway.config import GatewaySettings
@@ -61,20 +61,30 @@ says how many are left (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Res
 
 
 class Outbox:
-    """Re-sends video requests and cancellations the broker did not acknowledge in time, every
-    few seconds."""
+    """Re-sends video requests and cancellations the broker did not acknowledge in time, and
+    sends changed channels (``channel.updated``), every few seconds or at once when kicked."""
 
     def __init__(self, sessions: sessionmaker[Session], publisher: RequestPublisher,
                  every_s: float = 10.0) -> None:
         self._sessions, self._publisher, self._every = sessions, publisher, every_s
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="gateway-outbox", daemon=True)
         self._thread.start()
 
+    def kick(self) -> None:
+        """Run soon (a channel changed), without making the request wait for the broker."""
+        self._wake.set()
+
     def _run(self) -> None:
-        while not self._stop.wait(self._every):
+        while not self._stop.is_set():
+            self._wake.wait(self._every)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             try:
                 with self._sessions() as db:
+                    channel_events.resend_pending(db, self._publisher)
                     resend_stale(db, self._publisher)
                     resend_stale_cancellations(db, self._publisher)
             except Exception:
@@ -82,6 +92,7 @@ class Outbox:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         self._thread.join(10)
 
 
@@ -106,12 +117,13 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
             app.state.projection = Projection(settings, codec, app.state.sessions,
                                               app.state.hub, gateway)
             app.state.projection.start()
-        outbox = Outbox(app.state.sessions, app.state.publisher)
+        outbox = app.state.outbox = Outbox(app.state.sessions, app.state.publisher)
         app.state.deliverer = Deliverer(app.state.sessions, gateway)
         try:
             yield
         finally:
             app.state.deliverer.stop()
+            app.state.publisher.abandon()
             outbox.stop()
             if app.state.projection is not None:
                 app.state.projection.stop()

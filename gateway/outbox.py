@@ -35,6 +35,12 @@ class RequestPublisher:
             return False
         return True
 
+    def abandon(self) -> None:
+        """At shutdown: stop waiting for acknowledgements. Every unacknowledged record is still
+        flagged in the database and sent again after the restart."""
+        if self._producer is not None:
+            self._producer.purge()
+
     def close(self) -> None:
         if self._producer is not None:
             self._producer.close(5)

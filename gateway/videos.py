@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from croniter import croniter
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -28,6 +27,7 @@ from gateway.identity import Principal
 from gateway.models import Cancellation, User, Video, VideoEvent
 from gateway.outbox import RequestPublisher
 from gateway.payloads import VideoCreate
+from ytempire.core import schedule
 from ytempire.core.events import Emit, event_id, new_envelope
 from ytempire.core.manifest import PIPELINE
 from ytempire.core.requests import VideoRequest, request_event
@@ -68,11 +68,12 @@ def _spec(body: VideoCreate, channel: channels.Channel) -> dict[str, object]:
 
 
 def _publish_at(body: VideoCreate, channel: channels.Channel) -> str | None:
-    """The request's time, else the next slot of the channel's schedule (cron, UTC)."""
+    """The request's time, else the next slot of the channel's schedule (in its time zone)."""
     if body.publish_at is not None:
         return body.publish_at.astimezone(UTC).isoformat()
     if channel.publish_schedule:
-        return croniter(channel.publish_schedule, datetime.now(UTC)).get_next(datetime).isoformat()
+        return schedule.next_slot(channel.publish_schedule, channel.schedule_timezone,
+                                  datetime.now(UTC)).isoformat()
     return None
 
 
