@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway import channel_events, errors, web
+from gateway import approvals, channel_events, errors, web
 from gateway.analytics import Analytics
 from gateway.audit import AuditMiddleware, AuditWriter
 from gateway.config import GatewaySettings
@@ -61,12 +61,14 @@ says how many are left (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Res
 
 
 class Outbox:
-    """Re-sends video requests and cancellations the broker did not acknowledge in time, and
-    sends changed channels (``channel.updated``), every few seconds or at once when kicked."""
+    """Re-sends video requests, cancellations and approvals the broker did not acknowledge in
+    time, and sends changed channels (``channel.updated``), every few seconds or at once when
+    kicked."""
 
     def __init__(self, sessions: sessionmaker[Session], publisher: RequestPublisher,
-                 every_s: float = 10.0) -> None:
+                 codec: Codec, every_s: float = 10.0) -> None:
         self._sessions, self._publisher, self._every = sessions, publisher, every_s
+        self._codec = codec
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="gateway-outbox", daemon=True)
@@ -87,6 +89,7 @@ class Outbox:
                     channel_events.resend_pending(db, self._publisher)
                     resend_stale(db, self._publisher)
                     resend_stale_cancellations(db, self._publisher)
+                    approvals.resend_stale(db, self._publisher, self._codec)
             except Exception:
                 log.exception("outbox.resend_failed")
 
@@ -117,7 +120,8 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
             app.state.projection = Projection(settings, codec, app.state.sessions,
                                               app.state.hub, gateway)
             app.state.projection.start()
-        outbox = app.state.outbox = Outbox(app.state.sessions, app.state.publisher)
+        app.state.codec = codec
+        outbox = app.state.outbox = Outbox(app.state.sessions, app.state.publisher, codec)
         app.state.deliverer = Deliverer(app.state.sessions, gateway)
         try:
             yield

@@ -86,7 +86,8 @@ class AuditMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            principal = scope.get("state", {}).get("principal")
+            state = scope.get("state", {})
+            principal = state.get("principal")
             client = scope.get("client")
             writer = self.writer_of()
             if writer is not None:
@@ -99,4 +100,5 @@ class AuditMiddleware:
                     "status": status,
                     "client_ip": client[0] if client else "",
                     "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                    "note": state.get("audit_note"),
                 })

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -145,6 +146,9 @@ class AuditEntry(Base):
     status: Mapped[int] = mapped_column(Integer)
     client_ip: Mapped[str] = mapped_column(String(64), default="")
     duration_ms: Mapped[float] = mapped_column(default=0.0)
+    note: Mapped[str | None] = mapped_column(Text)
+    """What the request decided and why, when it overrode something (a publish over the
+    quality gate); set by the route through ``request.state.audit_note``."""
 
 
 class Channel(Base):
@@ -187,6 +191,10 @@ class Video(Base):
     __tablename__ = "videos"
     __table_args__ = (
         Index("ix_videos_owner_created", "owner_id", "created_at", "id"),
+        Index("ix_videos_owner_channel_created", "owner_id", "channel_id", "created_at", "id"),
+        Index("ix_videos_owner_status_created", "owner_id", "status", "created_at", "id"),
+        Index("ix_videos_owner_cost", "owner_id", "cost_usd", "id"),
+        Index("ix_videos_owner_updated", "owner_id", "updated_at", "id"),
         UniqueConstraint("owner_id", "idempotency_key", name="uq_videos_owner_idempotency"),
     )
 
@@ -208,8 +216,31 @@ class Video(Base):
     artifacts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     failure_reason: Mapped[str | None] = mapped_column(Text)
     request_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scored_event: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    """The Avro value of the video's last ``quality.scored``: what an approval repeats to the
+    publisher (``gateway.approvals``)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Approval(Base):
+    """A person's publish decision for one attempt of a held video, and the outbox of its
+    ``video.approved`` event: sent after the commit, re-sent until acknowledged (``sent_at``)."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (UniqueConstraint("video_id", "attempt", name="uq_approvals_attempt"),
+                      Index("ix_approvals_unsent", "sent_at", "requested_at"))
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    video_id: Mapped[str] = mapped_column(ForeignKey("videos.id"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """None: publish now."""
+    override: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    approved_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Cancellation(Base):

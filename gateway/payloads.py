@@ -295,7 +295,8 @@ class Health(BaseModel):
 
 EventType = Literal["*", "script.requested", "script.ready", "voice.ready", "video.assembled",
                     "quality.scored", "upload.done", "cost.incurred", "pipeline.failed",
-                    "video.cancelled", "cost.alert", "stage.failing", "dlq.growing"]
+                    "video.cancelled", "video.approved", "video.rejected", "cost.alert",
+                    "stage.failing", "dlq.growing"]
 
 
 class WebhookCreate(Request):

@@ -72,8 +72,9 @@ def apply(video: Video, topic: str, value: dict[str, Any]) -> dict[str, Any]:
 
 
 def apply_event(db: Session, topic: str, value: dict[str, Any],
-                gateway: GatewaySettings) -> bool:
-    """Apply one decoded event in ``db`` (not committed); False when unknown or already seen."""
+                gateway: GatewaySettings, raw: bytes | None = None) -> bool:
+    """Apply one decoded event in ``db`` (not committed); False when unknown or already seen.
+    ``raw`` is the record's value: a ``quality.scored`` one is kept for a later approval."""
     if topic not in STATUS_TOPICS:
         notices.HANDLERS[topic](db, gateway, value)
         return False
@@ -83,6 +84,8 @@ def apply_event(db: Session, topic: str, value: dict[str, Any],
             VideoEvent.event_id == envelope["event_id"])) is not None:
         return False
     detail = apply(video, topic, value)
+    if topic == "quality.scored" and raw is not None:
+        video.scored_event = raw
     video.updated_at = datetime.now(UTC)
     record(db, video, topic, envelope["event_id"], envelope["occurred_at"], detail)
     db.flush()
@@ -143,7 +146,7 @@ class Projection:
                 except UndecodableEvent as exc:
                     log.warning("projection.undecodable", error=str(exc))
                     continue
-                changed += apply_event(db, msg.topic(), value, self.gateway)
+                changed += apply_event(db, msg.topic(), value, self.gateway, msg.value())
             db.commit()
         self._consumer.commit(asynchronous=False)
         self.state = "running"

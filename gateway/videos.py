@@ -228,6 +228,7 @@ def retry(db: Session, principal: Principal, video_id: str) -> Video:
     video.attempt += 1
     video.status, video.current_stage, video.stages_done = "queued", FIRST_STAGE, 0
     video.failure_reason, video.quality, video.request_sent_at = None, None, None
+    video.scored_event = None
     db.flush()
     return video
 

@@ -3,7 +3,9 @@
 Only videos that passed the quality gate are published; a rejected video emits nothing (its
 status comes from ``quality.scored``'s reasons). A video whose spec says ``auto_publish: false``
 is held the same way: it passed, and ``quality.scored`` already tells the status projection it
-awaits a person; a later manual publish re-drives this stage with ``auto_publish`` set.
+awaits a person. The person's decision arrives on ``video.approved`` (from the gateway), which
+repeats what this stage needs from ``quality.scored``: it is published like a passed video,
+at the slot or now (``spec.publish_at``), a rejected one too when the owner overrode the gate.
 
 Where: YouTube for channels with OAuth credentials configured, else the local channel folder
 (``build``). A YouTube upload that would pass the daily API quota raises ``UploadDeferred`` (a
@@ -85,8 +87,8 @@ class PublisherStage:
     """The publisher stage around one ``Publisher``."""
 
     # Cancellations are asked right before the upload begins, not before every try.
-    spec = StageSpec(name=NAME, inputs=("quality.scored",), outputs=(OUTPUT_TOPIC, "cost.incurred"),
-                     cancel="in_stage")
+    spec = StageSpec(name=NAME, inputs=("quality.scored", "video.approved"),
+                     outputs=(OUTPUT_TOPIC, "cost.incurred"), cancel="in_stage")
     cancellations: Cancellations = NothingCancelled()
     """Set by the runner (``ytempire.runtime.worker.StageRunner``)."""
 
@@ -100,11 +102,14 @@ class PublisherStage:
 
     def handle(self, event: Event) -> list[Emit]:
         envelope = event["envelope"]
-        if not event["passed"]:
+        if "approved_by" in event:  # video.approved: a person decided
+            log.info("publishing on approval", approved_by=event["approved_by"],
+                     override=event["override"], reason=event["reason"])
+        elif not event["passed"]:
             log.info("not published: rejected by quality", score=event["score"],
                      reasons=event["reasons"])
             return []
-        if not event["spec"].get("auto_publish", True):
+        elif not event["spec"].get("auto_publish", True):
             log.info("not published: held for a manual publish (auto_publish is off)")
             return []
         metadata = metadata_for(event)

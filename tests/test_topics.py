@@ -31,8 +31,9 @@ TOPICS_YAML = PROJECT_ROOT / "topics.yaml"
 DESIGN_TOPICS = {"script.requested", "script.ready", "voice.ready", "video.assembled",
                  "quality.scored", "upload.done", "cost.incurred", "cost.alert",
                  "pipeline.failed", "pipeline.dlq", "video.cancelled", "channel.updated",
-                 "scheduler.tick", "schedule.slot"}
-CHANNEL_KEYED = {"channel.updated", "scheduler.tick", "schedule.slot"}
+                 "scheduler.tick", "schedule.slot", "video.approved", "video.metrics",
+                 "metrics.requested"}
+CHANNEL_KEYED = {"channel.updated", "scheduler.tick", "schedule.slot", "metrics.requested"}
 """Channel topics are keyed by channel id (the tick's is "*": one partition takes them all)."""
 runner = CliRunner()
 

@@ -9,11 +9,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
 
-from gateway import videos
+from gateway import approvals, videos
 from gateway.auth import CurrentUser
 from gateway.db import DB
 from gateway.idempotency import IdempotencyKey, run_once
 from gateway.models import Video
+from gateway.page_payloads import VideoPublish, VideoReject
 from gateway.payloads import (
     QualityOut,
     VideoAccepted,
@@ -139,6 +140,58 @@ def cancel_video(request: Request, video_id: str, db: DB, principal: CurrentUser
     videos.send_cancellations(db, request.app.state.publisher,
                               videos.unsent_cancellations(db, video))
     return response
+
+
+DECIDED = {409: {"description": "Not awaiting publish (or rejected, for publish)"},
+           422: {"description": "A rejected video needs a reason to be published"},
+           503: {"description": "Broker unavailable: the decision is recorded and sent later"}}
+
+
+def _decide(request: Request, db: DB, principal: CurrentUser, video_id: str, now_: bool,
+            body: VideoPublish, key: str | None) -> JSONResponse:
+    def effect() -> tuple[int, VideoOut]:
+        video, approval = approvals.decide(db, principal, video_id, now_=now_,
+                                           reason=body.reason)
+        if approval.override or approval.reason:
+            request.state.audit_note = (
+                f"{'override: ' if approval.override else ''}publish by {approval.approved_by}"
+                f": {approval.reason}")[:2000]
+        return 200, out(video)
+
+    response = run_once(db, principal, key, "POST", request.url.path, body, effect)
+    video = videos.get(db, principal, video_id)
+    approvals.send(db, request.app.state.publisher, request.app.state.codec,
+                   approvals.unsent(db, video))
+    return response
+
+
+@router.post("/{video_id}/approve", response_model=VideoOut, responses=DECIDED)
+def approve_video(request: Request, video_id: str, db: DB, principal: CurrentUser,
+                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Publish a video held for review (``awaiting_publish``) at its slot: the requested
+    ``publish_at`` if still ahead, else the channel's next scheduled slot, else now."""
+    return _decide(request, db, principal, video_id, False, VideoPublish(), idempotency_key)
+
+
+@router.post("/{video_id}/publish", response_model=VideoOut, responses=DECIDED)
+def publish_video(request: Request, video_id: str, db: DB, principal: CurrentUser,
+                  body: VideoPublish | None = None,
+                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Publish now. For a video the quality gate (or you) rejected this is an owner override:
+    it needs a ``reason``, kept with who decided in the audit log and on ``video.approved``."""
+    return _decide(request, db, principal, video_id, True, body or VideoPublish(),
+                   idempotency_key)
+
+
+@router.post("/{video_id}/reject", response_model=VideoOut,
+             responses={409: {"description": "Not awaiting publish"}})
+def reject_video(request: Request, video_id: str, body: VideoReject, db: DB,
+                 principal: CurrentUser, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Keep a held video from being published (it can still be published with a reason)."""
+    def effect() -> tuple[int, VideoOut]:
+        return 200, out(approvals.reject(db, principal, video_id, body.reason))
+
+    return run_once(db, principal, idempotency_key, "POST", request.url.path, body, effect)
 
 
 def _json(response: JSONResponse) -> dict[str, Any]:

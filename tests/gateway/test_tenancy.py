@@ -18,6 +18,8 @@ BODIES = {
     ("POST", "/v1/keys"): {"name": "k"},
     ("POST", "/v1/webhooks"): {"url": "http://127.0.0.1:9/hook", "events": ["*"]},
     ("POST", "/v1/inbound-sources"): {"name": "calendar"},
+    ("POST", "/v1/videos/{video_id}/reject"): {"reason": "not mine"},
+    ("POST", "/v1/videos/{video_id}/publish"): {"reason": "not mine"},
     ("PATCH", "/v1/channels/{channel_id}/youtube"): {"local_only": True},
 }
 SIGNED = {("POST", "/v1/inbound/{source_id}")}  # authenticated by signature: a key opens nothing
@@ -75,7 +77,7 @@ def test_routes_on_another_users_resources_answer_404(client: TestClient, alice:
         assert response.status_code == expected, (method, path, response.status_code,
                                                   response.text)
         checked += 1
-    assert checked == 21  # one per parametrised operation; update when adding routes
+    assert checked == 24  # one per parametrised operation; update when adding routes
     channel = client.get(f"/v1/channels/{alices_things['channel_id']}", headers=alice.headers)
     assert channel.json()["name"] == CHANNEL["name"] and channel.json()["deleted_at"] is None
     assert client.get("/v1/me", headers=alice.headers).status_code == 200

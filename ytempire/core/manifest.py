@@ -102,12 +102,15 @@ PIPELINE = Manifest((
                ("video.assembled", "cost.incurred"), step=3),
     StageEntry("quality", "processors.quality", ("video.assembled",),
                ("quality.scored", "cost.incurred"), step=4),
-    StageEntry("publisher", "processors.publisher", ("quality.scored",),
+    StageEntry("publisher", "processors.publisher", ("quality.scored", "video.approved"),
                ("upload.done", "cost.incurred"), step=5),
     StageEntry("ledger", "processors.ledger", ("cost.incurred", "script.requested"),
                ("cost.alert",)),
     StageEntry("scheduler", "processors.scheduler",
                ("scheduler.tick", "channel.updated", "cost.incurred", "upload.done"),
                ("script.requested", "schedule.slot")),
+    StageEntry("metrics-collector", "processors.metrics_collector",
+               ("upload.done", "scheduler.tick", "metrics.requested"),
+               ("video.metrics", "pipeline.failed")),
 ))
 """YTEmpire's pipeline. A new stage is one module under ``processors/`` and one entry here."""

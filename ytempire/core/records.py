@@ -50,6 +50,47 @@ class Event(Record, kw_only=True):
     envelope: Envelope
 
 
+class ChannelSchedule(Record, kw_only=True):
+    """The ``ChannelSchedule``."""
+
+    #: 5 fields, read in wall time of timezone.
+    cron: str
+    timezone: str = "UTC"
+    videos_per_slot: int = 1
+    paused: bool = False
+    #: auto (best approved or auto-approved topic) | manual (only approved topics)
+    topic_mode: str = "auto"
+
+
+class ChannelUpdated(Event, kw_only=True):
+    """A channel as the gateway holds it after a change (the latest per channel id is the truth:
+    the topic is compacted). The scheduler rebuilds its view of every channel from it.
+    """
+
+    #: When the gateway changed the channel; an older version never replaces a newer one.
+    version: datetime
+    name: str
+    niche: str
+    deleted: bool = False
+    #: local (a channel folder, no account) | youtube (connected)
+    publish_target: str = "local"
+    language: str = "en"
+    voice: str = ""
+    visual_style: str = ""
+    #: 16:9 | 9:16
+    format: str = "16:9"
+    target_duration_s: int = 60
+    quality_threshold: int = 70
+    per_video_budget_usd: Decimal
+    daily_budget_usd: Decimal
+    #: The owner's monthly budget (null: none).
+    monthly_budget_usd: Decimal | None = None
+    auto_publish: bool = True
+    privacy: str = "private"
+    #: null: no videos are made on a schedule.
+    schedule: ChannelSchedule | None = None
+
+
 class CostAlert(Event, kw_only=True):
     """The ``cost.alert`` event."""
 
@@ -75,6 +116,18 @@ class CostIncurred(Event, kw_only=True):
     price_table_version: str
     #: Input hash of the provider call; equal keys are one call.
     call_key: str
+
+
+class MetricsRequested(Event, kw_only=True):
+    """Asks the metrics collector to read a channel's YouTube Analytics days again (`ytempire
+    metrics backfill --channel C --since D`); envelope.channel_id names the channel, video_id is
+    empty.
+    """
+
+    #: First day (ISO date), inclusive.
+    since: str
+    #: Last day (ISO date), inclusive.
+    until: str
 
 
 class PipelineDlq(Event, kw_only=True):
@@ -199,6 +252,33 @@ class QualityScored(Event, kw_only=True):
     reasons: list[str]
 
 
+class ScheduleSlot(Event, kw_only=True):
+    """What the scheduler did with one slot of a channel's schedule: planned it, requested its
+    videos, or skipped it and why.
+    """
+
+    slot_at: datetime
+    #: planned | requested | skipped
+    status: str
+    #: For skipped: paused | daily_budget | monthly_budget | youtube_quota | no_topic | missed,
+    #: then a sentence.
+    reason: str = ""
+    #: When its videos are (or were to be) requested.
+    request_at: datetime
+    video_ids: list[str]
+    publish_at: list[datetime]
+    topics: list[str] = msgspec.field(default_factory=list)
+
+
+class SchedulerTick(Event, kw_only=True):
+    """The scheduler's clock: it plans and requests as of `now` and reads no other clock, so tests
+    drive time by producing ticks. In production `ytempire scheduler-clock` sends the wall time
+    every few seconds (two clocks are harmless: every slot's video id is fixed).
+    """
+
+    now: datetime
+
+
 class ScriptReady(Event, kw_only=True):
     """The ``script.ready`` event."""
 
@@ -227,6 +307,35 @@ class UploadDone(Event, kw_only=True):
     duration_s: float
     privacy: str
     quality_score: float
+
+
+class VideoApproved(Event, kw_only=True):
+    """A person let a held video be published: one that passed with auto_publish off (approve: at
+    its slot; publish: now), or, as an owner override with a reason, one the quality gate
+    rejected. It repeats what the publisher needs from the video's quality.scored, so the
+    publisher acts on it alone.
+    """
+
+    #: The scored spec, auto_publish set and publish_at the chosen time (null: now).
+    spec: VideoSpec
+    script: Script
+    video: Artifact
+    thumbnail: Artifact
+    duration_s: float
+    width: int
+    height: int
+    score: float
+    threshold: int
+    #: The quality gate's verdict; false with override true is an owner override.
+    passed: bool
+    reasons: list[str]
+    #: Who, as '<kind>:<id>' ('session:<id>' or 'api-key:<id>'; the owner is
+    #: envelope.owner_id).
+    approved_by: str
+    #: Why, in the approver's words (required for an override).
+    reason: str = ""
+    #: True when the quality gate had rejected the video.
+    override: bool = False
 
 
 class Credit(Record, kw_only=True):
@@ -275,6 +384,44 @@ class VideoCancelled(Event, kw_only=True):
     cancelled_by: str
 
 
+MetricsSource = Literal["STATISTICS", "ANALYTICS"]
+
+
+class VideoMetrics(Event, kw_only=True):
+    """What YouTube reports of a published video: a STATISTICS snapshot (videos.list: lifetime
+    totals as of observed_at) or an ANALYTICS day (YouTube Analytics API v2 reports.query,
+    dimensions video,day: that day's figures). The event id is derived from (video, source, day,
+    values): a re-read that finds the same values is a duplicate; a revised day is a new event
+    and the latest observed_at wins. A null metric was not asked for (or not granted: revenue
+    needs the monetary scope).
+    """
+
+    platform_video_id: str
+    youtube_channel_id: str = ""
+    source: MetricsSource
+    #: ISO date: the report day (ANALYTICS, YouTube's Pacific day) or the UTC day observed
+    #: (STATISTICS).
+    day: str
+    observed_at: datetime
+    #: When upload.done said the video was published (days-after-publishing KPIs).
+    published_at: datetime | None = None
+    #: Made up by a simulator, never by YouTube: KPIs leave these out.
+    simulated: bool = False
+    views: int | None = None
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    estimated_minutes_watched: float | None = None
+    average_view_duration_s: float | None = None
+    average_view_percentage: float | None = None
+    subscribers_gained: int | None = None
+    subscribers_lost: int | None = None
+    estimated_revenue_usd: Decimal | None = None
+    cpm: float | None = None
+    playback_based_cpm: float | None = None
+    ad_impressions: int | None = None
+
+
 class VoiceReady(Event, kw_only=True):
     """The ``voice.ready`` event."""
 
@@ -291,15 +438,21 @@ class VoiceReady(Event, kw_only=True):
 
 
 RECORDS: dict[str, type[Event]] = {
+    "channel.updated": ChannelUpdated,
     "cost.alert": CostAlert,
     "cost.incurred": CostIncurred,
+    "metrics.requested": MetricsRequested,
     "pipeline.dlq": PipelineDlq,
     "pipeline.failed": PipelineFailed,
     "quality.scored": QualityScored,
+    "schedule.slot": ScheduleSlot,
+    "scheduler.tick": SchedulerTick,
     "script.ready": ScriptReady,
     "script.requested": ScriptRequested,
     "upload.done": UploadDone,
+    "video.approved": VideoApproved,
     "video.assembled": VideoAssembled,
     "video.cancelled": VideoCancelled,
+    "video.metrics": VideoMetrics,
     "voice.ready": VoiceReady,
 }

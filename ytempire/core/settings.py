@@ -76,6 +76,13 @@ class Settings(BaseSettings):
         default=None, description="OAuth token endpoint; None = Google's. google-auth ignores a "
                                   "token_uri inside a credentials file on purpose.")
     youtube_daily_quota: int = 10_000
+    youtube_analytics_daily_quota: int = Field(
+        default=100_000, description="YouTube Analytics API units a day (a quota of its own; "
+                                     "check the project's figure in the Cloud console).")
+    youtube_quota_kept_for_uploads: int = Field(
+        default=3_300, description="Data API units the metrics collector leaves for uploads "
+                                   "(two uploads at 1,650): it reads no more once only these "
+                                   "are left today.")
     youtube_client_id: str = Field(
         default="", description="OAuth 2.0 web client of the Google Cloud project; empty = "
                                 "channels cannot be connected from the product.")

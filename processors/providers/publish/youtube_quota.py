@@ -57,10 +57,11 @@ class QuotaLedger:
         with self._locked() as state:
             return int(state["used"])
 
-    def reserve(self, units: int, what: str) -> None:
-        """Count ``units`` for today, or raise ``UploadDeferred`` if they would pass the cap."""
+    def reserve(self, units: int, what: str, keep_free: int = 0) -> None:
+        """Count ``units`` for today, or raise ``UploadDeferred`` if they would pass the cap
+        less ``keep_free`` (what a lower-priority reader leaves for uploads)."""
         with self._locked() as state:
-            if state["used"] + units > self.daily_quota:
+            if state["used"] + units > self.daily_quota - keep_free:
                 now = self.now()
                 reset = next_reset(now)
                 raise UploadDeferred(

@@ -12,7 +12,7 @@ from gateway import projection, videos
 from ytempire.app import tracker
 from ytempire.core.manifest import PIPELINE, Manifest, StageEntry
 from ytempire.core.settings import PROJECT_ROOT, Settings
-from ytempire.core.topics import load
+from ytempire.core.topics import TopicsFile, load
 from ytempire.stage import RUNNER_OUTPUTS
 
 # Who else reads or writes topics, beside the stages: the HTTP API, the CLI, the analytics sink,
@@ -21,23 +21,46 @@ from ytempire.stage import RUNNER_OUTPUTS
 NOT_STAGES = {"gateway", "cli", "analytics-sink", "cancellations", "scheduler-clock"}
 
 
-def test_topics_yaml_names_every_stage_as_the_manifest_wires_it(settings: Settings) -> None:
-    declared = load(settings.topics_file)
+def wiring_problems(manifest: Manifest, declared: TopicsFile) -> list[str]:
+    """Where topics.yaml and the manifest disagree about who writes and reads what."""
+    problems = []
     for topic in declared.names:
         spec = declared[topic]
-        writers = {s.name for s in PIPELINE if topic in (*s.outputs, *RUNNER_OUTPUTS)}
-        readers = {s.name for s in PIPELINE if topic in s.inputs}
-        assert set(spec.producers) - NOT_STAGES == writers, f"{topic} producers"
-        assert set(spec.consumers) - NOT_STAGES == readers, f"{topic} consumers"
-    for stage in PIPELINE:
-        assert set(stage.inputs) | set(stage.outputs) <= set(declared.names), stage.name
+        writers = {s.name for s in manifest if topic in (*s.outputs, *RUNNER_OUTPUTS)}
+        readers = {s.name for s in manifest if topic in s.inputs}
+        if set(spec.producers) - NOT_STAGES != writers:
+            problems.append(f"{topic}: producers {sorted(spec.producers)}, stages {writers}")
+        if set(spec.consumers) - NOT_STAGES != readers:
+            problems.append(f"{topic}: consumers {sorted(spec.consumers)}, stages {readers}")
+    for stage in manifest:
+        if missing := (set(stage.inputs) | set(stage.outputs)) - set(declared.names):
+            problems.append(f"{stage.name} uses undeclared topics {sorted(missing)}")
+    return problems
+
+
+def compose_workers(compose: str) -> dict[str, list[str]]:
+    """The services of a docker-compose.yml text that run a stage worker, and their commands."""
+    services: dict[str, Any] = yaml.safe_load(compose)["services"]
+    return {name: s["command"] for name, s in services.items()
+            if (s.get("command") or [None])[0] == "worker"}
+
+
+def test_topics_yaml_names_every_stage_as_the_manifest_wires_it(settings: Settings) -> None:
+    assert wiring_problems(PIPELINE, load(settings.topics_file)) == []
+
+
+def test_a_stage_topics_yaml_does_not_name_is_a_wiring_problem(settings: Settings) -> None:
+    extra = StageEntry("echo", "processors.echo", ("script.ready",), ("voice.ready",))
+    problems = wiring_problems(Manifest((*PIPELINE.stages, extra)), load(settings.topics_file))
+    # It reads script.ready, writes voice.ready, and its runner writes failures and dead letters.
+    assert [p.split(":")[0] for p in problems] == ["script.ready", "voice.ready",
+                                                   "pipeline.failed", "pipeline.dlq"]
+    assert "consumers" in problems[0] and all("producers" in p for p in problems[1:])
+    assert all("echo" in p for p in problems)
 
 
 def test_compose_runs_one_service_per_manifest_stage() -> None:
-    services: dict[str, Any] = yaml.safe_load(
-        (PROJECT_ROOT / "docker-compose.yml").read_text())["services"]
-    workers = {name: s["command"] for name, s in services.items()
-               if (s.get("command") or [None])[0] == "worker"}
+    workers = compose_workers((PROJECT_ROOT / "docker-compose.yml").read_text())
     assert workers == {name: ["worker", name] for name in PIPELINE.names}
 
 

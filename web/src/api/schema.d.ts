@@ -365,6 +365,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/costs/month": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Month Projection
+         * @description This month's projected spend per channel and in all, against the budgets; a projection
+         *     past a budget is also a ``cost.alert`` notice (once a month).
+         */
+        get: operations["get_month_projection_v1_costs_month_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/costs/projection": {
         parameters: {
             query?: never;
@@ -706,6 +727,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/videos/{video_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve Video
+         * @description Publish a video held for review (``awaiting_publish``) at its slot: the requested
+         *     ``publish_at`` if still ahead, else the channel's next scheduled slot, else now.
+         */
+        post: operations["approve_video_v1_videos__video_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/videos/{video_id}/cancel": {
         parameters: {
             query?: never;
@@ -743,6 +785,47 @@ export interface paths {
         get: operations["video_events_v1_videos__video_id__events_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/videos/{video_id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish Video
+         * @description Publish now. For a video the quality gate (or you) rejected this is an owner override:
+         *     it needs a ``reason``, kept with who decided in the audit log and on ``video.approved``.
+         */
+        post: operations["publish_video_v1_videos__video_id__publish_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/videos/{video_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject Video
+         * @description Keep a held video from being published (it can still be published with a reason).
+         */
+        post: operations["reject_video_v1_videos__video_id__reject_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -952,6 +1035,39 @@ export interface components {
              */
             voice: string;
         };
+        /** ChannelMonthProjection */
+        ChannelMonthProjection: {
+            /**
+             * Budget Usd
+             * @description The channel's daily budget x days
+             */
+            budget_usd: string;
+            /** Channel Id */
+            channel_id: string;
+            /** Over Budget */
+            over_budget: boolean;
+            /**
+             * Pace From
+             * @description The publish schedule's slots, else the last 30 days' requests
+             * @enum {string}
+             */
+            pace_from: "schedule" | "history";
+            /**
+             * Projected Usd
+             * @description videos_per_day x usd_per_video x days
+             */
+            projected_usd: string;
+            /** Usd Per Video */
+            usd_per_video: string;
+            /**
+             * Usd Per Video From
+             * @description Finished videos of the last 30 days, else the estimate
+             * @enum {string}
+             */
+            usd_per_video_from: "measured" | "estimate";
+            /** Videos Per Day */
+            videos_per_day: number;
+        };
         /** ChannelOut */
         ChannelOut: {
             /** Auto Publish */
@@ -1054,6 +1170,9 @@ export interface components {
         /**
          * CostProjection
          * @description What a planned request would cost, priced before any work, against the channel's budgets.
+         *     The providers are the ones the stages are configured with; ``tier`` says which of their
+         *     tiers the estimate assumed (premium, economy when the budget makes a stage step down, or
+         *     offline when no paid provider is configured).
          */
         CostProjection: {
             /** Channel Id */
@@ -1072,6 +1191,11 @@ export interface components {
              * @description Within the per-video and the daily budget
              */
             fits_budget: boolean;
+            /**
+             * Lines
+             * @description The expected calls of one video
+             */
+            lines: components["schemas"]["EstimateLineOut"][];
             /** Per Video Budget Usd */
             per_video_budget_usd: string;
             /** Per Video Usd */
@@ -1080,6 +1204,11 @@ export interface components {
             price_table_version: string;
             /** Target Duration S */
             target_duration_s: number;
+            /**
+             * Tier
+             * @enum {string}
+             */
+            tier: "premium" | "economy" | "offline";
             /** Total Usd */
             total_usd: string;
         };
@@ -1322,6 +1451,24 @@ export interface components {
         DlqRetryReport: {
             /** Outcomes */
             outcomes: components["schemas"]["DlqRetryOut"][];
+        };
+        /**
+         * EstimateLineOut
+         * @description One expected provider call of a planned video, priced from the price table.
+         */
+        EstimateLineOut: {
+            /** Model */
+            model: string;
+            /** Provider */
+            provider: string;
+            /** Quantity */
+            quantity: number;
+            /** Stage */
+            stage: string;
+            /** Unit */
+            unit: string;
+            /** Usd */
+            usd: string;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1597,6 +1744,27 @@ export interface components {
             email: string;
             /** Password */
             password: string;
+        };
+        /**
+         * MonthProjection
+         * @description This UTC month's spend projected from each channel's pace and measured cost per video.
+         */
+        MonthProjection: {
+            /** Channels */
+            channels: components["schemas"]["ChannelMonthProjection"][];
+            /** Days */
+            days: number;
+            /** Month */
+            month: string;
+            /** Monthly Budget Usd */
+            monthly_budget_usd: string | null;
+            /**
+             * Over Budget
+             * @description The owner's projection passes the monthly budget
+             */
+            over_budget: boolean;
+            /** Projected Usd */
+            projected_usd: string;
         };
         /** NoticeOut */
         NoticeOut: {
@@ -1963,6 +2131,20 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** VideoPublish */
+        VideoPublish: {
+            /**
+             * Reason
+             * @description Required to publish a rejected video (an owner override); kept in the audit log and on video.approved
+             * @default
+             */
+            reason: string;
+        };
+        /** VideoReject */
+        VideoReject: {
+            /** Reason */
+            reason: string;
+        };
         /** WebhookCreate */
         WebhookCreate: {
             /**
@@ -1971,7 +2153,7 @@ export interface components {
              *       "upload.done"
              *     ]
              */
-            events: ("*" | "script.requested" | "script.ready" | "voice.ready" | "video.assembled" | "quality.scored" | "upload.done" | "cost.incurred" | "pipeline.failed" | "video.cancelled" | "cost.alert" | "stage.failing" | "dlq.growing")[];
+            events: ("*" | "script.requested" | "script.ready" | "voice.ready" | "video.assembled" | "quality.scored" | "upload.done" | "cost.incurred" | "pipeline.failed" | "video.cancelled" | "video.approved" | "video.rejected" | "cost.alert" | "stage.failing" | "dlq.growing")[];
             /**
              * Url
              * Format: uri
@@ -2983,6 +3165,33 @@ export interface operations {
             };
         };
     };
+    get_month_projection_v1_costs_month_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonthProjection"];
+                };
+            };
+            /** @description ClickHouse (or the analytics sink) cannot be read now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     get_projection_v1_costs_projection_get: {
         parameters: {
             query: {
@@ -3688,6 +3897,52 @@ export interface operations {
             };
         };
     };
+    approve_video_v1_videos__video_id__approve_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a POST safely: the same key returns the first response, never a second effect. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                video_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoOut"];
+                };
+            };
+            /** @description Not awaiting publish (or rejected, for publish) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A rejected video needs a reason to be published */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Broker unavailable: the decision is recorded and sent later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     cancel_video_v1_videos__video_id__cancel_post: {
         parameters: {
             query?: never;
@@ -3763,6 +4018,101 @@ export interface operations {
                 content: {
                     "text/event-stream": unknown;
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    publish_video_v1_videos__video_id__publish_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a POST safely: the same key returns the first response, never a second effect. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                video_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["VideoPublish"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoOut"];
+                };
+            };
+            /** @description Not awaiting publish (or rejected, for publish) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A rejected video needs a reason to be published */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Broker unavailable: the decision is recorded and sent later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    reject_video_v1_videos__video_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a POST safely: the same key returns the first response, never a second effect. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                video_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VideoReject"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoOut"];
+                };
+            };
+            /** @description Not awaiting publish */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

@@ -15,6 +15,7 @@ from ytempire.app.cli import (
     youtube,
 )
 from ytempire.app.cli import dlq as dlq_cli
+from ytempire.app.cli import metrics as metrics_cli
 from ytempire.app.cli import replay as replay_cli
 
 app = typer.Typer(help="YTEmpire: topic in, published video out.", no_args_is_help=True,
@@ -30,6 +31,7 @@ app.command()(inspect.tail)
 app.command()(prices.prices)
 app.add_typer(dlq_cli.app, name="dlq")
 app.add_typer(youtube.app, name="youtube")
+app.add_typer(metrics_cli.app, name="metrics")
 app.command()(replay_cli.replay)
 for command in pipeline.COMMANDS:
     app.command()(command)

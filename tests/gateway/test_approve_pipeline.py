@@ -1,0 +1,112 @@
+"""Approve and publish over HTTP drive the real publisher: a video held for review
+(auto_publish off) is uploaded at its slot once approved, and one the quality gate rejected is
+published by an owner override with a reason (recorded in the audit log), through
+``video.approved`` on the session broker and a publisher worker."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from gateway.app import create_app
+from gateway.config import GatewaySettings
+from gateway.identity import create_user
+from gateway.models import AuditEntry
+from tests.gateway.conftest import CHANNEL
+from tests.gateway.test_videos import Requests
+from tests.processors.test_publisher import scored
+from ytempire.app.stack import Stack
+from ytempire.core.codec import Codec
+from ytempire.core.events import Emit, Event, derive_envelope
+from ytempire.core.kafka import EventProducer
+from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.settings import Settings
+
+
+@pytest.fixture
+def publisher(kafka_settings: Settings) -> Iterator[Stack]:
+    stack = Stack(kafka_settings, stages=["publisher"])
+    stack.start(with_broker=False, from_end=True)
+    yield stack
+    stack.stop()
+
+
+def _scored(request: Event, settings: Settings, passed: bool) -> Emit:
+    """The quality gate's verdict on ``request`` (what the quality stage would emit)."""
+    envelope = derive_envelope(request["envelope"], "quality", "quality.scored")
+    return Emit("quality.scored", {**scored(settings, passed), "envelope": envelope,
+                                   "spec": request["spec"]})
+
+
+def _until(condition, what: str, timeout: float = 60):  # noqa: ANN001, ANN202
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        assert time.monotonic() < deadline, f"never: {what}"
+        time.sleep(0.2)
+    return result
+
+
+def test_approved_and_overridden_videos_are_published_by_the_publisher_stage(
+        kafka_settings: Settings, publisher: Stack, tmp_path: Path) -> None:
+    settings = kafka_settings.model_copy(update={
+        "database_url": f"sqlite:///{tmp_path / 'gateway.db'}"})
+    codec = Codec(SchemaRegistry.load(settings.schemas_dir))
+    requests = Requests(settings.kafka_bootstrap, codec)
+    uploads = Requests(settings.kafka_bootstrap, codec, "upload.done")
+    producer = EventProducer(settings.kafka_bootstrap, codec)
+    app = create_app(settings, GatewaySettings(consumer_group=f"gw-{uuid.uuid4().hex[:8]}"))
+    with TestClient(app) as client:
+        with app.state.sessions() as db:
+            headers = {"Authorization": f"Bearer {create_user(db, 'reviewer')[1].secret}"}
+        channel = client.post("/v1/channels", json={**CHANNEL, "auto_publish": False},
+                              headers=headers).json()
+        held, weak = (client.post("/v1/videos", json={"channel_id": channel["id"],
+                                                      "topic": topic}, headers=headers
+                                  ).json()["id"] for topic in ("Tides", "Fog"))
+        by_id = {r["envelope"]["video_id"]: r for r in requests.read(2)}
+        requests.consumer.close()
+        producer.send_all([_scored(by_id[held], settings, passed=True),
+                           _scored(by_id[weak], settings, passed=False)])
+
+        def status(video_id: str) -> str:
+            return client.get(f"/v1/videos/{video_id}", headers=headers).json()["status"]
+
+        _until(lambda: status(held) == "awaiting_publish" and status(weak) == "rejected",
+               "the gateway shows the verdicts")
+        time.sleep(1.0)  # the publisher has seen both and held them
+        assert list(settings.channels_dir.glob("*/*")) == []
+
+        approved = client.post(f"/v1/videos/{held}/approve", headers=headers)
+        assert approved.status_code == 200, approved.text
+        assert approved.json()["status"] == "processing"
+        assert client.post(f"/v1/videos/{weak}/approve", headers=headers).status_code == 409
+        no_reason = client.post(f"/v1/videos/{weak}/publish", headers=headers)
+        assert no_reason.status_code == 422 and "reason" in no_reason.json()["detail"]
+        forced = client.post(f"/v1/videos/{weak}/publish", headers=headers,
+                             json={"reason": "the black frames are the point: an eclipse"})
+        assert forced.status_code == 200, forced.text
+
+        done = {d["envelope"]["video_id"]: d for d in uploads.read(2, timeout=60)}
+        uploads.consumer.close()
+        producer.close()
+        assert set(done) == {held, weak}
+        for video_id in (held, weak):
+            _until(lambda v=video_id: status(v) == "published", f"{video_id} published")
+        [held_folder] = settings.channels_dir.glob(f"*/{held}")
+        metadata = json.loads((held_folder / "metadata.json").read_text())
+        assert metadata["publish_at"]  # the channel's next slot (weekdays 9:00)
+        app.state.audit.flush()
+        with app.state.sessions() as db:
+            notes = list(db.scalars(select(AuditEntry.note).where(AuditEntry.note.is_not(None))))
+        assert len(notes) == 1 and notes[0].startswith("override: publish by api-key:")
+        assert notes[0].endswith("the black frames are the point: an eclipse")
+        events = client.get(f"/v1/videos/{weak}/events", headers=headers,
+                            params={"follow": "false"}).text
+        assert "event: video.approved" in events and '"override": true' in events
