@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from processors.discovery.similarity import NEAR_DUPLICATE, content_words, nearest
+from processors.discovery.similarity import NEAR_DUPLICATE, PastTopics, content_words
 
 WEIGHTS = {"trend": 0.5, "fit": 0.3, "novelty": 0.2}
 POLICY_WORDS = frozenset({"porn", "nude", "gore", "beheading", "suicide", "self-harm",
@@ -72,11 +72,12 @@ def policy(title: str) -> str:
 def rank(candidates: Iterable[Candidate], niche: str, made: Sequence[str]) -> list[Scored]:
     """Candidates best first; refused ones (near duplicates, policy) last with the reason."""
     pool = list(candidates)
+    past = PastTopics(made)
     speeds = [views_per_hour(c.snapshots) for c in pool]
     fastest = math.log1p(max(speeds, default=0.0))
     scored = []
     for candidate, speed in zip(pool, speeds, strict=True):
-        twin = nearest(candidate.title, made)
+        twin = past.nearest(candidate.title)
         likeness = twin[1] if twin else 0.0
         parts = {"trend": math.log1p(speed) / fastest if fastest else 0.0,
                  "fit": fit(candidate.title, niche), "novelty": 1.0 - likeness}

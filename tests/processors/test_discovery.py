@@ -3,6 +3,7 @@ not a feed), and ranking from a fake YouTube Data API plus local feeds with the 
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -114,3 +115,17 @@ def test_discovery_ranks_a_rising_topic_above_a_flat_one_and_refuses_a_near_dupl
     assert [c.title for c in found] == ["Why the Artemis moon rocket was delayed"]
     assert trends.units == 2 + SEARCH_UNITS + 1
     assert google.calls["GET /youtube/v3/search"] == 1
+
+
+def test_ranking_benchmark_smoke_run_refuses_the_same_near_duplicates_as_brute_force() -> None:
+    """A tiny run of tests/benchmarks/bench_discovery.py: the 3-gram index finds what comparing
+    every pair finds."""
+    from tests.benchmarks.bench_discovery import WORDS, candidates, run
+
+    report = run(count=40, made_count=30, repeat=2)
+    assert report["candidates"] == 40 and report["ms"]["p95"] > 0
+    rng = random.Random(7)
+    made = [" ".join(rng.sample(WORDS, rng.randint(3, 7))) for _ in range(30)]
+    pool = candidates(40, rng)
+    brute = sum(1 for c in pool if duplicate_of(c.title, made) is not None)
+    assert report["refused_as_near_duplicates"] == brute
