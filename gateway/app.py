@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from sqlalchemy.orm import Session, sessionmaker
 
-from gateway import approvals, channel_events, errors, web
+from gateway import errors, web
 from gateway.analytics import Analytics
 from gateway.audit import AuditMiddleware, AuditWriter
 from gateway.config import GatewaySettings
@@ -17,10 +15,11 @@ from gateway.db import make_engine, make_sessionmaker
 from gateway.hub import Hub
 from gateway.identity import KeyCache
 from gateway.migrate import upgrade
-from gateway.outbox import RequestPublisher
+from gateway.outbox import Outbox, RequestPublisher
 from gateway.ratelimit import RateLimiter, RateLimitHeaders
 from gateway.routes import (
     admin,
+    artifacts,
     auth,
     channels,
     costs,
@@ -36,7 +35,6 @@ from gateway.routes import (
     youtube,
 )
 from gateway.throttle import LoginThrottle
-from gateway.videos import resend_stale, resend_stale_cancellations
 from gateway.webhooks import Deliverer
 from ytempire import __version__
 from ytempire.core.codec import Codec
@@ -58,45 +56,6 @@ Each API key may make a number of requests per minute set by its user's tier; ev
 says how many are left (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`), and a
 429 says when to come back (`Retry-After`).
 """
-
-
-class Outbox:
-    """Re-sends video requests, cancellations and approvals the broker did not acknowledge in
-    time, and sends changed channels (``channel.updated``), every few seconds or at once when
-    kicked."""
-
-    def __init__(self, sessions: sessionmaker[Session], publisher: RequestPublisher,
-                 codec: Codec, every_s: float = 10.0) -> None:
-        self._sessions, self._publisher, self._every = sessions, publisher, every_s
-        self._codec = codec
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="gateway-outbox", daemon=True)
-        self._thread.start()
-
-    def kick(self) -> None:
-        """Run soon (a channel changed), without making the request wait for the broker."""
-        self._wake.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self._every)
-            self._wake.clear()
-            if self._stop.is_set():
-                return
-            try:
-                with self._sessions() as db:
-                    channel_events.resend_pending(db, self._publisher)
-                    resend_stale(db, self._publisher)
-                    resend_stale_cancellations(db, self._publisher)
-                    approvals.resend_stale(db, self._publisher, self._codec)
-            except Exception:
-                log.exception("outbox.resend_failed")
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(10)
 
 
 def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> FastAPI:
@@ -148,8 +107,8 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
     errors.install(app)
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1")
-    for module in (auth, sessions, keys, channels, videos, streams, webhooks, inbound, costs,
-                   notices, admin, invites, youtube):
+    for module in (auth, sessions, keys, channels, videos, artifacts, streams, webhooks,
+                   inbound, costs, notices, admin, invites, youtube):
         v1.include_router(module.router)
     app.include_router(v1)
     web.mount(app)

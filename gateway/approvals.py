@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from croniter import croniter
 from sqlalchemy import select
@@ -20,10 +21,12 @@ from gateway import videos
 from gateway.errors import Conflict, GatewayError, Unavailable
 from gateway.identity import Principal
 from gateway.models import Approval, Channel, Video
-from gateway.outbox import RequestPublisher
 from ytempire import __version__
 from ytempire.core.codec import Codec
 from ytempire.core.events import Emit, event_id
+
+if TYPE_CHECKING:  # the outbox calls this module's resend_stale
+    from gateway.outbox import RequestPublisher
 
 TOPIC = "video.approved"
 REPEATED = ("spec", "script", "video", "thumbnail", "duration_s", "width", "height", "score",

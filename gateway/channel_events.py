@@ -9,14 +9,17 @@ row did not change meanwhile; what the broker did not acknowledge is tried again
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gateway.models import Channel, User
-from gateway.outbox import RequestPublisher
 from ytempire.core.channels import ChannelSchedule, ChannelState, channel_event
 from ytempire.core.events import Emit
+
+if TYPE_CHECKING:
+    from gateway.outbox import RequestPublisher
 
 
 def publish_target(channel: Channel) -> str:

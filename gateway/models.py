@@ -381,6 +381,8 @@ class Notice(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the owner marked it read in the web app; None: unread."""
 
 
 class DeadLetter(Base):

@@ -1,16 +1,25 @@
-"""Sends ``script.requested`` to Kafka for the gateway, created on first use."""
+"""The gateway's way to Kafka: ``RequestPublisher`` sends video requests and cancellations,
+``Outbox`` re-sends what the broker did not acknowledge in time."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway import approvals, channel_events, videos
 from ytempire.core.codec import Codec
 from ytempire.core.events import Emit
 from ytempire.core.kafka import DeliveryFailed, EventProducer
+from ytempire.core.logging import get_logger
+
+log = get_logger()
 
 
 class RequestPublisher:
+    """Sends events to Kafka for the gateway; the producer is created on first use."""
+
     def __init__(self, bootstrap: str, codec: Codec, timeout_s: float) -> None:
         self._bootstrap, self._codec, self.timeout_s = bootstrap, codec, timeout_s
         self._producer: EventProducer | None = None
@@ -44,3 +53,42 @@ class RequestPublisher:
     def close(self) -> None:
         if self._producer is not None:
             self._producer.close(5)
+
+
+class Outbox:
+    """Re-sends video requests, cancellations and approvals the broker did not acknowledge in
+    time, and sends changed channels (``channel.updated``), every few seconds or at once when
+    kicked."""
+
+    def __init__(self, sessions: sessionmaker[Session], publisher: RequestPublisher,
+                 codec: Codec, every_s: float = 10.0) -> None:
+        self._sessions, self._publisher, self._every = sessions, publisher, every_s
+        self._codec = codec
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="gateway-outbox", daemon=True)
+        self._thread.start()
+
+    def kick(self) -> None:
+        """Run soon (a channel changed), without making the request wait for the broker."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self._every)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                with self._sessions() as db:
+                    channel_events.resend_pending(db, self._publisher)
+                    videos.resend_stale(db, self._publisher)
+                    videos.resend_stale_cancellations(db, self._publisher)
+                    approvals.resend_stale(db, self._publisher, self._codec)
+            except Exception:
+                log.exception("outbox.resend_failed")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(10)

@@ -244,6 +244,7 @@ class VideoPage(BaseModel):
     items: list[VideoOut]
     next_cursor: str | None = Field(
         description="Pass as ?cursor= for the next page; null at the end")
+    total: int | None = Field(None, description="Videos matching the filters, with ?total=true")
 
 
 class KeyCreate(Request):
@@ -378,11 +379,11 @@ class InboundEventOut(BaseModel):
     received_at: datetime
 
 
-SpendBy = Literal["day", "channel", "stage", "video"]
+SpendBy = Literal["day", "provider", "channel", "stage", "video"]
 
 
 class SpendRow(BaseModel):
-    key: str = Field(description="The day (YYYY-MM-DD), channel id, stage or video id")
+    key: str = Field(description="The day (YYYY-MM-DD), provider, channel id, stage or video id")
     usd: UsdOut
     calls: int = Field(description="Provider calls (cost.incurred events)")
 
@@ -478,6 +479,7 @@ class NoticeOut(BaseModel):
     data: dict[str, Any]
     occurred_at: datetime
     created_at: datetime
+    read_at: datetime | None = Field(None, description="Null: unread")
 
 
 class DlqRetried(BaseModel):

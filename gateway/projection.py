@@ -46,7 +46,9 @@ def apply(video: Video, topic: str, value: dict[str, Any]) -> dict[str, Any]:
     if topic == "cost.incurred":
         video.cost_usd = (video.cost_usd or Decimal("0")) + value["usd"]
         return {"stage": value["stage"], "provider": value["provider"],
-                "usd": str(value["usd"]), "cached": value["cached"]}
+                "model": value["model"], "unit": value["unit"],
+                "quantity": value["quantity"], "usd": str(value["usd"]),
+                "cached": value["cached"]}
     if video.status == "cancelled" and topic != "upload.done":
         return {}  # an upload.done means the upload had begun before the cancel: it went out
     if topic == "pipeline.failed":

@@ -10,14 +10,13 @@ time, so the pipeline sees one request. A cancellation travels the same way (its
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway import channels, webhooks
@@ -25,7 +24,6 @@ from gateway.errors import Conflict, GatewayError, NotFound, Unavailable
 from gateway.estimate import estimate
 from gateway.identity import Principal
 from gateway.models import Cancellation, User, Video, VideoEvent
-from gateway.outbox import RequestPublisher
 from gateway.payloads import VideoCreate
 from ytempire.core import schedule
 from ytempire.core.events import Emit, event_id, new_envelope
@@ -33,9 +31,12 @@ from ytempire.core.manifest import PIPELINE
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.settings import Settings
 
+if TYPE_CHECKING:  # the outbox calls this module's resend_* functions
+    from gateway.outbox import RequestPublisher
+
 TERMINAL = {"published", "rejected", "failed", "cancelled", "awaiting_publish"}
 RETRYABLE = {"rejected", "failed", "cancelled"}
-STAGES = len(PIPELINE.steps)
+STEPS = len(PIPELINE.steps)
 """How many steps a video's progress counts (``ytempire.core.manifest``)."""
 FIRST_STAGE = PIPELINE.steps[0].name
 
@@ -179,47 +180,6 @@ def by_ids(db: Session, principal: Principal, ids: Sequence[str]) -> list[Video]
     return [rows[i] for i in ids]
 
 
-class BadCursor(GatewayError):
-    status_code = 422
-
-
-def _encode_cursor(video: Video) -> str:
-    raw = json.dumps([video.created_at.isoformat(), video.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        created, vid = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(created), str(vid)
-    except (ValueError, TypeError) as exc:
-        raise BadCursor("cursor is not one this API returned") from exc
-
-
-def page(db: Session, principal: Principal, *, channel_id: str | None, status: str | None,
-         created_after: datetime | None, created_before: datetime | None, limit: int,
-         cursor: str | None) -> tuple[list[Video], str | None]:
-    """Newest first, keyset-paginated on (created_at, id): stable under concurrent inserts."""
-    query = select(Video).where(Video.owner_id == principal.user_id)
-    if channel_id:
-        query = query.where(Video.channel_id == channel_id)
-    if status:
-        query = query.where(Video.status == status)
-    if created_after:
-        query = query.where(Video.created_at >= created_after)
-    if created_before:
-        query = query.where(Video.created_at < created_before)
-    if cursor:
-        at, vid = _decode_cursor(cursor)
-        query = query.where(or_(Video.created_at < at,
-                                (Video.created_at == at) & (Video.id < vid)))
-    rows = list(db.scalars(query.order_by(Video.created_at.desc(), Video.id.desc())
-                           .limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (_encode_cursor(rows[-1]) if more and rows else None)
-
-
 def retry(db: Session, principal: Principal, video_id: str) -> Video:
     video = get(db, principal, video_id)
     if video.status not in RETRYABLE:
@@ -315,7 +275,7 @@ def snapshot(video: Video) -> dict[str, object]:
         "channel_id": video.channel_id,
         "status": video.status,
         "current_stage": video.current_stage,
-        "progress": round(video.stages_done / STAGES, 2),
+        "progress": round(video.stages_done / STEPS, 2),
         "attempt": video.attempt,
         "cost_usd": str(video.cost_usd or Decimal("0")),
         "title": video.title,
@@ -323,3 +283,11 @@ def snapshot(video: Video) -> dict[str, object]:
         "quality": video.quality,
         "failure_reason": video.failure_reason,
     }
+
+
+def cost_calls(db: Session, principal: Principal, video_id: str) -> list[VideoEvent]:
+    """The video's ``cost.incurred`` events as the projection recorded them, oldest first."""
+    get(db, principal, video_id)
+    return list(db.scalars(select(VideoEvent).where(
+        VideoEvent.video_id == video_id, VideoEvent.topic == "cost.incurred")
+        .order_by(VideoEvent.id)))

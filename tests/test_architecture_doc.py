@@ -81,6 +81,18 @@ def wired(settings: Settings, tmp_path: Path) -> tuple[Settings, Manifest]:
         manifest
 
 
+def test_the_page_lists_the_manifest_as_it_is() -> None:
+    rows = re.findall(r"^\| ([\w-]+) \| `([\w.]+)` \| (.+?) \| (.+?) \| ([\d-]) \|$",
+                      DOC.read_text(), re.M)
+
+    def topics(cell: str) -> tuple[str, ...]:
+        return tuple(re.findall(r"`([\w.]+)`", cell))
+
+    assert [(name, module, topics(reads), topics(writes), None if step == "-" else int(step))
+            for name, module, reads, writes, step in rows] == [
+        (s.name, s.module, s.inputs, s.outputs, s.step) for s in PIPELINE]
+
+
 def test_the_example_is_wired_the_way_the_checks_demand(wired: tuple[Settings, Manifest]) -> None:
     settings, manifest = wired
     assert wiring_problems(manifest, load(settings.topics_file)) == []

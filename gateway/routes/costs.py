@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
-from gateway import costs, projections
+from gateway import costs, export, projections
 from gateway.auth import CurrentUser
 from gateway.db import DB
 from gateway.payloads import CostProjection, MonthProjection, OwnerKpis, SpendBy, SpendReport
@@ -30,6 +30,30 @@ def get_spend(
     """Spend of the caller's videos over a date range, as the analytics sink recorded it."""
     return costs.spend(db, request.app.state.analytics, principal, by, start, end, channel_id,
                        limit)
+
+
+@router.get("/costs/export", response_class=Response, responses={
+    **UNAVAILABLE, 200: {"content": {"text/csv": {}}, "description": "A header row, then one "
+                         "row per day, provider, stage, channel or video"}})
+def export_spend(
+    request: Request, db: DB, principal: CurrentUser,
+    by: Annotated[SpendBy, Query(description="One row per day, provider, channel, stage or "
+                                             "video")] = "day",
+    start: Annotated[date | None, Query(description="First day (UTC); default 29 days "
+                                                    "before end")] = None,
+    end: Annotated[date | None, Query(description="Last day, inclusive; default today")] = None,
+    since: Annotated[date | None, Query(description="Same as start")] = None,
+    until: Annotated[date | None, Query(description="Same as end")] = None,
+    channel_id: Annotated[str | None, Query(max_length=36)] = None,
+) -> Response:
+    """The caller's spend over a date range as CSV (cells that a spreadsheet would run as a
+    formula are written as text)."""
+    report = costs.spend(db, request.app.state.analytics, principal, by, start or since,
+                         end or until, channel_id, export.MAX_ROWS)
+    name = export.filename(report, report.start, report.end)
+    return Response(export.spend_csv(report), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "X-Content-Type-Options": "nosniff"})
 
 
 @router.get("/costs/projection", response_model=CostProjection)

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
 
-from gateway import approvals, videos
+from gateway import approvals, video_list, videos
 from gateway.auth import CurrentUser
 from gateway.db import DB
 from gateway.idempotency import IdempotencyKey, run_once
 from gateway.models import Video
-from gateway.page_payloads import VideoPublish, VideoReject
+from gateway.page_payloads import (
+    CostCallOut,
+    VideoCosts,
+    VideoPublish,
+    VideoReject,
+    VideoSort,
+)
 from gateway.payloads import (
     QualityOut,
     VideoAccepted,
@@ -36,7 +43,7 @@ def out(video: Video) -> VideoOut:
     return VideoOut(
         id=video.id, channel_id=video.channel_id, topic=video.topic, spec=video.spec,
         status=video.status, current_stage=video.current_stage,
-        progress=round(video.stages_done / videos.STAGES, 2), attempt=video.attempt,
+        progress=round(video.stages_done / videos.STEPS, 2), attempt=video.attempt,
         cost_usd=video.cost_usd, cost_estimate_usd=video.estimate_usd, title=video.title,
         url=video.url, quality=QualityOut(**video.quality) if video.quality else None,
         artifacts=video.artifacts, failure_reason=video.failure_reason,
@@ -83,20 +90,29 @@ def create_videos(request: Request, body: VideoBatchCreate, db: DB, principal: C
     return response
 
 
-@router.get("", response_model=VideoPage)
+@router.get("", response_model=VideoPage,
+            responses={422: {"description": "Bad filter, or a cursor from another sort"}})
 def list_videos(
     db: DB, principal: CurrentUser,
-    channel_id: str | None = None,
-    status: Annotated[str | None, Query(description="e.g. queued, processing, published")] = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
+    channel_id: Annotated[str | None, Query(max_length=36)] = None,
+    status: Annotated[str | None, Query(max_length=20, description="e.g. queued, processing, "
+                                       "awaiting_publish, published, rejected")] = None,
+    since: Annotated[AwareDatetime | None, Query(description="Created at or after")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="Created before")] = None,
+    created_after: Annotated[AwareDatetime | None, Query(description="Same as since")] = None,
+    created_before: Annotated[AwareDatetime | None, Query(description="Same as until")] = None,
+    sort: VideoSort = "-created_at",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    total: Annotated[bool, Query(description="Also count every match (one more query)")] = False,
 ) -> VideoPage:
-    rows, next_cursor = videos.page(db, principal, channel_id=channel_id, status=status,
-                                    created_after=created_after, created_before=created_before,
-                                    limit=limit, cursor=cursor)
-    return VideoPage(items=[out(v) for v in rows], next_cursor=next_cursor)
+    """Newest first by default; pages by cursor (keyset), as fast on page 2,000 as on page 1."""
+    filters = video_list.Filters(channel_id=channel_id, status=status,
+                                 since=since or created_after, until=until or created_before)
+    rows, next_cursor = video_list.page(db, principal, filters, sort=sort, limit=limit,
+                                        cursor=cursor)
+    return VideoPage(items=[out(v) for v in rows], next_cursor=next_cursor,
+                     total=video_list.total(db, principal, filters) if total else None)
 
 
 @router.get("/{video_id}", response_model=VideoOut)
@@ -104,6 +120,19 @@ async def get_video(video_id: str, db: DB, principal: CurrentUser) -> VideoOut:
     """Status polling is the hottest route: one indexed read by primary key, so it runs on the
     event loop; a worker-thread hop cost more CPU than the query (docs/benchmarks.md)."""
     return out(videos.get(db, principal, video_id))
+
+
+@router.get("/{video_id}/costs", response_model=VideoCosts)
+def get_video_costs(video_id: str, db: DB, principal: CurrentUser) -> VideoCosts:
+    """Every provider call of the video (all attempts), oldest first."""
+    rows = videos.cost_calls(db, principal, video_id)
+    calls = [CostCallOut(at=row.occurred_at, stage=row.data["stage"],
+                         provider=row.data["provider"], model=row.data.get("model"),
+                         unit=row.data.get("unit"), quantity=row.data.get("quantity"),
+                         usd=Decimal(row.data["usd"]), cached=row.data["cached"],
+                         attempt=row.data.get("attempt", 1)) for row in rows]
+    return VideoCosts(video_id=video_id, total_usd=sum((c.usd for c in calls), Decimal("0")),
+                      calls=calls)
 
 
 @router.post("/{video_id}/retry", status_code=status.HTTP_202_ACCEPTED,

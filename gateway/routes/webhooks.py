@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
+from gateway import webhook_test
 from gateway.auth import CurrentUser
 from gateway.db import DB
 from gateway.errors import NotFound
@@ -64,3 +65,11 @@ def list_deliveries(hook: OwnedWebhook, db: DB,
     """Newest first: what was sent, how often, and how the endpoint answered."""
     return list(db.scalars(select(WebhookDelivery).where(WebhookDelivery.webhook_id == hook.id)
                            .order_by(WebhookDelivery.id.desc()).limit(limit)))
+
+
+@router.post("/{webhook_id}/test", status_code=status.HTTP_202_ACCEPTED,
+             response_model=DeliveryOut)
+def test_webhook(hook: OwnedWebhook, db: DB) -> WebhookDelivery:
+    """Send a signed ``webhook.test`` event to the endpoint now (in the background, with the
+    usual retries); watch its outcome in the deliveries."""
+    return webhook_test.queue_test(db, hook)

@@ -3,6 +3,8 @@ always only the caller's; projections from the price table against the channel's
 
 from __future__ import annotations
 
+import csv
+import io
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -18,6 +20,7 @@ from analytics.migrate import migrate
 from analytics.store import connect
 from gateway.app import create_app
 from gateway.config import GatewaySettings
+from gateway.export import safe_cell
 from tests.analytics.seed import _value, insert_events
 from tests.gateway.conftest import CHANNEL, Caller
 from ytempire.core.codec import Codec
@@ -251,3 +254,44 @@ def test_month_projection_is_pace_times_measured_cost_and_alerts_past_a_budget(
     assert len(client.get("/v1/notifications", headers=headers).json()) == len(notices)
     assert client.get("/v1/costs/month", headers=seeded["bob"].headers).json()["channels"][0][
         "channel_id"] == seeded["bobs"]
+
+
+def test_spend_exports_as_csv_by_provider_and_by_video(client: TestClient, seeded: dict) -> None:
+    alice = seeded["alice"]
+    response = client.get("/v1/costs/export", params={"by": "video"}, headers=alice.headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-disposition"].startswith(
+        'attachment; filename="ytempire-costs-by-video-')
+    assert list(csv.reader(io.StringIO(response.text))) == [
+        ["video_id", "usd", "calls"], ["va2", "0.300000", "2"], ["va1", "0.210000", "2"],
+        ["vb1", "0.040000", "1"]]
+    by_provider = client.get("/v1/costs/export", headers=alice.headers, params={
+        "by": "provider", "since": str(TODAY.date() - timedelta(days=60))})
+    assert by_provider.text == "provider,usd,calls\r\np,9.550000,6\r\n"
+    bob = client.get("/v1/costs/export", params={"by": "video"}, headers=seeded["bob"].headers)
+    assert "va1" not in bob.text and "vbob" in bob.text
+
+
+def test_exported_cells_never_run_as_spreadsheet_formulas(client: TestClient, store: Client,
+                                                          seeded: dict) -> None:
+    alice = seeded["alice"]
+    hostile = '=HYPERLINK("http://evil.example","x"),"1'
+    channel = client.get("/v1/channels", headers=alice.headers).json()[0]["id"]
+    history = History(store)
+    history.video(alice.user_id, channel, hostile, 200, [("narrator", "0.100000")])
+    history.video(alice.user_id, channel, "@SUM(A1)", 200, [("narrator", "0.050000")])
+    history.write()
+    day = str(TODAY.date() - timedelta(days=200))
+    response = client.get("/v1/costs/export", headers=alice.headers,
+                          params={"by": "video", "start": day, "end": day})
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows[1:] == [["'" + hostile, "0.100000", "1"], ["'@SUM(A1)", "0.050000", "1"]]
+    assert safe_cell("-2+3") == "'-2+3" and safe_cell("0.10") == "0.10"
+
+
+@pytest.mark.parametrize("params", [{"by": "owner"}, {"start": "not-a-day"},
+                                    {"start": "2020-01-01", "end": "2026-01-01"}])
+def test_a_bad_export_request_is_a_422(client: TestClient, seeded: dict, params: dict) -> None:
+    response = client.get("/v1/costs/export", params=params, headers=seeded["alice"].headers)
+    assert response.status_code == 422

@@ -22,7 +22,7 @@ from ytempire.core.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-STAGES = ["script.requested", "script.ready", "voice.ready", "video.assembled",
+PROGRESS = ["script.requested", "script.ready", "voice.ready", "video.assembled",
           "quality.scored", "upload.done"]
 
 
@@ -71,7 +71,7 @@ def test_video_requested_over_http_streams_every_stage_until_published(
             final = http.get(f"/v1/videos/{video_id}").json()
 
     names = [name for name, _ in events]
-    assert [n for n in names if n in STAGES] == STAGES, names
+    assert [n for n in names if n in PROGRESS] == PROGRESS, names
     assert "cost.incurred" in names
     last = [data for name, data in events if name == "upload.done"][-1]
     assert (last["status"], last["progress"], last["current_stage"]) == ("published", 1.0, None)

@@ -166,7 +166,8 @@ def test_list_filters_and_pages_with_a_cursor(client: TestClient, alice: Caller,
             break
     assert len(seen) == 7 and set(seen) == ids
     assert client.get("/v1/videos", params={"status": "published"},
-                      headers=alice.headers).json() == {"items": [], "next_cursor": None}
+                      headers=alice.headers).json() == {"items": [], "next_cursor": None,
+                                                        "total": None}
     assert client.get("/v1/videos", params={"cursor": "garbage"},
                       headers=alice.headers).status_code == 422
 

@@ -133,3 +133,18 @@ def test_signature_outside_the_replay_window_is_refused() -> None:
                                   {"url": "http://x.test/h", "events": ["video.deleted"]}])
 def test_invalid_webhook_is_a_422(client: TestClient, alice: Caller, body: dict) -> None:
     assert client.post("/v1/webhooks", json=body, headers=alice.headers).status_code == 422
+
+
+def test_a_test_delivery_reaches_the_endpoint_signed_whatever_events_it_chose(
+        client: TestClient, alice: Caller, bob: Caller) -> None:
+    receiver = Receiver([])
+    hook = client.post("/v1/webhooks", headers=alice.headers,
+                       json={"url": receiver.url, "events": ["cost.alert"]}).json()
+    assert client.post(f"/v1/webhooks/{hook['id']}/test", headers=bob.headers).status_code == 404
+    queued = client.post(f"/v1/webhooks/{hook['id']}/test", headers=alice.headers)
+    assert queued.status_code == 202 and queued.json()["event_type"] == "webhook.test"
+    [delivery] = _deliveries(client, alice, hook["id"], "delivered")
+    assert delivery["id"] == queued.json()["id"]
+    headers, body = receiver.received[-1]
+    verify(hook["secret"], headers[HEADER], body)
+    assert json.loads(body)["data"]["webhook_id"] == hook["id"]

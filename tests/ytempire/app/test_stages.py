@@ -21,6 +21,7 @@ def test_each_stage_module_builds_the_stage_its_manifest_entry_names(
     assert stage.spec.inputs == PIPELINE[name].inputs
     assert stage.spec.outputs == PIPELINE[name].outputs
     assert name in load(settings.topics_file)[stage.spec.input_topic].consumers
+    assert type(stage).__name__.endswith("Stage"), "stage classes are named <Thing>Stage"
 
 
 def test_unknown_stage_names_the_choices(settings: Settings) -> None:

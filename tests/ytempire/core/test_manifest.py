@@ -69,7 +69,7 @@ def test_progress_counts_the_manifest_steps() -> None:
                                                "quality", "publisher"]
     assert tracker.PIPELINE == ["script.requested", "script.ready", "voice.ready",
                                 "video.assembled", "quality.scored", "upload.done"]
-    assert videos.STAGES == len(PIPELINE.steps) == 5
+    assert videos.STEPS == len(PIPELINE.steps) == 5
     assert projection.STAGE_NUMBER["upload.done"] == 5
     assert projection.NEXT_STAGE == {"script.ready": "narrator", "voice.ready": "assembler",
                                      "video.assembled": "quality",

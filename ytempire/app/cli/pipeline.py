@@ -39,6 +39,8 @@ def worker(
     """Run one stage as its own Faust worker (its own consumer group) until stopped."""
     from ytempire.runtime.worker import run_worker
 
+    if stage not in PIPELINE.names:
+        raise typer.BadParameter(f"choose one of {', '.join(PIPELINE.names)}", param_hint="STAGE")
     settings = get_settings()
     configure(settings.log_format, settings.log_level)
     run_worker(build_stage(stage, settings), settings)
@@ -224,6 +226,13 @@ def demo(
         ]
         ok = request_videos(settings, requests, wait=True, as_json=False, timeout=900)
         console.print(f"channel folder: {settings.channels_dir}")
+        from gateway.config import GatewaySettings
+
+        gateway = GatewaySettings()
+        console.print(
+            "web app: create your sign-in with `.venv/bin/ytempire users create NAME --email "
+            "you@example.com` (asks for a password), start everything with `.venv/bin/ytempire "
+            f"up`, then open http://{gateway.host}:{gateway.port}/ and sign in")
     finally:
         with console.status("stopping..."):
             stack.stop()

@@ -29,9 +29,9 @@ export function SpendTable({ by, range, report }: Props) {
     <>
       <div className="row" style={{ justifyContent: "space-between", marginBottom: ".4rem" }}>
         <span>Total <strong>{usd(report.data.total_usd)}</strong> over {report.data.calls} calls</span>
-        <button type="button" className="secondary" aria-label={`Export spend by ${by} as CSV`}
+        <button type="button" className="secondary"
                 onClick={() => { setExportError(null); downloadCsv(by, range).catch((e) => setExportError(reasonOf(e))); }}>
-          Export CSV
+          Export CSV<span className="visually-hidden"> of spend by {by}</span>
         </button>
       </div>
       {exportError && <p role="alert" style={{ color: "var(--bad)" }}>{exportError}</p>}
