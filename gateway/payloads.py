@@ -297,7 +297,7 @@ class Health(BaseModel):
 EventType = Literal["*", "script.requested", "script.ready", "voice.ready", "video.assembled",
                     "quality.scored", "upload.done", "cost.incurred", "pipeline.failed",
                     "video.cancelled", "video.approved", "video.rejected", "cost.alert",
-                    "stage.failing", "dlq.growing"]
+                    "stage.failing", "dlq.growing", "schedule.skipped"]
 
 
 class WebhookCreate(Request):
@@ -475,7 +475,7 @@ class NoticeOut(BaseModel):
 
     id: int
     event_id: str = Field(description="Also the webhook delivery's id")
-    kind: Literal["cost.alert", "stage.failing", "dlq.growing"]
+    kind: Literal["cost.alert", "stage.failing", "dlq.growing", "schedule.skipped"]
     data: dict[str, Any]
     occurred_at: datetime
     created_at: datetime

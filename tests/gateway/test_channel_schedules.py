@@ -4,6 +4,8 @@ not run them, and every channel change sent as channel.updated (the scheduler's 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,9 +14,14 @@ from fastapi.testclient import TestClient
 from gateway.app import create_app
 from gateway.config import GatewaySettings
 from gateway.identity import create_user
+from gateway.projection import apply_event
+from processors.scheduler import TABLES, Scheduler
 from tests.gateway.conftest import CHANNEL, Caller
 from tests.reliability.watch import Watch
+from ytempire.core.channels import ChannelSchedule, ChannelState, channel_event
+from ytempire.core.events import cost_event
 from ytempire.core.settings import Settings
+from ytempire.stage import MemoryState
 
 SCHEDULE = {"publish_schedule": "0 8,14,20 * * *", "schedule_timezone": "Europe/Lisbon",
             "videos_per_slot": 2, "topic_mode": "manual"}
@@ -93,3 +100,41 @@ def test_every_channel_change_reaches_kafka_as_channel_updated(
                                  "videos_per_slot": 2, "paused": True, "topic_mode": "manual"}
     assert str(final["monthly_budget_usd"]) == "50.000000"
     assert final["publish_target"] == "local" and final["niche"] == CHANNEL["niche"]
+
+
+def test_scheduled_requests_become_videos_and_skipped_slots_notices(
+    client: TestClient, alice: Caller,
+) -> None:
+    channel = client.post("/v1/channels", json={**CHANNEL, **SCHEDULE},
+                          headers=alice.headers).json()
+    state = ChannelState(id=channel["id"], owner_id=alice.user_id, version=datetime.now(UTC),
+                         name="Space", niche="space history",
+                         per_video_budget_usd=Decimal("3.00"), daily_budget_usd=Decimal("8.00"),
+                         schedule=ChannelSchedule(cron="0 8,14,20 * * *"))
+    scheduler = Scheduler(MemoryState(TABLES), Settings())
+    scheduler.handle(channel_event(state).value)
+    now = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    emits = scheduler.tick(now) + scheduler.tick(now + timedelta(hours=7))
+    request = next(e for e in emits if e.topic == "script.requested")
+    cost = cost_event(request.value["envelope"], stage="narrator", provider="p", model="m",
+                      unit="u", quantity=1.0, usd=Decimal("6.00"), cached=False,
+                      price_table_version="t", call_key="k")
+    cost.value["envelope"]["occurred_at"] = now + timedelta(hours=7)
+    scheduler.handle(cost.value)
+    emits += scheduler.tick(now + timedelta(hours=13))
+    app = client.app
+    with app.state.sessions() as db:  # type: ignore[attr-defined]
+        for emit in emits:
+            apply_event(db, emit.topic, emit.value, app.state.gateway)  # type: ignore[attr-defined]
+            apply_event(db, emit.topic, emit.value, app.state.gateway)  # redelivered: once
+        db.commit()
+    video_id = request.value["envelope"]["video_id"]
+    video = client.get(f"/v1/videos/{video_id}", headers=alice.headers).json()
+    assert (video["status"], video["channel_id"]) == ("queued", channel["id"])
+    assert video["topic"] == request.value["spec"]["topic"]
+    listed = client.get("/v1/videos", headers=alice.headers).json()
+    assert [v["id"] for v in listed["items"]] == [video_id]
+    notes = client.get("/v1/notifications", headers=alice.headers).json()
+    skipped = [n for n in notes if n["kind"] == "schedule.skipped"]
+    assert len(skipped) == 1
+    assert skipped[0]["data"]["reason"].startswith("daily_budget: $6.00 spent today")

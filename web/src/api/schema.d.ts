@@ -365,6 +365,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/costs/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Spend
+         * @description The caller's spend over a date range as CSV (cells that a spreadsheet would run as a
+         *     formula are written as text).
+         */
+        get: operations["export_spend_v1_costs_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/costs/month": {
         parameters: {
             query?: never;
@@ -656,12 +677,69 @@ export interface paths {
         };
         /**
          * List Notices
-         * @description Newest first. Subscribe a webhook to ``cost.alert``, ``stage.failing`` or ``dlq.growing``
-         *     to have them pushed.
+         * @description Newest first (``unread=true``: only those not marked read). Subscribe a webhook to
+         *     ``cost.alert``, ``stage.failing`` or ``dlq.growing`` to have them pushed.
          */
         get: operations["list_notices_v1_notifications_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark All Read
+         * @description Mark every notice read; answers the unread count after it (0).
+         */
+        post: operations["mark_all_read_v1_notifications_read_all_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Unread Count */
+        get: operations["unread_count_v1_notifications_unread_count_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/{notice_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark Read
+         * @description Mark one notice read (again: no change).
+         */
+        post: operations["mark_read_v1_notifications__notice_id__read_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -675,7 +753,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Videos */
+        /**
+         * List Videos
+         * @description Newest first by default; pages by cursor (keyset), as fast on page 2,000 as on page 1.
+         */
         get: operations["list_videos_v1_videos_get"];
         put?: never;
         /** Create Video */
@@ -748,6 +829,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/videos/{video_id}/artifacts/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Artifact
+         * @description The rendered MP4 (``video``) or the thumbnail; answers ranges (206) for seeking.
+         */
+        get: operations["get_artifact_v1_videos__video_id__artifacts__kind__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/videos/{video_id}/cancel": {
         parameters: {
             query?: never;
@@ -765,6 +866,26 @@ export interface paths {
          *     ``upload.done``). A cancelled video can be retried (``POST .../retry``).
          */
         post: operations["cancel_video_v1_videos__video_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/videos/{video_id}/costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Video Costs
+         * @description Every provider call of the video (all attempts), oldest first.
+         */
+        get: operations["get_video_costs_v1_videos__video_id__costs_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -904,6 +1025,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/{webhook_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Webhook
+         * @description Send a signed ``webhook.test`` event to the endpoint now (in the background, with the
+         *     usual retries); watch its outcome in the deliveries.
+         */
+        post: operations["test_webhook_v1_webhooks__webhook_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/youtube/oauth/callback": {
         parameters: {
             query?: never;
@@ -1010,7 +1152,8 @@ export interface components {
             privacy: "private" | "unlisted" | "public";
             /**
              * Publish Schedule
-             * @example 0 9 * * 1-5
+             * @description When the scheduler makes a video (cron, read in schedule_timezone); null: videos only when requested
+             * @example 0 9,15,21 * * *
              */
             publish_schedule?: string | null;
             /**
@@ -1019,10 +1162,35 @@ export interface components {
              */
             quality_threshold: number;
             /**
+             * Schedule Paused
+             * @description Skip slots (with a notice) until unset
+             * @default false
+             */
+            schedule_paused: boolean;
+            /**
+             * Schedule Timezone
+             * @default UTC
+             * @example Europe/Lisbon
+             */
+            schedule_timezone: string;
+            /**
              * Target Duration S
              * @default 60
              */
             target_duration_s: number;
+            /**
+             * Topic Mode
+             * @description auto: the best new topic of the channel's source; manual: only topics approved in its backlog
+             * @default auto
+             * @enum {string}
+             */
+            topic_mode: "auto" | "manual";
+            /**
+             * Videos Per Slot
+             * @description Videos made for each slot
+             * @default 1
+             */
+            videos_per_slot: number;
             /**
              * Visual Style
              * @default informative
@@ -1105,13 +1273,24 @@ export interface components {
             publish_schedule: string | null;
             /** Quality Threshold */
             quality_threshold: number;
+            /** Schedule Paused */
+            schedule_paused: boolean;
+            /** Schedule Timezone */
+            schedule_timezone: string;
             /** Target Duration S */
             target_duration_s: number;
+            /**
+             * Topic Mode
+             * @enum {string}
+             */
+            topic_mode: "auto" | "manual";
             /**
              * Updated At
              * Format: date-time
              */
             updated_at: string;
+            /** Videos Per Slot */
+            videos_per_slot: number;
             /** Visual Style */
             visual_style: string;
             /** Voice */
@@ -1143,8 +1322,16 @@ export interface components {
             publish_schedule?: string | null;
             /** Quality Threshold */
             quality_threshold?: number | null;
+            /** Schedule Paused */
+            schedule_paused?: boolean | null;
+            /** Schedule Timezone */
+            schedule_timezone?: string | null;
             /** Target Duration S */
             target_duration_s?: number | null;
+            /** Topic Mode */
+            topic_mode?: ("auto" | "manual") | null;
+            /** Videos Per Slot */
+            videos_per_slot?: number | null;
             /** Visual Style */
             visual_style?: string | null;
             /** Voice */
@@ -1166,6 +1353,36 @@ export interface components {
              * @default false
              */
             monetary: boolean;
+        };
+        /**
+         * CostCallOut
+         * @description One provider call the video paid for (or got from the cache for free).
+         */
+        CostCallOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Attempt */
+            attempt: number;
+            /** Cached */
+            cached: boolean;
+            /**
+             * Model
+             * @description Null on calls recorded before models were kept
+             */
+            model: string | null;
+            /** Provider */
+            provider: string;
+            /** Quantity */
+            quantity: number | null;
+            /** Stage */
+            stage: string;
+            /** Unit */
+            unit: string | null;
+            /** Usd */
+            usd: string;
         };
         /**
          * CostProjection
@@ -1788,12 +2005,17 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "cost.alert" | "stage.failing" | "dlq.growing";
+            kind: "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped";
             /**
              * Occurred At
              * Format: date-time
              */
             occurred_at: string;
+            /**
+             * Read At
+             * @description Null: unread
+             */
+            read_at?: string | null;
         };
         /** OwnerKpis */
         OwnerKpis: {
@@ -1906,7 +2128,7 @@ export interface components {
              * By
              * @enum {string}
              */
-            by: "day" | "channel" | "stage" | "video";
+            by: "day" | "provider" | "channel" | "stage" | "video";
             /** Calls */
             calls: number;
             /** Channel Id */
@@ -1936,11 +2158,16 @@ export interface components {
             calls: number;
             /**
              * Key
-             * @description The day (YYYY-MM-DD), channel id, stage or video id
+             * @description The day (YYYY-MM-DD), provider, channel id, stage or video id
              */
             key: string;
             /** Usd */
             usd: string;
+        };
+        /** UnreadCount */
+        UnreadCount: {
+            /** Unread */
+            unread: number;
         };
         /** UserOut */
         UserOut: {
@@ -2023,6 +2250,15 @@ export interface components {
              * @default
              */
             reason: string;
+        };
+        /** VideoCosts */
+        VideoCosts: {
+            /** Calls */
+            calls: components["schemas"]["CostCallOut"][];
+            /** Total Usd */
+            total_usd: string;
+            /** Video Id */
+            video_id: string;
         };
         /**
          * VideoCreate
@@ -2130,6 +2366,11 @@ export interface components {
              * @description Pass as ?cursor= for the next page; null at the end
              */
             next_cursor: string | null;
+            /**
+             * Total
+             * @description Videos matching the filters, with ?total=true
+             */
+            total?: number | null;
         };
         /** VideoPublish */
         VideoPublish: {
@@ -2153,7 +2394,7 @@ export interface components {
              *       "upload.done"
              *     ]
              */
-            events: ("*" | "script.requested" | "script.ready" | "voice.ready" | "video.assembled" | "quality.scored" | "upload.done" | "cost.incurred" | "pipeline.failed" | "video.cancelled" | "video.approved" | "video.rejected" | "cost.alert" | "stage.failing" | "dlq.growing")[];
+            events: ("*" | "script.requested" | "script.ready" | "voice.ready" | "video.assembled" | "quality.scored" | "upload.done" | "cost.incurred" | "pipeline.failed" | "video.cancelled" | "video.approved" | "video.rejected" | "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped")[];
             /**
              * Url
              * Format: uri
@@ -3124,7 +3365,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Group by day, channel, stage or video */
-                by?: "day" | "channel" | "stage" | "video";
+                by?: "day" | "provider" | "channel" | "stage" | "video";
                 /** @description First day (UTC); default 29 days before end */
                 start?: string | null;
                 /** @description Last day, inclusive; default today */
@@ -3145,6 +3386,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SpendReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description ClickHouse (or the analytics sink) cannot be read now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    export_spend_v1_costs_export_get: {
+        parameters: {
+            query?: {
+                /** @description One row per day, provider, channel, stage or video */
+                by?: "day" | "provider" | "channel" | "stage" | "video";
+                /** @description First day (UTC); default 29 days before end */
+                start?: string | null;
+                /** @description Last day, inclusive; default today */
+                end?: string | null;
+                /** @description Same as start */
+                since?: string | null;
+                /** @description Same as end */
+                until?: string | null;
+                channel_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A header row, then one row per day, provider, stage, channel or video */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
                 };
             };
             /** @description Validation Error */
@@ -3702,6 +3991,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                unread?: boolean;
             };
             header?: never;
             path?: never;
@@ -3729,16 +4019,94 @@ export interface operations {
             };
         };
     };
+    mark_all_read_v1_notifications_read_all_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+        };
+    };
+    unread_count_v1_notifications_unread_count_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+        };
+    };
+    mark_read_v1_notifications__notice_id__read_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_videos_v1_videos_get: {
         parameters: {
             query?: {
                 channel_id?: string | null;
-                /** @description e.g. queued, processing, published */
+                /** @description e.g. queued, processing, awaiting_publish, published, rejected */
                 status?: string | null;
+                /** @description Created at or after */
+                since?: string | null;
+                /** @description Created before */
+                until?: string | null;
+                /** @description Same as since */
                 created_after?: string | null;
+                /** @description Same as until */
                 created_before?: string | null;
+                sort?: "-created_at" | "created_at" | "-cost" | "cost" | "-updated_at" | "updated_at";
                 limit?: number;
                 cursor?: string | null;
+                /** @description Also count every match (one more query) */
+                total?: boolean;
             };
             header?: never;
             path?: never;
@@ -3755,14 +4123,12 @@ export interface operations {
                     "application/json": components["schemas"]["VideoPage"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad filter, or a cursor from another sort */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
+                content?: never;
             };
         };
     };
@@ -3943,6 +4309,61 @@ export interface operations {
             };
         };
     };
+    get_artifact_v1_videos__video_id__artifacts__kind__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                video_id: string;
+                kind: "video" | "thumbnail";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                    "video/mp4": unknown;
+                };
+            };
+            /** @description The requested byte range (Range: bytes=...) */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such video of yours, or no such file yet */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The range lies outside the file */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     cancel_video_v1_videos__video_id__cancel_post: {
         parameters: {
             query?: never;
@@ -3992,6 +4413,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    get_video_costs_v1_videos__video_id__costs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                video_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoCosts"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };
@@ -4278,6 +4730,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeliveryOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    test_webhook_v1_webhooks__webhook_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
                 };
             };
             /** @description Validation Error */
