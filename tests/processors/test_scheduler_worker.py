@@ -4,6 +4,7 @@ slot over two simulated days, a SIGKILL between planning and requesting, a budge
 from __future__ import annotations
 
 import signal
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 
+from processors.scheduler_clock import run as run_clock
 from processors.scheduler_clock import tick_event
 from tests.reliability.watch import Watch
 from ytempire.app.broker import LocalBroker
@@ -137,3 +139,22 @@ def test_a_budget_spent_mid_day_skips_the_remaining_slots_with_notices(
                                                day + timedelta(hours=20)]
     assert all(s["reason"].startswith("daily_budget: $6.50 spent today") for s in skipped)
     assert len(_of(watch, "script.requested", channel.id)) == 1
+
+
+def test_the_clock_sends_the_wall_time_until_stopped(scheduler_stack: Stack) -> None:
+    settings = scheduler_stack.settings.model_copy(update={"scheduler_tick_seconds": 0.2})
+    watch = Watch(settings, ["scheduler.tick"])
+    stop = threading.Event()
+    clock = threading.Thread(target=run_clock, args=(settings, stop))
+    before = datetime.now(UTC)
+    clock.start()
+    try:
+        assert watch.until(lambda w: len(w.values("scheduler.tick")) >= 2, 30)
+    finally:
+        stop.set()
+        clock.join(10)
+        watch.close()
+    ticks = watch.values("scheduler.tick")
+    assert not clock.is_alive()
+    assert all(t["now"] >= before.replace(microsecond=0) for t in ticks)
+    assert {t["envelope"]["channel_id"] for t in ticks} == {"*"}
