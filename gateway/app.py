@@ -28,6 +28,7 @@ from gateway.routes import (
     invites,
     keys,
     notices,
+    performance,
     sessions,
     streams,
     videos,
@@ -108,7 +109,8 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1")
     for module in (auth, sessions, keys, channels, videos, artifacts, streams, webhooks,
-                   inbound, costs, notices, admin, invites, youtube):
+                   inbound, costs, notices, admin, invites, youtube,
+                   performance):
         v1.include_router(module.router)
     app.include_router(v1)
     web.mount(app)

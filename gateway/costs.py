@@ -25,6 +25,7 @@ from gateway.payloads import (
     SpendReport,
     SpendRow,
 )
+from gateway.performance_payloads import Totals
 from ytempire.core.settings import Settings
 
 MAX_DAYS = 366
@@ -84,6 +85,11 @@ def projection(db: Session, settings: Settings, principal: Principal, channel_id
 
 def kpis(analytics: Analytics, principal: Principal, days: int) -> OwnerKpis:
     since = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-    [row] = analytics.reader().query("owner_kpis", {"owner_id": principal.user_id,
-                                                    "since": since})
-    return OwnerKpis(days=days, **row)
+    reader = analytics.reader()
+    [row] = reader.query("owner_kpis", {"owner_id": principal.user_id, "since": since})
+    today = datetime.now(UTC).date()
+    [measured] = reader.query("performance_totals", {
+        "owner_id": principal.user_id, "channel_id": "",
+        "start": (today - timedelta(days=days - 1)).isoformat(), "end": today.isoformat()})
+    return OwnerKpis(days=days, **row,
+                     performance=Totals(**measured) if measured["videos_measured"] else None)

@@ -14,11 +14,12 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
-    PlainSerializer,
     field_validator,
     model_validator,
 )
 
+from gateway.money import UsdOut
+from gateway.performance_payloads import Totals
 from gateway.youtube_payloads import YouTubeOut
 from ytempire.core import schedule
 
@@ -29,14 +30,6 @@ MonthlyUsd = Annotated[Decimal, Field(gt=0, le=100_000, decimal_places=6)]
 """An owner's monthly budget: up to $100,000 (more is taken for a typo)."""
 
 
-def _usd_text(value: Decimal) -> str:
-    """Dollars as a string with at least cents and no trailing zeros past them: '3.00', '0.0125'."""
-    text = format(value.normalize(), "f")
-    whole, _, frac = text.partition(".")
-    return f"{whole}.{frac.ljust(2, '0')}"
-
-
-UsdOut = Annotated[Decimal, PlainSerializer(_usd_text, return_type=str)]
 
 
 def _cron(value: str | None) -> str | None:
@@ -468,6 +461,10 @@ class OwnerKpis(BaseModel):
     cache_hit_rate: float | None
     p50_time_to_publish_s: float | None
     p95_time_to_publish_s: float | None
+    performance: Totals | None = Field(
+        default=None, description="What YouTube Analytics measured of the owner's videos over "
+                                  "the same days, and ROI; null: nothing measured (no channel "
+                                  "connected)")
 
 
 class NoticeOut(BaseModel):

@@ -292,6 +292,26 @@ export interface paths {
         patch: operations["update_channel_v1_channels__channel_id__patch"];
         trace?: never;
     };
+    "/v1/channels/{channel_id}/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Channel Analytics
+         * @description Totals, best and worst videos, topics and weekly cohorts of the channel's videos.
+         */
+        get: operations["channel_analytics_v1_channels__channel_id__analytics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/channels/{channel_id}/restore": {
         parameters: {
             query?: never;
@@ -808,6 +828,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/videos/{video_id}/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Video Analytics
+         * @description The video's figures over the range, day by day, and its ROI.
+         */
+        get: operations["video_analytics_v1_videos__video_id__analytics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/videos/{video_id}/approve": {
         parameters: {
             query?: never;
@@ -1107,6 +1147,43 @@ export interface components {
              * @enum {string}
              */
             signup: "open" | "invite" | "closed";
+        };
+        /** ChannelAnalytics */
+        ChannelAnalytics: {
+            /** Best Videos */
+            best_videos: components["schemas"]["VideoFigures"][];
+            /** Channel Id */
+            channel_id: string;
+            /**
+             * Cohorts
+             * @description By publishing week (Monday)
+             */
+            cohorts: components["schemas"]["GroupFigures"][];
+            /**
+             * Connection
+             * @enum {string}
+             */
+            connection: "not_connected" | "connected" | "reconnect_needed";
+            /**
+             * Detail
+             * @description Why there are no figures, when there are none
+             */
+            detail: string | null;
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /** Topics */
+            topics: components["schemas"]["GroupFigures"][];
+            totals: components["schemas"]["Totals"] | null;
+            /** Worst Videos */
+            worst_videos: components["schemas"]["VideoFigures"][];
         };
         /** ChannelCreate */
         ChannelCreate: {
@@ -1429,6 +1506,40 @@ export interface components {
             /** Total Usd */
             total_usd: string;
         };
+        /** DayFigures */
+        DayFigures: {
+            /** Ad Impressions */
+            ad_impressions: number | null;
+            /** Average View Duration S */
+            average_view_duration_s: number | null;
+            /** Average View Percentage */
+            average_view_percentage: number | null;
+            /** Comments */
+            comments: number | null;
+            /** Cpm */
+            cpm: number | null;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Likes */
+            likes: number | null;
+            /** Playback Based Cpm */
+            playback_based_cpm: number | null;
+            /** Revenue Usd */
+            revenue_usd: string | null;
+            /** Shares */
+            shares: number | null;
+            /** Subscribers Gained */
+            subscribers_gained: number | null;
+            /** Subscribers Lost */
+            subscribers_lost: number | null;
+            /** Views */
+            views: number | null;
+            /** Watch Hours */
+            watch_hours: number | null;
+        };
         /** DeliveryOut */
         DeliveryOut: {
             /** Attempts */
@@ -1686,6 +1797,24 @@ export interface components {
             unit: string;
             /** Usd */
             usd: string;
+        };
+        /**
+         * GroupFigures
+         * @description A topic or a publishing week: its videos' sums.
+         */
+        GroupFigures: {
+            /** Cost Usd */
+            cost_usd: string;
+            /** Key */
+            key: string;
+            /** Revenue Usd */
+            revenue_usd: string | null;
+            /** Roi Usd */
+            roi_usd: string | null;
+            /** Videos */
+            videos: number;
+            /** Views */
+            views: number;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -2036,6 +2165,8 @@ export interface components {
             p50_time_to_publish_s: number | null;
             /** P95 Time To Publish S */
             p95_time_to_publish_s: number | null;
+            /** @description What YouTube Analytics measured of the owner's videos over the same days, and ROI; null: nothing measured (no channel connected) */
+            performance?: components["schemas"]["Totals"] | null;
             /**
              * Success Rate
              * @description Share of finished videos that succeeded
@@ -2164,6 +2295,43 @@ export interface components {
             /** Usd */
             usd: string;
         };
+        /** Totals */
+        Totals: {
+            /** Average View Percentage */
+            average_view_percentage: number | null;
+            /** Cost Per 1000 Views Usd */
+            cost_per_1000_views_usd: number | null;
+            /** Cost Usd */
+            cost_usd: string | null;
+            /**
+             * Revenue Usd
+             * @description null: revenue is not readable (the monetary scope was not granted)
+             */
+            revenue_usd: string | null;
+            /**
+             * Roi Ratio
+             * @description revenue over cost
+             */
+            roi_ratio: number | null;
+            /**
+             * Roi Usd
+             * @description revenue minus cost
+             */
+            roi_usd: string | null;
+            /**
+             * Rpm Usd
+             * @description revenue per 1,000 views
+             */
+            rpm_usd: number | null;
+            /** Subscribers Gained */
+            subscribers_gained: number | null;
+            /** Videos Measured */
+            videos_measured: number;
+            /** Views */
+            views: number | null;
+            /** Watch Hours */
+            watch_hours: number | null;
+        };
         /** UnreadCount */
         UnreadCount: {
             /** Unread */
@@ -2231,6 +2399,33 @@ export interface components {
             status: string;
             /** Status Url */
             status_url: string;
+        };
+        /** VideoAnalytics */
+        VideoAnalytics: {
+            /** Channel Id */
+            channel_id: string;
+            /**
+             * Connection
+             * @enum {string}
+             */
+            connection: "not_connected" | "connected" | "reconnect_needed";
+            /** Days */
+            days: components["schemas"]["DayFigures"][];
+            /** Detail */
+            detail: string | null;
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            figures: components["schemas"]["VideoFigures"] | null;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /** Video Id */
+            video_id: string;
         };
         /** VideoBatchAccepted */
         VideoBatchAccepted: {
@@ -2304,6 +2499,53 @@ export interface components {
             topic: string;
             /** Voice */
             voice?: string | null;
+        };
+        /** VideoFigures */
+        VideoFigures: {
+            /** Average View Percentage */
+            average_view_percentage: number | null;
+            /** Channel Id */
+            channel_id: string;
+            /**
+             * Cohort Week
+             * @description Monday of the publishing week
+             */
+            cohort_week: string | null;
+            /** Cost Per 1000 Views Usd */
+            cost_per_1000_views_usd: number | null;
+            /** Cost Usd */
+            cost_usd: string | null;
+            /** Platform Video Id */
+            platform_video_id: string;
+            /** Published At */
+            published_at: string | null;
+            /** Revenue Usd */
+            revenue_usd: string | null;
+            /** Roi Ratio */
+            roi_ratio: number | null;
+            /** Roi Usd */
+            roi_usd: string | null;
+            /** Rpm Usd */
+            rpm_usd: number | null;
+            /** Subscribers Gained */
+            subscribers_gained: number | null;
+            /** Topic */
+            topic: string | null;
+            /** Video Id */
+            video_id: string;
+            /** Views */
+            views: number | null;
+            /**
+             * Views 1D
+             * @description views in the first day after publishing
+             */
+            views_1d: number | null;
+            /** Views 28D */
+            views_28d: number | null;
+            /** Views 7D */
+            views_7d: number | null;
+            /** Watch Hours */
+            watch_hours: number | null;
         };
         /** VideoOut */
         VideoOut: {
@@ -3178,6 +3420,49 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    channel_analytics_v1_channels__channel_id__analytics_get: {
+        parameters: {
+            query?: {
+                /** @description First day (YouTube's Pacific days); default 29 days before end */
+                start?: string | null;
+                /** @description Last day, inclusive; default today */
+                end?: string | null;
+            };
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelAnalytics"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description ClickHouse (or the analytics sink) cannot be read now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -4260,6 +4545,49 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    video_analytics_v1_videos__video_id__analytics_get: {
+        parameters: {
+            query?: {
+                /** @description First day (YouTube's Pacific days); default 29 days before end */
+                start?: string | null;
+                /** @description Last day, inclusive; default today */
+                end?: string | null;
+            };
+            header?: never;
+            path: {
+                video_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoAnalytics"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description ClickHouse (or the analytics sink) cannot be read now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
