@@ -9,6 +9,9 @@ set of ``analytics/queries/``, wherever the data lives.
   (one-process setups, tests); by default the gateway never takes the store from the sink.
 
 Rows come back JSON-shaped either way (money as exact decimal strings, dates ISO 8601).
+
+When analytics cannot be read, any user may see the 503, so it says what happened in general
+words; the operator's log has the details, with the DSN's password masked.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from clickhouse_connect.driver.client import Client
 
@@ -27,15 +31,32 @@ from analytics.kpi import run_queries, to_json
 from analytics.migrate import applied
 from analytics.store import ClickHouseBusy, SinkOwner, chdb_path, connect
 from gateway.errors import GatewayError
+from ytempire.core.logging import get_logger
 from ytempire.core.settings import Settings
+
+log = get_logger()
 
 QUERIES = Path(__file__).parent / "queries"
 
 
 class AnalyticsUnavailable(GatewayError):
-    """ClickHouse cannot be read right now; the message says what to start or set."""
+    """ClickHouse cannot be read right now. The message reaches every user: no address, path
+    or DSN in it; ``unavailable`` logs the operator's detail."""
 
     status_code = 503
+
+
+def masked(text: str, dsn: str) -> str:
+    """``text`` with the DSN's password replaced (for logs)."""
+    password = urlsplit(dsn).password if "://" in dsn else None
+    return text.replace(password, "***") if password else text
+
+
+def unavailable(why: str, detail: str, dsn: str = "") -> AnalyticsUnavailable:
+    """The user's 503 (``why``) and the operator's log line (``detail``, the password masked)."""
+    log.error("analytics.unavailable", why=why, detail=masked(detail, dsn))
+    return AnalyticsUnavailable(f"analytics are unavailable right now ({why}); try again "
+                                "later, or ask the operator (the gateway's log says why)")
 
 
 Rows = list[dict[str, Any]]
@@ -86,15 +107,15 @@ class SinkReader:
                 return json.load(response)
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
-                raise AnalyticsUnavailable(
-                    f"the analytics sink at {self.url} does not answer {request.full_url} (an "
-                    "older version?); restart it, or set YTEMPIRE_CLICKHOUSE_DSN to a "
-                    "ClickHouse server") from None
-            raise AnalyticsUnavailable(f"the analytics sink answered {exc.code}: "
-                                       f"{exc.read()[:300].decode(errors='replace')}") from None
+                raise unavailable("the analytics sink is an older version", (
+                    f"the analytics sink at {self.url} does not answer {request.full_url}; "
+                    "restart it, or set YTEMPIRE_CLICKHOUSE_DSN to a ClickHouse server")) from None
+            raise unavailable("the analytics sink failed", (
+                f"the analytics sink answered {exc.code}: "
+                f"{exc.read()[:300].decode(errors='replace')}")) from None
         except OSError as exc:
-            raise AnalyticsUnavailable(f"the analytics sink at {self.url} did not answer "
-                                       f"({exc})") from None
+            raise unavailable("the analytics sink did not answer",
+                              f"the analytics sink at {self.url} did not answer ({exc})") from None
 
     def query(self, name: str, parameters: dict[str, Any]) -> Rows:
         body = json.dumps({"sql": sql(name), "parameters": parameters}).encode()
@@ -123,10 +144,10 @@ class Analytics:
             if owner is not None and owner.pid != os.getpid():
                 return SinkReader(owner.url)
             if self._direct is None and owner is None and not self.open_store:
-                raise AnalyticsUnavailable(
+                raise unavailable("the analytics sink is not running", (
                     f"no analytics sink holds the chdb store {path}: start it ('ytempire "
                     "analytics sink'; 'ytempire up' starts it), or set YTEMPIRE_CLICKHOUSE_DSN "
-                    "to a ClickHouse server")
+                    "to a ClickHouse server"))
         with self._lock:
             if self._direct is None:
                 self._direct = DirectReader(self._connect())
@@ -136,13 +157,15 @@ class Analytics:
         try:
             client = connect(self.dsn)
         except ClickHouseBusy as exc:
-            raise AnalyticsUnavailable(str(exc)) from None
+            raise unavailable("the analytics store is busy", str(exc), self.dsn) from None
         except Exception as exc:
-            raise AnalyticsUnavailable(f"ClickHouse at {self.dsn} did not answer: {exc}") from None
+            raise unavailable("ClickHouse did not answer", (
+                f"ClickHouse at {self.dsn} did not answer: {exc}"), self.dsn) from None
         if not applied(client):
             client.close()
-            raise AnalyticsUnavailable(f"{self.dsn} has no analytics tables yet: run 'ytempire "
-                                       "analytics migrate', or start 'ytempire analytics sink'")
+            raise unavailable("analytics tables are not created yet", (
+                f"{self.dsn} has no analytics tables yet: run 'ytempire analytics "
+                "migrate', or start 'ytempire analytics sink'"), self.dsn)
         return client
 
     def close(self) -> None:

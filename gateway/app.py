@@ -7,11 +7,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from gateway import errors, web
+from gateway import egress, errors, web
 from gateway.analytics import Analytics
 from gateway.audit import AuditMiddleware, AuditWriter
 from gateway.config import GatewaySettings
 from gateway.db import make_engine, make_sessionmaker
+from gateway.guard import Guard
 from gateway.hub import Hub
 from gateway.identity import KeyCache
 from gateway.migrate import upgrade
@@ -28,6 +29,7 @@ from gateway.routes import (
     invites,
     keys,
     notices,
+    overview,
     performance,
     sessions,
     streams,
@@ -53,13 +55,16 @@ prints the first key), or, in a browser, with the session cookie from `POST /v1/
 every change made with the cookie also sends `X-CSRF-Token` (the `ytempire_csrf` cookie's value).
 Resources of other users answer 404. Every POST takes an
 `Idempotency-Key` header: repeating the request with the same key never repeats its effect.
-Each API key may make a number of requests per minute set by its user's tier; every response
-says how many are left (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`), and a
-429 says when to come back (`Retry-After`).
+Each user (all its API keys and inbound sources together) may make a number of requests per
+minute set by its tier, a batch of n videos counting n; every response says how many are left
+(`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`), and a 429 says when to come back
+(`Retry-After`). Bodies over 1 MiB (64 KiB on the inbound receiver) are refused with a 413.
 """
 
 
-def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> FastAPI:
+def create_app(settings: Settings, gateway: GatewaySettings | None = None,
+               resolve: egress.Resolver = egress.system_resolver) -> FastAPI:
+    """``resolve`` names the addresses of webhook hosts (tests point names at loopback)."""
     gateway = gateway or GatewaySettings()
 
     @asynccontextmanager
@@ -82,7 +87,7 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
             app.state.projection.start()
         app.state.codec = codec
         outbox = app.state.outbox = Outbox(app.state.sessions, app.state.publisher, codec)
-        app.state.deliverer = Deliverer(app.state.sessions, gateway)
+        app.state.deliverer = Deliverer(app.state.sessions, gateway, resolve)
         try:
             yield
         finally:
@@ -97,23 +102,25 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
             engine.dispose()
 
     app = FastAPI(title="YTEmpire", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.state.settings, app.state.gateway = settings, gateway
+                  lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json" if gateway.docs else None)
+    app.state.settings, app.state.gateway, app.state.resolve = settings, gateway, resolve
     app.state.limiter = RateLimiter(gateway)
     app.state.login_throttle = LoginThrottle(gateway)
     app.state.keys = KeyCache()
     app.state.analytics = Analytics(settings, gateway.analytics_open_store)
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(AuditMiddleware, writer_of=lambda: getattr(app.state, "audit", None))
+    app.add_middleware(Guard, settings=gateway, limiter=app.state.limiter)
     errors.install(app)
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1")
     for module in (auth, sessions, keys, channels, videos, artifacts, streams, webhooks,
-                   inbound, costs, notices, admin, invites, youtube,
+                   inbound, costs, notices, admin, invites, youtube, overview,
                    performance):
         v1.include_router(module.router)
     app.include_router(v1)
-    web.mount(app)
+    web.mount(app, docs=gateway.docs)
     build_openapi = app.openapi
     app.openapi = lambda: app.openapi_schema or inbound.document(build_openapi())  # type: ignore[method-assign]
     return app

@@ -1,17 +1,24 @@
 """Channel rules: owner-scoped, at most five active per user, soft delete and restore, a
-schedule the YouTube quota can take; every change is flagged for ``channel.updated``."""
+schedule the YouTube quota can take; every change is flagged for ``channel.updated``.
+
+The limit is the database's: an active channel holds one of five numbered slots, unique per
+owner, so of two requests racing for the last slot one insert fails (SQLite has no row locks,
+so ``SELECT ... FOR UPDATE`` guarded nothing there). The loser re-reads and gets a 409 when
+the slots are taken, or another free slot.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.errors import Conflict, GatewayError, NotFound, invalid
 from gateway.identity import Principal
-from gateway.models import Channel, User
+from gateway.models import Channel
 from gateway.payloads import ChannelCreate, ChannelUpdate
 from ytempire.core import schedule
 
@@ -51,22 +58,34 @@ def list_(db: Session, principal: Principal, include_deleted: bool) -> list[Chan
     return list(db.scalars(query.order_by(Channel.created_at, Channel.id)))
 
 
-def _reserve_slot(db: Session, principal: Principal) -> None:
-    """Lock the owner's row (PostgreSQL) so two concurrent creates cannot both take slot five."""
-    db.execute(select(User.id).where(User.id == principal.user_id).with_for_update())
-    active = db.scalar(select(func.count()).select_from(Channel).where(
-        Channel.owner_id == principal.user_id, Channel.deleted_at.is_(None)))
-    if active >= MAX_ACTIVE:
+def _free_slot(db: Session, principal: Principal) -> int:
+    taken = set(db.scalars(select(Channel.slot).where(Channel.owner_id == principal.user_id,
+                                                      Channel.deleted_at.is_(None))))
+    free = [slot for slot in range(1, MAX_ACTIVE + 1) if slot not in taken]
+    if len(taken) >= MAX_ACTIVE or not free:
         raise Conflict(f"at most {MAX_ACTIVE} active channels per user; delete one first")
+    return free[0]
+
+
+def _take_slot(db: Session, principal: Principal, channel: Channel) -> None:
+    """Make ``channel`` active in a free slot and flush. A concurrent taker of the same slot
+    makes the flush fail: roll back (nothing else is pending yet) and try the next free one."""
+    for _ in range(MAX_ACTIVE + 1):
+        channel.slot, channel.deleted_at = _free_slot(db, principal), None
+        db.add(channel)
+        try:
+            db.flush()
+            return
+        except IntegrityError:
+            db.rollback()
+    raise Conflict(f"at most {MAX_ACTIVE} active channels per user; delete one first")
 
 
 def create(db: Session, principal: Principal, body: ChannelCreate,
            daily_quota: int) -> Channel:
     _check_schedule(body, daily_quota)
-    _reserve_slot(db, principal)
     channel = Channel(owner_id=principal.user_id, **body.model_dump())
-    db.add(channel)
-    db.flush()
+    _take_slot(db, principal, channel)
     return channel
 
 
@@ -89,7 +108,7 @@ def update(db: Session, principal: Principal, channel_id: str, body: ChannelUpda
 def delete(db: Session, principal: Principal, channel_id: str) -> None:
     channel = get(db, principal, channel_id)
     if channel.deleted_at is None:
-        channel.deleted_at = datetime.now(UTC)
+        channel.deleted_at, channel.slot = datetime.now(UTC), None
         channel.event_pending = True
         db.commit()
 
@@ -97,8 +116,7 @@ def delete(db: Session, principal: Principal, channel_id: str) -> None:
 def restore(db: Session, principal: Principal, channel_id: str) -> Channel:
     channel = get(db, principal, channel_id)
     if channel.deleted_at is not None:
-        _reserve_slot(db, principal)
-        channel.deleted_at = None
+        _take_slot(db, principal, channel)
         channel.event_pending = True
         db.commit()
     return channel

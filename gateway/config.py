@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.caps import TierCap
+
 
 class GatewaySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="YTEMPIRE_GATEWAY_", extra="ignore")
@@ -24,11 +26,33 @@ class GatewaySettings(BaseSettings):
     redis_url: str = ""
     """Rate limits live in Redis when set (shared by all gateway processes), else in-process."""
     rate_limits: dict[str, int] = {"free": 120, "pro": 1200}
-    """Requests per API key per window, by the user's tier (JSON in the environment)."""
+    """Requests per user (all its keys and inbound sources) per window, by the user's tier
+    (JSON in the environment); a batch of n videos counts n."""
     rate_limit_window_s: int = 60
+    tier_caps: dict[str, TierCap] = {
+        "free": TierCap(videos_per_day=100, usd_per_day=50, max_target_duration_s=1200)}
+    """What each tier may submit (JSON): videos and estimated dollars in 24 hours, the longest
+    video; a tier not listed has no cap beyond its channels' budgets"""
+    anonymous_limit: int = 60
+    """Unauthenticated requests and failed authentications per client address per window"""
+    max_body_bytes: int = 1024 * 1024
+    """Largest request body; refused with a 413 while it is read, before any parsing"""
+    inbound_max_body_bytes: int = 64 * 1024
+    docs: bool = True
+    """Serve /docs, /redoc and /openapi.json (off for a gateway facing strangers)"""
     webhook_max_attempts: int = 8
     webhook_backoff_base_s: float = 2.0
-    webhook_timeout_s: float = 5.0
+    webhook_deadline_s: float = 10.0
+    """One webhook attempt, all of it (connect, TLS, request, the answer's head)"""
+    webhook_senders: int = 8
+    """Webhook attempts in flight at once; one per owner, so eight owners' endpoints"""
+    webhook_secret_overlap_s: int = 86400
+    """After a rotation, deliveries are signed with the old secret too for this long"""
+    webhooks_per_user: int = 10
+    inbound_sources_per_user: int = 10
+    egress_allow: list[str] = []
+    """Networks webhooks may reach besides public addresses (JSON), e.g.
+    ``["127.0.0.0/8"]`` for a local deployment whose receivers run on this machine"""
     webhook_replay_window_s: int = 300
     sse_ping_s: float = 15.0
     notify_failures: int = 3

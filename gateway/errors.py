@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -17,6 +22,12 @@ class NotFound(GatewayError):
     """Missing, or owned by someone else: the two are indistinguishable on purpose."""
 
     status_code = 404
+
+
+class Unprocessable(GatewayError):
+    """Well-formed, but not acceptable (a webhook URL that reaches a private address)."""
+
+    status_code = 422
 
 
 class Conflict(GatewayError):
@@ -34,7 +45,24 @@ def invalid(exc: ValidationError, where: str = "body") -> RequestValidationError
     return RequestValidationError([{**e, "loc": (where, *e["loc"])} for e in exc.errors()])
 
 
+def finite(value: Any) -> Any:
+    """``value`` with NaN and infinities as strings: JSON has no spelling for them, so a 422
+    that echoed ``1e400`` (parsed as infinity) would itself fail to render."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        cleaned = RequestValidationError(finite(jsonable_encoder(exc.errors())), body=None)
+        return await request_validation_exception_handler(request, cleaned)
+
     @app.exception_handler(GatewayError)
     async def _gateway_error(_: Request, exc: GatewayError) -> JSONResponse:
         headers = {"Retry-After": "1"} if isinstance(exc, Unavailable) else exc.headers

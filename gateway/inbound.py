@@ -2,10 +2,12 @@
 signed events to ``/v1/inbound/{source_id}``.
 
 The signature (``YTEmpire-Signature``, the scheme our own webhooks use) is checked before
-anything is stored; a verified event is stored, then acted on in the same transaction, so a
-crash leaves both or neither. The sender's event id (or, without one, the signature itself)
-makes repeats harmless: a repeat is answered with the first outcome, and a rejected event is
-tried again (the budget may have been raised since).
+anything is stored, and every way of failing it (unknown source, no header, a malformed or
+wrong or stale signature) gets the same 401, so a stranger learns nothing about which sources
+exist. A verified event is stored, then acted on in the same transaction, so a crash leaves
+both or neither. The sender's event id (or, without one, what was signed: the timestamp and
+the body, never the header's spelling) makes repeats harmless: a repeat is answered with the
+first outcome, and a rejected event is tried again (the budget may have been raised since).
 """
 
 from __future__ import annotations
@@ -14,27 +16,30 @@ import hashlib
 import json
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway import channels, videos
-from gateway.errors import GatewayError, NotFound, Unavailable, invalid
+from gateway.caps import TierCap
+from gateway.errors import Conflict, GatewayError, NotFound, Unavailable, invalid
 from gateway.identity import Principal
 from gateway.models import InboundEvent, InboundSource, User
 from gateway.outbox import RequestPublisher
 from gateway.payloads import InboundPayload, VideoCreate
-from gateway.signing import HEADER, BadSignature, StaleSignature, verify
+from gateway.signing import HEADER, BadSignature, verify
 from ytempire.core.settings import Settings
+
+UNSIGNED = (f"unknown inbound source, or a missing, malformed, wrong or stale {HEADER} "
+            "header (t=<unix seconds>,v1=<hex HMAC-SHA256 of '<t>.<body>'>, signed when sent)")
 
 
 class Unsigned(GatewayError):
-    """Unknown source, missing or wrong signature: indistinguishable on purpose."""
+    """Every way of failing authentication: indistinguishable on purpose."""
 
     status_code = 401
 
-
-class Stale(GatewayError):
-    status_code = 400
+    def __init__(self) -> None:
+        super().__init__(UNSIGNED)
 
 
 class NoChannel(GatewayError):
@@ -50,27 +55,34 @@ def owned(db: Session, principal: Principal, source_id: str) -> InboundSource:
     return source
 
 
+def check_room(db: Session, principal: Principal, most: int) -> None:
+    live = db.scalar(select(func.count()).select_from(InboundSource).where(
+        InboundSource.owner_id == principal.user_id, InboundSource.deleted_at.is_(None)))
+    if live >= most:
+        raise Conflict(f"at most {most} inbound sources per user; delete one first")
+
+
 def check_channel(db: Session, principal: Principal, channel_id: str | None) -> None:
     if channel_id is not None:
         channels.get(db, principal, channel_id)
 
 
 def authenticate(db: Session, source_id: str, header: str | None, body: bytes,
-                 window_s: int) -> tuple[InboundSource, Principal]:
-    """The source and whom it acts for; raises Unsigned or Stale before anything is read."""
+                 window_s: int) -> tuple[InboundSource, Principal, str]:
+    """The source, whom it acts for, and the key of what was signed; raises Unsigned before
+    anything is read."""
     row = db.execute(select(InboundSource, User.tier).join(User)
                      .where(InboundSource.id == source_id,
                             InboundSource.deleted_at.is_(None))).first()
     if row is None or not header:
-        raise Unsigned(f"unknown inbound source or missing {HEADER} header")
+        raise Unsigned()
     source, tier = row
     try:
-        verify(source.secret, header, body, window_s)
-    except StaleSignature as exc:
-        raise Stale(str(exc)) from None
-    except BadSignature as exc:
-        raise Unsigned(str(exc)) from None
-    return source, Principal(user_id=source.owner_id, key_id=source.id, tier=tier)
+        ts = verify(source.secret, header, body, window_s)
+    except BadSignature:
+        raise Unsigned() from None
+    signed = "sig:" + hashlib.sha256(f"{ts}.".encode() + body).hexdigest()
+    return source, Principal(user_id=source.owner_id, key_id=source.id, tier=tier), signed
 
 
 def parse(body: bytes) -> InboundPayload:
@@ -84,11 +96,12 @@ def parse(body: bytes) -> InboundPayload:
              "ctx": {"error": str(exc)}}])) from None
 
 
-def receive(db: Session, source: InboundSource, principal: Principal, header: str,
-            payload: InboundPayload, settings: Settings
+def receive(db: Session, source: InboundSource, principal: Principal, signed: str,
+            payload: InboundPayload, settings: Settings, cap: TierCap | None = None
             ) -> tuple[InboundEvent, GatewayError | None]:
-    """Store the event and act on it, committed together; the record and why it was rejected."""
-    key = payload.id or "sig:" + hashlib.sha256(header.encode()).hexdigest()
+    """Store the event and act on it, committed together; the record and why it was rejected.
+    ``signed`` keys an event without an id of its own."""
+    key = payload.id or signed
     event = db.scalar(select(InboundEvent).where(InboundEvent.source_id == source.id,
                                                  InboundEvent.event_key == key))
     if event is not None and event.status == "accepted":
@@ -107,7 +120,7 @@ def receive(db: Session, source: InboundSource, principal: Principal, header: st
                               "channel_id": channel_id})
         # create() checks everything before it adds a row, so a rejection leaves nothing behind
         [video] = videos.create(db, principal, [body], f"inbound:{source.id}:{key}",
-                                settings=settings)
+                                settings=settings, cap=cap)
         event.status, event.video_id, event.error = "accepted", video.id, None
     except GatewayError as exc:
         rejected = exc

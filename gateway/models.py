@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -22,6 +23,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from ytempire.core.manifest import PIPELINE
+
+FIRST_STAGE = PIPELINE.steps[0].name
+"""Where a new video starts (``ytempire.core.manifest``)."""
 
 MICRO = Decimal("0.000001")
 
@@ -152,7 +158,12 @@ class AuditEntry(Base):
 
 
 class Channel(Base):
+    """An active channel holds one of its owner's slots (1 to 5): the database refuses a sixth
+    active channel however many requests race (a unique constraint on SQLite and PostgreSQL)."""
+
     __tablename__ = "channels"
+    __table_args__ = (UniqueConstraint("owner_id", "slot", name="uq_channels_owner_slot"),
+                      CheckConstraint("slot BETWEEN 1 AND 5", name="ck_channels_slot"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
@@ -179,6 +190,8 @@ class Channel(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    slot: Mapped[int | None] = mapped_column(Integer)
+    """1-5 while active, NULL once deleted"""
     event_pending: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     """The outbox of ``channel.updated``: set with every change, cleared once the broker
     acknowledged the channel as of that change (``gateway.channel_events``)."""
@@ -205,7 +218,7 @@ class Video(Base):
     topic: Mapped[str] = mapped_column(String(500))
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
-    current_stage: Mapped[str | None] = mapped_column(String(20), default="scriptwriter")
+    current_stage: Mapped[str | None] = mapped_column(String(20), default=FIRST_STAGE)
     stages_done: Mapped[int] = mapped_column(Integer, default=0)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     estimate_usd: Mapped[Decimal] = mapped_column(Money)
@@ -279,10 +292,12 @@ class VideoEvent(Base):
 
 
 class IdempotencyRecord(Base):
-    """The first response to a POST with an ``Idempotency-Key``, replayed for any repeat."""
+    """The first response to a POST with an ``Idempotency-Key``, replayed for any repeat until it
+    expires; a response that issued a secret is stored with the secret redacted."""
 
     __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("owner_id", "key", name="uq_idempotency_owner_key"),)
+    __table_args__ = (UniqueConstraint("owner_id", "key", name="uq_idempotency_owner_key"),
+                      Index("ix_idempotency_created", "created_at"))
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
                                     autoincrement=True)
@@ -306,6 +321,9 @@ class Webhook(Base):
     url: Mapped[str] = mapped_column(Text)
     events: Mapped[list[str]] = mapped_column(JSON)
     secret: Mapped[str] = mapped_column(String(100))
+    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    """The secret before the last rotation, still signing until ``previous_secret_until``"""
+    previous_secret_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

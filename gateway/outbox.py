@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway import approvals, channel_events, videos
+from gateway import approvals, channel_events, idempotency, videos
 from ytempire.core.codec import Codec
 from ytempire.core.events import Emit
 from ytempire.core.kafka import DeliveryFailed, EventProducer
@@ -58,7 +58,7 @@ class RequestPublisher:
 class Outbox:
     """Re-sends video requests, cancellations and approvals the broker did not acknowledge in
     time, and sends changed channels (``channel.updated``), every few seconds or at once when
-    kicked."""
+    kicked; deletes expired idempotency records as it goes."""
 
     def __init__(self, sessions: sessionmaker[Session], publisher: RequestPublisher,
                  codec: Codec, every_s: float = 10.0) -> None:
@@ -85,6 +85,7 @@ class Outbox:
                     videos.resend_stale(db, self._publisher)
                     videos.resend_stale_cancellations(db, self._publisher)
                     approvals.resend_stale(db, self._publisher, self._codec)
+                    idempotency.expire(db)
             except Exception:
                 log.exception("outbox.resend_failed")
 

@@ -43,3 +43,22 @@ class VideoCosts(BaseModel):
     video_id: str
     total_usd: UsdOut
     calls: list[CostCallOut]
+
+
+class Overview(BaseModel):
+    """The overview page's cards. Spend comes from analytics: null, with ``spend_unavailable``
+    saying why, when ClickHouse cannot be read; the rest from the gateway's own records."""
+
+    channels_active: int
+    channels_deleted: int
+    videos_today: int = Field(description="Requested since 00:00 UTC")
+    videos_7d: int
+    spend_today_usd: UsdOut | None
+    spend_month_usd: UsdOut | None = Field(description="This UTC month so far")
+    spend_unavailable: str | None = Field(description="Why spend is null")
+    monthly_budget_usd: UsdOut | None
+    success_rate_30d: float | None = Field(
+        description="Published or awaiting publish, of the videos finished in 30 days")
+    average_quality_30d: float | None = Field(
+        description="Mean quality score of the last 1,000 scored videos of 30 days")
+    average_cost_per_video_30d: UsdOut | None

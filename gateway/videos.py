@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import channels, webhooks
+from gateway import caps, channels, webhooks
+from gateway.caps import TierCap
 from gateway.errors import Conflict, GatewayError, NotFound, Unavailable
 from gateway.estimate import estimate
 from gateway.identity import Principal
-from gateway.models import Cancellation, User, Video, VideoEvent
+from gateway.models import FIRST_STAGE, Cancellation, User, Video, VideoEvent
 from gateway.payloads import VideoCreate
 from ytempire.core import schedule
 from ytempire.core.events import Emit, event_id, new_envelope
@@ -38,7 +39,6 @@ TERMINAL = {"published", "rejected", "failed", "cancelled", "awaiting_publish"}
 RETRYABLE = {"rejected", "failed", "cancelled"}
 STEPS = len(PIPELINE.steps)
 """How many steps a video's progress counts (``ytempire.core.manifest``)."""
-FIRST_STAGE = PIPELINE.steps[0].name
 
 
 class OverBudget(GatewayError):
@@ -105,9 +105,10 @@ def spent_today(db: Session, channel_id: str) -> Decimal:
 
 
 def create(db: Session, principal: Principal, bodies: Sequence[VideoCreate],
-           key: str | None, *, settings: Settings) -> list[Video]:
+           key: str | None, *, settings: Settings, cap: TierCap | None = None) -> list[Video]:
     """Rows for ``bodies`` (not committed); a keyed batch gives item i the key ``key#i``.
-    Each is estimated with the providers ``settings`` configure for the stages."""
+    Each is estimated with the providers ``settings`` configure for the stages; the batch must
+    fit the tier's ``cap`` and the owner's monthly budget (``gateway.caps``)."""
     videos, planned = [], {}
     for index, body in enumerate(bodies):
         channel = channels.get(db, principal, body.channel_id, active=True)
@@ -128,8 +129,10 @@ def create(db: Session, principal: Principal, bodies: Sequence[VideoCreate],
         video = Video(id=video_id, owner_id=principal.user_id, channel_id=channel.id,
                       idempotency_key=item_key, topic=body.topic, spec=spec,
                       estimate_usd=cost, artifacts={})
-        db.add(video)
         videos.append(video)
+    caps.enforce(db, principal, cap, [(int(v.spec["target_duration_s"]), v.estimate_usd)
+                                      for v in videos])
+    db.add_all(videos)
     db.flush()
     return videos
 

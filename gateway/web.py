@@ -40,18 +40,20 @@ NOT_BUILT = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title
 </main></body></html>"""
 
 
-def mount(app: FastAPI, dist: Path = DIST) -> None:
-    """Add ``/docs``, ``/swagger/*``, ``/assets/*`` and the app's fallback page to ``app``.
+def mount(app: FastAPI, dist: Path = DIST, docs: bool = True) -> None:
+    """Add ``/docs`` (unless ``docs`` is off), ``/swagger/*``, ``/assets/*`` and the app's
+    fallback page to ``app``.
 
     Call after the API routers: the fallback matches every other GET path."""
     dist = dist.resolve()
 
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="YTEmpire API",
-                                   swagger_js_url="/swagger/swagger-ui-bundle.js",
-                                   swagger_css_url="/swagger/swagger-ui.css",
-                                   swagger_favicon_url="/favicon.svg")
+    if docs:
+        @app.get("/docs", include_in_schema=False)
+        def api_docs() -> HTMLResponse:
+            return get_swagger_ui_html(openapi_url="/openapi.json", title="YTEmpire API",
+                                       swagger_js_url="/swagger/swagger-ui-bundle.js",
+                                       swagger_css_url="/swagger/swagger-ui.css",
+                                       swagger_favicon_url="/favicon.svg")
 
     @app.get("/assets/{name:path}", include_in_schema=False)
     def asset(name: str) -> Response:

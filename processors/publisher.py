@@ -7,8 +7,8 @@ awaits a person. The person's decision arrives on ``video.approved`` (from the g
 repeats what this stage needs from ``quality.scored``: it is published like a passed video,
 at the slot or now (``spec.publish_at``), a rejected one too when the owner overrode the gate.
 
-Where: YouTube for channels with OAuth credentials configured, else the local channel folder
-(``build``). A YouTube upload that would pass the daily API quota raises ``UploadDeferred`` (a
+Where: YouTube for channels connected to it (``build``), else the local channel folder. A
+YouTube upload that would pass the daily API quota raises ``UploadDeferred`` (a
 ``TransientError`` carrying the reset time) before any call is made: nothing is cached, the
 event is retried after the reset.
 
@@ -31,6 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from processors.providers.google.connections import Connections, refreshed
 from processors.providers.publish import PRIVACY, Published, Publisher, VideoMetadata
 from processors.providers.publish.local_channel import LocalChannelPublisher
 from processors.providers.publish.youtube import YouTubePublisher
@@ -169,26 +170,28 @@ class PublisherStage:
 
 
 def build(settings: Settings) -> PublisherStage:
-    """The publisher: YouTube for a channel with credentials in
-    ``settings.youtube_credentials_dir/<channel_id>.json``, else the local channel folder
-    (``settings.channels_dir``). Configuration alone decides; no keys, everything offline."""
+    """The publisher: YouTube for a channel connected through the product (its sealed grant in
+    the gateway's database) or with an operator-placed credentials file
+    (``settings.youtube_credentials_dir/<channel_id>.json``); the local channel folder
+    (``settings.channels_dir``) otherwise, and for channels the owner set "local only"."""
     local = LocalChannelPublisher(settings.channels_dir)
-    youtube = youtube_publisher(settings)
+    connections = Connections.from_settings(settings)
+    youtube = youtube_publisher(settings, connections)
 
     def choose(channel_id: str) -> Publisher:
-        return youtube if youtube is not None and youtube.has_channel(channel_id) else local
+        return youtube if connections.link(channel_id).mode == "youtube" else local
 
     return PublisherStage(publisher=local, store=ArtifactStore(settings.artifacts_dir),
                           cache=ResultCache(settings.data_dir / "cache", NAME), choose=choose)
 
 
-def youtube_publisher(settings: Settings) -> YouTubePublisher | None:
-    """The YouTube publisher when a credentials directory is configured."""
-    if settings.youtube_credentials_dir is None:
-        return None
+def youtube_publisher(settings: Settings, connections: Connections) -> YouTubePublisher:
+    """The YouTube publisher; a channel's credentials come from ``connections`` (refreshed
+    first, so a revoked grant turns the channel "reconnect needed" before anything is sent)."""
     state = settings.data_dir / "youtube"
     return YouTubePublisher(
-        credentials_dir=settings.youtube_credentials_dir, state_dir=state / "uploads",
-        quota=QuotaLedger(state, settings.youtube_daily_quota),
+        credentials_dir=settings.youtube_credentials_dir or state / "credentials",
+        state_dir=state / "uploads", quota=QuotaLedger(state, settings.youtube_daily_quota),
         api_base_url=settings.youtube_api_base_url, token_uri=settings.youtube_token_uri,
-        timeout_s=settings.provider_timeout_s)
+        timeout_s=settings.provider_timeout_s,
+        credentials=lambda channel_id: refreshed(connections, connections.link(channel_id)))

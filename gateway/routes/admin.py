@@ -6,12 +6,12 @@ They call the same ``ytempire.runtime.dlq`` functions as ``ytempire dlq list|sho
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated, Any
 
 from confluent_kafka import KafkaException
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
 
 from gateway.auth import CurrentAdmin
 from gateway.db import DB
@@ -58,7 +58,7 @@ def list_dlq(request: Request, _: CurrentAdmin,
              stage: Annotated[str | None, Query(max_length=50)] = None,
              topic: Annotated[str | None, Query(max_length=100)] = None,
              status: Annotated[str | None, Query(pattern="^(pending|retried)$")] = None,
-             since: datetime | None = None, until: datetime | None = None,
+             since: AwareDatetime | None = None, until: AwareDatetime | None = None,
              limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     """Dead-lettered messages (the newest ``limit``), with counts per stage and topic."""
     where = dlq.DlqFilter(stage=stage, topic=topic, since=since, until=until, status=status)

@@ -43,6 +43,7 @@ def create_source(request: Request, body: InboundSourceCreate, db: DB, principal
     """An external system that may request videos; give it the secret and the receive URL."""
     def effect() -> tuple[int, InboundSourceIssued]:
         inbound.check_channel(db, principal, body.channel_id)
+        inbound.check_room(db, principal, request.app.state.gateway.inbound_sources_per_user)
         source = InboundSource(owner_id=principal.user_id, name=body.name,
                                channel_id=body.channel_id,
                                secret="whsec_" + secrets.token_urlsafe(32))
@@ -54,7 +55,8 @@ def create_source(request: Request, body: InboundSourceCreate, db: DB, principal
                                         created_at=source.created_at, secret=source.secret,
                                         receive_url=url)
 
-    return run_once(db, principal, idempotency_key, "POST", request.url.path, body, effect)
+    return run_once(db, principal, idempotency_key, "POST", request.url.path, body, effect,
+                    secret_fields=("secret",))
 
 
 @router.get("/inbound-sources", response_model=list[InboundSourceOut])
@@ -83,12 +85,13 @@ def _receive(request: Request, source_id: str, signature: str | None,
              body: bytes) -> JSONResponse:
     window = request.app.state.gateway.webhook_replay_window_s
     with request.app.state.sessions() as db:
-        source, principal = inbound.authenticate(db, source_id, signature, body, window)
+        source, principal, signed = inbound.authenticate(db, source_id, signature, body, window)
         request.state.principal = principal
         request.state.quota = request.app.state.limiter.check(principal)
         payload = inbound.parse(body)
-        event, rejected = inbound.receive(db, source, principal, signature or "", payload,
-                                          request.app.state.settings)
+        event, rejected = inbound.receive(
+            db, source, principal, signed, payload, request.app.state.settings,
+            request.app.state.gateway.tier_caps.get(principal.tier))
         if rejected is not None:
             raise rejected
         inbound.send(db, request.app.state.publisher, principal, event)
@@ -99,8 +102,9 @@ def _receive(request: Request, source_id: str, signature: str | None,
 @router.post(
     "/inbound/{source_id}", status_code=status.HTTP_202_ACCEPTED,
     response_model=InboundEventOut,
-    responses={400: {"description": "Signed outside the replay window"},
-               401: {"description": "Unknown source, or missing or wrong signature"}},
+    responses={401: {"description": "Unknown source, or a missing, malformed, wrong or stale "
+                                    "signature (one answer for all)"},
+               413: {"description": "Body over the inbound limit (64 KiB by default)"}},
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
         "schema": {"$ref": "#/components/schemas/InboundPayload"}}}}})
 async def receive_inbound(

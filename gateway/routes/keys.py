@@ -52,7 +52,8 @@ def create_key(request: Request, body: KeyCreate, db: DB, principal: CurrentUser
         out = KeyOut.model_validate(issued.key).model_dump()
         return 201, KeyIssued(**out, key=issued.secret)
 
-    return run_once(db, principal, idempotency_key, "POST", request.url.path, body, effect)
+    return run_once(db, principal, idempotency_key, "POST", request.url.path, body, effect,
+                    secret_fields=("key",))
 
 
 @router.delete("/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)

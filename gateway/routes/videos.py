@@ -35,7 +35,9 @@ from gateway.payloads import (
 
 router = APIRouter(prefix="/videos", tags=["videos"])
 
-ACCEPTED = {409: {"description": "Channel deleted or daily budget reached"},
+ACCEPTED = {409: {"description": "Channel deleted, or the channel's daily budget, the tier's "
+                                 "cap or the owner's monthly budget reached (the detail says "
+                                 "which)"},
             503: {"description": "Broker unavailable; repeat with the same Idempotency-Key"}}
 
 
@@ -61,10 +63,11 @@ def accepted(request: Request, video: Video) -> VideoAccepted:
 def create_video(request: Request, body: VideoCreate, db: DB, principal: CurrentUser,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
     created: list[Video] = []
+    cap = request.app.state.gateway.tier_caps.get(principal.tier)
 
     def effect() -> tuple[int, VideoAccepted]:
         created.extend(videos.create(db, principal, [body], idempotency_key,
-                                      settings=request.app.state.settings))
+                                     settings=request.app.state.settings, cap=cap))
         return 202, accepted(request, created[0])
 
     response = run_once(db, principal, idempotency_key, "POST", request.url.path, body, effect)
@@ -78,10 +81,15 @@ def create_video(request: Request, body: VideoCreate, db: DB, principal: Current
              responses=ACCEPTED)
 def create_videos(request: Request, body: VideoBatchCreate, db: DB, principal: CurrentUser,
                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    """Up to 50 videos, all or none: one invalid item rejects the whole batch."""
+    """Up to 50 videos, all or none: one invalid item rejects the whole batch. Counts as one
+    request per video against the rate limit."""
+    if len(body.videos) > 1:
+        request.state.quota = request.app.state.limiter.check(principal, len(body.videos) - 1)
+    cap = request.app.state.gateway.tier_caps.get(principal.tier)
+
     def effect() -> tuple[int, VideoBatchAccepted]:
         rows = videos.create(db, principal, body.videos, idempotency_key,
-                             settings=request.app.state.settings)
+                             settings=request.app.state.settings, cap=cap)
         return 202, VideoBatchAccepted(videos=[accepted(request, v) for v in rows])
 
     response = run_once(db, principal, idempotency_key, "POST", request.url.path, body, effect)

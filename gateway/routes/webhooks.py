@@ -1,19 +1,20 @@
-"""Webhooks: register an endpoint for chosen event types, list, delete, read the delivery log."""
+"""Webhooks: register an endpoint for chosen event types, list, delete, rotate the secret, read
+the delivery log."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from gateway import webhook_test
+from gateway import egress, webhook_test, webhooks
 from gateway.auth import CurrentUser
 from gateway.db import DB
-from gateway.errors import NotFound
+from gateway.errors import Conflict, NotFound, Unprocessable
 from gateway.idempotency import IdempotencyKey, run_once
 from gateway.models import Webhook, WebhookDelivery
 from gateway.payloads import DeliveryOut, WebhookCreate, WebhookIssued, WebhookOut
@@ -36,14 +37,33 @@ OwnedWebhook = Annotated[Webhook, Depends(owned_webhook)]
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=WebhookIssued)
 def create_webhook(request: Request, body: WebhookCreate, db: DB, principal: CurrentUser,
                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """The URL must reach a public address (checked now and before every delivery); the
+    signing secret is in this response only."""
+    gateway = request.app.state.gateway
+
     def effect() -> tuple[int, WebhookIssued]:
+        try:
+            egress.check(str(body.url), request.app.state.resolve,
+                         egress.networks(gateway.egress_allow))
+        except egress.Refused as exc:
+            raise Unprocessable(f"url: {exc}") from None
+        live = db.scalar(select(func.count()).select_from(Webhook).where(
+            Webhook.owner_id == principal.user_id, Webhook.deleted_at.is_(None)))
+        if live >= gateway.webhooks_per_user:
+            raise Conflict(f"at most {gateway.webhooks_per_user} webhooks per user; delete one "
+                           "first")
         hook = Webhook(owner_id=principal.user_id, url=str(body.url), events=list(body.events),
-                       secret="whsec_" + secrets.token_urlsafe(32))
+                       secret=new_secret())
         db.add(hook)
         db.flush()
         return 201, WebhookIssued.model_validate(hook)
 
-    return run_once(db, principal, idempotency_key, "POST", request.url.path, body, effect)
+    return run_once(db, principal, idempotency_key, "POST", request.url.path, body, effect,
+                    secret_fields=("secret",))
+
+
+def new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
 
 
 @router.get("", response_model=list[WebhookOut])
@@ -55,8 +75,29 @@ def list_webhooks(db: DB, principal: CurrentUser) -> list[Webhook]:
 
 @router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_webhook(hook: OwnedWebhook, db: DB) -> None:
+    """Nothing more is sent to it, retries of earlier events included."""
     hook.deleted_at = datetime.now(UTC)
+    webhooks.abandon(db, hook)
     db.commit()
+
+
+@router.post("/{webhook_id}/rotate-secret", response_model=WebhookIssued,
+             responses={404: {"description": "No such webhook of yours"}})
+def rotate_secret(request: Request, hook: OwnedWebhook, db: DB, principal: CurrentUser,
+                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """A new signing secret, in this response only. For the overlap window
+    (``webhook_secret_overlap_s``, a day by default) deliveries carry a signature by the old
+    secret too, so the receiver can switch without losing any."""
+    overlap = timedelta(seconds=request.app.state.gateway.webhook_secret_overlap_s)
+
+    def effect() -> tuple[int, WebhookIssued]:
+        hook.previous_secret, hook.secret = hook.secret, new_secret()
+        hook.previous_secret_until = datetime.now(UTC) + overlap
+        db.flush()
+        return 200, WebhookIssued.model_validate(hook)
+
+    return run_once(db, principal, idempotency_key, "POST", request.url.path, None, effect,
+                    secret_fields=("secret",))
 
 
 @router.get("/{webhook_id}/deliveries", response_model=list[DeliveryOut])

@@ -132,6 +132,7 @@ def seed_pipeline(client: Client, codec: Codec) -> Seeded:
             if topic == "upload.done":
                 seed.published += 1
                 seed.status_of[video_id] = "published"
+                emits.append(_metrics(out.value, clock, i))
         seed.usd_by_video[video_id] = video_usd
         seed.total_usd += video_usd
         seed.over_budget += video_usd > budget
@@ -144,6 +145,23 @@ def seed_pipeline(client: Client, codec: Codec) -> Seeded:
         client.insert("consumer_lag", as_table_rows(lag, now - timedelta(minutes=minutes_ago)),
                       column_names=LAG_COLUMNS)
     return seed
+
+
+def _metrics(done: Event, published_at: datetime, i: int) -> Emit:
+    """YouTube Analytics' day of a published video: 100 + i views, i cents of revenue."""
+    envelope = new_envelope(video_id=done["envelope"]["video_id"],
+                            channel_id=done["envelope"]["channel_id"], owner_id="owner-1",
+                            producer="metrics-collector", event_key="seeded-day")
+    _at({"envelope": envelope}, published_at + timedelta(minutes=5))
+    fields = ("likes", "comments", "shares", "average_view_duration_s", "subscribers_lost",
+              "cpm", "playback_based_cpm", "ad_impressions")
+    return Emit("video.metrics", {
+        "envelope": envelope, "platform_video_id": f"yt-{i}", "youtube_channel_id": "",
+        "source": "ANALYTICS", "day": published_at.date().isoformat(),
+        "observed_at": published_at + timedelta(minutes=5), "published_at": published_at,
+        "simulated": False, **dict.fromkeys(fields), "views": 100 + i,
+        "estimated_minutes_watched": 50.0, "average_view_percentage": 40.0,
+        "subscribers_gained": 1, "estimated_revenue_usd": Decimal(i) / 100})
 
 
 def _at(value: Event, when: datetime) -> None:

@@ -29,12 +29,12 @@ def expand_macros(sql: str, start: datetime, end: datetime) -> str:
                  lambda m: f"{m.group(1)} >= toDateTime({start_s}) AND "
                            f"{m.group(1)} <= toDateTime({end_s})", sql)
     return sql.replace("$__fromTime", f"toDateTime({start_s})").replace(
-        "$__toTime", f"toDateTime({end_s})")
+        "$__toTime", f"toDateTime({end_s})").replace("${channel}", "")  # "All"
 
 
 def test_the_three_dashboards_are_provisioned_against_one_clickhouse_source() -> None:
     titles = {board["title"].split("·")[-1].strip() for board in DASHBOARDS.values()}
-    assert {"Costs", "Pipeline health", "Channels"} <= titles
+    assert {"Costs", "Pipeline health", "Channels", "Performance"} <= titles
     assert len({board["uid"] for board in DASHBOARDS.values()}) == len(DASHBOARDS)
     [source] = yaml.safe_load(
         (GRAFANA / "provisioning" / "datasources" / "clickhouse.yaml").read_text())["datasources"]

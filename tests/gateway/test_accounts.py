@@ -273,7 +273,7 @@ def test_the_live_feed_accepts_the_session_cookie(web: TestClient) -> None:
     assert response.headers["content-type"].startswith("text/event-stream")
 
 
-def test_users_create_with_a_password_from_stdin_can_sign_in(
+def test_users_create_and_password_read_the_password_from_stdin(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ) -> None:
     monkeypatch.setenv("YTEMPIRE_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("YTEMPIRE_DATABASE_URL", f"sqlite:///{tmp_path / 'gw.db'}")
@@ -286,11 +286,17 @@ def test_users_create_with_a_password_from_stdin_can_sign_in(
         short = runner.invoke(cli, ["users", "create", "bo", "--email", "bo@example.com",
                                     "--password-stdin"], input="short\n")
         assert short.exit_code == 2
+        reset = runner.invoke(cli, ["users", "password", "ada", "--password-stdin"],
+                              input="a brand new secret\n")
+        assert reset.exit_code == 0, reset.output
     finally:
         get_settings.cache_clear()
     with make_client(tmp_path) as web:
         assert web.post("/v1/auth/login", json={"email": "ada@example.com",
-                                                "password": PASSWORD}).status_code == 200
+                                                "password": PASSWORD}).status_code == 401
+        assert web.post("/v1/auth/login", json={"email": "ada@example.com",
+                                                "password": "a brand new secret"}
+                        ).status_code == 200
         key = created.stdout.strip().splitlines()[-1]
         assert web.get("/v1/me", headers={"Authorization": f"Bearer {key}"}).status_code == 200
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from clickhouse_connect.driver.client import Client
 from fastapi.testclient import TestClient
+from structlog.testing import capture_logs
 
 from analytics.migrate import migrate
 from analytics.store import connect
@@ -175,12 +176,15 @@ def test_projection_prices_a_planned_request_against_the_budgets(client: TestCli
     assert doc["price_table_version"]
 
 
-def test_no_sink_and_no_store_is_a_503_that_says_what_to_start(
+def test_no_sink_and_no_store_is_a_503_and_the_log_says_what_to_start(
         gateway_settings: Settings, make_user: Callable[..., Caller]) -> None:
     alice = make_user("carol")
     with TestClient(create_app(gateway_settings, GatewaySettings(consume=False))) as other:
-        response = other.get("/v1/kpis", headers=alice.headers)
-    assert response.status_code == 503 and "ytempire analytics sink" in response.text
+        with capture_logs() as logs:
+            response = other.get("/v1/kpis", headers=alice.headers)
+    assert response.status_code == 503 and "sink is not running" in response.text
+    assert str(gateway_settings.data_dir) not in response.text  # no path for every user
+    assert any("ytempire analytics sink" in entry.get("detail", "") for entry in logs)
 
 
 HOLDER = """
@@ -295,3 +299,12 @@ def test_exported_cells_never_run_as_spreadsheet_formulas(client: TestClient, st
 def test_a_bad_export_request_is_a_422(client: TestClient, seeded: dict, params: dict) -> None:
     response = client.get("/v1/costs/export", params=params, headers=seeded["alice"].headers)
     assert response.status_code == 422
+
+
+def test_overview_spend_is_todays_and_this_months_from_analytics(client: TestClient,
+                                                                 seeded: dict) -> None:
+    card = client.get("/v1/overview", headers=seeded["alice"].headers).json()
+    assert card["spend_unavailable"] is None and card["spend_today_usd"] == "0.21"
+    month = sum((Decimal(u) for days, u in ((0, "0.21"), (1, "0.30"), (3, "0.04"))
+                 if (TODAY - timedelta(days=days)).month == TODAY.month), Decimal("0"))
+    assert Decimal(card["spend_month_usd"]) == month

@@ -1,4 +1,4 @@
-"""Rate limits per API key and tier, in-process and in a real Redis: the same tests on both."""
+"""Rate limits per user and tier, in-process and in a real Redis: the same tests on both."""
 
 from __future__ import annotations
 
@@ -70,16 +70,26 @@ def test_over_the_limit_is_a_429_with_retry_after_then_allowed_again(client: Tes
     assert client.get("/v1/channels", headers=alice.headers).status_code == 200
 
 
-def test_limits_follow_the_tier_and_each_key_has_its_own(
+def test_limits_follow_the_tier_and_all_keys_of_a_user_share_one(
         client: TestClient, make_user: Callable[..., Caller], alice: Caller) -> None:
     pro = make_user("carol", tier="pro")
     assert [r.status_code for r in _spend(client, pro, 9)] == [200] * 8 + [429]
     assert _spend(client, pro, 1)[0].headers["RateLimit-Limit"] == "8"
     with client.app.state.sessions() as db:  # type: ignore[attr-defined]
-        second = Caller(alice.user_id, issue_key(db, alice.user_id, "ci").secret)
+        keys = [Caller(alice.user_id, issue_key(db, alice.user_id, f"k{i}").secret)
+                for i in range(3)]
         db.commit()
-    assert [r.status_code for r in _spend(client, alice, 6)] == [200] * 5 + [429]
-    assert _spend(client, second, 1)[0].status_code == 200
+    spread = [r.status_code for _ in range(2) for k in [alice, *keys] for r in _spend(client, k, 1)]
+    assert spread == [200] * 5 + [429] * 3  # four keys, one quota of five
+    assert _spend(client, make_user("dave"), 1)[0].status_code == 200  # other users unaffected
+
+
+def test_a_batch_counts_one_request_per_video(client: TestClient, alice: Caller) -> None:
+    batch = {"videos": [{"channel_id": "nope", "topic": f"t{i}"} for i in range(4)]}
+    first = client.post("/v1/videos/batch", json=batch, headers=alice.headers)
+    assert first.status_code == 404 and first.headers["RateLimit-Remaining"] == "1"
+    refused = client.post("/v1/videos/batch", json=batch, headers=alice.headers)
+    assert refused.status_code == 429
 
 
 def test_unauthenticated_requests_carry_no_quota(client: TestClient) -> None:
@@ -88,14 +98,13 @@ def test_unauthenticated_requests_carry_no_quota(client: TestClient) -> None:
     assert "RateLimit-Limit" not in client.get("/health").headers
 
 
-def test_a_redis_that_does_not_answer_lets_requests_through(gateway_settings: Settings,
-                                                           make_user: Callable[..., Caller],
-                                                           alice: Caller) -> None:
+def test_a_redis_that_does_not_answer_falls_back_to_counting_in_the_process(
+        gateway_settings: Settings, make_user: Callable[..., Caller], alice: Caller) -> None:
     down = GatewaySettings(consume=False, redis_url="redis://127.0.0.1:9/0", rate_limits=LIMITS)
     with TestClient(create_app(gateway_settings, down)) as other:
         responses = _spend(other, alice, 7)
-    assert [r.status_code for r in responses] == [200] * 7
-    assert "RateLimit-Limit" not in responses[0].headers
+    assert [r.status_code for r in responses] == [200] * 5 + [429] * 2
+    assert responses[0].headers["RateLimit-Limit"] == "5"
 
 
 @given(limit=st.integers(1, 50), into=st.floats(0, 59.99), previous=st.integers(0, 120),

@@ -20,9 +20,10 @@ ROWS = 2_000
 SORTS = ["-created_at", "created_at", "-cost", "cost", "-updated_at", "updated_at"]
 
 
-def seed_videos(client: TestClient, owner_id: str, channel_id: str, rows: int) -> None:
-    """``rows`` videos with repeating times and costs (ties must not lose or repeat rows)."""
-    start = datetime(2026, 1, 1, tzinfo=UTC)
+def seed_videos(client: TestClient, owner_id: str, channel_id: str, rows: int,
+                start: datetime = datetime(2026, 1, 1, tzinfo=UTC)) -> None:
+    """``rows`` videos with repeating times and costs (ties must not lose or repeat rows);
+    statuses cycle published, failed, processing, awaiting_publish."""
     statuses = ["published", "failed", "processing", "awaiting_publish"]
     values = [{
         "id": str(uuid.UUID(int=n + 1)), "owner_id": owner_id, "channel_id": channel_id,
@@ -30,6 +31,7 @@ def seed_videos(client: TestClient, owner_id: str, channel_id: str, rows: int) -
         "status": statuses[n % 4], "current_stage": None, "stages_done": 5, "attempt": 1,
         "estimate_usd": Decimal("0.50"), "cost_usd": Decimal(n % 97) / 100,
         "artifacts": {}, "created_at": start + timedelta(seconds=n // 3),
+        "request_sent_at": start,  # as if sent: the outbox leaves them alone
         "updated_at": start + timedelta(seconds=(n * 7) % 1000)} for n in range(rows)]
     with client.app.state.sessions() as db:  # type: ignore[attr-defined]
         db.execute(insert(Video), values)

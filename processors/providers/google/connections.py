@@ -58,7 +58,7 @@ class Connections:
     def __init__(self, database_url: str | None, vault: Vault | None, client_id: str,
                  client_secret: str, token_uri: str | None,
                  credentials_dir: Path | None = None) -> None:
-        self.engine = sa.create_engine(database_url) if database_url else None
+        self.engine = sa.create_engine(_psycopg(database_url)) if database_url else None
         self.vault = vault
         self.client_id, self.client_secret = client_id, client_secret
         self.token_uri = token_uri or GOOGLE_TOKEN_URI
@@ -88,7 +88,12 @@ class Connections:
                         self._credentials(row.refresh_token_sealed, scopes))
         file = self._file(channel_id)
         if file is not None:
-            credentials = Credentials.from_authorized_user_file(str(file))
+            try:
+                credentials = Credentials.from_authorized_user_file(str(file))
+            except (OSError, ValueError) as exc:
+                raise NotConnected(f"YouTube credentials for channel {channel_id} at {file} are "
+                                   f"unreadable ({type(exc).__name__}); re-authorize the "
+                                   "channel") from None
             return Link(channel_id, "youtube", None, tuple(credentials.scopes or ()),
                         credentials.with_token_uri(self.token_uri))
         if row is not None and row.status == "reconnect_needed":
@@ -137,6 +142,14 @@ class Connections:
             return None
         path = self.credentials_dir / f"{channel_id}.json"
         return path if path.is_file() else None
+
+
+def _psycopg(url: str) -> str:
+    """PostgreSQL through psycopg 3 (the driver installed), as the gateway connects."""
+    parsed = sa.engine.make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
 
 
 class NotConnected(PermanentError):

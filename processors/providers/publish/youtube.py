@@ -105,7 +105,11 @@ class YouTubePublisher:
                  api_base_url: str | None = None, token_uri: str | None = None,
                  chunk_size: int = CHUNK_SIZE,
                  max_retries: int = 10, backoff_s: float = 1.0, timeout_s: float = 120.0,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 credentials: Callable[[str], Credentials] | None = None) -> None:
+        self.credentials = credentials
+        """A channel's (refreshed) credentials from where the product keeps them
+        (``processors.providers.google.connections``); None = the files only."""
         self.credentials_dir = Path(credentials_dir)
         self.state_dir = Path(state_dir)
         self.quota = quota
@@ -252,6 +256,16 @@ class YouTubePublisher:
         return self.credentials_dir / f"{channel_id}.json"
 
     def _client(self, channel_id: str) -> tuple[Any, Any]:
+        credentials = self.credentials(channel_id) if self.credentials else \
+            self._file_credentials(channel_id)
+        transport = httplib2.Http(timeout=self.timeout_s)
+        # 308 means "resume incomplete" here, not a redirect (as googleapiclient's build_http)
+        transport.redirect_codes = transport.redirect_codes - {308}
+        authed = google_auth_httplib2.AuthorizedHttp(credentials, http=transport)
+        youtube = build_from_document(discovery_document(self.api_base_url), http=authed)
+        return youtube, authed
+
+    def _file_credentials(self, channel_id: str) -> Credentials:
         path = self._credentials_file(channel_id)
         try:
             credentials = Credentials.from_authorized_user_file(str(path))
@@ -261,12 +275,7 @@ class YouTubePublisher:
                                  "channel") from None
         if self.token_uri:
             credentials = credentials.with_token_uri(self.token_uri)
-        transport = httplib2.Http(timeout=self.timeout_s)
-        # 308 means "resume incomplete" here, not a redirect (as googleapiclient's build_http)
-        transport.redirect_codes = transport.redirect_codes - {308}
-        authed = google_auth_httplib2.AuthorizedHttp(credentials, http=transport)
-        youtube = build_from_document(discovery_document(self.api_base_url), http=authed)
-        return youtube, authed
+        return credentials
 
     def _load(self, path: Path, size: int) -> UploadState:
         try:

@@ -72,8 +72,9 @@ class ElevenLabsVoice:
             return name
         by_name = self._voices_by_name()
         if name.lower() not in by_name:
+            # the account's other voice names are the operator's, not the channel owner's
             raise UnknownVoice(f"ElevenLabs has no voice named {name!r} in this account; "
-                               f"known: {', '.join(sorted(by_name)) or 'none'}")
+                               "use a voice id or a name the operator has added")
         return by_name[name.lower()]
 
     def _voices_by_name(self) -> dict[str, str]:

@@ -766,6 +766,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Overview
+         * @description Channels, videos today and this week, spend today and this month against the monthly
+         *     budget, success rate, quality and cost per video; one channel's with ``channel_id``.
+         */
+        get: operations["get_overview_v1_overview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/videos": {
         parameters: {
             query?: never;
@@ -798,7 +819,8 @@ export interface paths {
         put?: never;
         /**
          * Create Videos
-         * @description Up to 50 videos, all or none: one invalid item rejects the whole batch.
+         * @description Up to 50 videos, all or none: one invalid item rejects the whole batch. Counts as one
+         *     request per video against the rate limit.
          */
         post: operations["create_videos_v1_videos_batch_post"];
         delete?: never;
@@ -1020,7 +1042,11 @@ export interface paths {
         /** List Webhooks */
         get: operations["list_webhooks_v1_webhooks_get"];
         put?: never;
-        /** Create Webhook */
+        /**
+         * Create Webhook
+         * @description The URL must reach a public address (checked now and before every delivery); the
+         *     signing secret is in this response only.
+         */
         post: operations["create_webhook_v1_webhooks_post"];
         delete?: never;
         options?: never;
@@ -1038,7 +1064,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete Webhook */
+        /**
+         * Delete Webhook
+         * @description Nothing more is sent to it, retries of earlier events included.
+         */
         delete: operations["delete_webhook_v1_webhooks__webhook_id__delete"];
         options?: never;
         head?: never;
@@ -1059,6 +1088,28 @@ export interface paths {
         get: operations["list_deliveries_v1_webhooks__webhook_id__deliveries_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhook_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Secret
+         * @description A new signing secret, in this response only. For the overlap window
+         *     (``webhook_secret_overlap_s``, a day by default) deliveries carry a signature by the old
+         *     secret too, so the receiver can switch without losing any.
+         */
+        post: operations["rotate_secret_v1_webhooks__webhook_id__rotate_secret_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2145,6 +2196,50 @@ export interface components {
              * @description Null: unread
              */
             read_at?: string | null;
+        };
+        /**
+         * Overview
+         * @description The overview page's cards. Spend comes from analytics: null, with ``spend_unavailable``
+         *     saying why, when ClickHouse cannot be read; the rest from the gateway's own records.
+         */
+        Overview: {
+            /** Average Cost Per Video 30D */
+            average_cost_per_video_30d: string | null;
+            /**
+             * Average Quality 30D
+             * @description Mean quality score of the last 1,000 scored videos of 30 days
+             */
+            average_quality_30d: number | null;
+            /** Channels Active */
+            channels_active: number;
+            /** Channels Deleted */
+            channels_deleted: number;
+            /** Monthly Budget Usd */
+            monthly_budget_usd: string | null;
+            /**
+             * Spend Month Usd
+             * @description This UTC month so far
+             */
+            spend_month_usd: string | null;
+            /** Spend Today Usd */
+            spend_today_usd: string | null;
+            /**
+             * Spend Unavailable
+             * @description Why spend is null
+             */
+            spend_unavailable: string | null;
+            /**
+             * Success Rate 30D
+             * @description Published or awaiting publish, of the videos finished in 30 days
+             */
+            success_rate_30d: number | null;
+            /** Videos 7D */
+            videos_7d: number;
+            /**
+             * Videos Today
+             * @description Requested since 00:00 UTC
+             */
+            videos_today: number;
         };
         /** OwnerKpis */
         OwnerKpis: {
@@ -3977,15 +4072,15 @@ export interface operations {
                     "application/json": components["schemas"]["InboundEventOut"];
                 };
             };
-            /** @description Signed outside the replay window */
-            400: {
+            /** @description Unknown source, or a missing, malformed, wrong or stale signature (one answer for all) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Unknown source, or missing or wrong signature */
-            401: {
+            /** @description Body over the inbound limit (64 KiB by default) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4373,6 +4468,37 @@ export interface operations {
             };
         };
     };
+    get_overview_v1_overview_get: {
+        parameters: {
+            query?: {
+                channel_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_videos_v1_videos_get: {
         parameters: {
             query?: {
@@ -4442,7 +4568,7 @@ export interface operations {
                     "application/json": components["schemas"]["VideoAccepted"];
                 };
             };
-            /** @description Channel deleted or daily budget reached */
+            /** @description Channel deleted, or the channel's daily budget, the tier's cap or the owner's monthly budget reached (the detail says which) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4492,7 +4618,7 @@ export interface operations {
                     "application/json": components["schemas"]["VideoBatchAccepted"];
                 };
             };
-            /** @description Channel deleted or daily budget reached */
+            /** @description Channel deleted, or the channel's daily budget, the tier's cap or the owner's monthly budget reached (the detail says which) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4928,7 +5054,7 @@ export interface operations {
                     "application/json": components["schemas"]["VideoAccepted"];
                 };
             };
-            /** @description Channel deleted or daily budget reached */
+            /** @description Channel deleted, or the channel's daily budget, the tier's cap or the owner's monthly budget reached (the detail says which) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5059,6 +5185,47 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["DeliveryOut"][];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rotate_secret_v1_webhooks__webhook_id__rotate_secret_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a POST safely: the same key returns the first response, never a second effect. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookIssued"];
+                };
+            };
+            /** @description No such webhook of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

@@ -78,6 +78,36 @@ def create(
     typer.echo(issued.secret)
 
 
+@users_app.command("password")
+def set_password(
+    name: Annotated[str, typer.Argument(help="The user's name")],
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from standard input (scripts)")] = False,
+) -> None:
+    """Set a user's web sign-in password (asked for, or read from standard input) and sign out
+    all of their browser sessions; the user must have an email."""
+    from sqlalchemy import select
+
+    from gateway import sessions
+    from gateway.db import make_engine, make_sessionmaker
+    from gateway.migrate import upgrade
+    from gateway.models import User
+
+    engine = make_engine(get_settings().effective_database_url)
+    upgrade(engine)
+    with make_sessionmaker(engine)() as db:
+        user = db.scalar(select(User).where(User.name == name))
+        if user is None or user.email is None:
+            typer.echo(f"error: no user {name!r} with an email (users create NAME --email ...)",
+                       err=True)
+            raise typer.Exit(1)
+        user.password_hash = _password_hash(password_stdin)
+        sessions.revoke_others(db, user.id, keep=None)
+        db.commit()
+    engine.dispose()
+    typer.echo(f"password of {name} set; their browser sessions are signed out", err=True)
+
+
 def _password_hash(from_stdin: bool) -> str:
     """Read a password (stdin's first line, or a hidden prompt asked twice) and hash it."""
     import sys

@@ -49,11 +49,11 @@ def replay(
 ) -> None:
     """Replay records of TOPIC into a stage (it re-emits identical events, paying nothing
     again) or into ClickHouse (the sink drops events it holds). Safe to repeat."""
-    settings = get_settings()
-    configure(settings.log_format, "warning")
     if into != replay_module.ANALYTICS and into not in PIPELINE.names:
         raise typer.BadParameter(f"choose one of {', '.join(PIPELINE.names)} or analytics",
                                  param_hint="--into")
+    settings = get_settings()
+    configure(settings.log_format, "warning")
     names = topics_module.load(settings.topics_file).names if ALL in topic else topic
     start, end = parse_time(since, "--since"), parse_time(until, "--until")
     try:

@@ -1,0 +1,141 @@
+"""YouTube performance: the metrics collector's throughput from FakeGoogle into ClickHouse, and
+the performance KPIs' latency over a large video_metrics table.
+
+Run: .venv/bin/python tests/benchmarks/bench_performance.py [--videos 10000] [--days 28]
+     [--kpi-videos 100000] [--kpi-days 90] [--repeat 5]
+Prints JSON; asserts nothing.
+
+- collector: ``--videos`` videos on one connected channel, each with ``--days`` Analytics days
+  and statistics on the fake; one statistics tick (videos.list, 50 ids a call) and one backfill
+  of the ``--days`` days (reports.query, 200 ids a call), through google-api-python-client as in
+  production; the events go through the sink's insert path (Codec round trip, ``events``, the
+  materialized ``video_metrics``). Reports events/s, calls and quota units per 1,000 videos a day.
+- kpis: ``--kpi-videos`` x ``--kpi-days`` ANALYTICS rows generated inside ClickHouse (numbers())
+  for one owner on 20 channels, their costs in ``video_summary``; the gateway's
+  performance_totals (owner, then one channel) and video_performance (one channel) run
+  ``--repeat`` times after a warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from analytics.migrate import migrate  # noqa: E402
+from analytics.store import connect  # noqa: E402
+from gateway.analytics import sql  # noqa: E402
+from tests.analytics.seed import insert_events  # noqa: E402
+from tests.fakes.google_server import FakeGoogle  # noqa: E402
+from tests.processors.test_metrics_collector import DAY, T0, Harness  # noqa: E402
+from ytempire.core.codec import Codec  # noqa: E402
+from ytempire.core.events import new_envelope  # noqa: E402
+from ytempire.core.schema_registry import SchemaRegistry  # noqa: E402
+from ytempire.core.settings import PROJECT_ROOT  # noqa: E402
+
+
+def collector(root: Path, videos: int, days: int) -> dict[str, Any]:
+    with FakeGoogle() as google:
+        h = Harness(root, google, quota=10_000_000)
+        h.publish(google, videos)
+        for platform_id in list(google.facts):
+            for offset in range(days):
+                google.set_daily(platform_id, DAY - timedelta(days=offset), views=10 + offset,
+                                 estimatedMinutesWatched=20, averageViewPercentage=40.0)
+        started = time.perf_counter()
+        emits = h.tick(T0)
+        envelope = new_envelope(video_id="", channel_id="channel-1", owner_id="",
+                                producer="cli", event_key="bench")
+        envelope["occurred_at"] = T0
+        emits += h.run({"envelope": envelope, "since": str(DAY - timedelta(days=days - 1)),
+                        "until": str(DAY)})
+        read_s = time.perf_counter() - started
+        client = connect(f"chdb://{root / 'clickhouse'}")
+        migrate(client)
+        started = time.perf_counter()
+        insert_events(client, Codec(SchemaRegistry.load(PROJECT_ROOT / "schemas")), emits)
+        write_s = time.perf_counter() - started
+        rows = client.query("SELECT count() FROM video_metrics FINAL").result_rows[0][0]
+        client.close()
+        calls = dict(h.provider.calls)
+    per = 1000 / videos
+    return {"videos": videos, "days": days, "events": len(emits), "rows": rows,
+            "read_s": round(read_s, 2), "write_s": round(write_s, 2),
+            "events_per_s": round(len(emits) / (read_s + write_s)),
+            "calls": calls,
+            "videos_list_calls_per_1000_videos_per_read": round(calls["videos.list"] * per, 1),
+            "data_api_units_per_1000_videos_per_read": round(h.data_quota.used() * per, 1),
+            "reports_calls_per_1000_videos_per_day": round(calls["reports.query"] * per, 2)}
+
+
+def kpis(root: Path, videos: int, days: int, repeat: int) -> dict[str, Any]:
+    client = connect(f"chdb://{root / 'kpi'}")
+    migrate(client)
+    started = time.perf_counter()
+    client.command(f"""
+        INSERT INTO video_metrics (event_id, video_id, channel_id, owner_id, platform_video_id,
+            source, day, observed_at, published_at, simulated, views,
+            estimated_minutes_watched, average_view_percentage, subscribers_gained,
+            estimated_revenue_usd)
+        SELECT concat('e', toString(number)), concat('v', toString(intDiv(number, {days}))),
+            concat('channel-', toString(intDiv(number, {days}) % 20)), 'owner-1',
+            concat('yt', toString(intDiv(number, {days}))), 'ANALYTICS',
+            toDate('2026-01-01') + (number % {days}), now64(3), toDateTime64('2026-01-01', 3),
+            0, 100 + number % 50, 30.5, 40.0, number % 3, toDecimal64(number % 7, 6) / 100
+        FROM numbers({videos * days})""")
+    client.command(f"""
+        INSERT INTO video_summary (video_id, channel_id, owner_id, usd, calls, cached_calls)
+        SELECT concat('v', toString(number)), concat('channel-', toString(number % 20)),
+               'owner-1', toDecimal128(number % 9, 6) / 10, 1, 0
+        FROM numbers({videos})""")
+    fill_s = time.perf_counter() - started
+    params = {"owner_id": "owner-1", "video_id": "", "start": "2026-01-01",
+              "end": str(datetime(2026, 1, 1, tzinfo=UTC).date() + timedelta(days=days - 1))}
+    timings = {}
+    for name, channel in (("performance_totals", ""), ("performance_totals", "channel-3"),
+                          ("video_performance", "channel-3")):
+        query = sql(name)
+        args = {**params, "channel_id": channel}
+        client.query(query, parameters=args)
+        runs = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            client.query(query, parameters=args)
+            runs.append((time.perf_counter() - started) * 1000)
+        timings[f"{name}[{channel or 'owner'}]_ms"] = round(statistics.median(runs), 1)
+    client.close()
+    return {"videos": videos, "days": days, "rows": videos * days, "fill_s": round(fill_s, 1),
+            **timings}
+
+
+def run(videos: int = 10_000, days: int = 28, kpi_videos: int = 100_000, kpi_days: int = 90,
+        repeat: int = 5) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        return {"loadavg": os.getloadavg(),
+                "collector": collector(Path(tmp), videos, days),
+                "kpis": kpis(Path(tmp), kpi_videos, kpi_days, repeat)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--videos", type=int, default=10_000)
+    parser.add_argument("--days", type=int, default=28)
+    parser.add_argument("--kpi-videos", type=int, default=100_000)
+    parser.add_argument("--kpi-days", type=int, default=90)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    print(json.dumps(run(args.videos, args.days, args.kpi_videos, args.kpi_days, args.repeat),
+                     indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,19 @@
+"""A tiny run of tests/benchmarks/bench_performance.py: its numbers come out and mean something."""
+
+from __future__ import annotations
+
+from tests.benchmarks.bench_performance import run
+
+
+def test_bench_performance_smoke_run_reports_throughput_calls_and_kpi_times() -> None:
+    report = run(videos=120, days=3, kpi_videos=200, kpi_days=5, repeat=1)
+    collector = report["collector"]
+    # per video: a statistics snapshot, the tick's daily read (the 2 of its last 3 days the fake
+    # has), the backfill's 3 days; the 2 days read twice are one row each in ClickHouse
+    assert collector["events"] == 120 * (1 + 2 + 3)
+    assert collector["rows"] == 120 * (1 + 3)
+    assert collector["calls"] == {"videos.list": 3, "reports.query": 2}
+    assert collector["events_per_s"] > 0
+    kpis = report["kpis"]
+    assert kpis["rows"] == 1000
+    assert all(kpis[k] > 0 for k in kpis if k.endswith("_ms"))
