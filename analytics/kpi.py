@@ -128,7 +128,8 @@ def collect(settings: Settings, days: int = 30, with_lag: bool = True) -> list[d
     path = chdb_path(settings.effective_clickhouse_dsn)
     owner = SinkOwner.read(path) if path is not None else None
     if owner is not None:
-        with urllib.request.urlopen(f"{owner.url}/kpi?days={days}", timeout=60) as response:
+        request = urllib.request.Request(f"{owner.url}/kpi?days={days}", headers=owner.headers())
+        with urllib.request.urlopen(request, timeout=60) as response:
             docs: list[dict[str, Any]] = json.load(response)
     else:
         client = connect(settings.effective_clickhouse_dsn)

@@ -7,11 +7,17 @@ with ``{"sql": ..., "parameters": {...}}`` runs one read-only query (``readonly=
 returns ``{"columns": [...], "rows": [[...]]}`` (the gateway's owner-scoped cost queries).
 Requests are served one at a time on their own ClickHouse client, beside the sink's inserts.
 With a ClickHouse server none of this is needed; readers connect to the server.
+
+``/kpi`` and ``/query`` want ``Authorization: Bearer <token>``: localhost is shared by every
+user and process of the machine, so a random token, announced only in the owner file (mode
+0600, beside the store), keeps the store's data to those who may read the store's directory.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
+import secrets
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -31,6 +37,7 @@ class KpiServer:
 
     def __init__(self, client: Client, host: str = "127.0.0.1", port: int = 0) -> None:
         self.client = client
+        self.token = secrets.token_urlsafe(32)
         self._http = HTTPServer((host, port), self._handler())
         self._thread = threading.Thread(target=self._http.serve_forever, name="kpi-server",
                                         daemon=True)
@@ -62,6 +69,8 @@ class KpiServer:
                 if url.path != "/kpi":
                     self._send(HTTPStatus.NOT_FOUND, {"error": "try /kpi?days=30 or /health"})
                     return
+                if not self._allowed():
+                    return
                 try:
                     days = int(query.get("days", ["30"])[0])
                 except ValueError:
@@ -78,6 +87,8 @@ class KpiServer:
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 if urlparse(self.path).path != "/query":
                     self._send(HTTPStatus.NOT_FOUND, {"error": "POST /query only"})
+                    return
+                if not self._allowed():
                     return
                 try:
                     length = int(self.headers.get("Content-Length", "0"))
@@ -97,6 +108,14 @@ class KpiServer:
                 self._send(HTTPStatus.OK, {
                     "columns": list(result.column_names),
                     "rows": [[to_json(v) for v in row] for row in result.result_rows]})
+
+            def _allowed(self) -> bool:
+                given = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                if hmac.compare_digest(given.encode(), server.token.encode()):
+                    return True
+                self._send(HTTPStatus.UNAUTHORIZED, {"error": "the sink's token (in its owner "
+                                                              "file) is required"})
+                return False
 
             def _send(self, status: HTTPStatus, doc: Any) -> None:
                 body = json.dumps(doc).encode()

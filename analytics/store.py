@@ -58,10 +58,12 @@ def connect(dsn: str) -> Client:
 
 @dataclass(frozen=True)
 class SinkOwner:
-    """Who holds a chdb directory: the sink's pid and where it answers KPI requests."""
+    """Who holds a chdb directory: the sink's pid, where it answers KPI requests, and the token
+    those requests carry (the file is readable by its owner only)."""
 
     pid: int
     url: str
+    token: str = ""
 
     @staticmethod
     def file(path: Path) -> Path:
@@ -72,7 +74,7 @@ class SinkOwner:
         """The live owner of ``path``, or None (a stale file from a killed sink is ignored)."""
         try:
             doc: dict[str, Any] = json.loads(cls.file(path).read_text())
-            owner = cls(pid=int(doc["pid"]), url=str(doc["url"]))
+            owner = cls(pid=int(doc["pid"]), url=str(doc["url"]), token=str(doc.get("token", "")))
         except (FileNotFoundError, ValueError, KeyError, TypeError):
             return None
         return owner if _alive(owner.pid) else None
@@ -80,8 +82,13 @@ class SinkOwner:
     def write(self, path: Path) -> None:
         target = self.file(path)
         tmp = target.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"pid": self.pid, "url": self.url}))
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(json.dumps({"pid": self.pid, "url": self.url, "token": self.token}))
         tmp.replace(target)
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
 
     def remove(self, path: Path) -> None:
         with contextlib.suppress(FileNotFoundError):

@@ -98,8 +98,8 @@ class SinkReader:
     """The analytics sink's endpoint: ``GET /kpi``, and ``POST /query`` (read-only SQL with
     parameters) for the owner-scoped queries."""
 
-    def __init__(self, url: str, timeout_s: float = 30.0) -> None:
-        self.url, self.timeout_s = url, timeout_s
+    def __init__(self, owner: SinkOwner, timeout_s: float = 30.0) -> None:
+        self.url, self.owner, self.timeout_s = owner.url, owner, timeout_s
 
     def _call(self, request: urllib.request.Request) -> Any:
         try:
@@ -120,11 +120,13 @@ class SinkReader:
     def query(self, name: str, parameters: dict[str, Any]) -> Rows:
         body = json.dumps({"sql": sql(name), "parameters": parameters}).encode()
         doc = self._call(urllib.request.Request(f"{self.url}/query", data=body, method="POST",
-                                                headers={"Content-Type": "application/json"}))
+                                                headers={"Content-Type": "application/json",
+                                                         **self.owner.headers()}))
         return [dict(zip(doc["columns"], row, strict=True)) for row in doc["rows"]]
 
     def kpis(self, days: int) -> Rows:
-        docs: Rows = self._call(urllib.request.Request(f"{self.url}/kpi?days={days}"))
+        docs: Rows = self._call(urllib.request.Request(f"{self.url}/kpi?days={days}",
+                                                       headers=self.owner.headers()))
         return docs
 
 
@@ -142,7 +144,7 @@ class Analytics:
         if path is not None:
             owner = SinkOwner.read(path)
             if owner is not None and owner.pid != os.getpid():
-                return SinkReader(owner.url)
+                return SinkReader(owner)
             if self._direct is None and owner is None and not self.open_store:
                 raise unavailable("the analytics sink is not running", (
                     f"no analytics sink holds the chdb store {path}: start it ('ytempire "

@@ -177,3 +177,26 @@ def test_the_image_holds_what_the_processes_read() -> None:
     assert "YTEMPIRE_SCHEMAS_DIR=/app/schemas" in text and \
         "YTEMPIRE_TOPICS_FILE=/app/topics.yaml" in text
     assert re.search(r"^USER (?!root)", text, re.M), "the app should not run as root"
+
+
+def test_secrets_are_required_and_nothing_internal_is_published(
+        services: dict[str, Any]) -> None:
+    text = COMPOSE.read_text()
+    for secret in ("POSTGRES_PASSWORD", "CLICKHOUSE_PASSWORD", "CLICKHOUSE_GRAFANA_PASSWORD",
+                   "GRAFANA_ADMIN_PASSWORD"):
+        uses = re.findall(rf"\$\{{{secret}(:?[-?])?", text)
+        assert uses and all(use == ":?" for use in uses), f"{secret} has a default: {uses}"
+    published = {n: s["ports"] for n, s in services.items() if s.get("ports")}
+    assert set(published) == {"gateway", "grafana"}
+    for name, ports in published.items():
+        for port in ports:
+            assert str(port).startswith("${") and ":-127.0.0.1}:" in str(port), (name, port)
+    grafana = _env(services["grafana"])
+    assert grafana["GF_SECURITY_ADMIN_PASSWORD"].startswith("${GRAFANA_ADMIN_PASSWORD:?")
+    assert grafana["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+    source = yaml.safe_load((PROJECT_ROOT / "analytics/grafana/provisioning/datasources/"
+                                             "clickhouse.yaml").read_text())["datasources"][0]
+    assert source["jsonData"]["username"] == "grafana"
+    users = (PROJECT_ROOT / "analytics/clickhouse/users.d/grafana.xml").read_text()
+    assert "<grafana>" in users and "<readonly>2</readonly>" in users
+    assert _env(services["gateway"])["YTEMPIRE_GATEWAY_DOCS"].endswith(":-false}")

@@ -54,7 +54,7 @@ def test_kpis_come_from_the_sink_endpoint_while_it_holds_the_store(seeded: Seede
     store = tmp_path / "clickhouse"
     store.mkdir()
     server = KpiServer(seeded.client)
-    owner = SinkOwner(os.getpid(), server.start())
+    owner = SinkOwner(os.getpid(), server.start(), server.token)
     owner.write(store)
     try:
         began = time.monotonic()
@@ -76,3 +76,36 @@ def test_a_stale_owner_file_from_a_killed_sink_is_ignored(tmp_path: Path) -> Non
                           capture_output=True, text=True, check=True)
     SinkOwner(int(dead.stdout), "http://127.0.0.1:9").write(store)
     assert SinkOwner.read(store) is None
+
+
+def test_the_sink_endpoint_answers_only_with_its_token(seeded: Seeded, tmp_path: Path) -> None:
+    """Any local user can reach 127.0.0.1: the token, in an owner-only file, is the key."""
+    import json
+    import stat
+    import urllib.error
+    import urllib.request
+
+    store = tmp_path / "clickhouse"
+    store.mkdir()
+    server = KpiServer(seeded.client)
+    owner = SinkOwner(os.getpid(), server.start(), server.token)
+    owner.write(store)
+    query = json.dumps({"sql": "SELECT 1 AS one", "parameters": {}}).encode()
+    try:
+        refused = []
+        for headers in ({}, {"Authorization": "Bearer guess"}):
+            for request in (urllib.request.Request(f"{owner.url}/kpi?days=1", headers=headers),
+                            urllib.request.Request(f"{owner.url}/query", data=query,
+                                                   headers=headers)):
+                try:
+                    urllib.request.urlopen(request, timeout=30)
+                except urllib.error.HTTPError as exc:
+                    refused.append(exc.code)
+        allowed = urllib.request.urlopen(urllib.request.Request(
+            f"{owner.url}/query", data=query, headers=SinkOwner.read(store).headers()),
+            timeout=30)
+        assert refused == [401] * 4 and json.load(allowed)["rows"] == [[1]]
+        assert stat.S_IMODE(SinkOwner.file(store).stat().st_mode) == 0o600
+    finally:
+        owner.remove(store)
+        server.stop()

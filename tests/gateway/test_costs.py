@@ -48,7 +48,7 @@ def store(gateway_settings: Settings) -> Iterator[Client]:
 
 @pytest.fixture
 def client(gateway_settings: Settings, store: Client) -> Iterator[TestClient]:
-    gateway = GatewaySettings(consume=False, analytics_open_store=True)
+    gateway = GatewaySettings(consume=False, analytics_open_store=True, publish_timeout_s=1)
     with TestClient(create_app(gateway_settings, gateway)) as test_client:
         yield test_client
 
@@ -193,7 +193,7 @@ from analytics.server import KpiServer
 from analytics.store import SinkOwner, chdb_path, connect
 dsn = sys.argv[1]
 server = KpiServer(connect(dsn))
-SinkOwner(os.getpid(), server.start()).write(chdb_path(dsn))
+SinkOwner(os.getpid(), server.start(), server.token).write(chdb_path(dsn))
 print("ready", flush=True)
 sys.stdin.read()
 """

@@ -72,7 +72,7 @@ def sink(
     server = owner = None
     if path is not None:
         server = KpiServer(connect(settings.effective_clickhouse_dsn))
-        owner = SinkOwner(os.getpid(), server.start())
+        owner = SinkOwner(os.getpid(), server.start(), server.token)
         owner.write(path)
     where = f", KPIs at {owner.url}" if owner else ""
     console.print(f"[green]analytics sink[/]: {len(worker.topics)} topics -> "
