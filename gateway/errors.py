@@ -45,6 +45,19 @@ def invalid(exc: ValidationError, where: str = "body") -> RequestValidationError
     return RequestValidationError([{**e, "loc": (where, *e["loc"])} for e in exc.errors()])
 
 
+SECRET_FIELDS = frozenset({"password", "current_password", "new_password", "invite_token"})
+"""Fields whose value a 422 never repeats (FastAPI echoes each invalid ``input``)."""
+
+
+def _redacted(error: dict) -> dict:  # type: ignore[type-arg]
+    """The error without its ``input`` when that could be a secret: a secret field's value, or
+    the whole body when it was not an object."""
+    loc = tuple(error.get("loc", ()))
+    if loc == ("body",) or SECRET_FIELDS.intersection(str(part) for part in loc):
+        return {key: value for key, value in error.items() if key != "input"}
+    return error
+
+
 def finite(value: Any) -> Any:
     """``value`` with NaN and infinities as strings: JSON has no spelling for them, so a 422
     that echoed ``1e400`` (parsed as infinity) would itself fail to render."""
@@ -60,7 +73,8 @@ def finite(value: Any) -> Any:
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        cleaned = RequestValidationError(finite(jsonable_encoder(exc.errors())), body=None)
+        redacted = [_redacted(e) for e in exc.errors()]
+        cleaned = RequestValidationError(finite(jsonable_encoder(redacted)), body=None)
         return await request_validation_exception_handler(request, cleaned)
 
     @app.exception_handler(GatewayError)

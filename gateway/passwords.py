@@ -1,8 +1,9 @@
 """Password hashing: argon2id (argon2-cffi) with RFC 9106's second recommended profile.
 
-Time cost 3, 64 MiB, 4 lanes: about 0.1 s of CPU per hash on this project's 2-core machines
-(docs/benchmarks.md). Each hash holds 64 MiB, so at most ``MAX_CONCURRENT`` run at once; more
-sign-ins wait their turn instead of exhausting memory. An unknown email is checked against a
+Time cost 3, 64 MiB, 4 lanes: 0.22 s of CPU per check on this project's 2-core machines
+(docs/benchmarks.md), so one process signs in at most ~9 people a second. Each hash holds
+64 MiB, so at most ``MAX_CONCURRENT`` run at once; more sign-ins wait their turn instead of
+exhausting memory. An unknown email is checked against a
 dummy hash with the same parameters, so the answer's timing does not reveal which emails exist.
 """
 

@@ -301,3 +301,17 @@ def test_users_create_and_password_read_the_password_from_stdin(
         assert web.get("/v1/me", headers={"Authorization": f"Bearer {key}"}).status_code == 200
 
 
+
+
+def test_a_refused_password_is_never_repeated_in_the_422(web: TestClient) -> None:
+    secret = "hunter2-x"
+    for body in ({"email": "a@b.co", "password": secret, "name": "x"},
+                 {"email": "a@b.co", "password": ["nested", secret], "name": "x"}):
+        response = web.post("/v1/auth/signup", json=body)
+        assert response.status_code == 422 and secret not in response.text
+    raw = web.post("/v1/auth/login", content=f'"{secret}"',
+                   headers={"Content-Type": "application/json"})
+    assert raw.status_code == 422 and secret not in raw.text
+    other = web.post("/v1/auth/signup", json={"email": "nope", "password": "long enough!",
+                                              "name": "x"})
+    assert other.json()["detail"][0]["input"] == "nope"  # other fields still say what was sent

@@ -159,6 +159,18 @@ def test_daily_report_reads_video_day_rows_and_revenue_only_with_the_monetary_sc
     assert decoded["estimated_revenue_usd"] == Decimal("3.21") and decoded["views"] == 1234
 
 
+def test_a_report_for_many_videos_goes_out_as_a_long_query(
+        tmp_path: Path, google: FakeGoogle) -> None:
+    h = Harness(tmp_path, google)
+    ids = h.publish(google, 250)
+    for platform_id in ids:
+        google.set_daily(platform_id, DAY, views=7)
+    rows = analytics(h.tick(T0 + timedelta(days=1)))
+    assert len(rows) == 250 and {r["views"] for r in rows} == {7}
+    # 200 ids pass 2,048 characters: that query goes as a POST; the 50 left fit in a GET
+    assert (google.calls["POST /v2/reports"], google.calls["GET /v2/reports"]) == (1, 2)
+
+
 def test_a_report_with_no_rows_emits_nothing(tmp_path: Path, google: FakeGoogle) -> None:
     h = Harness(tmp_path, google)
     h.publish(google, 2)

@@ -19,6 +19,7 @@ const GeneratePage = page(() => import("./features/generate/GeneratePage"), "Gen
 const VideosPage = page(() => import("./features/videos/VideosPage"), "VideosPage");
 const VideoPage = page(() => import("./features/videos/VideoPage"), "VideoPage");
 const CostsPage = page(() => import("./features/costs/CostsPage"), "CostsPage");
+const PerformancePage = page(() => import("./features/performance/PerformancePage"), "PerformancePage");
 const NotificationsPage = page(() => import("./features/notifications/NotificationsPage"), "NotificationsPage");
 const SettingsPage = page(() => import("./features/settings/SettingsPage"), "SettingsPage");
 const AdminPage = page(() => import("./features/admin/AdminPage"), "AdminPage");
@@ -41,6 +42,7 @@ export const routes = [
       { path: "videos", element: <VideosPage /> },
       { path: "videos/:id", element: <VideoPage /> },
       { path: "costs", element: <CostsPage /> },
+      { path: "performance", element: <PerformancePage /> },
       { path: "notifications", element: <NotificationsPage /> },
       { path: "settings", element: <SettingsPage /> },
       { path: "admin", element: <AdminPage /> },

@@ -14,7 +14,7 @@ import styles from "./Layout.module.css";
 
 const PAGES = [
   ["/", "Overview"], ["/channels", "Channels"], ["/generate", "Generate"], ["/videos", "Videos"],
-  ["/costs", "Costs"], ["/notifications", "Notifications"], ["/settings", "Settings"],
+  ["/costs", "Costs"], ["/performance", "Performance"], ["/notifications", "Notifications"], ["/settings", "Settings"],
 ] as const;
 
 function KeepChannelLink({ to, children }: { to: string; children: ReactNode }) {
