@@ -64,7 +64,7 @@ def seed(app: Any, owner_id: str, count: int) -> None:
                 "idempotency_key": f"bench-{i}", "topic": f"Topic {i}", "spec": {},
                 "status": ("published", "failed", "processing")[i % 3],
                 "estimate_usd": Decimal("0.02"), "cost_usd": Decimal("0.02"),
-                "artifacts": {}, "created_at": now - timedelta(minutes=i),
+                "artifacts": {}, "created_at": now - timedelta(minutes=i), "request_sent_at": now,
                 "updated_at": now} for i in range(start, min(count, start + 10_000))])
         db.commit()
 
@@ -112,7 +112,8 @@ def run(videos: int, pages: int, browser: bool = True) -> dict[str, Any]:
     report: dict[str, Any] = {"first_page": first_page_kb()}
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
         settings = Settings(data_dir=Path(tmp), database_url=f"sqlite:///{tmp}/gateway.db")
-        app = create_app(settings, GatewaySettings(consume=False, signup="open"))
+        app = create_app(settings, GatewaySettings(consume=False, signup="open",
+                                                   rate_limits={"free": 10_000_000}))
         with serve(app) as base, httpx.Client(base_url=base, timeout=30) as http:
             email, password = "bench@example.com", "correct horse battery staple"
             http.post("/v1/auth/signup", json={"email": email, "password": password,

@@ -102,6 +102,7 @@ def test_a_person_makes_two_videos_and_watches_them_publish(browser: Browser, ba
     expect(page.get_by_label("Niche")).to_have_attribute("aria-invalid", "true")  # the API's reason
     page.get_by_label("Niche").fill("space history")
     page.get_by_label("Schedule (cron)").fill("")
+    page.get_by_label("Publish automatically when a video passes quality").uncheck()
     accessible(page, "channel-form")
     page.get_by_role("button", name="Create channel").click()
     expect(page.get_by_role("link", name="Deep Space")).to_be_visible()
@@ -115,15 +116,40 @@ def test_a_person_makes_two_videos_and_watches_them_publish(browser: Browser, ba
     requested = page.get_by_role("region", name="Requested")
     expect(requested.get_by_role("link")).to_have_count(2)
     accessible(page, "generate")
-    video_path = requested.get_by_role("link").first.get_attribute("href")
-    assert video_path and re.fullmatch(r"/videos/[\w-]+", video_path)
+    paths = [link.get_attribute("href") for link in requested.get_by_role("link").all()]
+    assert all(p and re.fullmatch(r"/videos/[\w-]+", p) for p in paths), paths
+    video_path, other_path = str(paths[0]), str(paths[1])
 
-    page.goto(f"{base}{video_path}")
-    expect(page.get_by_role("heading", name="Progress")).to_be_visible()
-    page.evaluate("window.__sameDocument = true")  # gone if the page reloads
-    expect(page.locator("main").get_by_text("published", exact=True)).to_be_visible(timeout=240_000)
-    assert page.evaluate("window.__sameDocument") is True
+    # Held for review (no auto-publish): one approved, one published now; both move to
+    # `published` on their page while it stays open (no reload).
+    for path, button in ((other_path, "Publish now"), (video_path, "Approve")):
+        page.goto(f"{base}{path}")
+        expect(page.get_by_role("heading", name="Progress")).to_be_visible()
+        page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+        expect(page.locator("main").get_by_text("awaiting publish", exact=True)).to_be_visible(
+            timeout=240_000)
+        if button == "Approve":
+            accessible(page, "video-held")
+        page.get_by_role("button", name=button).click()
+        expect(page.locator("main").get_by_text("published", exact=True)).to_be_visible(
+            timeout=120_000)
+        assert page.evaluate("window.__sameDocument") is True
     expect(page.locator("[data-state=done]")).to_have_count(6)
+
+    # The MP4 plays from the authenticated artifact route and seeks (HTTP range).
+    player = page.get_by_label(re.compile(r"^Video: "))
+    expect(player).to_be_visible(timeout=30_000)
+    seeked = player.evaluate("""async (v) => {
+        const once = (name) => new Promise(r => v.addEventListener(name, r, {once: true}));
+        v.muted = true;
+        if (v.readyState < 1) await once('loadedmetadata');
+        const done = once('seeked');
+        v.currentTime = v.duration / 2;
+        await done;
+        if (v.readyState < 2) await once('canplay');
+        return {duration: v.duration, readyState: v.readyState, at: v.currentTime};
+    }""")
+    assert seeked["duration"] > 5 and seeked["readyState"] >= 2 and seeked["at"] > 2, seeked
     accessible(page, "video")
 
     nav(page, "Videos")
@@ -137,6 +163,13 @@ def test_a_person_makes_two_videos_and_watches_them_publish(browser: Browser, ba
     by_video = page.get_by_role("table", name="Spend by video")
     expect(by_video.get_by_role("link", name=video_path[8:16])).to_be_visible()
     accessible(page, "costs")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export CSV of spend by video").click()
+    rows = download.value.path().read_text().splitlines()
+    api = page.request.get(f"{base}/v1/costs", params={"by": "video"}).json()
+    assert rows[0] == "video_id,usd,calls"
+    assert {r.split(",")[0] for r in rows[1:]} == {row["key"] for row in api["rows"]}
+    assert video_path.removeprefix("/videos/") in {r.split(",")[0] for r in rows[1:]}
     nav(page, "Settings")
     expect(page.get_by_role("table", name="Sessions")).to_contain_text("(this one)")
     accessible(page, "settings")
@@ -159,6 +192,9 @@ def test_a_person_makes_two_videos_and_watches_them_publish(browser: Browser, ba
     stranger.goto(f"{base}{video_path}")
     expect(stranger.get_by_role("alert")).to_contain_text("not found")
     assert stranger.request.get(f"{base}/v1{video_path}").status == 404
+    assert stranger.request.get(f"{base}/v1{video_path}/artifacts/video").status == 404
+    mine = stranger.request.get(f"{base}/v1/costs/export", params={"by": "video"}).text()
+    assert video_path.removeprefix("/videos/") not in mine
     other.close()
 
     guesser = browser.new_context().new_page()

@@ -4,10 +4,9 @@ import { useState } from "react";
 import { useSearchParams } from "react-router";
 import { usd, daysAgo, isoDay } from "../../api/format";
 import { ErrorNotice } from "../../components/StateViews";
-import { useMe } from "../auth/api";
 import { SpendByDayChart } from "./SpendByDayChart";
 import { SpendTable } from "./SpendTable";
-import { monthlyProjection, useSpend, type Range } from "./api";
+import { useMonthProjection, useSpend, type Range } from "./api";
 import styles from "./CostsPage.module.css";
 
 export function CostsPage() {
@@ -16,7 +15,7 @@ export function CostsPage() {
     since: params.get("since") ?? daysAgo(29), until: params.get("until") ?? isoDay(new Date()),
     channel: params.get("channel") ?? "",
   };
-  const me = useMe();
+  const projection = useMonthProjection();
   const month = useSpend("day", { ...range, since: `${isoDay(new Date()).slice(0, 8)}01`, until: isoDay(new Date()) });
   const byDay = useSpend("day", range);
   const [rangeError, setRangeError] = useState<string | null>(null);
@@ -33,9 +32,7 @@ export function CostsPage() {
     setParams(p);
   }
 
-  const spent = Number(month.data?.total_usd ?? 0);
-  const projected = monthlyProjection(spent);
-  const budget = me.data?.monthly_budget_usd ? Number(me.data.monthly_budget_usd) : null;
+  const p = projection.data;
   return (
     <>
       <h1>Costs</h1>
@@ -44,11 +41,14 @@ export function CostsPage() {
         <label>To <input type="date" value={range.until} onChange={(e) => setDate("until", e.target.value)} /></label>
         {rangeError && <span role="alert" style={{ color: "var(--bad)" }}>{rangeError}</span>}
         <div className={styles.projection} aria-label="This month" role="group">
-          <span>This month <strong>{month.data ? usd(spent) : "—"}</strong></span>
-          <span>projected <strong>{month.data ? usd(projected) : "—"}</strong>{budget !== null && <> of {usd(budget)} budget{projected > budget && <strong style={{ color: "var(--bad)" }}> · over budget</strong>}</>}</span>
+          <span>This month <strong>{month.data ? usd(month.data.total_usd) : "—"}</strong></span>
+          <span>projected <strong>{p ? usd(p.projected_usd) : "—"}</strong>
+            {p?.monthly_budget_usd && <> of {usd(p.monthly_budget_usd)} budget</>}
+            {p?.over_budget && <strong style={{ color: "var(--bad)" }}> · over budget</strong>}</span>
         </div>
       </form>
       {month.error && <ErrorNotice error={month.error} />}
+      {projection.error && <ErrorNotice error={projection.error} />}
       <section className="panel" aria-labelledby="per-day">
         <h2 id="per-day">Spend per day</h2>
         {byDay.data && byDay.data.rows.length > 0 && <SpendByDayChart rows={byDay.data.rows} />}

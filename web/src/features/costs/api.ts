@@ -39,8 +39,8 @@ export async function downloadCsv(by: Grouping, range: Range): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-/** This month's spend carried to its last day at the pace of the days so far. */
-export function monthlyProjection(monthSpend: number, today = new Date()): number {
-  const days = new Date(today.getFullYear(), today.getMonth() + 1, 0).getDate();
-  return (monthSpend / today.getDate()) * days;
+/** The month's projection from the API: each channel's pace (its schedule, else its recent
+ * requests) times its cost per video, against the monthly budget. */
+export function useMonthProjection() {
+  return useQuery({ queryKey: ["costs", "month"], queryFn: () => api<Schemas["MonthProjection"]>("/v1/costs/month") });
 }

@@ -35,9 +35,9 @@ export function OverviewPage() {
               <StatCard label="Spend today" value={usd(o.spend_today_usd)} />
               <StatCard label="Spend this month" value={usd(o.spend_month_usd)} note={budgetNote(o)}
                         warn={Boolean(o.monthly_budget_usd && Number(o.spend_month_usd) > Number(o.monthly_budget_usd))} />
-              <StatCard label="Success rate" value={percent(o.success_rate)} note="last 7 days" />
-              <StatCard label="Average quality" value={o.avg_quality === null ? "—" : o.avg_quality.toFixed(0)} />
-              <StatCard label="Average cost per video" value={usd(o.avg_cost_per_video_usd)} />
+              <StatCard label="Success rate" value={percent(o.success_rate)} note="last 30 days" />
+              <StatCard label="Average quality" value={o.avg_quality === null ? "—" : o.avg_quality.toFixed(0)} note="last 30 days" />
+              <StatCard label="Average cost per video" value={usd(o.avg_cost_per_video_usd)} note="last 30 days" />
             </section>
           </>
         )}

@@ -1,10 +1,7 @@
-// The overview's numbers: /v1/overview when the gateway has it, else composed from /v1/kpis,
-// /v1/costs, /v1/channels and /v1/me so the page works against either.
+// The overview's numbers, from /v1/overview.
 import { useQuery } from "@tanstack/react-query";
-import { api, ApiError, type Schemas } from "../../api/client";
-import { isoDay } from "../../api/format";
-import type { Channel } from "../channels/api";
-import { channelStatus } from "../channels/api";
+import { api, type Schemas } from "../../api/client";
+import { channelStatus, type Channel } from "../channels/api";
 
 export interface Overview {
   channels: { active: number; paused: number; deleted: number };
@@ -19,53 +16,31 @@ export interface Overview {
   unavailable?: string | null;
 }
 
-async function orNull<T>(promise: Promise<T>): Promise<T | null> {
-  try {
-    return await promise;
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 503) return null;
-    throw error;
-  }
-}
-
-async function composed(channelId: string): Promise<Overview> {
-  const query = { channel_id: channelId || undefined };
-  const today = isoDay(new Date());
-  const month = `${today.slice(0, 8)}01`;
-  const [channels, me, day, week, spend] = await Promise.all([
-    api<Channel[]>("/v1/channels", { query: { include_deleted: true } }),
-    api<Schemas["UserOut"]>("/v1/me"),
-    orNull(api<Schemas["OwnerKpis"]>("/v1/kpis", { query: { days: 1, ...query } })),
-    orNull(api<Schemas["OwnerKpis"]>("/v1/kpis", { query: { days: 7, ...query } })),
-    orNull(api<Schemas["SpendReport"]>("/v1/costs", { query: { by: "day", start: month, ...query } })),
+/** The gateway's /v1/overview in the page's terms (paused channels come from the list). */
+async function fromApi(channelId: string): Promise<Overview> {
+  const [o, channels] = await Promise.all([
+    api<Schemas["Overview"]>("/v1/overview", { query: { channel_id: channelId || undefined } }),
+    api<Channel[]>("/v1/channels"),
   ]);
-  const counts = { active: 0, paused: 0, deleted: 0 };
-  channels.forEach((c) => counts[channelStatus(c)]++);
+  const paused = channels.filter((c) => channelStatus(c) === "paused").length;
   return {
-    channels: counts,
-    videos_today: day?.videos_requested ?? null,
-    videos_7d: week?.videos_requested ?? null,
-    spend_today_usd: spend ? (spend.rows.find((r) => r.key.startsWith(today))?.usd ?? "0") : null,
-    spend_month_usd: spend?.total_usd ?? null,
-    monthly_budget_usd: me.monthly_budget_usd,
-    success_rate: week?.success_rate ?? null,
-    avg_quality: null,
-    avg_cost_per_video_usd: week?.avg_usd_per_video ?? null,
-    unavailable: week ? null : "Analytics are not available right now; counts will return when they are.",
+    channels: { active: o.channels_active - paused, paused, deleted: o.channels_deleted },
+    videos_today: o.videos_today,
+    videos_7d: o.videos_7d,
+    spend_today_usd: o.spend_today_usd,
+    spend_month_usd: o.spend_month_usd,
+    monthly_budget_usd: o.monthly_budget_usd,
+    success_rate: o.success_rate_30d,
+    avg_quality: o.average_quality_30d,
+    avg_cost_per_video_usd: o.average_cost_per_video_30d,
+    unavailable: o.spend_unavailable,
   };
 }
 
 export function useOverview(channelId: string) {
   return useQuery({
     queryKey: ["overview", channelId],
-    queryFn: async () => {
-      try {
-        return await api<Overview>("/v1/overview", { query: { channel_id: channelId || undefined } });
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 404) return composed(channelId);
-        throw error;
-      }
-    },
+    queryFn: () => fromApi(channelId),
     refetchInterval: 30_000,
   });
 }

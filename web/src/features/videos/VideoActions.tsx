@@ -10,7 +10,7 @@ export function VideoActions({ video }: { video: Video }) {
   const act = useVideoAction(video.id);
   const [reason, setReason] = useState("");
   const held = video.status === "awaiting_publish";
-  const rejected = video.status === "rejected" || Boolean(video.quality && !video.quality.passed && video.status !== "published");
+  const rejected = video.status === "rejected";
   const run = (action: Action, withReason = false) => act.mutate({ action, reason: withReason ? reason.trim() : undefined });
   const needsReason = rejected && !held;
   if (!RUNNING.includes(video.status) && !held && !rejected && video.status !== "failed" && video.status !== "cancelled") return null;
@@ -23,15 +23,15 @@ export function VideoActions({ video }: { video: Video }) {
         {(held || rejected) && (
           <>
             <label className="row">Reason
-              <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder={needsReason ? "Why publish despite the score" : "Optional"} />
+              <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder={needsReason ? "Why publish despite the rejection" : "Needed to reject"} />
             </label>
             <button type="button" className="secondary" disabled={act.isPending || (needsReason && !reason.trim())} onClick={() => run("publish", true)}>Publish now</button>
-            <button type="button" className="danger" disabled={act.isPending || !reason.trim()} onClick={() => run("reject", true)}>Reject</button>
+            {held && <button type="button" className="danger" disabled={act.isPending || !reason.trim()} onClick={() => run("reject", true)}>Reject</button>}
           </>
         )}
       </div>
       {act.error && <ErrorNotice error={act.error} />}
-      {act.isSuccess && <p role="status">Done.</p>}
+      {held && !act.isPending && <p className="muted">Held for your review: approve to publish at the channel's next slot, publish now, or reject with a reason.</p>}
     </section>
   );
 }
