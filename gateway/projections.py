@@ -4,8 +4,9 @@ A channel's projection is its pace (videos per day: its publish schedule's slots
 30 days, else what it requested over the last 30) times its measured cost per finished video
 (the last 30 days in ClickHouse; the estimate until one has finished) times the days of the
 month. Its budget for the month is its daily budget times those days; the owner's is the
-owner's monthly budget. Passing one is an alert in the answer and a ``cost.alert`` notice
-(scope ``channel_month_projection`` or ``owner_month_projection``), given once a month.
+owner's monthly budget. Passing one is an alert in the answer, a notice, and a ``cost.alert``
+event on the broker (scope ``channel_month_projection`` or ``owner_month_projection``, one id
+per scope and month), so webhooks, ClickHouse and Grafana see it with the ledger's alerts.
 """
 
 from __future__ import annotations
@@ -23,9 +24,13 @@ from gateway.config import GatewaySettings
 from gateway.estimate import estimate
 from gateway.identity import Principal
 from gateway.models import Channel, User
+from gateway.outbox import RequestPublisher
 from gateway.payloads import ChannelMonthProjection, MonthProjection
-from ytempire.core.events import event_id
+from ytempire.core.events import Emit, new_envelope
+from ytempire.core.logging import get_logger
 from ytempire.core.settings import Settings
+
+log = get_logger()
 
 WINDOW = timedelta(days=30)
 CENT = Decimal("0.01")
@@ -66,8 +71,19 @@ def _channel(settings: Settings, channel: Channel, measured: dict[str, object] |
         projected_usd=projected, budget_usd=budget, over_budget=projected > budget)
 
 
+def alert_event(owner_id: str, channel_id: str, scope: str, scope_id: str, budget: Decimal,
+                projected: Decimal) -> Emit:
+    """The ``cost.alert`` of a projection past its budget; its id depends on scope and month."""
+    envelope = new_envelope(video_id="", channel_id=channel_id, owner_id=owner_id,
+                            producer="gateway", event_key=f"projection:{scope}:{scope_id}")
+    return Emit("cost.alert", {"envelope": envelope, "scope": scope, "scope_id": scope_id,
+                               "threshold_pct": 100, "budget_usd": budget.quantize(MICRO),
+                               "spent_usd": projected.quantize(MICRO)})
+
+
 def month(db: Session, settings: Settings, gateway: GatewaySettings, analytics: Analytics,
-          principal: Principal, now: datetime | None = None) -> MonthProjection:
+          publisher: RequestPublisher, principal: Principal, now: datetime | None = None
+          ) -> MonthProjection:
     """This UTC month's projection for the caller's active channels; alerts become notices."""
     now = now or datetime.now(UTC)
     days = calendar.monthrange(now.year, now.month)[1]
@@ -84,15 +100,25 @@ def month(db: Session, settings: Settings, gateway: GatewaySettings, analytics: 
                              projected_usd=total, monthly_budget_usd=budget,
                              over_budget=budget is not None and total > budget)
     period = f"{now:%Y-%m}"
-    alerts = [("channel_month_projection", f"{p.channel_id}:{period}", p.budget_usd,
-               p.projected_usd) for p in projections if p.over_budget]
+    owner = principal.user_id
+    alerts = [alert_event(owner, p.channel_id, "channel_month_projection",
+                          f"{p.channel_id}:{period}", p.budget_usd, p.projected_usd)
+              for p in projections if p.over_budget]
     if result.over_budget and budget is not None:
-        alerts.append(("owner_month_projection", f"{principal.user_id}:{period}", budget, total))
-    for scope, scope_id, limit, projected in alerts:
-        notices.notify(db, gateway, principal.user_id, "cost.alert",
-                       event_id("projection", scope, scope_id), now, {
-                           "scope": scope, "scope_id": scope_id, "threshold_pct": 100,
-                           "budget_usd": str(limit.quantize(CENT)),
-                           "spent_usd": str(projected.quantize(CENT)), "projected": True})
+        alerts.append(alert_event(owner, "", "owner_month_projection", f"{owner}:{period}",
+                                  budget, total))
+    new = []
+    for alert in alerts:
+        value = alert.value
+        data = {"scope": value["scope"], "scope_id": value["scope_id"], "threshold_pct": 100,
+                "budget_usd": str(value["budget_usd"].quantize(CENT)),
+                "spent_usd": str(value["spent_usd"].quantize(CENT)), "projected": True}
+        # The notice takes the event's id, so reading the event back adds no second notice.
+        if notices.notify(db, gateway, owner, "cost.alert", value["envelope"]["event_id"], now,
+                          data) is not None:
+            new.append(alert)
     db.commit()
+    if new and not publisher.send(new):
+        log.warning("projection_alert_unsent", alerts=len(new),
+                    reason="broker did not acknowledge; the notices are stored")
     return result

@@ -29,6 +29,7 @@ from typing import Any
 
 import av
 
+from processors.providers import ProviderContractError
 from processors.providers.script import WORDS_PER_MINUTE
 from processors.providers.script.openai_writer import openai_client
 from processors.providers.voice import Speech, TimedWord, UnknownVoice, Voice, VoiceUnavailable
@@ -50,6 +51,7 @@ from ytempire.core.logging import get_logger
 from ytempire.core.media import MediaError, probe, run_ffmpeg
 from ytempire.core.pricing import Usage, bill, current_table
 from ytempire.core.settings import Settings
+from ytempire.core.spend import SpendJournal, spend_events
 from ytempire.stage import PermanentError, StageSpec, TransientError
 
 log = get_logger("ytempire.narrator")
@@ -69,15 +71,17 @@ FFMPEG_TIMEOUT_S = 300
 
 class NarratorStage:
     """The narrator stage; ``voice`` speaks (``economy`` when the budget says so), ``store``
-    keeps audio and timings."""
+    keeps audio and timings. Each part's speech is recorded in ``journal`` as it arrives, so a
+    narration that fails half way still bills the parts it paid for."""
 
     spec = StageSpec(name=NAME, inputs=("script.ready",), outputs=(OUTPUT_TOPIC, "cost.incurred"))
 
     def __init__(
         self, voice: Voice, store: ArtifactStore, cache: ResultCache, work_dir: Path,
-        economy: Voice | None = None, parts: ResultCache | None = None,
+        journal: SpendJournal, economy: Voice | None = None, parts: ResultCache | None = None,
     ) -> None:
         self.voice = voice
+        self.journal = journal
         self.store = store
         self.cache = cache
         self.work_dir = Path(work_dir)
@@ -101,12 +105,18 @@ class NarratorStage:
         except VoiceUnavailable as exc:
             raise TransientError(str(exc)) from exc
         key = content_hash(NAME, VERSION, voice.provider, voice.model, voice_name, language, parts)
-        result, paid = self.cache.once(key, envelope["event_id"],
-                                       lambda: self._narrate(parts, voice_name, voice),
+        input_id = envelope["event_id"]
+        result, paid = self.cache.once(key, input_id,
+                                       lambda: self._narrate(parts, voice_name, voice, input_id),
                                        valid=self._artifacts_present)
+        if paid and self.parts is not None:  # a paid voice: bill what the journal holds
+            costs = spend_events(envelope, self.journal, key)
+            spent_usd = self.journal.usd(input_id)
+        else:
+            costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
+            spent_usd = spent(result, paid)
         voice_ready = {
-            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC,
-                                        spent=spent(result, paid)),
+            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC, spent=spent_usd),
             "spec": spec,
             "script": script,
             "audio": result["audio"],
@@ -116,7 +126,6 @@ class NarratorStage:
             "loudness_lufs": result["loudness_lufs"],
             "voice": result["voice"],
         }
-        costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
         return [Emit(OUTPUT_TOPIC, voice_ready), *costs]
 
     def _tier(self, parts: list[str], envelope: Event, spec: Event) -> Voice:
@@ -138,11 +147,12 @@ class NarratorStage:
         """A cached narration is reusable only while its artifacts are still in the store."""
         return all(self.store.path(result[name]).exists() for name in ("audio", "word_timings"))
 
-    def _narrate(self, parts: list[str], voice_name: str, voice: Voice) -> dict[str, Any]:
+    def _narrate(self, parts: list[str], voice_name: str, voice: Voice,
+                 input_id: str) -> dict[str, Any]:
         speeches = []
-        for part in parts:
+        for index, part in enumerate(parts):
             try:
-                speeches.append(self._speak(voice, part, voice_name))
+                speeches.append(self._speak(voice, part, voice_name, input_id, index))
             except UnknownVoice as exc:
                 raise PermanentError(str(exc)) from exc
             except VoiceUnavailable as exc:
@@ -189,16 +199,26 @@ class NarratorStage:
         }
 
 
-    def _speak(self, voice: Voice, text: str, voice_name: str) -> Speech:
-        """One part, from the part cache when a failed attempt already paid for it."""
-        if self.parts is None:
-            return voice.speak(text, voice_name)
+    def _speak(self, voice: Voice, text: str, voice_name: str, input_id: str,
+               index: int) -> Speech:
+        """One part, from the part cache when a failed attempt already paid for it; a part
+        spoken now is recorded in the journal before anything else happens to it."""
         key = content_hash(NAME, VERSION, voice.provider, voice.model, voice_name, text)
+        if self.parts is None:  # a free voice: nothing to keep or bill part by part
+            return voice.speak(text, voice_name)
         kept = self.parts.get(key)
         if kept is not None and self.store.path(kept["pcm"]).exists():
             return Speech(pcm=self.store.read_bytes(kept["pcm"]), sample_rate=kept["sample_rate"],
                           words=[TimedWord(**word) for word in kept["words"]])
-        speech = voice.speak(text, voice_name)
+        call = f"part{index}:{key[:16]}"
+        try:
+            speech = voice.speak(text, voice_name)
+        except ProviderContractError as exc:  # billed, but unusable: another call next time
+            self.journal.record(input_id, f"{call}#{len(self.journal.calls(input_id))}",
+                                exc.usage)
+            raise
+        self.journal.record(input_id, call,
+                            [Usage(voice.provider, voice.model, "characters", len(text))])
         self.parts.put(key, {"pcm": self.store.put_bytes(speech.pcm, ".pcm", "audio/L16"),
                              "sample_rate": speech.sample_rate,
                              "words": [asdict(word) for word in speech.words]})
@@ -376,6 +396,7 @@ def build(settings: Settings) -> NarratorStage:
         store=ArtifactStore(settings.artifacts_dir),
         cache=ResultCache(cache_root, NAME),
         work_dir=settings.data_dir / "tmp",
+        journal=SpendJournal(settings.data_dir, NAME),
         economy=tiers[1] if len(tiers) > 1 else None,
         parts=ResultCache(cache_root, f"{NAME}-parts") if paid else None,
     )

@@ -18,7 +18,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, cast
 
-from processors.providers.policy import PolicyChecker
+from processors.providers import ProviderContractError
+from processors.providers.policy import PolicyChecker, PolicyVerdict
+from processors.providers.policy.blocklist import BlocklistChecker
 from processors.providers.policy.openai_moderation import OpenAIModeration
 from processors.providers.script import (
     MAX_DURATION_S,
@@ -41,11 +43,11 @@ from ytempire.core.events import (
     cost_so_far,
     derive_envelope,
     failed_event,
-    spent,
 )
 from ytempire.core.logging import get_logger
 from ytempire.core.pricing import Usage, bill, current_table
 from ytempire.core.settings import Settings
+from ytempire.core.spend import SpendJournal, spend_events
 from ytempire.stage import PermanentError, StageSpec, TransientError
 
 log = get_logger("ytempire.scriptwriter")
@@ -107,16 +109,20 @@ def merged(usage: list[Usage]) -> list[Usage]:
 
 class ScriptWriterStage:
     """The scriptwriter stage around a ``ScriptWriter`` (and, for paid writers, its economy
-    tier and a policy checker)."""
+    tier and a policy checker). Every provider answer is recorded in ``journal`` as it comes,
+    and the written script is kept before moderation reads it, so a failure after a paid call
+    bills the call (the runner sends the journal with ``pipeline.failed``) and a retry reuses
+    the script instead of paying for it again."""
 
     spec = StageSpec(name=NAME, inputs=("script.requested",),
                      outputs=(OUTPUT_TOPIC, "cost.incurred", "pipeline.failed"))
 
-    def __init__(self, writer: ScriptWriter, cache: ResultCache, *,
+    def __init__(self, writer: ScriptWriter, cache: ResultCache, journal: SpendJournal, *,
                  economy: ScriptWriter | None = None,
                  moderator: PolicyChecker | None = None) -> None:
         self.writer = writer
         self.cache = cache
+        self.journal = journal
         self.economy = economy
         self.moderator = moderator
 
@@ -125,17 +131,22 @@ class ScriptWriterStage:
         request = validate(ScriptRequest.from_spec(spec))
         writer, fallback = self._tiers(request, envelope, spec)
         key = content_hash(NAME, VERSION, writer.name, request)
-        result, paid = self.cache.once(key, envelope["event_id"],
-                                       lambda: self._write(request, writer, fallback, key))
-        costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
+        input_id = envelope["event_id"]
+        result, paid = self.cache.once(
+            key, input_id, lambda: self._write(request, writer, fallback, key, input_id))
+        if paid:
+            costs = spend_events(envelope, self.journal, key)
+            spent_usd = self.journal.usd(input_id)
+        else:
+            costs = cost_events(envelope, stage=NAME, billed=result, paid=False, call_key=key)
+            spent_usd = Decimal(0)
         if result.get("refused"):
-            # Not raised: the worker would drop the costs of the paid script with the error.
+            # Not raised: the runner would bill the same journal, but this says why it ended.
             refusal = PermanentError(f"script refused by {result['refused']}")
             return [failed_event(envelope, stage=NAME, input_topic=self.spec.input_topic,
-                                 error=refusal, retryable=False), *costs]
+                                 error=refusal, retryable=False, spent=spent_usd), *costs]
         ready = {
-            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC,
-                                        spent=spent(result, paid)),
+            "envelope": derive_envelope(envelope, NAME, OUTPUT_TOPIC, spent=spent_usd),
             "spec": spec,
             "script": result["script"],
             "writer": result["writer"],
@@ -160,65 +171,89 @@ class ScriptWriterStage:
         return self.writer, self.economy
 
     def _write(self, request: ScriptRequest, writer: ScriptWriter,
-               fallback: ScriptWriter | None, key: str) -> dict[str, Any]:
-        """Write (falling back to economy if the first tier fails) and moderate. Paid answers
-        that could not be used are billed with the script that finally comes, even across the
-        worker's retries (kept under ``key``), so the ledger sees every token paid for."""
-        wasted = [Usage.from_json(u) for u in self.cache.get(f"{key}.wasted") or []]
-        try:
-            written = self._write_once(request, writer, fallback, wasted)
-        except (TransientError, PermanentError):
-            if wasted:
-                self.cache.put(f"{key}.wasted", [u.as_json() for u in wasted])
-            raise
-        usage = merged([*wasted, *written.usage])
-        script = hold_to_limits(written.script)
+               fallback: ScriptWriter | None, key: str, input_id: str) -> dict[str, Any]:
+        """Write (or reuse the script kept under ``key``), then moderate."""
+        kept = self.cache.get(f"{key}.written")
+        if kept is None:
+            written = self._write_once(request, writer, fallback, input_id)
+            kept = {"script": written.script, "writer": written.writer,
+                    "usage": [u.as_json() for u in written.usage]}
+            self.cache.put(f"{key}.written", kept)
+        usage = [Usage.from_json(u) for u in kept["usage"]]
+        script = hold_to_limits(kept["script"])
         refused = None
         if self.moderator is not None:
-            verdict = self.moderator.check(moderated_texts(script))
+            verdict = self._moderate(script, input_id)
             usage += verdict.usage
             if verdict.flagged:
                 refused = f"{verdict.checker}: " + "; ".join(f.describe() for f in verdict.findings)
                 log.warning("script refused by policy", checker=verdict.checker,
                             categories=sorted({f.category for f in verdict.findings}))
-        log.info("script written", writer=written.writer, words=script["word_count"],
+        log.info("script written", writer=kept["writer"], words=script["word_count"],
                  target_words=request.target_words, sections=len(script["sections"]))
-        return {
-            "script": script,
-            "writer": written.writer,
-            "refused": refused,
-            **bill(usage),
-        }
+        return {"script": script, "writer": kept["writer"], "refused": refused,
+                **bill(merged(usage))}
 
-    @staticmethod
-    def _write_once(request: ScriptRequest, writer: ScriptWriter, fallback: ScriptWriter | None,
-                    wasted: list[Usage]) -> WrittenScript:
+    def _call(self, input_id: str, kind: str) -> str:
+        """A new name for the next paid call of this event (its journal entry)."""
+        return f"{kind}#{len(self.journal.calls(input_id))}"
+
+    def _write_once(self, request: ScriptRequest, writer: ScriptWriter,
+                    fallback: ScriptWriter | None, input_id: str) -> WrittenScript:
         try:
-            return writer.write(request)
+            return self._ask(writer, request, input_id)
         except (TransientError, PermanentError) as exc:
-            if isinstance(exc, UnusableScript):
-                wasted.extend(exc.usage)
             if fallback is None:
                 raise
             log.warning("writer failed, falling back to the economy tier", writer=writer.name,
                         economy=fallback.name, error=str(exc))
+        return self._ask(fallback, request, input_id)
+
+    def _ask(self, writer: ScriptWriter, request: ScriptRequest, input_id: str) -> WrittenScript:
+        """One call, recorded in the journal as soon as it answers, usable or not."""
+        call = self._call(input_id, writer.name)
         try:
-            return fallback.write(request)
-        except UnusableScript as exc:
-            wasted.extend(exc.usage)
+            written = writer.write(request)
+        except (UnusableScript, ProviderContractError) as exc:
+            self.journal.record(input_id, call, exc.usage)
             raise
+        self.journal.record(input_id, call, written.usage)
+        return written
+
+    def _moderate(self, script: dict[str, Any], input_id: str) -> PolicyVerdict:
+        """The moderator's verdict; an answer outside its contract is asked once more, then
+        the blocklist decides (logged), so a broken moderation endpoint never stops videos."""
+        assert self.moderator is not None
+        texts = moderated_texts(script)
+        for attempt in (1, 2):
+            try:
+                verdict = self.moderator.check(texts)
+            except ProviderContractError as exc:
+                self.journal.record(input_id, self._call(input_id, "moderation"), exc.usage)
+                log.warning("moderation answer broke its contract", attempt=attempt,
+                            provider=exc.provider, call=exc.call, field=exc.field,
+                            error=str(exc))
+                continue
+            self.journal.record(input_id, self._call(input_id, "moderation"), verdict.usage)
+            return verdict
+        log.warning("moderation falls back to the blocklist", checker=BlocklistChecker.provider)
+        verdict = BlocklistChecker().check(texts)
+        self.journal.record(input_id, self._call(input_id, "moderation"), verdict.usage)
+        return verdict
 
 
 def build(settings: Settings) -> ScriptWriterStage:
     """OpenAI (premium and economy models, moderation) when an API key is set, else the offline
     writer. ``YTEMPIRE_MODERATION_MODEL=""`` skips moderation on servers without it."""
     cache = ResultCache(settings.data_dir / "cache", NAME)
+    journal = SpendJournal(settings.data_dir, NAME)
     if settings.openai_api_key is None:
-        return ScriptWriterStage(writer=OfflineScriptWriter(), cache=cache)
+        return ScriptWriterStage(writer=OfflineScriptWriter(), cache=cache, journal=journal)
     client = openai_client(settings)
     premium = OpenAIScriptWriter(client, settings.script_model_premium)
     economy = (OpenAIScriptWriter(client, settings.script_model_economy)
                if settings.script_model_economy != settings.script_model_premium else None)
     moderator = (OpenAIModeration(client, settings.moderation_model)
                  if settings.moderation_model else None)
-    return ScriptWriterStage(writer=premium, cache=cache, economy=economy, moderator=moderator)
+    return ScriptWriterStage(writer=premium, cache=cache, journal=journal, economy=economy,
+                             moderator=moderator)

@@ -1,8 +1,9 @@
 """One video through every stage on the real broker with OpenAI and ElevenLabs pointed at the
 fakes: its ``cost.incurred`` events add up, to the cent, to the tokens and characters the fakes
 served x the price table, and delivering the same ``script.requested`` again pays no provider
-request twice (fake call counts unchanged, the same cost event ids and values). The stage
-processes never log a key."""
+request twice (fake call counts unchanged, the same cost event ids and values). A second video
+whose moderation is refused after its script was paid is dead-lettered with the chat's cost in
+``cost.incurred`` and in the failure's cost so far. The stage processes never log a key."""
 
 from __future__ import annotations
 
@@ -115,6 +116,32 @@ def test_costs_add_up_to_provider_usage_and_redelivery_pays_nothing(
             first = {c["envelope"]["event_id"]: without_time(c) for c in costs}
             second = {c["envelope"]["event_id"]: without_time(c) for c in again}
             assert second == first
+            # A video whose moderation is refused after its script was paid: dead-lettered, and
+            # the paid chat still reaches cost.incurred and the failure's cost so far.
+            openai.failing_models["omni-moderation-latest"] = 400
+            served = len(openai.usage_of("chat.completions"))
+            refused: Emit = request_event(VideoRequest(topic="Why bread goes stale",
+                                                       target_duration_s=15))
+            refused_id = refused.value["envelope"]["video_id"]
+            seen = len(watch.records)
+            producer.send_all([refused])
+
+            def of_refused(topic: str) -> list[Event]:
+                return [v for t, _, _, v in watch.records[seen:] if t == topic and v is not None
+                        and v["envelope"]["video_id"] == refused_id]
+
+            assert watch.until(lambda w: bool(of_refused("pipeline.failed")), 60)
+            watch.settle(kafka_settings)
+            chats = openai.usage_of("chat.completions")[served:]
+            assert len(chats) == 1
+            paid_usd = sum((table.price("openai", c["model"], unit, c[field])
+                            for c in chats for unit, field in (("tokens_in", "prompt_tokens"),
+                                                               ("tokens_out",
+                                                                "completion_tokens"))),
+                           Decimal(0))
+            [failed] = of_refused("pipeline.failed")
+            assert sum(c["usd"] for c in of_refused("cost.incurred")) == paid_usd > 0
+            assert failed["envelope"]["cost_so_far_usd"] == paid_usd
             logs = "".join(p.read_text() for p in (kafka_settings.data_dir / "logs").glob("*"))
             assert "script written" in logs and "narrated" in logs
             assert OPENAI_KEY not in logs and ELEVENLABS_KEY not in logs

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any, Literal, Protocol, get_args, runtime_checkable
 
 from ytempire.core.events import Emit, Event
+from ytempire.core.spend import SpendJournal
 
 
 class PermanentError(Exception):
@@ -131,6 +132,15 @@ class StatefulStage(Stage, Protocol):
     first event (``MemoryState`` until then)."""
 
     state: State
+
+
+@runtime_checkable
+class PayingStage(Stage, Protocol):
+    """A stage that pays providers and records each paid call in ``journal`` as it answers
+    (``ytempire.core.spend``): when the stage fails, is cancelled or was killed, the runner
+    bills what the event paid with ``pipeline.failed``."""
+
+    journal: SpendJournal
 
 
 class Cancellations(Protocol):

@@ -73,7 +73,8 @@ def get_month_projection(request: Request, db: DB, principal: CurrentUser) -> Mo
     """This month's projected spend per channel and in all, against the budgets; a projection
     past a budget is also a ``cost.alert`` notice (once a month)."""
     state = request.app.state
-    return projections.month(db, state.settings, state.gateway, state.analytics, principal)
+    return projections.month(db, state.settings, state.gateway, state.analytics,
+                             state.publisher, principal)
 
 
 @router.get("/kpis", response_model=OwnerKpis, responses=UNAVAILABLE)

@@ -32,6 +32,8 @@ class FakeElevenLabs(FakeService):
         super().__init__()
         self.api_key = api_key
         self.usage: list[dict[str, Any]] = []
+        self.broken: set[str] = set()
+        """Out-of-contract 200 answers, billed: ``audio.empty``, ``alignment.missing``."""
         self.route("POST", r"/v1/text-to-speech/(?P<voice_id>[^/]+)/with-timestamps",
                    "text_to_speech.with_timestamps", self._with_timestamps)
         self.route("GET", "/v1/voices", "voices", self._voices)
@@ -75,6 +77,10 @@ class FakeElevenLabs(FakeService):
             self.usage.append({"model": body.get("model_id") or "eleven_multilingual_v2",
                                "voice_id": voice_id, "characters": len(text), "format": fmt,
                                "words": speech.words})
+        if "audio.empty" in self.broken:
+            audio = b""
+        if "alignment.missing" in self.broken:
+            return Reply(200, {"audio_base64": base64.b64encode(audio).decode()})
         return Reply(200, {"audio_base64": base64.b64encode(audio).decode(),
                            "alignment": alignment, "normalized_alignment": alignment})
 

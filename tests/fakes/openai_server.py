@@ -59,6 +59,9 @@ class FakeOpenAI(FakeService):
     flags inputs containing it (category ``flag_category``). ``failing_models`` maps a model
     to a status it always answers (say ``{"gpt-4o": 503}``), for tier fallback tests;
 ``garble_next`` cuts that many structured answers in half (served and billed, unusable).
+    ``broken`` holds answers outside the documented contract, served (and billed) as 200s:
+    ``moderations.fewer_results`` (one result short), ``moderations.missing_flagged``,
+    ``audio.speech.empty`` (no audio bytes), ``images.undecodable`` (base64 of a non-image).
     """
 
     prefix = "/v1"
@@ -72,6 +75,7 @@ class FakeOpenAI(FakeService):
         self.failing_models: dict[str, int] = {}
         self.garble_next = 0  # chat answers cut in half (billed, but not valid JSON)
         self.quota_exhausted = False  # every call: 429 insufficient_quota, as OpenAI answers
+        self.broken: set[str] = set()  # out-of-contract 200 answers (see the class docstring)
         self.usage: list[dict[str, Any]] = []
         self._seq = 0
         self.route("POST", "/chat/completions", "chat.completions", self._guard(self._chat))
@@ -154,6 +158,10 @@ class FakeOpenAI(FakeService):
                                     for c in MODERATION_CATEGORIES},
                 "category_applied_input_types": {c: ["text"] for c in MODERATION_CATEGORIES},
             })
+        if "moderations.fewer_results" in self.broken:
+            results = results[:-1]
+        if "moderations.missing_flagged" in self.broken:
+            results = [{k: v for k, v in r.items() if k != "flagged"} for r in results]
         model = str(body.get("model") or "omni-moderation-latest")
         ident = self._record("moderations", model=model, inputs=len(texts),
                              characters=sum(len(t) for t in texts))
@@ -171,6 +179,8 @@ class FakeOpenAI(FakeService):
         data, media_type = encode_audio(speech.pcm, 24_000, fmt)
         self._record("audio.speech", model=str(body.get("model")), characters=len(text),
                      voice=body.get("voice"), format=fmt, words=speech.words)
+        if "audio.speech.empty" in self.broken:
+            data = b""
         return Reply(200, data, content_type=media_type)
 
     # images --------------------------------------------------------------------------------
@@ -180,6 +190,8 @@ class FakeOpenAI(FakeService):
         n = int(body.get("n") or 1)
         prompt = str(body.get("prompt") or "")
         images = [png_gradient(width, height, f"{prompt}\x1f{i}") for i in range(n)]
+        if "images.undecodable" in self.broken:
+            images = [b"not an image" for _ in images]
         tokens_in = estimate_tokens(prompt)
         model = str(body.get("model") or "dall-e-2")
         self._record("images.generations", model=model, images=n, size=f"{width}x{height}",

@@ -48,7 +48,7 @@ def store(gateway_settings: Settings) -> Iterator[Client]:
 
 @pytest.fixture
 def client(gateway_settings: Settings, store: Client) -> Iterator[TestClient]:
-    gateway = GatewaySettings(consume=False, analytics_open_store=True)
+    gateway = GatewaySettings(consume=False, analytics_open_store=True, publish_timeout_s=1)
     with TestClient(create_app(gateway_settings, gateway)) as test_client:
         yield test_client
 

@@ -22,6 +22,7 @@ from ytempire.core.events import Emit, Event
 from ytempire.core.media import measure_loudness, probe
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
+from ytempire.core.spend import SpendJournal
 from ytempire.stage import PermanentError
 
 
@@ -54,6 +55,7 @@ def stage(data_dir: Path, voice: CountingVoice) -> NarratorStage:
         store=ArtifactStore(data_dir / "artifacts"),
         cache=ResultCache(data_dir / "cache", "narrator"),
         work_dir=data_dir / "tmp",
+        journal=SpendJournal(data_dir, "narrator"),
     )
 
 

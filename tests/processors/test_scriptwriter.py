@@ -25,6 +25,7 @@ from ytempire.core.pricing import current_table
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
+from ytempire.core.spend import SpendJournal
 from ytempire.stage import PermanentError
 
 
@@ -148,8 +149,9 @@ def test_regional_english_is_english(stage: ScriptWriterStage) -> None:
 
 @pytest.fixture(scope="module")
 def shared_stage(tmp_path_factory: pytest.TempPathFactory) -> ScriptWriterStage:
-    cache = ResultCache(tmp_path_factory.mktemp("scriptwriter-cache"), "scriptwriter")
-    return ScriptWriterStage(writer=OfflineScriptWriter(), cache=cache)
+    root = tmp_path_factory.mktemp("scriptwriter-cache")
+    return ScriptWriterStage(writer=OfflineScriptWriter(), cache=ResultCache(root, "scriptwriter"),
+                             journal=SpendJournal(root, "scriptwriter"))
 
 
 topics = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=200)

@@ -145,12 +145,14 @@ def cost_events(parent: Event, *, stage: str, billed: dict[str, Any], paid: bool
 
 
 def failed_event(
-    parent: Event, *, stage: str, input_topic: str, error: BaseException, retryable: bool
+    parent: Event, *, stage: str, input_topic: str, error: BaseException, retryable: bool,
+    spent: Decimal = Decimal(0),
 ) -> Emit:
+    """``spent``: what the stage paid for this event before it failed (its cost so far adds it)."""
     return Emit(
         "pipeline.failed",
         {
-            "envelope": derive_envelope(parent, stage, "pipeline.failed"),
+            "envelope": derive_envelope(parent, stage, "pipeline.failed", spent=spent),
             "stage": stage,
             "input_topic": input_topic,
             "input_event_id": parent["event_id"],

@@ -28,6 +28,7 @@ import random
 import zlib
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +42,13 @@ from ytempire.core.logging import bound, get_logger
 from ytempire.core.pricing import current_table
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
+from ytempire.core.spend import spend_events
 from ytempire.runtime.cancellations import CancelledVideos
 from ytempire.stage import (
     CancelAwareStage,
     Cancellations,
     Deferred,
+    PayingStage,
     PermanentError,
     Stage,
     StageSpec,
@@ -173,6 +176,8 @@ class StageRunner:
             except VideoCancelled as exc:
                 log.info("video_cancelled_skip", topic=record.topic,
                          attempt=event["envelope"]["attempt"], reason=str(exc))
+                if paid := self._paid(event):  # what it paid before the cancellation counts
+                    await asyncio.to_thread(self.producer.send_all, paid)
                 return
             except Deferred as exc:  # a hold (a daily quota until its reset), not a failure
                 delay = min(max(exc.delay_s(), 1.0), DEFER_RECHECK_S)
@@ -223,17 +228,25 @@ class StageRunner:
         )
         return random.uniform(cap / 2, cap)
 
+    def _paid(self, event: Event) -> list[Emit]:
+        """The cost events of the calls this event paid for (a ``PayingStage``'s journal)."""
+        if not isinstance(self.stage, PayingStage):
+            return []
+        return spend_events(event["envelope"], self.stage.journal)
+
     async def _give_up(
         self, record: Incoming, event: Event, exc: BaseException, attempts: int, retryable: bool
     ) -> None:
+        paid = self._paid(event)
         failed = failed_event(
             event["envelope"],
             stage=self.spec.name,
             input_topic=record.topic,
             error=exc,
             retryable=retryable,
+            spent=sum((c.value["usd"] for c in paid), Decimal(0)),
         )
-        await self._dead_letter(record, event["envelope"], exc, attempts, extra=[failed])
+        await self._dead_letter(record, event["envelope"], exc, attempts, extra=[*paid, failed])
 
     async def _dead_letter(
         self,

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from openai import OpenAI
 
+from processors.providers import ProviderContractError
 from processors.providers.policy import PolicyFinding, PolicyVerdict
 from processors.providers.script.openai_writer import PROVIDER, openai_errors
 from ytempire.core.pricing import Usage
@@ -35,13 +36,27 @@ class OpenAIModeration:
         with openai_errors(f"{self.name} moderation"):
             response = self.client.moderations.create(
                 model=self.model, input=[texts[name] for name in names])
+        usage = [Usage(PROVIDER, self.model, "requests", 1)]
+        results = getattr(response, "results", None)
+
+        def broken(field: str, problem: str) -> ProviderContractError:
+            return ProviderContractError(PROVIDER, "moderations.create", field, problem, usage)
+
+        if not isinstance(results, list) or len(results) != len(names):
+            count = len(results) if isinstance(results, list) else type(results).__name__
+            raise broken("results", f"{count} results for {len(names)} inputs")
         findings = []
-        for name, result in zip(names, response.results, strict=True):
-            if not result.flagged:
+        for index, (name, result) in enumerate(zip(names, results, strict=True)):
+            flagged = getattr(result, "flagged", None)
+            if not isinstance(flagged, bool):
+                raise broken(f"results[{index}].flagged", f"{type(flagged).__name__}, not bool")
+            if not flagged:
                 continue
-            categories = [c for c, hit in result.categories.model_dump(by_alias=True).items()
+            hits = getattr(result, "categories", None)
+            if hits is None or not hasattr(hits, "model_dump"):
+                raise broken(f"results[{index}].categories", "missing on a flagged result")
+            categories = [c for c, hit in hits.model_dump(by_alias=True).items()
                           if hit] or ["unspecified"]
             excerpt = " ".join(texts[name].split())[:EXCERPT_CHARS]
             findings.extend(PolicyFinding(name, category, excerpt) for category in categories)
-        return PolicyVerdict(checker=self.name, findings=findings,
-                             usage=[Usage(PROVIDER, self.model, "requests", 1)])
+        return PolicyVerdict(checker=self.name, findings=findings, usage=usage)

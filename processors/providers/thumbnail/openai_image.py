@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 from pathlib import Path
 
 from openai import OpenAI
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
-from processors.providers.script.openai_writer import openai_client, openai_errors
+from processors.providers import ProviderContractError
+from processors.providers.script.openai_writer import PROVIDER, openai_client, openai_errors
 from processors.providers.thumbnail import HEIGHT, WIDTH
 from processors.providers.visuals.drawing import BOLD, draw_lines, fit, line_height
 from ytempire.core.artifacts import ArtifactStore
 from ytempire.core.cache import ResultCache
 from ytempire.core.events import content_hash
+from ytempire.core.pricing import Usage
 from ytempire.core.settings import Settings
 from ytempire.stage import TransientError
 
@@ -30,7 +33,7 @@ PROMPT = ("A bold, high-contrast YouTube thumbnail background about {topic}, ins
 
 
 class OpenAIThumbnail:
-    provider = "openai"
+    provider = PROVIDER
 
     def __init__(self, client: OpenAI, model: str, store: ArtifactStore,
                  cache: ResultCache) -> None:
@@ -70,10 +73,19 @@ class OpenAIThumbnail:
                 response = self.client.images.generate(
                     model=self.model, prompt=prompt, n=1,
                     size=SIZES.get(self.model, "1536x1024"), **extra)  # type: ignore[arg-type]
+            billed = [Usage(PROVIDER, self.model, "images", 1)]
             try:
                 data = base64.b64decode(response.data[0].b64_json or "", validate=True)
             except (binascii.Error, IndexError, TypeError) as exc:
-                raise TransientError(f"image generation returned no image: {exc!r}") from exc
+                raise ProviderContractError(PROVIDER, "images.generate", "data[0].b64_json",
+                                            f"no image: {exc!r}", billed) from exc
+            try:
+                with Image.open(io.BytesIO(data)) as image:
+                    image.verify()
+            except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+                raise ProviderContractError(PROVIDER, "images.generate", "data[0].b64_json",
+                                            f"{len(data)} bytes that do not decode as an image",
+                                            billed) from exc
             artifact = self.store.put_bytes(data, ".png", "image/png")
             self.cache.put(key, artifact)
         try:

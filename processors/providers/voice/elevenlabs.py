@@ -10,6 +10,7 @@ its first character's start to its last character's end). Audio is requested as 
 from __future__ import annotations
 
 import base64
+import binascii
 import random
 import re
 import time
@@ -19,6 +20,7 @@ import httpx
 from elevenlabs.client import ElevenLabs
 from elevenlabs.core.api_error import ApiError
 
+from processors.providers import ProviderContractError
 from processors.providers.voice import (
     Speech,
     TimedWord,
@@ -26,6 +28,7 @@ from processors.providers.voice import (
     VoiceUnavailable,
     split_text,
 )
+from ytempire.core.pricing import Usage
 from ytempire.core.settings import Settings
 from ytempire.stage import PermanentError
 
@@ -94,15 +97,26 @@ class ElevenLabsVoice:
         words: list[TimedWord] = []
         for piece in split_text(text, self.max_chars):
             response = self._convert(piece, voice)
+            billed = [Usage(PROVIDER, self.model, "characters", len(piece))]
             alignment = response.alignment or response.normalized_alignment
             if alignment is None:
-                raise VoiceUnavailable(f"ElevenLabs returned no character alignment for {voice}")
+                raise ProviderContractError(PROVIDER, "text_to_speech.convert_with_timestamps",
+                                            "alignment", "missing", billed)
+            try:
+                audio = base64.b64decode(response.audio_base_64 or "", validate=True)
+            except (binascii.Error, TypeError) as exc:
+                raise ProviderContractError(PROVIDER, "text_to_speech.convert_with_timestamps",
+                                            "audio_base64", f"not base64: {exc}", billed) from exc
+            if not audio or len(audio) % 2:
+                raise ProviderContractError(PROVIDER, "text_to_speech.convert_with_timestamps",
+                                            "audio_base64", f"{len(audio)} bytes of 16-bit PCM",
+                                            billed)
             offset = len(pcm) / 2 / SAMPLE_RATE
             words += [TimedWord(w.word, w.start_s + offset, w.end_s + offset)
                       for w in words_from_alignment(piece, alignment.characters,
                                                     alignment.character_start_times_seconds,
                                                     alignment.character_end_times_seconds)]
-            pcm += base64.b64decode(response.audio_base_64)
+            pcm += audio
         return Speech(pcm=pcm, sample_rate=SAMPLE_RATE, words=words)
 
     def _convert(self, text: str, voice: str) -> Any:

@@ -18,8 +18,10 @@ from bisect import bisect_left
 import numpy as np
 from openai import OpenAI
 
+from processors.providers import ProviderContractError
 from processors.providers.script.openai_writer import PROVIDER, openai_errors
 from processors.providers.voice import Speech, TimedWord, split_text
+from ytempire.core.pricing import Usage
 
 SAMPLE_RATE = 24_000  # what OpenAI's "pcm" response format is: 24 kHz, s16le, mono
 MAX_INPUT_CHARS = 4096  # per request (OpenAI's limit); longer parts are spoken in pieces
@@ -59,6 +61,11 @@ class OpenAITTSVoice:
             with openai_errors(f"{PROVIDER}/{self.model} speech"):
                 response = self.client.audio.speech.create(
                     model=self.model, voice=voice, input=piece, response_format="pcm")
+            if not response.content or len(response.content) % 2:
+                raise ProviderContractError(
+                    PROVIDER, "audio.speech.create", "body",
+                    f"{len(response.content)} bytes of 16-bit PCM for {len(piece)} characters",
+                    [Usage(PROVIDER, self.model, "characters", len(piece))])
             offset = len(pcm) / 2 / SAMPLE_RATE
             words += [TimedWord(w.word, w.start_s + offset, w.end_s + offset)
                       for w in derive_timings(piece, response.content, SAMPLE_RATE)]

@@ -231,7 +231,10 @@ def test_unusable_answers_are_billed_with_the_script_that_follows(
     emits = stage.handle(event)  # the worker's retry: premium again, usable this time
     assert [body["model"] for e, body, _ in openai_fake.requests if e == CHAT] == [
         "gpt-4o", "gpt-4o-mini", "gpt-4o"]
-    billed = {(c["model"], c["unit"]): c["quantity"] for c in costs(emits)}
+    billed: dict[tuple[str, str], float] = {}
+    for cost in costs(emits):  # one event per paid call and unit
+        key = (cost["model"], cost["unit"])
+        billed[key] = billed.get(key, 0) + cost["quantity"]
     chats = openai_fake.usage_of(CHAT)
     assert billed[("gpt-4o", "tokens_in")] == chats[0]["prompt_tokens"] + chats[2]["prompt_tokens"]
     assert billed[("gpt-4o-mini", "tokens_out")] == chats[1]["completion_tokens"]

@@ -17,6 +17,7 @@ from processors.providers.voice import split_text
 from processors.providers.voice.openai_tts import OpenAITTSVoice, derive_timings
 from tests.fakes.openai_server import FakeOpenAI
 from tests.processors.providers.conftest import OPENAI_KEY, openai_settings
+from tests.processors.providers.test_elevenlabs_voice import narration_cost
 from tests.processors.samples import script_ready, without_time
 from ytempire.core.pricing import current_table
 from ytempire.stage import TransientError
@@ -61,7 +62,7 @@ def test_narration_on_openai_speech_is_priced_and_paid_once(
     ready = emits[0].value
     assert ready["voice"] == "openai/nova"
     characters = sum(len(p) for p in narration_parts(event["script"]))
-    [cost] = [e.value for e in emits if e.topic == "cost.incurred"]
+    cost = narration_cost(emits)
     assert (cost["provider"], cost["model"], cost["quantity"]) == ("openai", "tts-1", characters)
     assert cost["usd"] == current_table().price("openai", "tts-1", "characters", characters)
     assert sum(u["characters"] for u in openai_fake.usage_of(SPEECH)) == characters
