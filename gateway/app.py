@@ -86,12 +86,13 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None,
                                               app.state.hub, gateway)
             app.state.projection.start()
         app.state.codec = codec
-        outbox = Outbox(app.state.sessions, app.state.publisher, codec)
+        outbox = app.state.outbox = Outbox(app.state.sessions, app.state.publisher, codec)
         app.state.deliverer = Deliverer(app.state.sessions, gateway, resolve)
         try:
             yield
         finally:
             app.state.deliverer.stop()
+            app.state.publisher.abandon()
             outbox.stop()
             if app.state.projection is not None:
                 app.state.projection.stop()

@@ -1,4 +1,5 @@
-"""Channel rules: owner-scoped, at most five active per user, soft delete and restore.
+"""Channel rules: owner-scoped, at most five active per user, soft delete and restore, a
+schedule the YouTube quota can take; every change is flagged for ``channel.updated``.
 
 The limit is the database's: an active channel holds one of five numbered slots, unique per
 owner, so of two requests racing for the last slot one insert fails (SQLite has no row locks,
@@ -15,12 +16,28 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gateway.errors import Conflict, NotFound, invalid
+from gateway.errors import Conflict, GatewayError, NotFound, invalid
 from gateway.identity import Principal
 from gateway.models import Channel
 from gateway.payloads import ChannelCreate, ChannelUpdate
+from ytempire.core import schedule
 
 MAX_ACTIVE = 5
+
+
+class BadSchedule(GatewayError):
+    status_code = 422
+
+
+def _check_schedule(values: ChannelCreate, daily_quota: int) -> None:
+    """A schedule the scheduler can run: within the YouTube quota a day (``daily_quota``)."""
+    if values.publish_schedule is None:
+        return
+    try:
+        schedule.check_schedule(values.publish_schedule, values.schedule_timezone,
+                                values.videos_per_slot, daily_quota, datetime.now(UTC))
+    except schedule.ScheduleError as exc:
+        raise BadSchedule(str(exc)) from None
 
 
 def get(db: Session, principal: Principal, channel_id: str, *, active: bool = False) -> Channel:
@@ -64,21 +81,26 @@ def _take_slot(db: Session, principal: Principal, channel: Channel) -> None:
     raise Conflict(f"at most {MAX_ACTIVE} active channels per user; delete one first")
 
 
-def create(db: Session, principal: Principal, body: ChannelCreate) -> Channel:
+def create(db: Session, principal: Principal, body: ChannelCreate,
+           daily_quota: int) -> Channel:
+    _check_schedule(body, daily_quota)
     channel = Channel(owner_id=principal.user_id, **body.model_dump())
     _take_slot(db, principal, channel)
     return channel
 
 
-def update(db: Session, principal: Principal, channel_id: str, body: ChannelUpdate) -> Channel:
+def update(db: Session, principal: Principal, channel_id: str, body: ChannelUpdate,
+           daily_quota: int) -> Channel:
     channel = get(db, principal, channel_id, active=True)
     current = {f: getattr(channel, f) for f in ChannelCreate.model_fields}
     try:
         merged = ChannelCreate(**{**current, **body.model_dump(exclude_unset=True)})
     except ValidationError as exc:
         raise invalid(exc) from None
+    _check_schedule(merged, daily_quota)
     for field, value in merged.model_dump().items():
         setattr(channel, field, value)
+    channel.event_pending = True
     db.commit()
     return channel
 
@@ -87,6 +109,7 @@ def delete(db: Session, principal: Principal, channel_id: str) -> None:
     channel = get(db, principal, channel_id)
     if channel.deleted_at is None:
         channel.deleted_at, channel.slot = datetime.now(UTC), None
+        channel.event_pending = True
         db.commit()
 
 
@@ -94,5 +117,6 @@ def restore(db: Session, principal: Principal, channel_id: str) -> Channel:
     channel = get(db, principal, channel_id)
     if channel.deleted_at is not None:
         _take_slot(db, principal, channel)
+        channel.event_pending = True
         db.commit()
     return channel

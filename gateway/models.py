@@ -178,6 +178,13 @@ class Channel(Base):
     per_video_budget_usd: Mapped[Decimal] = mapped_column(Money)
     daily_budget_usd: Mapped[Decimal] = mapped_column(Money)
     publish_schedule: Mapped[str | None] = mapped_column(String(100))
+    """A 5-field cron read in ``schedule_timezone``: when the scheduler makes this channel's
+    videos (and the publish time of a video requested by hand)."""
+    schedule_timezone: Mapped[str] = mapped_column(String(64), default="UTC",
+                                                   server_default="UTC")
+    videos_per_slot: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    schedule_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    topic_mode: Mapped[str] = mapped_column(String(10), default="auto", server_default="auto")
     auto_publish: Mapped[bool] = mapped_column(Boolean)
     privacy: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -185,6 +192,9 @@ class Channel(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     slot: Mapped[int | None] = mapped_column(Integer)
     """1-5 while active, NULL once deleted"""
+    event_pending: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    """The outbox of ``channel.updated``: set with every change, cleared once the broker
+    acknowledged the channel as of that change (``gateway.channel_events``)."""
     youtube: Mapped[YouTubeConnection | None] = relationship(lazy="selectin", viewonly=True)
 
 

@@ -5,6 +5,8 @@
   ``notify_failures_window_s`` (once per stage per window).
 - ``dlq.growing``: the owner's dead letters of the last 24 hours reached one of
   ``notify_dlq_thresholds`` (each threshold once a day).
+- ``schedule.skipped``: the scheduler skipped a slot of one of the owner's channels, and why
+  (``gateway.scheduled``).
 
 Each is logged (warning), stored (``GET /v1/notifications``) and queued for the owner's
 webhooks that chose its kind, in the projection's transaction and once by a deterministic
@@ -28,7 +30,7 @@ from ytempire.core.logging import get_logger
 
 log = get_logger()
 
-KINDS = ("cost.alert", "stage.failing", "dlq.growing")
+KINDS = ("cost.alert", "stage.failing", "dlq.growing", "schedule.skipped")
 DLQ_WINDOW = timedelta(days=1)
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway import approvals, idempotency, videos
+from gateway import approvals, channel_events, idempotency, videos
 from ytempire.core.codec import Codec
 from ytempire.core.events import Emit
 from ytempire.core.kafka import DeliveryFailed, EventProducer
@@ -44,6 +44,12 @@ class RequestPublisher:
             return False
         return True
 
+    def abandon(self) -> None:
+        """At shutdown: stop waiting for acknowledgements. Every unacknowledged record is still
+        flagged in the database and sent again after the restart."""
+        if self._producer is not None:
+            self._producer.purge()
+
     def close(self) -> None:
         if self._producer is not None:
             self._producer.close(5)
@@ -51,20 +57,31 @@ class RequestPublisher:
 
 class Outbox:
     """Re-sends video requests, cancellations and approvals the broker did not acknowledge in
-    time, every few seconds; deletes expired idempotency records as it goes."""
+    time, and sends changed channels (``channel.updated``), every few seconds or at once when
+    kicked; deletes expired idempotency records as it goes."""
 
     def __init__(self, sessions: sessionmaker[Session], publisher: RequestPublisher,
                  codec: Codec, every_s: float = 10.0) -> None:
         self._sessions, self._publisher, self._every = sessions, publisher, every_s
         self._codec = codec
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="gateway-outbox", daemon=True)
         self._thread.start()
 
+    def kick(self) -> None:
+        """Run soon (a channel changed), without making the request wait for the broker."""
+        self._wake.set()
+
     def _run(self) -> None:
-        while not self._stop.wait(self._every):
+        while not self._stop.is_set():
+            self._wake.wait(self._every)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             try:
                 with self._sessions() as db:
+                    channel_events.resend_pending(db, self._publisher)
                     videos.resend_stale(db, self._publisher)
                     videos.resend_stale_cancellations(db, self._publisher)
                     approvals.resend_stale(db, self._publisher, self._codec)
@@ -74,4 +91,5 @@ class Outbox:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         self._thread.join(10)

@@ -21,6 +21,7 @@ from pydantic import (
 from gateway.money import UsdOut
 from gateway.performance_payloads import Totals
 from gateway.youtube_payloads import YouTubeOut
+from ytempire.core import schedule
 
 Format = Literal["16:9", "9:16"]
 Privacy = Literal["private", "unlisted", "public"]
@@ -45,7 +46,19 @@ def _not_blank(value: str) -> str:
     return value.strip()
 
 
+def _timezone(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            schedule.zone(value)
+        except schedule.ScheduleError as exc:
+            raise ValueError(str(exc)) from None
+    return value
+
+
 Cron = Annotated[str | None, AfterValidator(_cron)]
+TimeZone = Annotated[str, Field(max_length=64, examples=["Europe/Lisbon"]),
+                     AfterValidator(_timezone)]
+TopicMode = Literal["auto", "manual"]
 Text = Annotated[str, AfterValidator(_not_blank)]
 
 
@@ -64,7 +77,16 @@ class ChannelSettings(Request):
     quality_threshold: int = Field(70, ge=0, le=100)
     per_video_budget_usd: Usd = Decimal("3.00")
     daily_budget_usd: Usd = Decimal("30.00")
-    publish_schedule: Cron = Field(None, max_length=100, examples=["0 9 * * 1-5"])
+    publish_schedule: Cron = Field(
+        None, max_length=100, examples=["0 9,15,21 * * *"],
+        description="When the scheduler makes a video (cron, read in schedule_timezone); "
+                    "null: videos only when requested")
+    schedule_timezone: TimeZone = "UTC"
+    videos_per_slot: int = Field(1, ge=1, le=10, description="Videos made for each slot")
+    schedule_paused: bool = Field(False, description="Skip slots (with a notice) until unset")
+    topic_mode: TopicMode = Field(
+        "auto", description="auto: the best new topic of the channel's source; manual: only "
+                            "topics approved in its backlog")
     auto_publish: bool = True
     privacy: Privacy = "private"
 
@@ -93,6 +115,10 @@ class ChannelUpdate(Request):
     per_video_budget_usd: Usd | None = None
     daily_budget_usd: Usd | None = None
     publish_schedule: Cron = Field(None, max_length=100)
+    schedule_timezone: TimeZone | None = None
+    videos_per_slot: int | None = Field(None, ge=1, le=10)
+    schedule_paused: bool | None = None
+    topic_mode: TopicMode | None = None
     auto_publish: bool | None = None
     privacy: Privacy | None = None
 
@@ -112,6 +138,10 @@ class ChannelOut(BaseModel):
     per_video_budget_usd: UsdOut
     daily_budget_usd: UsdOut
     publish_schedule: str | None
+    schedule_timezone: str
+    videos_per_slot: int
+    schedule_paused: bool
+    topic_mode: TopicMode
     auto_publish: bool
     privacy: Privacy
     created_at: datetime
@@ -260,7 +290,7 @@ class Health(BaseModel):
 EventType = Literal["*", "script.requested", "script.ready", "voice.ready", "video.assembled",
                     "quality.scored", "upload.done", "cost.incurred", "pipeline.failed",
                     "video.cancelled", "video.approved", "video.rejected", "cost.alert",
-                    "stage.failing", "dlq.growing"]
+                    "stage.failing", "dlq.growing", "schedule.skipped"]
 
 
 class WebhookCreate(Request):
@@ -442,7 +472,7 @@ class NoticeOut(BaseModel):
 
     id: int
     event_id: str = Field(description="Also the webhook delivery's id")
-    kind: Literal["cost.alert", "stage.failing", "dlq.growing"]
+    kind: Literal["cost.alert", "stage.failing", "dlq.growing", "schedule.skipped"]
     data: dict[str, Any]
     occurred_at: datetime
     created_at: datetime

@@ -1,6 +1,7 @@
 """The status projection: a consumer thread (group ``ytempire.gateway``) that applies the
 pipeline topics to the ``videos`` rows and appends what changed to ``video_events``, and turns
-budget alerts, failures and dead letters into the owners' notices (``gateway.notices``).
+budget alerts, failures and dead letters into the owners' notices (``gateway.notices``); the
+scheduler's requests become video rows and its skipped slots notices (``gateway.scheduled``).
 
 Offsets are committed after the database transaction, and every event is applied once by its
 event id (a unique column), so redelivery after a crash changes nothing twice.
@@ -17,7 +18,7 @@ from confluent_kafka import Consumer, KafkaError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway import notices
+from gateway import notices, scheduled
 from gateway.config import GatewaySettings
 from gateway.hub import Hub
 from gateway.models import Video, VideoEvent
@@ -34,8 +35,12 @@ log = get_logger()
 STAGE_OF_TOPIC = PIPELINE.stage_of_topic
 NEXT_STAGE = PIPELINE.next_stage
 STAGE_NUMBER = {s.done_topic: s.step for s in PIPELINE.steps}
-TOPICS = [*STAGE_OF_TOPIC, "cost.incurred", "pipeline.failed", "cost.alert", "pipeline.dlq"]
-STATUS_TOPICS = set(TOPICS) - {"cost.alert", "pipeline.dlq"}
+# Topics that are not a status change of a known video, and what each one does.
+OTHERS = {**notices.HANDLERS, "script.requested": scheduled.on_request,
+          "schedule.slot": scheduled.on_slot}
+TOPICS = [*STAGE_OF_TOPIC, "cost.incurred", "pipeline.failed", "cost.alert", "pipeline.dlq",
+          "script.requested", "schedule.slot"]
+STATUS_TOPICS = set(TOPICS) - {"cost.alert", "pipeline.dlq", "script.requested", "schedule.slot"}
 ARTIFACTS = {"voice.ready": ("audio", "word_timings"),
              "video.assembled": ("video", "thumbnail", "captions", "audio"),
              "upload.done": ("video", "thumbnail")}
@@ -78,7 +83,7 @@ def apply_event(db: Session, topic: str, value: dict[str, Any],
     """Apply one decoded event in ``db`` (not committed); False when unknown or already seen.
     ``raw`` is the record's value: a ``quality.scored`` one is kept for a later approval."""
     if topic not in STATUS_TOPICS:
-        notices.HANDLERS[topic](db, gateway, value)
+        OTHERS[topic](db, gateway, value)
         return False
     envelope = value["envelope"]
     video = db.get(Video, envelope["video_id"])

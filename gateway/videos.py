@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import msgspec
-from croniter import croniter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,6 +27,7 @@ from gateway.estimate import estimate
 from gateway.identity import Principal
 from gateway.models import FIRST_STAGE, Cancellation, User, Video, VideoEvent
 from gateway.payloads import VideoCreate
+from ytempire.core import schedule
 from ytempire.core.events import Emit, event_id, new_envelope
 from ytempire.core.manifest import PIPELINE
 from ytempire.core.records import ScriptRequested, VideoCancelled
@@ -71,11 +71,12 @@ def _spec(body: VideoCreate, channel: channels.Channel) -> dict[str, object]:
 
 
 def _publish_at(body: VideoCreate, channel: channels.Channel) -> str | None:
-    """The request's time, else the next slot of the channel's schedule (cron, UTC)."""
+    """The request's time, else the next slot of the channel's schedule (in its time zone)."""
     if body.publish_at is not None:
         return body.publish_at.astimezone(UTC).isoformat()
     if channel.publish_schedule:
-        return croniter(channel.publish_schedule, datetime.now(UTC)).get_next(datetime).isoformat()
+        return schedule.next_slot(channel.publish_schedule, channel.schedule_timezone,
+                                  datetime.now(UTC)).isoformat()
     return None
 
 

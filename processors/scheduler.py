@@ -54,6 +54,8 @@ TABLES: dict[str, Partitioning] = {
 KEEP_PAST = timedelta(days=3)
 """Requested and skipped slots are kept this long after their time (for notices), then pruned."""
 SAMPLES = 20
+PLAN_STEP = timedelta(hours=1)
+"""The plan is extended to the full horizon once it falls this much short of it."""
 
 
 def _iso(moment: datetime) -> str:
@@ -152,7 +154,7 @@ class Scheduler:
             plan = self._plan_of(cid)
             active = (channel is not None and channel["schedule"] is not None
                       and not channel["deleted"])
-            if not active and not plan["slots"]:
+            if not self._has_work(plan, now, active):
                 continue
             new = copy.deepcopy(plan)
             if active:
@@ -164,6 +166,21 @@ class Scheduler:
             if new != plan:
                 self.state.put("plans", cid, new)
         return emits
+
+    def _has_work(self, plan: dict[str, Any], now: datetime, active: bool) -> bool:
+        """Whether a tick changes this channel: a plan to extend, a slot due or one to prune.
+        Most ticks change nothing, and copying every plan on every tick was most of its cost."""
+        if active and (plan["until"] is None
+                       or _at(plan["until"]) < now + self.horizon - PLAN_STEP):
+            return True
+        lead = self.lead(plan)
+        cutoff = now - KEEP_PAST
+        for entry in plan["slots"].values():
+            at = _at(entry["at"])
+            if (entry["status"] == "planned" and active and at - lead <= now) or (
+                    entry["status"] != "planned" and at < cutoff):
+                return True
+        return False
 
     # -- planning ---------------------------------------------------------------------------
 

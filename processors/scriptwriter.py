@@ -1,10 +1,12 @@
 """scriptwriter: ``script.requested`` -> ``script.ready`` (+ ``cost.incurred`` per usage).
 
 Validates the request, asks the configured ``ScriptWriter`` for a script, holds every writer's
-output to YouTube's limits (title, description, tags) and recounts the narrated words. Scripts
-are cached by the normalised brief (the prompt is a pure function of it) and the writer's model:
-a redelivered request gets the identical ``script.ready`` and never pays the writer twice;
-another request with the same brief and tier reuses the script at no cost.
+output to YouTube's limits (title, description, tags) and recounts the narrated words. Each
+video gets its own angle and variant (``angle_for``: owner, channel, video), so two videos never
+share a script, not even the same brief on two channels or twice on one. Scripts are cached by
+the normalised brief with its angle and variant (the prompt is a pure function of it) and the
+writer's model: a redelivered request gets the identical ``script.ready`` and never pays the
+writer twice.
 
 A paid writer comes in two tiers: premium, unless the video's cost so far plus the premium
 call's projected cost would pass its budget, or the premium call fails after the client's own
@@ -15,6 +17,7 @@ not retryable) next to the costs of writing and checking it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, cast
 
@@ -33,6 +36,7 @@ from processors.providers.script import (
     ScriptWriter,
     UnusableScript,
     WrittenScript,
+    angle_for,
 )
 from processors.providers.script.limits import count_words, fit_description, fit_tags, fit_title
 from processors.providers.script.offline import OfflineScriptWriter
@@ -58,7 +62,7 @@ log = get_logger("ytempire.scriptwriter")
 
 NAME = "scriptwriter"
 OUTPUT_TOPIC = "script.ready"
-VERSION = "2"  # bump when the same request should now get a different script (keys the cache)
+VERSION = "3"  # bump when the same request should now get a different script (keys the cache)
 MAX_TOPIC_CHARS = 200
 
 
@@ -131,7 +135,8 @@ class ScriptWriterStage:
 
     def handle(self, event: ScriptRequested) -> list[Emit]:
         envelope, spec = event.envelope, event.spec
-        request = validate(ScriptRequest.from_spec(spec))
+        angle, variant = angle_for(envelope.owner_id, envelope.channel_id, envelope.video_id)
+        request = replace(validate(ScriptRequest.from_spec(spec)), angle=angle, variant=variant)
         writer, fallback = self._tiers(request, envelope, spec)
         key = content_hash(NAME, VERSION, writer.name, request)
         input_id = envelope.event_id

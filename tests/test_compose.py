@@ -17,7 +17,7 @@ COMPOSE = PROJECT_ROOT / "docker-compose.yml"
 DOCKERFILE = PROJECT_ROOT / "Dockerfile"
 INFRA = {"kafka", "clickhouse", "grafana", "postgres", "redis"}
 ONE_SHOTS = {"topics-apply", "analytics-migrate"}
-SERVICES = {"analytics-sink", "gateway"}
+SERVICES = {"analytics-sink", "gateway", "scheduler-clock"}
 STAGES = PIPELINE.names
 PINNED = re.compile(r"^[\w./-]+:(?!latest$)[\w.-]*\d[\w.-]*$")
 

@@ -34,7 +34,7 @@ DESIGN_TOPICS = {"script.requested", "script.ready", "voice.ready", "video.assem
                  "scheduler.tick", "schedule.slot", "video.approved", "video.metrics",
                  "metrics.requested"}
 CHANNEL_KEYED = {"channel.updated", "scheduler.tick", "schedule.slot", "metrics.requested"}
-"""Channel topics are keyed by channel id (the tick's is empty: one partition takes them all)."""
+"""Channel topics are keyed by channel id (the tick's is "*": one partition takes them all)."""
 runner = CliRunner()
 
 

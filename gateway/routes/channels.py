@@ -1,4 +1,5 @@
-"""Channels: CRUD, soft delete and restore, at most five active per user."""
+"""Channels: CRUD, soft delete and restore, at most five active per user; each change is sent
+as ``channel.updated`` by the outbox, kicked once committed."""
 
 from __future__ import annotations
 
@@ -19,10 +20,14 @@ router = APIRouter(prefix="/channels", tags=["channels"])
              responses={409: {"description": "Five active channels already"}})
 def create_channel(request: Request, body: ChannelCreate, db: DB, principal: CurrentUser,
                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    def effect() -> tuple[int, ChannelOut]:
-        return 201, ChannelOut.model_validate(channels.create(db, principal, body))
+    quota = request.app.state.settings.youtube_daily_quota
 
-    return run_once(db, principal, idempotency_key, "POST", request.url.path, body, effect)
+    def effect() -> tuple[int, ChannelOut]:
+        return 201, ChannelOut.model_validate(channels.create(db, principal, body, quota))
+
+    response = run_once(db, principal, idempotency_key, "POST", request.url.path, body, effect)
+    request.app.state.outbox.kick()
+    return response
 
 
 @router.get("", response_model=list[ChannelOut])
@@ -36,14 +41,18 @@ def get_channel(channel_id: str, db: DB, principal: CurrentUser) -> Channel:
 
 
 @router.patch("/{channel_id}", response_model=ChannelOut)
-def update_channel(channel_id: str, body: ChannelUpdate, db: DB,
+def update_channel(request: Request, channel_id: str, body: ChannelUpdate, db: DB,
                    principal: CurrentUser) -> Channel:
-    return channels.update(db, principal, channel_id, body)
+    channel = channels.update(db, principal, channel_id, body,
+                              request.app.state.settings.youtube_daily_quota)
+    request.app.state.outbox.kick()
+    return channel
 
 
 @router.delete("/{channel_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_channel(channel_id: str, db: DB, principal: CurrentUser) -> None:
+def delete_channel(request: Request, channel_id: str, db: DB, principal: CurrentUser) -> None:
     channels.delete(db, principal, channel_id)
+    request.app.state.outbox.kick()
 
 
 @router.post("/{channel_id}/restore", response_model=ChannelOut,
@@ -53,4 +62,7 @@ def restore_channel(request: Request, channel_id: str, db: DB, principal: Curren
     def effect() -> tuple[int, ChannelOut]:
         return 200, ChannelOut.model_validate(channels.restore(db, principal, channel_id))
 
-    return run_once(db, principal, idempotency_key, "POST", request.url.path, None, effect)
+    response = run_once(db, principal, idempotency_key, "POST", request.url.path, None, effect)
+    request.app.state.outbox.kick()
+    return response
+

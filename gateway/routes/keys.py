@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
+from gateway import channel_events
 from gateway.auth import CurrentUser
 from gateway.db import DB
 from gateway.errors import NotFound
@@ -26,12 +27,14 @@ def me(db: DB, principal: CurrentUser) -> User:
 
 
 @router.patch("/me", response_model=UserOut)
-def update_me(body: UserUpdate, db: DB, principal: CurrentUser) -> User:
+def update_me(request: Request, body: UserUpdate, db: DB, principal: CurrentUser) -> User:
     """Change your settings. A monthly budget reaches the ledger with your next video request."""
     user = db.get_one(User, principal.user_id)
     for field, value in body.model_dump(exclude_unset=True).items():
         setattr(user, field, value)
+    channel_events.mark_owner(db, user.id)  # the scheduler reads the budget with the channels
     db.commit()
+    request.app.state.outbox.kick()
     return user
 
 

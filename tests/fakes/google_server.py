@@ -16,6 +16,11 @@ Analytics: ``GET /v2/reports`` (``ids=channel==MINE``, dimensions ``day`` or ``v
 ``filters=video==a,b``): ``columnHeaders`` plus ``rows``, ``rows`` left out when there are none.
 Monetary metrics need the monetary scope (403 ``forbidden`` otherwise).
 
+Public data with an API key (``key=``, no OAuth): ``GET /youtube/v3/videos?chart=mostPopular``
+(``regionCode``, ``videoCategoryId``, parts snippet and statistics) and ``GET /youtube/v3/search``
+(``q`` matched word by word against titles, ``type=video``, ``order=viewCount``; snippet only,
+as YouTube answers: statistics need a videos.list by id). Both count in ``calls``.
+
 A long GET arrives as a POST with ``X-HTTP-Method-Override: GET`` and the query in the body, as
 google-api-python-client sends it past 2,048 characters.
 
@@ -101,6 +106,8 @@ class FakeGoogle(FakeYouTube):
         self.access: dict[str, Access] = {self.access_token: Access(self.grants[refresh_token])}
         self.facts: dict[str, VideoFacts] = {}
         self.malformed: list[str] = []
+        self.api_key = "fake-api-key"
+        self.public: dict[str, dict[str, Any]] = {}  # id -> title, views, region, category
 
     # --- the world, as a test sets it up ------------------------------------------------------
 
@@ -108,6 +115,15 @@ class FakeGoogle(FakeYouTube):
         self.videos[video_id] = {"kind": "youtube#video", "id": video_id, "snippet": {},
                                  "status": {"uploadStatus": upload_status}}
         self.facts.setdefault(video_id, VideoFacts(channel_id))
+
+    def add_public_video(self, video_id: str, title: str, views: int, region: str = "US",
+                         category: str = "27") -> None:
+        """A video anyone can list: in the region's most popular of its category."""
+        self.public[video_id] = {"title": title, "views": views, "region": region,
+                                 "category": category}
+
+    def set_views(self, video_id: str, views: int) -> None:
+        self.public[video_id]["views"] = views
 
     def set_statistics(self, video_id: str, views: int, likes: int = 0, comments: int = 0) -> None:
         self.facts[video_id].statistics.update(viewCount=str(views), likeCount=str(likes),
@@ -183,6 +199,9 @@ class _GoogleHandler(_Handler):
         one = {k: v[0] for k, v in query.items()}
         if path == "/o/oauth2/auth":
             self._authorize(one)
+            return
+        if "key" in one and "Authorization" not in self.headers:
+            self._public(path, one)
             return
         routes = {"/youtube/v3/channels": ("channels.list", self._channels),
                   "/youtube/v3/videos": ("videos.list", self._videos_list),
@@ -293,6 +312,35 @@ class _GoogleHandler(_Handler):
         self._send(200, {})
 
     # --- Data API reads -------------------------------------------------------------------------
+
+    def _public(self, path: str, q: dict[str, str]) -> None:
+        if q["key"] != self.fake.api_key:
+            self._send(400, error_body(400, "keyInvalid", "API key not valid"))
+            return
+        public = self.fake.public
+        if path == "/youtube/v3/search" and q.get("type") == "video":
+            words = set(q.get("q", "").lower().split())
+            ids = [i for i, v in public.items() if words & set(v["title"].lower().split())]
+            ids.sort(key=lambda i: -public[i]["views"])
+            items = [{"kind": "youtube#searchResult", "id": {"kind": "youtube#video",
+                                                              "videoId": i},
+                      "snippet": {"title": public[i]["title"]}}
+                     for i in ids[:int(q.get("maxResults", 5))]]
+            self._send(200, {"kind": "youtube#searchListResponse", "items": items})
+            return
+        if path != "/youtube/v3/videos":
+            self._send(404, error_body(404, "notFound", f"no public route GET {path}"))
+            return
+        if q.get("chart") == "mostPopular":
+            ids = [i for i, v in public.items() if v["region"] == q.get("regionCode", "US")
+                   and v["category"] == q.get("videoCategoryId", v["category"])]
+            ids.sort(key=lambda i: -public[i]["views"])
+            ids = ids[:int(q.get("maxResults", 5))]
+        else:
+            ids = [i for i in q.get("id", "").split(",") if i in public]
+        items = [{"kind": "youtube#video", "id": i, "snippet": {"title": public[i]["title"]},
+                  "statistics": {"viewCount": str(public[i]["views"])}} for i in ids]
+        self._send(200, {"kind": "youtube#videoListResponse", "items": items})
 
     def _channels(self, q: dict[str, str], grant: Grant, malformed: bool) -> None:
         if q.get("mine") != "true":

@@ -201,3 +201,13 @@ def test_measured_time_to_publish_sets_how_early_a_slot_is_requested(
         T0 + timedelta(hours=13, minutes=10)]
     times = Counter(e.topic for e in emits)
     assert times["script.requested"] == 1
+
+
+def test_scheduler_benchmark_smoke_run_requests_every_due_slot() -> None:
+    """A tiny run of tests/benchmarks/bench_scheduler.py (the figures are in benchmarks.md)."""
+    from tests.benchmarks.bench_scheduler import run as bench
+
+    report = bench(channels=20, hours=13, tick_s=300)
+    assert report["slots_planned"] == 20 * 7  # 48 h ahead at 3 a day, then 08:xx of day 3
+    assert report["videos_requested"] == 20 * 2  # 08:xx and 14:xx fall due within 13 h
+    assert report["request_lag_s"]["max"] < 300  # never more than one tick late

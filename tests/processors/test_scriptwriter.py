@@ -71,8 +71,9 @@ def test_script_ready_is_structured_and_encodes(stage: ScriptWriterStage, codec:
 
 
 def test_equal_requests_get_identical_scripts_even_without_the_cache(tmp_path: Path) -> None:
-    first = build(Settings(data_dir=tmp_path / "a")).handle(typed("script.requested", requested()))
-    second = build(Settings(data_dir=tmp_path / "b")).handle(typed("script.requested", requested()))
+    event = requested()  # one video's request, handled by two stages with separate caches
+    first = build(Settings(data_dir=tmp_path / "a")).handle(typed("script.requested", event))
+    second = build(Settings(data_dir=tmp_path / "b")).handle(typed("script.requested", event))
     assert plain(first[0].value)["script"] == plain(second[0].value)["script"]
 
 
@@ -117,15 +118,30 @@ def test_redelivered_request_gives_identical_events_and_is_paid_once(
     assert cost["cached"] is False and cost["usd"] == Decimal(0)
     assert cost["price_table_version"] == current_table().version
 
-    other = requested()  # another video with the same brief reuses the script, free
-    reused = stage.handle(typed("script.requested", other))
-    assert plain(reused[0].value)["script"] == plain(first[0].value)["script"]
-    assert (
-        plain(reused[0].value)["envelope"]["event_id"]
-        != plain(first[0].value)["envelope"]["event_id"]
-    )
-    assert plain(reused[1].value)["cached"] is True and plain(reused[1].value)["usd"] == Decimal(0)
-    assert plain(reused[1].value)["call_key"] == cost["call_key"]
+    other = requested()  # another video with the same brief is written anew (issue #16)
+    fresh = stage.handle(typed("script.requested", other))
+    assert plain(fresh[0].value)["script"] != plain(first[0].value)["script"]
+    assert plain(fresh[1].value)["cached"] is False
+    assert plain(fresh[1].value)["call_key"] != cost["call_key"]
+
+
+def test_one_brief_twice_or_on_two_channels_of_an_owner_never_shares_a_script(
+    stage: ScriptWriterStage,
+) -> None:
+    def video(channel: str) -> Event:
+        event = requested("How honeybees make honey")
+        event["envelope"].update(owner_id="owner-1", channel_id=channel)
+        return event
+
+    first = video("chan-a")
+    outputs = [stage.handle(typed("script.requested", copy.deepcopy(e)))
+               for e in (first, video("chan-b"), video("chan-a"))]
+    scripts = [plain(out[0].value)["script"] for out in outputs]
+    narrations = [" ".join(s["narration"] for s in script["sections"]) for script in scripts]
+    assert len(set(narrations)) == 3
+    assert len({plain(out[1].value)["call_key"] for out in outputs}) == 3  # three cache keys
+    again = stage.handle(typed("script.requested", copy.deepcopy(first)))  # a redelivery
+    assert without_time(again) == without_time(outputs[0])
 
 
 @pytest.mark.parametrize("seconds", [15, 30, 60, 180, 600, 1200])

@@ -4,9 +4,12 @@ good event queued behind them on the same partition is processed."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
+from processors.scheduler_clock import tick_event
 from ytempire.app.stack import Stack
 from ytempire.core.codec import Codec
 from ytempire.core.events import failed_event
@@ -64,6 +67,10 @@ def test_poison_on_every_input_topic_is_dead_lettered_and_the_next_event_process
                 producer.produce(topic, value=value, key=video.encode(), on_delivery=delivered)
         assert producer.flush(30) == 0
         EventProducer(settings.kafka_bootstrap, codec).send_all([good])
+        # A good tick behind the poison on its partition (ticks are keyed "*" elsewhere).
+        tick = codec.encode("scheduler.tick", tick_event(datetime.now(UTC)).value)
+        EventProducer(settings.kafka_bootstrap, codec).send_raw("scheduler.tick", video.encode(),
+                                                                tick)
 
         expected = {(stage, topic, value) for (topic, value) in poison
                     for stage in READERS[topic]}

@@ -44,6 +44,7 @@ class WorkerProcess:
 SERVICES: dict[str, list[str]] = {
     "gateway": ["gateway"],
     "analytics-sink": ["analytics", "sink"],
+    "scheduler-clock": ["scheduler-clock"],
 }
 
 

@@ -89,6 +89,11 @@ class EventProducer:
             except BufferError:
                 self._producer.poll(0.1)
 
+    def purge(self) -> None:
+        """Drop what is not acknowledged yet: a ``send_all`` waiting on it (in any thread)
+        returns at once with ``DeliveryFailed``. For callers that keep their own outbox."""
+        self._producer.purge()
+
     def close(self, timeout: float = 10.0) -> None:
         """Flush and disconnect, so nothing lingers (and logs) once the broker goes away."""
         self._producer.flush(timeout)

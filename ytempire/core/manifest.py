@@ -109,5 +109,8 @@ PIPELINE = Manifest((
     StageEntry("metrics-collector", "processors.metrics_collector",
                ("upload.done", "scheduler.tick", "metrics.requested"),
                ("video.metrics", "pipeline.failed")),
+    StageEntry("scheduler", "processors.scheduler",
+               ("scheduler.tick", "channel.updated", "cost.incurred", "upload.done"),
+               ("script.requested", "schedule.slot")),
 ))
 """YTEmpire's pipeline. A new stage is one module under ``processors/`` and one entry here."""

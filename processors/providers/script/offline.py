@@ -148,7 +148,8 @@ class _Draft:
         self.style = bank["styles"][style]
         self.topic = Topic.parse(request.topic)
         self.seed = content_hash("offline-writer/1", request.topic, request.target_duration_s,
-                                 request.language, style, request.format)
+                                 request.language, style, request.format, request.angle,
+                                 request.variant)
         self.duration_title, self.duration_phrase = _duration_words(request.target_duration_s)
         self.target = request.target_words
         self._sizes: dict[tuple[str, int], int] = {}

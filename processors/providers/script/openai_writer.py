@@ -103,6 +103,9 @@ def messages_for(request: ScriptRequest) -> list[dict[str, str]]:
             f"Language: {request.language} (write every field in this language)\n"
             f"Style: {request.style}\n"
             f"Format: {shape}")
+    if request.angle:
+        user += (f"\nAngle: {request.angle} (this channel's owner has other videos on this "
+                 "topic: take this angle and make this script its own)")
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import io
 import time
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from processors.providers.script import ScriptRequest
+from processors.providers.script import ANGLES, ScriptRequest
 from processors.providers.script.openai_writer import count_prompt_tokens, messages_for
 from processors.scriptwriter import ScriptWriterStage, build
 from tests.fakes.openai_server import FakeOpenAI
@@ -87,7 +88,7 @@ def test_prompt_tokens_are_counted_before_the_call(openai_fake: FakeOpenAI) -> N
     assert count_prompt_tokens(messages, "llama3.1:8b") > 0  # unknown models still count
 
 
-def test_redelivery_never_pays_twice_and_another_request_reuses_for_free(
+def test_redelivery_never_pays_twice_and_another_video_gets_its_own_angle(
     tmp_path: Path, openai_fake: FakeOpenAI
 ) -> None:
     stage = stage_for(tmp_path, openai_fake)
@@ -95,10 +96,14 @@ def test_redelivery_never_pays_twice_and_another_request_reuses_for_free(
     first = stage.handle(typed("script.requested", event))
     again = stage.handle(typed("script.requested", event))
     assert without_time(again) == without_time(first)
-    other = stage.handle(typed("script.requested", requested()))
     assert openai_fake.calls[CHAT] == 1 and openai_fake.calls["moderations"] == 1
-    assert plain(other[0].value)["script"] == plain(first[0].value)["script"]
-    assert all(c["cached"] and c["usd"] == 0 for c in costs(other))
+    other = stage.handle(typed("script.requested", requested()))  # another video: written anew
+    assert openai_fake.calls[CHAT] == 2
+    assert not any(c["cached"] for c in costs(other))
+    brief = ScriptRequest("How tides work", 60)
+    angled = replace(brief, angle=ANGLES[3], variant="v")
+    assert "Angle: " not in messages_for(brief)[1]["content"]
+    assert f"Angle: {ANGLES[3]}" in messages_for(angled)[1]["content"]
 
 
 def test_rate_limit_waits_for_retry_after(tmp_path: Path, openai_fake: FakeOpenAI) -> None:

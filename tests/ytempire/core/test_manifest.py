@@ -17,9 +17,8 @@ from ytempire.stage import RUNNER_OUTPUTS
 
 # Who else reads or writes topics, beside the stages: the HTTP API, the CLI, the analytics sink,
 # every stage process's view of video.cancelled (ytempire.runtime.cancellations) and the clock
-# that ticks the scheduler. The scheduler stage (processors/scheduler.py, issue #16) is not
-# wired into the pipeline yet: its manifest entry comes with the step that runs it.
-NOT_STAGES = {"gateway", "cli", "analytics-sink", "cancellations", "scheduler-clock", "scheduler"}
+# that ticks the scheduler.
+NOT_STAGES = {"gateway", "cli", "analytics-sink", "cancellations", "scheduler-clock"}
 
 
 def wiring_problems(manifest: Manifest, declared: TopicsFile) -> list[str]:

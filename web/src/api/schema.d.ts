@@ -1280,7 +1280,8 @@ export interface components {
             privacy: "private" | "unlisted" | "public";
             /**
              * Publish Schedule
-             * @example 0 9 * * 1-5
+             * @description When the scheduler makes a video (cron, read in schedule_timezone); null: videos only when requested
+             * @example 0 9,15,21 * * *
              */
             publish_schedule?: string | null;
             /**
@@ -1289,10 +1290,35 @@ export interface components {
              */
             quality_threshold: number;
             /**
+             * Schedule Paused
+             * @description Skip slots (with a notice) until unset
+             * @default false
+             */
+            schedule_paused: boolean;
+            /**
+             * Schedule Timezone
+             * @default UTC
+             * @example Europe/Lisbon
+             */
+            schedule_timezone: string;
+            /**
              * Target Duration S
              * @default 60
              */
             target_duration_s: number;
+            /**
+             * Topic Mode
+             * @description auto: the best new topic of the channel's source; manual: only topics approved in its backlog
+             * @default auto
+             * @enum {string}
+             */
+            topic_mode: "auto" | "manual";
+            /**
+             * Videos Per Slot
+             * @description Videos made for each slot
+             * @default 1
+             */
+            videos_per_slot: number;
             /**
              * Visual Style
              * @default informative
@@ -1375,13 +1401,24 @@ export interface components {
             publish_schedule: string | null;
             /** Quality Threshold */
             quality_threshold: number;
+            /** Schedule Paused */
+            schedule_paused: boolean;
+            /** Schedule Timezone */
+            schedule_timezone: string;
             /** Target Duration S */
             target_duration_s: number;
+            /**
+             * Topic Mode
+             * @enum {string}
+             */
+            topic_mode: "auto" | "manual";
             /**
              * Updated At
              * Format: date-time
              */
             updated_at: string;
+            /** Videos Per Slot */
+            videos_per_slot: number;
             /** Visual Style */
             visual_style: string;
             /** Voice */
@@ -1413,8 +1450,16 @@ export interface components {
             publish_schedule?: string | null;
             /** Quality Threshold */
             quality_threshold?: number | null;
+            /** Schedule Paused */
+            schedule_paused?: boolean | null;
+            /** Schedule Timezone */
+            schedule_timezone?: string | null;
             /** Target Duration S */
             target_duration_s?: number | null;
+            /** Topic Mode */
+            topic_mode?: ("auto" | "manual") | null;
+            /** Videos Per Slot */
+            videos_per_slot?: number | null;
             /** Visual Style */
             visual_style?: string | null;
             /** Voice */
@@ -2140,7 +2185,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "cost.alert" | "stage.failing" | "dlq.growing";
+            kind: "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped";
             /**
              * Occurred At
              * Format: date-time
@@ -2686,7 +2731,7 @@ export interface components {
              *       "upload.done"
              *     ]
              */
-            events: ("*" | "script.requested" | "script.ready" | "voice.ready" | "video.assembled" | "quality.scored" | "upload.done" | "cost.incurred" | "pipeline.failed" | "video.cancelled" | "video.approved" | "video.rejected" | "cost.alert" | "stage.failing" | "dlq.growing")[];
+            events: ("*" | "script.requested" | "script.ready" | "voice.ready" | "video.assembled" | "quality.scored" | "upload.done" | "cost.incurred" | "pipeline.failed" | "video.cancelled" | "video.approved" | "video.rejected" | "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped")[];
             /**
              * Url
              * Format: uri

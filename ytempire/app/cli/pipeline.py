@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import threading
 import time
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -44,6 +45,20 @@ def worker(
     settings = get_settings()
     configure(settings.log_format, settings.log_level)
     run_worker(build_stage(stage, settings), settings)
+
+
+def scheduler_clock() -> None:
+    """Send the scheduler the time (scheduler.tick) every YTEMPIRE_SCHEDULER_TICK_SECONDS."""
+    from processors.scheduler_clock import run
+
+    settings = get_settings()
+    configure(settings.log_format, settings.log_level)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        run(settings, stop)
+    except KeyboardInterrupt:
+        pass
 
 
 def up(
@@ -225,4 +240,4 @@ def demo(
     raise typer.Exit(0 if ok else 1)
 
 
-COMMANDS: list[Callable[..., Any]] = [worker, up, generate, demo]
+COMMANDS: list[Callable[..., Any]] = [worker, scheduler_clock, up, generate, demo]

@@ -13,6 +13,8 @@ const BLANK: ChannelInput = {
   name: "", niche: "", language: "en", voice: "", visual_style: "documentary", format: "16:9",
   target_duration_s: 60, quality_threshold: 70, per_video_budget_usd: "3.00", daily_budget_usd: "30.00",
   publish_schedule: "0 9 * * 1-5", auto_publish: true, privacy: "private",
+  schedule_timezone: Intl.DateTimeFormat().resolvedOptions().timeZone, videos_per_slot: 1,
+  schedule_paused: false, topic_mode: "auto",
 };
 
 function fromChannel(c: Channel): ChannelInput {
@@ -34,7 +36,7 @@ export function ChannelForm({ initial = BLANK, id }: { initial?: ChannelInput; i
   const navigate = useNavigate();
   const save = useSaveChannel(id);
   const [form, setForm] = useState<ChannelInput>(initial);
-  const [timezone, setTimezone] = useState(initial.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const [timezone, setTimezone] = useState(initial.schedule_timezone);
   const error = save.error instanceof ApiError ? save.error : null;
   const fields = error?.fields ?? {};
   const set = <K extends keyof ChannelInput>(name: K, value: ChannelInput[K]) => setForm({ ...form, [name]: value });
@@ -51,7 +53,7 @@ export function ChannelForm({ initial = BLANK, id }: { initial?: ChannelInput; i
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    const body = { ...form, publish_schedule: form.publish_schedule || null };
+    const body = { ...form, schedule_timezone: timezone, publish_schedule: form.publish_schedule || null };
     save.mutate(body, { onSuccess: () => navigate("/channels") });
   }
 
@@ -89,7 +91,7 @@ export function ChannelForm({ initial = BLANK, id }: { initial?: ChannelInput; i
                  hint="minute hour day month weekday; empty publishes as soon as a video is ready.">
             <input {...text("publish_schedule")} />
           </Field>
-          <Field label="Time zone" error={fields.timezone}><input value={timezone} onChange={(e) => setTimezone(e.target.value)} /></Field>
+          <Field label="Time zone" error={fields.schedule_timezone}><input value={timezone} onChange={(e) => setTimezone(e.target.value)} /></Field>
           {slots && slots.length > 0 && (
             <div aria-label="Next five slots" role="group" className={styles.slots}>
               <strong>Next five slots</strong>

@@ -4,7 +4,7 @@ import { useSearchParams } from "react-router";
 import { api, type Schemas } from "../../api/client";
 
 export type Channel = Schemas["ChannelOut"] & { status?: string };
-export type ChannelInput = Schemas["ChannelCreate"] & { timezone?: string };
+export type ChannelInput = Schemas["ChannelCreate"];
 export const CHANNEL_LIMIT = 5;
 
 export function channelStatus(channel: Channel): "active" | "paused" | "deleted" {
