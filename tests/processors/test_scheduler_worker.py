@@ -17,6 +17,7 @@ from confluent_kafka.admin import AdminClient
 from processors.scheduler_clock import run as run_clock
 from processors.scheduler_clock import tick_event
 from tests.reliability.watch import Watch
+from tests.typed import at_time
 from ytempire.app.broker import LocalBroker
 from ytempire.app.stack import Stack
 from ytempire.core.channels import ChannelSchedule, ChannelState, channel_event
@@ -140,8 +141,7 @@ def test_a_budget_spent_mid_day_skips_the_remaining_slots_with_notices(
         cost = cost_event(envelope, stage="scriptwriter", provider="openai", model="gpt-4o",
                           unit="tokens", quantity=1.0, usd=Decimal("6.50"), cached=False,
                           price_table_version="t", call_key="k")
-        cost.value["envelope"]["occurred_at"] = day + timedelta(hours=7)
-        producer.send_all([cost])
+        producer.send_all([at_time(cost, day + timedelta(hours=7))])
         watch.settle(settings, ["scheduler"])  # the cost is counted before the next ticks
         producer.send_all(_ticks(day + timedelta(hours=7, minutes=30), 15))
         assert watch.until(lambda w: len(_slots(w, channel.id, "skipped")) == 2, 60)
