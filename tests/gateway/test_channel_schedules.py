@@ -18,8 +18,9 @@ from gateway.projection import apply_event
 from processors.scheduler import TABLES, Scheduler
 from tests.gateway.conftest import CHANNEL, Caller
 from tests.reliability.watch import Watch
+from tests.typed import at_time
 from ytempire.core.channels import ChannelSchedule, ChannelState, channel_event
-from ytempire.core.events import cost_event
+from ytempire.core.events import cost_event, plain
 from ytempire.core.settings import Settings
 from ytempire.stage import MemoryState
 
@@ -116,22 +117,23 @@ def test_scheduled_requests_become_videos_and_skipped_slots_notices(
     now = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     emits = scheduler.tick(now) + scheduler.tick(now + timedelta(hours=7))
     request = next(e for e in emits if e.topic == "script.requested")
-    cost = cost_event(request.value["envelope"], stage="narrator", provider="p", model="m",
+    cost = cost_event(request.value.envelope, stage="narrator", provider="p", model="m",
                       unit="u", quantity=1.0, usd=Decimal("6.00"), cached=False,
                       price_table_version="t", call_key="k")
-    cost.value["envelope"]["occurred_at"] = now + timedelta(hours=7)
+    cost = at_time(cost, now + timedelta(hours=7))
     scheduler.handle(cost.value)
     emits += scheduler.tick(now + timedelta(hours=13))
     app = client.app
     with app.state.sessions() as db:  # type: ignore[attr-defined]
         for emit in emits:
-            apply_event(db, emit.topic, emit.value, app.state.gateway)  # type: ignore[attr-defined]
-            apply_event(db, emit.topic, emit.value, app.state.gateway)  # redelivered: once
+            value = plain(emit.value)
+            apply_event(db, emit.topic, value, app.state.gateway)  # type: ignore[attr-defined]
+            apply_event(db, emit.topic, value, app.state.gateway)  # redelivered: once
         db.commit()
-    video_id = request.value["envelope"]["video_id"]
+    video_id = request.value.envelope.video_id
     video = client.get(f"/v1/videos/{video_id}", headers=alice.headers).json()
     assert (video["status"], video["channel_id"]) == ("queued", channel["id"])
-    assert video["topic"] == request.value["spec"]["topic"]
+    assert video["topic"] == request.value.spec.topic
     listed = client.get("/v1/videos", headers=alice.headers).json()
     assert [v["id"] for v in listed["items"]] == [video_id]
     notes = client.get("/v1/notifications", headers=alice.headers).json()
