@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from gateway.errors import Conflict, GatewayError, NotFound, invalid
 from gateway.identity import Principal
 from gateway.models import Channel
-from gateway.payloads import ChannelCreate, ChannelUpdate
+from gateway.payloads.channels import ChannelCreate, ChannelUpdate
 from ytempire.core import schedule
 
 MAX_ACTIVE = 5

@@ -17,7 +17,7 @@ from gateway.analytics import Analytics
 from gateway.errors import GatewayError
 from gateway.estimate import estimate
 from gateway.identity import Principal
-from gateway.payloads import (
+from gateway.payloads.costs import (
     CostProjection,
     EstimateLineOut,
     OwnerKpis,
@@ -25,7 +25,7 @@ from gateway.payloads import (
     SpendReport,
     SpendRow,
 )
-from gateway.performance_payloads import Totals
+from gateway.payloads.performance import Totals
 from ytempire.core.settings import Settings
 
 MAX_DAYS = 366

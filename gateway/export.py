@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterable
 from datetime import date
 
-from gateway.payloads import SpendReport
+from gateway.payloads.costs import SpendReport
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADER = {"day": "day", "provider": "provider", "stage": "stage", "channel": "channel_id",

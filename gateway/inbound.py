@@ -25,7 +25,8 @@ from gateway.errors import Conflict, GatewayError, NotFound, Unavailable, invali
 from gateway.identity import Principal
 from gateway.models import InboundEvent, InboundSource, User
 from gateway.outbox import RequestPublisher
-from gateway.payloads import InboundPayload, VideoCreate
+from gateway.payloads.inbound import InboundPayload
+from gateway.payloads.videos import VideoCreate
 from gateway.signing import HEADER, BadSignature, verify
 from ytempire.core.settings import Settings
 

@@ -14,7 +14,7 @@ from gateway import channels
 from gateway.analytics import Analytics, AnalyticsUnavailable
 from gateway.identity import Principal
 from gateway.models import Channel, User, Video
-from gateway.page_payloads import Overview
+from gateway.payloads.pages import Overview
 
 SUCCEEDED = ("published", "awaiting_publish")
 FINISHED = (*SUCCEEDED, "rejected", "failed")

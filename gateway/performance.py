@@ -18,7 +18,7 @@ from gateway.analytics import Analytics
 from gateway.costs import date_range
 from gateway.identity import Principal
 from gateway.models import YouTubeConnection
-from gateway.performance_payloads import (
+from gateway.payloads.performance import (
     ChannelAnalytics,
     DayFigures,
     GroupFigures,

@@ -25,7 +25,7 @@ from gateway.estimate import estimate
 from gateway.identity import Principal
 from gateway.models import Channel, User
 from gateway.outbox import RequestPublisher
-from gateway.payloads import ChannelMonthProjection, MonthProjection
+from gateway.payloads.costs import ChannelMonthProjection, MonthProjection
 from ytempire.core.events import Emit, new_envelope
 from ytempire.core.logging import get_logger
 from ytempire.core.settings import Settings

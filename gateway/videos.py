@@ -26,7 +26,7 @@ from gateway.errors import Conflict, GatewayError, NotFound, Unavailable
 from gateway.estimate import estimate
 from gateway.identity import Principal
 from gateway.models import FIRST_STAGE, Cancellation, User, Video, VideoEvent
-from gateway.payloads import VideoCreate
+from gateway.payloads.videos import VideoCreate
 from ytempire.core import schedule
 from ytempire.core.events import Emit, event_id, new_envelope
 from ytempire.core.manifest import PIPELINE

@@ -17,7 +17,7 @@ from gateway.auth import CurrentAdmin
 from gateway.db import DB
 from gateway.errors import Conflict, GatewayError, NotFound, Unavailable
 from gateway.idempotency import IdempotencyKey, run_once
-from gateway.payloads import (
+from gateway.payloads.admin import (
     DlqEntryDetail,
     DlqListing,
     DlqPurge,

@@ -6,12 +6,12 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from gateway import accounts, sessions
-from gateway.account_payloads import AuthConfig, Login, Signup
 from gateway.auth import CurrentUser
 from gateway.db import DB
 from gateway.identity import Principal
 from gateway.models import User
-from gateway.payloads import UserOut
+from gateway.payloads.accounts import AuthConfig, Login, Signup
+from gateway.payloads.keys import UserOut
 
 router = APIRouter(prefix="/auth", tags=["accounts"])
 

@@ -11,7 +11,7 @@ from gateway.auth import CurrentUser
 from gateway.db import DB
 from gateway.idempotency import IdempotencyKey, run_once
 from gateway.models import Channel
-from gateway.payloads import ChannelCreate, ChannelOut, ChannelUpdate
+from gateway.payloads.channels import ChannelCreate, ChannelOut, ChannelUpdate
 
 router = APIRouter(prefix="/channels", tags=["channels"])
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from gateway import costs, export, projections
 from gateway.auth import CurrentUser
 from gateway.db import DB
-from gateway.payloads import CostProjection, MonthProjection, OwnerKpis, SpendBy, SpendReport
+from gateway.payloads.costs import CostProjection, MonthProjection, OwnerKpis, SpendBy, SpendReport
 
 router = APIRouter(tags=["costs"])
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import text
 
 from gateway.db import DB
-from gateway.payloads import Health
+from gateway.payloads.health import Health
 
 router = APIRouter(tags=["health"])
 

@@ -17,7 +17,7 @@ from gateway.auth import CurrentUser
 from gateway.db import DB
 from gateway.idempotency import IdempotencyKey, run_once
 from gateway.models import InboundEvent, InboundSource
-from gateway.payloads import (
+from gateway.payloads.inbound import (
     InboundEventOut,
     InboundPayload,
     InboundSourceCreate,

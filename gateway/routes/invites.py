@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query, Request, status
 from sqlalchemy import select
 
 from gateway import accounts
-from gateway.account_payloads import AdminUserOut, InviteCreate, InviteIssued
 from gateway.auth import CurrentAdmin
 from gateway.db import DB
 from gateway.models import User
+from gateway.payloads.accounts import AdminUserOut, InviteCreate, InviteIssued
 
 router = APIRouter(prefix="/admin", tags=["admin"],
                    responses={403: {"description": "Not an admin user"}})

@@ -16,7 +16,7 @@ from gateway.errors import NotFound
 from gateway.idempotency import IdempotencyKey, run_once
 from gateway.identity import issue_key
 from gateway.models import ApiKey, User
-from gateway.payloads import KeyCreate, KeyIssued, KeyOut, UserOut, UserUpdate
+from gateway.payloads.keys import KeyCreate, KeyIssued, KeyOut, UserOut, UserUpdate
 
 router = APIRouter(tags=["identity"])
 

@@ -14,7 +14,7 @@ from gateway.auth import CurrentUser
 from gateway.db import DB
 from gateway.errors import NotFound
 from gateway.models import Notice
-from gateway.payloads import NoticeOut
+from gateway.payloads.notices import NoticeOut
 
 router = APIRouter(tags=["notifications"])
 

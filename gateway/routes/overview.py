@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from gateway import overview
 from gateway.auth import CurrentUser
 from gateway.db import DB
-from gateway.page_payloads import Overview
+from gateway.payloads.pages import Overview
 
 router = APIRouter(tags=["overview"])
 

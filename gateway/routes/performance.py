@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from gateway import performance
 from gateway.auth import CurrentUser
 from gateway.db import DB
-from gateway.performance_payloads import ChannelAnalytics, VideoAnalytics
+from gateway.payloads.performance import ChannelAnalytics, VideoAnalytics
 
 router = APIRouter(tags=["performance"])
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, status
 
 from gateway import accounts, sessions
-from gateway.account_payloads import PasswordChange, SessionOut
 from gateway.auth import CurrentUser
 from gateway.db import DB
 from gateway.errors import NotFound
+from gateway.payloads.accounts import PasswordChange, SessionOut
 from gateway.routes.auth import client_address
 
 router = APIRouter(prefix="/me", tags=["accounts"])

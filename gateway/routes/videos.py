@@ -15,14 +15,14 @@ from gateway.auth import CurrentUser
 from gateway.db import DB
 from gateway.idempotency import IdempotencyKey, run_once
 from gateway.models import Video
-from gateway.page_payloads import (
+from gateway.payloads.pages import (
     CostCallOut,
     VideoCosts,
     VideoPublish,
     VideoReject,
     VideoSort,
 )
-from gateway.payloads import (
+from gateway.payloads.videos import (
     QualityOut,
     VideoAccepted,
     VideoBatchAccepted,

@@ -17,7 +17,7 @@ from gateway.db import DB
 from gateway.errors import Conflict, NotFound, Unprocessable
 from gateway.idempotency import IdempotencyKey, run_once
 from gateway.models import Webhook, WebhookDelivery
-from gateway.payloads import DeliveryOut, WebhookCreate, WebhookIssued, WebhookOut
+from gateway.payloads.webhooks import DeliveryOut, WebhookCreate, WebhookIssued, WebhookOut
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 

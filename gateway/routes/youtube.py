@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse
 from gateway import youtube
 from gateway.auth import CurrentUser
 from gateway.db import DB
-from gateway.youtube_payloads import ConnectOut, ConnectRequest, PublishingUpdate, YouTubeOut
+from gateway.payloads.youtube import ConnectOut, ConnectRequest, PublishingUpdate, YouTubeOut
 
 router = APIRouter(tags=["youtube"])
 

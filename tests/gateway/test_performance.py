@@ -22,7 +22,7 @@ from gateway.app import create_app
 from gateway.config import GatewaySettings
 from gateway.identity import Principal
 from gateway.models import YouTubeConnection
-from gateway.payloads import VideoCreate
+from gateway.payloads.videos import VideoCreate
 from tests.analytics.seed import insert_events
 from tests.gateway.conftest import CHANNEL, Caller
 from tests.typed import typed

@@ -13,7 +13,7 @@ from gateway import videos
 from gateway.config import GatewaySettings
 from gateway.identity import Principal
 from gateway.models import Video
-from gateway.payloads import VideoCreate
+from gateway.payloads.videos import VideoCreate
 from gateway.projection import apply_event
 from tests.gateway.conftest import Caller
 from ytempire.core.artifacts import ArtifactStore

@@ -15,7 +15,7 @@ from gateway import videos
 from gateway.app import create_app
 from gateway.config import GatewaySettings
 from gateway.identity import Principal
-from gateway.payloads import VideoCreate
+from gateway.payloads.videos import VideoCreate
 from gateway.signing import HEADER, BadSignature, sign, verify
 from tests.gateway.conftest import CHANNEL, Caller
 from ytempire.core.settings import Settings

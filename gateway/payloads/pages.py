@@ -8,7 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from gateway.payloads import Request, Text, UsdOut
+from gateway.money import UsdOut
+from gateway.payloads.common import Request, Text
 
 
 class VideoPublish(Request):

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from gateway.payloads import Request, Text
+from gateway.payloads.common import Request, Text
 
 
 def _email(value: str) -> str:

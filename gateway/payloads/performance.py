@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from gateway.money import UsdOut
-from gateway.youtube_payloads import ConnectionStatus
+from gateway.payloads.youtube import ConnectionStatus
 
 
 class Totals(BaseModel):
