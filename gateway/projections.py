@@ -28,6 +28,7 @@ from gateway.outbox import RequestPublisher
 from gateway.payloads.costs import ChannelMonthProjection, MonthProjection
 from ytempire.core.events import Emit, new_envelope
 from ytempire.core.logging import get_logger
+from ytempire.core.records import CostAlert
 from ytempire.core.settings import Settings
 
 log = get_logger()
@@ -72,13 +73,12 @@ def _channel(settings: Settings, channel: Channel, measured: dict[str, object] |
 
 
 def alert_event(owner_id: str, channel_id: str, scope: str, scope_id: str, budget: Decimal,
-                projected: Decimal) -> Emit:
+                projected: Decimal) -> CostAlert:
     """The ``cost.alert`` of a projection past its budget; its id depends on scope and month."""
     envelope = new_envelope(video_id="", channel_id=channel_id, owner_id=owner_id,
                             producer="gateway", event_key=f"projection:{scope}:{scope_id}")
-    return Emit("cost.alert", {"envelope": envelope, "scope": scope, "scope_id": scope_id,
-                               "threshold_pct": 100, "budget_usd": budget.quantize(MICRO),
-                               "spent_usd": projected.quantize(MICRO)})
+    return CostAlert(envelope=envelope, scope=scope, scope_id=scope_id, threshold_pct=100,
+                     budget_usd=budget.quantize(MICRO), spent_usd=projected.quantize(MICRO))
 
 
 def month(db: Session, settings: Settings, gateway: GatewaySettings, analytics: Analytics,
@@ -108,15 +108,14 @@ def month(db: Session, settings: Settings, gateway: GatewaySettings, analytics: 
         alerts.append(alert_event(owner, "", "owner_month_projection", f"{owner}:{period}",
                                   budget, total))
     new = []
-    for alert in alerts:
-        value = alert.value
-        data = {"scope": value["scope"], "scope_id": value["scope_id"], "threshold_pct": 100,
-                "budget_usd": str(value["budget_usd"].quantize(CENT)),
-                "spent_usd": str(value["spent_usd"].quantize(CENT)), "projected": True}
+    for value in alerts:
+        data = {"scope": value.scope, "scope_id": value.scope_id, "threshold_pct": 100,
+                "budget_usd": str(value.budget_usd.quantize(CENT)),
+                "spent_usd": str(value.spent_usd.quantize(CENT)), "projected": True}
         # The notice takes the event's id, so reading the event back adds no second notice.
-        if notices.notify(db, gateway, owner, "cost.alert", value["envelope"]["event_id"], now,
+        if notices.notify(db, gateway, owner, "cost.alert", value.envelope.event_id, now,
                           data) is not None:
-            new.append(alert)
+            new.append(Emit("cost.alert", value))
     db.commit()
     if new and not publisher.send(new):
         log.warning("projection_alert_unsent", alerts=len(new),
