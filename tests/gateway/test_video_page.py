@@ -16,8 +16,9 @@ from gateway.models import Video
 from gateway.payloads.videos import VideoCreate
 from gateway.projection import apply_event
 from tests.gateway.conftest import Caller
+from tests.typed import envelope_of
 from ytempire.core.artifacts import ArtifactStore
-from ytempire.core.events import cost_event
+from ytempire.core.events import cost_event, plain
 
 MP4 = bytes(range(256)) * 40  # 10,240 bytes standing in for a rendered video
 
@@ -85,15 +86,17 @@ def test_every_provider_call_is_listed_with_its_cost(client: TestClient, alice: 
                                                      bob: Caller, video: str) -> None:
     with client.app.state.sessions() as db:  # type: ignore[attr-defined]
         row = db.get_one(Video, video)
-        envelope = {"event_id": f"req-{video}", "video_id": video, "channel_id": row.channel_id,
-                    "owner_id": alice.user_id, "occurred_at": row.created_at,
-                    "producer": {"name": "gateway", "version": "0"}, "correlation_id": video,
-                    "attempt": 1, "cost_so_far_usd": Decimal(0)}
+        request = {"envelope": {
+            "event_id": f"req-{video}", "video_id": video, "channel_id": row.channel_id,
+            "owner_id": alice.user_id, "occurred_at": row.created_at,
+            "producer": {"name": "gateway", "version": "0"}, "correlation_id": video,
+            "attempt": 1, "cost_so_far_usd": Decimal(0)}}
+        envelope = envelope_of(request)
         for index, (stage, usd) in enumerate([("scriptwriter", "0.012"), ("narrator", "0.3")]):
             emit = cost_event(envelope, stage=stage, provider="openai", model="gpt", unit="token",
                               quantity=1200.0, usd=Decimal(usd), cached=False,
                               price_table_version="t", call_key=f"k{index}", index=index)
-            apply_event(db, "cost.incurred", emit.value, GatewaySettings())
+            apply_event(db, "cost.incurred", plain(emit.value), GatewaySettings())
         db.commit()
     costs = client.get(f"/v1/videos/{video}/costs", headers=alice.headers).json()
     assert costs["total_usd"] == "0.312"
