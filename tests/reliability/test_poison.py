@@ -49,7 +49,7 @@ def test_poison_on_every_input_topic_is_dead_lettered_and_the_next_event_process
     video = good.value.envelope.video_id
     stranger = request_event(VideoRequest(topic="x", video_id=video)).value
     wrong_on_requests = codec.encode("pipeline.failed", failed_event(
-        stranger["envelope"], stage="test", input_topic="x", error=ValueError("x"),
+        stranger.envelope, stage="test", input_topic="x", error=ValueError("x"),
         retryable=False).value)
     poison: dict[tuple[str, bytes], tuple[int, int]] = {}
 
