@@ -24,7 +24,7 @@ class PagePath(Convertor[str]):
     """Any path but the API's: ``/v1/nothing`` stays a 404 (405 for a wrong method), never the
     app's page."""
 
-    regex = r"(?!v1(?:/|$)|health$|openapi\.json$|docs$|assets/|swagger/).*"
+    regex = r"(?!v1(?:/|$)|health$|openapi\.json$|docs$|redoc$|assets/|swagger/).*"
 
     def convert(self, value: str) -> str:
         return value

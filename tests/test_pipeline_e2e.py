@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 import pytest
 from confluent_kafka import Consumer
 
+from tests.conftest import VIDEO_STAGES
 from tests.reliability.outputs import check_published_video
 from ytempire.app.stack import Stack
 from ytempire.app.tracker import Tracker
@@ -31,7 +32,7 @@ def test_three_videos_published_once_each_despite_a_killed_stage(
     kafka_settings: Settings, consumer: Consumer
 ) -> None:
     codec = Codec(SchemaRegistry.load(kafka_settings.schemas_dir))
-    stack = Stack(kafka_settings)
+    stack = Stack(kafka_settings, stages=VIDEO_STAGES)
     stack.start(with_broker=False, from_end=True)
     assign_at_end(consumer, ["upload.done"])
     tracker = Tracker(kafka_settings.kafka_bootstrap, codec)

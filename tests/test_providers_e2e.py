@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import VIDEO_STAGES
 from tests.fakes.elevenlabs_server import FakeElevenLabs
 from tests.fakes.openai_server import FakeOpenAI
 from tests.reliability.watch import Watch
@@ -81,7 +82,7 @@ def test_costs_add_up_to_provider_usage_and_redelivery_pays_nothing(
         monkeypatch.setenv("OPENAI_BASE_URL", openai.url)
         monkeypatch.setenv("ELEVENLABS_API_KEY", ELEVENLABS_KEY)
         monkeypatch.setenv("YTEMPIRE_ELEVENLABS_BASE_URL", elevenlabs.url)
-        stack = Stack(kafka_settings)
+        stack = Stack(kafka_settings, stages=VIDEO_STAGES)
         stack.start(with_broker=False, from_end=True)
         watch = Watch(kafka_settings, ["cost.incurred", "upload.done", "pipeline.failed"])
         try:

@@ -15,6 +15,7 @@ import pytest
 from gateway.app import create_app
 from gateway.config import GatewaySettings
 from gateway.identity import create_user
+from tests.conftest import VIDEO_STAGES
 from tests.gateway.conftest import CHANNEL
 from tests.gateway.server import serve
 from ytempire.app.stack import Stack
@@ -28,7 +29,7 @@ PROGRESS = ["script.requested", "script.ready", "voice.ready", "video.assembled"
 
 @pytest.fixture
 def stack(kafka_settings: Settings) -> Iterator[Stack]:
-    stack = Stack(kafka_settings)
+    stack = Stack(kafka_settings, stages=VIDEO_STAGES)
     stack.start(with_broker=False, from_end=True)
     yield stack
     stack.stop()

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import VIDEO_STAGES
 from ytempire.app.broker import LocalBroker
 from ytempire.app.stack import Stack
 from ytempire.core.settings import Settings
@@ -22,7 +23,7 @@ def offline_stack(kafka_broker: LocalBroker, tmp_path_factory: pytest.TempPathFa
     settings = Settings(data_dir=tmp_path_factory.mktemp("offline-stack"),
                         kafka_bootstrap=kafka_broker.bootstrap,
                         consumer_group_prefix=f"test-{uuid.uuid4().hex[:8]}")
-    stack = Stack(settings)
+    stack = Stack(settings, stages=VIDEO_STAGES)
     stack.start(with_broker=False, from_end=True)
     yield stack
     stack.stop()

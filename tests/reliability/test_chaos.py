@@ -18,6 +18,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from analytics.store import connect
+from tests.conftest import VIDEO_STAGES
 from tests.fakes.elevenlabs_server import FakeElevenLabs
 from tests.fakes.openai_server import FakeOpenAI
 from ytempire.app.stack import Stack
@@ -123,7 +124,7 @@ def test_six_videos_survive_every_worker_killed_in_turn(
 ) -> None:
     openai, elevenlabs = providers
     codec = Codec(SchemaRegistry.load(kafka_settings.schemas_dir))
-    stack = Stack(kafka_settings, services=["analytics-sink"])
+    stack = Stack(kafka_settings, services=["analytics-sink"], stages=VIDEO_STAGES)
     stack.start(with_broker=False, from_end=True)
     watch = Watch(kafka_settings)
     began = time.monotonic()

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.conftest import VIDEO_STAGES
 from tests.fakes.openai_server import FakeOpenAI
 from ytempire.app.stack import Stack
 from ytempire.core.codec import Codec
@@ -47,7 +48,7 @@ def test_an_outage_delays_videos_and_loses_none(kafka_settings: Settings,
         "provider_max_retries": REQUESTS_PER_ATTEMPT - 1})
     codec = Codec(SchemaRegistry.load(settings.schemas_dir))
     producer = EventProducer(settings.kafka_bootstrap, codec)
-    stack = Stack(settings)
+    stack = Stack(settings, stages=VIDEO_STAGES)
     stack.start(with_broker=False, from_end=True)
     watch = Watch(settings)
     since = datetime.now(UTC) - timedelta(seconds=1)

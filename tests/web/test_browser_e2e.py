@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from gateway.app import create_app
 from gateway.config import GatewaySettings
+from tests.conftest import VIDEO_STAGES
 from tests.gateway.server import serve
 from ytempire.app.stack import Stack
 from ytempire.core.settings import Settings
@@ -46,7 +47,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def base(kafka_settings: Settings, tmp_path: Path) -> Iterator[str]:
-    stack = Stack(kafka_settings, services=["analytics-sink"])
+    stack = Stack(kafka_settings, services=["analytics-sink"], stages=VIDEO_STAGES)
     stack.start(with_broker=False, from_end=True)
     settings = kafka_settings.model_copy(update={
         "database_url": f"sqlite:///{tmp_path / 'gateway.db'}"})
