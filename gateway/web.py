@@ -55,6 +55,10 @@ def mount(app: FastAPI, dist: Path = DIST, docs: bool = True) -> None:
                                        swagger_css_url="/swagger/swagger-ui.css",
                                        swagger_favicon_url="/favicon.svg")
 
+    # Never the app's page: the fallback below would answer these with index.html.
+    for path in ["/redoc"] + ([] if docs else ["/docs", "/openapi.json"]):
+        app.add_api_route(path, _no_docs, include_in_schema=False)
+
     @app.get("/assets/{name:path}", include_in_schema=False)
     def asset(name: str) -> Response:
         return FileResponse(_inside(dist / "assets", name), headers={"Cache-Control": HASHED})
@@ -73,6 +77,10 @@ def mount(app: FastAPI, dist: Path = DIST, docs: bool = True) -> None:
             return HTMLResponse(NOT_BUILT, status_code=503, headers={"Cache-Control": "no-store"})
         return FileResponse(index, media_type="text/html",
                             headers={"Cache-Control": "no-cache"})
+
+
+def _no_docs() -> Response:
+    raise HTTPException(404, "the API's documentation is not served here")
 
 
 def _inside(root: Path, name: str) -> Path:
