@@ -11,6 +11,7 @@ from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
 
+from tests.conftest import VIDEO_STAGES
 from ytempire.core.codec import Codec, UndecodableEvent
 from ytempire.core.manifest import PIPELINE
 from ytempire.core.schema_registry import SchemaRegistry
@@ -22,7 +23,7 @@ PIPELINE_TOPICS = ["script.requested", "script.ready", "voice.ready", "video.ass
                    "pipeline.failed", "pipeline.dlq"]
 # What each stage reads (the ledger reads requests for budgets too).
 INPUTS = {entry.name: list(entry.inputs) for entry in PIPELINE}
-STAGES = PIPELINE.names
+STAGES = VIDEO_STAGES  # the stages the video-pipeline test stacks run
 
 
 def _ends(consumer: Consumer, topics: Iterable[str]) -> dict[tuple[str, int], int]:
