@@ -32,7 +32,7 @@ from gateway.db import make_engine, make_sessionmaker
 from gateway.identity import create_user
 from gateway.migrate import upgrade
 from gateway.projection import STATUS_TOPICS
-from tests.conftest import local_broker
+from tests.conftest import VIDEO_STAGES, local_broker
 from tests.gateway.server import free_port
 from ytempire.app.stack import Stack
 from ytempire.core import topics
@@ -149,7 +149,7 @@ def run(settings: Settings, tabs: int, videos: int, timeout: float = 300) -> dic
     with make_sessionmaker(engine)() as db:
         key = create_user(db, f"bench-{uuid.uuid4().hex[:6]}")[1].secret
     engine.dispose()
-    stack = Stack(settings)
+    stack = Stack(settings, stages=VIDEO_STAGES)  # what a requested video passes through
     stack.start(with_broker=False, from_end=True)
     port, log = free_port(), settings.data_dir / "gateway.log"
     gateway = start_gateway(settings, port, log)

@@ -123,6 +123,11 @@ class FakeService:
     def _dispatch(self, http: BaseHTTPRequestHandler, method: str) -> None:
         length = int(http.headers.get("Content-Length") or 0)
         raw = http.rfile.read(length) if length else b""
+        if len(raw) < length:
+            # The client went away mid-body (a SIGKILLed worker): a real server never sees a
+            # request, so nothing is answered, counted or billed.
+            http.close_connection = True
+            return
         path = http.path.split("?", 1)[0]
         for route_method, pattern, endpoint, handler in self._routes:  # noqa: B007
             match = pattern.match(path)
@@ -132,9 +137,14 @@ class FakeService:
             self._send(http, Reply(404, {"error": {"message": f"no route {method} {path}"}}))
             return
         try:
-            body = json.loads(raw) if raw and raw[:1] in b"{[" else {}
-        except json.JSONDecodeError:
-            body = {}
+            body = json.loads(raw) if raw else {}
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = None
+        if not isinstance(body, dict):  # what OpenAI answers to a body that is not an object
+            self._send(http, Reply(400, {"error": {
+                "message": "We could not parse the JSON body of your request.",
+                "type": "invalid_request_error", "param": None, "code": None}}))
+            return
         body = {**body, **match.groupdict()}
         headers = {k.lower(): v for k, v in http.headers.items()}
         query = dict(p.split("=", 1) for p in http.path.partition("?")[2].split("&") if "=" in p)

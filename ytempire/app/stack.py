@@ -71,9 +71,9 @@ class Stack:
             self._spawn(service, SERVICES[service])
 
     def start_group_at_end(self, stage: str) -> None:
-        """The stage's group starts at the end of the topic it is named by (its first input)."""
+        """The stage's group starts at the end of each of its input topics."""
         start_group_at_end(self.settings.kafka_bootstrap, self.settings.group_id(stage),
-                           PIPELINE[stage].inputs[0])
+                           PIPELINE[stage].inputs)
 
     def start_worker(self, stage: str) -> WorkerProcess:
         return self._spawn(stage, ["worker", stage])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
@@ -119,28 +119,32 @@ def assign_at_end(consumer: Consumer, topics: Iterable[str], timeout: float = 10
     )
 
 
-def start_group_at_end(bootstrap: str, group: str, topic: str, timeout: float = 10.0) -> None:
-    """Commit ``group``'s offsets at the current end of ``topic``, unless it has offsets already.
+def start_group_at_end(
+    bootstrap: str, group: str, topics: Sequence[str], timeout: float = 10.0
+) -> None:
+    """Commit ``group``'s offsets at the current end of each of ``topics`` it has none on yet.
 
     A new group otherwise starts at the earliest record (so nothing requested before a stage's
     first start is lost); this is for a group that must only see what comes next (tests, a
-    fresh environment on a shared cluster).
+    fresh environment on a shared cluster). Every input of a stage counts: a stage that started
+    at the end of its first input only still read the others' history (on a shared test broker,
+    a scheduler started by one test planned for every channel earlier tests had left).
     """
     consumer = Consumer(
         {"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False}
     )
     try:
-        partitions = consumer.list_topics(topic, timeout=timeout).topics[topic].partitions
-        tps = [TopicPartition(topic, p) for p in partitions]
+        metadata = consumer.list_topics(timeout=timeout).topics
+        tps = [TopicPartition(t, p) for t in topics for p in metadata[t].partitions]
         committed = consumer.committed(tps, timeout=timeout)
-        if any(tp.offset >= 0 for tp in committed):
-            return
         ends = [
             TopicPartition(
-                topic, tp.partition, consumer.get_watermark_offsets(tp, timeout=timeout)[1]
+                tp.topic, tp.partition, consumer.get_watermark_offsets(tp, timeout=timeout)[1]
             )
-            for tp in tps
+            for tp in committed
+            if tp.offset < 0
         ]
-        consumer.commit(offsets=ends, asynchronous=False)
+        if ends:
+            consumer.commit(offsets=ends, asynchronous=False)
     finally:
         consumer.close()
