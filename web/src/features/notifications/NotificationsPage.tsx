@@ -3,7 +3,7 @@ import { when } from "../../api/format";
 import { ErrorNotice, Empty, QueryState } from "../../components/StateViews";
 import { describe, useMarkRead, useNotifications, useUnreadCount } from "./api";
 
-const KIND = { "cost.alert": "Cost alert", "stage.failing": "Failing stage", "dlq.growing": "Dead letters" } as Record<string, string>;
+const KIND = { "cost.alert": "Cost alert", "stage.failing": "Failing stage", "dlq.growing": "Dead letters", "video.not_uploaded": "Not uploaded" } as Record<string, string>;
 
 export function NotificationsPage() {
   const notices = useNotifications();
