@@ -15,14 +15,12 @@ from elevenlabs.client import ElevenLabs
 from openai import OpenAI
 from structlog.testing import capture_logs
 
-from processors.narrator import NarratorStage
 from processors.narrator import build as build_narrator
 from processors.providers import ProviderContractError
 from processors.providers.policy.openai_moderation import OpenAIModeration
 from processors.providers.thumbnail.openai_image import OpenAIThumbnail
 from processors.providers.voice.elevenlabs import RACHEL, ElevenLabsVoice
 from processors.providers.voice.openai_tts import OpenAITTSVoice
-from processors.scriptwriter import ScriptWriterStage
 from tests.fakes.elevenlabs_server import FakeElevenLabs
 from tests.fakes.openai_server import FakeOpenAI
 from tests.processors.providers.conftest import ELEVENLABS_KEY, OPENAI_KEY, openai_settings
@@ -42,7 +40,7 @@ from ytempire.core.pricing import current_table
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
 from ytempire.runtime.worker import Incoming, StageRunner
-from ytempire.stage import NothingCancelled, PermanentError
+from ytempire.stage import NothingCancelled, PermanentError, Stage
 
 MODERATION = "omni-moderation-latest"
 
@@ -66,7 +64,7 @@ def client(fake: FakeOpenAI) -> OpenAI:
     return OpenAI(api_key=OPENAI_KEY, base_url=fake.url, max_retries=0, timeout=20)
 
 
-def run(stage: ScriptWriterStage | NarratorStage, event: Event, settings: Settings,
+def run(stage: Stage, event: Event, settings: Settings,
         cancellations: object | None = None) -> list[Emit]:
     """One delivery of ``event`` through the real runner (no broker); what it sent."""
     async def no_sleep(_: float) -> None:
