@@ -1,7 +1,9 @@
 """Server-Sent Events: one stream per video and one per user, fed by the status projection.
 
 Each event's id is its ``video_events`` row id, so a reconnecting client (``Last-Event-ID``)
-gets exactly what it missed. A video's stream ends shortly after its final status.
+gets exactly what it missed. A video's stream ends shortly after its final status. Every stream
+opens with a comment carrying its start position as id, so a client knows at once that the
+stream is open and has a ``Last-Event-ID`` to resume from even before the first event.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.sse import EventSourceResponse, ServerSentEvent
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gateway import videos
 from gateway.auth import CurrentUser
@@ -36,6 +38,7 @@ async def _stream(request: Request, owner_id: str, video_id: str | None, after: 
                   follow: bool) -> AsyncIterator[ServerSentEvent]:
     idle, finished = 0.0, False
     ping_s = request.app.state.gateway.sse_ping_s
+    yield ServerSentEvent(comment="open", id=str(after))
     while True:
         rows = await run_in_threadpool(_since, request, owner_id, video_id, after)
         for row in rows:
@@ -76,9 +79,23 @@ async def video_events(request: Request, video: Annotated[Video, Depends(owned_v
         yield event
 
 
+def stream_start(db: DB, principal: CurrentUser, last_event_id: LastEventId = None) -> int:
+    """Where a user's stream starts: after ``Last-Event-ID`` when resuming, else after the
+    caller's newest event. Read before the response starts, so nothing that happens after the
+    client sees the stream open is missed; the session is closed at once, as in ``owned_video``."""
+    if last_event_id is None:
+        last_event_id = db.scalar(select(func.max(VideoEvent.id))
+                                  .where(VideoEvent.owner_id == principal.user_id)) or 0
+    db.close()
+    return last_event_id
+
+
 @router.get("/events", response_class=EventSourceResponse)
-async def user_events(request: Request, principal: CurrentUser, follow: bool = True,
-                      last_event_id: LastEventId = None) -> AsyncIterator[ServerSentEvent]:
-    """Every change to any of the caller's videos."""
-    async for event in _stream(request, principal.user_id, None, last_event_id or 0, follow):
+async def user_events(request: Request, principal: CurrentUser,
+                      after: Annotated[int, Depends(stream_start)],
+                      follow: bool = True) -> AsyncIterator[ServerSentEvent]:
+    """Every change to any of the caller's videos from now on (a page reads the current state
+    from the REST routes); ``Last-Event-ID`` resumes after that event, ``Last-Event-ID: 0``
+    replays the whole history."""
+    async for event in _stream(request, principal.user_id, None, after, follow):
         yield event
