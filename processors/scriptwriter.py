@@ -142,7 +142,7 @@ class ScriptWriterStage:
         result, paid = self.cache.once(
             key, input_id, lambda: self._write(request, writer, fallback, key, input_id))
         if paid:
-            costs = spend_events(envelope, self.journal, key)
+            costs = spend_events(envelope, self.journal)
             spent_usd = self.journal.usd(input_id)
         else:
             costs = cost_events(envelope, stage=NAME, billed=result, paid=False, call_key=key)
