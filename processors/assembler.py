@@ -106,7 +106,7 @@ class AssemblerStage:
                                        lambda: self._assemble(event),
                                        valid=self._artifacts_present)
         if paid:  # this event's render: bill what its journal holds, the ids the runner uses
-            costs = spend_events(envelope, self.journal, key)
+            costs = spend_events(envelope, self.journal)
             spent_usd = self.journal.usd(envelope.event_id)
         else:
             costs = cost_events(envelope, stage=NAME, billed=result, paid=False, call_key=key)
