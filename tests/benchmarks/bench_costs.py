@@ -11,9 +11,9 @@ answer, characters spoken, images generated.
    multilingual v2 voice, gpt-image-1 thumbnail) and economy (gpt-4o-mini, OpenAI tts-1, the
    local title card), the cost of each call.
 2. Reconciliation over --videos videos with a rotation of failures: a chat answer lost to a
-   500 (retried), a paid answer cut short (billed; the economy model writes instead), a
-   moderation answer one result short (asked again, then the blocklist), a voice call failing
-   after a paid part and the video cancelled before the retry, a narrator whose outputs
+   500 (retried), a paid answer cut short twice (billed; asked again, then the economy model
+   writes), a moderation answer one result short (asked again, then the blocklist), a voice
+   call failing after a paid part and the video cancelled before the retry, a narrator whose outputs
    were lost to a kill (a fresh stage gets the redelivery), and a moderation endpoint refusing
    the paid script (the video dead-lettered). The sum of the cost events (one per event id, as
    the ledger and ClickHouse count them) must equal the fakes' billed usage priced by the table
@@ -205,7 +205,7 @@ def reconcile(videos: int, duration: int = 15, cases: tuple[int, ...] = tuple(ra
             if case == 1:
                 openai.fail_next(1, status=500, endpoint="chat.completions")
             elif case == 2:
-                openai.garble_next = 1
+                openai.garble_next = 2
             elif case == 3:
                 openai.broken.add("moderations.fewer_results")
             elif case == 4:
