@@ -2212,10 +2212,18 @@ export interface components {
              * @description Mean quality score of the last 1,000 scored videos of 30 days
              */
             average_quality_30d: number | null;
-            /** Channels Active */
+            /**
+             * Channels Active
+             * @description Not deleted, paused ones included
+             */
             channels_active: number;
             /** Channels Deleted */
             channels_deleted: number;
+            /**
+             * Channels Paused
+             * @description Of the active ones, those whose schedule is paused (the scheduler skips their slots)
+             */
+            channels_paused: number;
             /** Monthly Budget Usd */
             monthly_budget_usd: string | null;
             /**
