@@ -457,8 +457,8 @@ export interface paths {
         /**
          * User Events
          * @description Every change to any of the caller's videos from now on (a page reads the current state
-         *     from the REST routes); ``Last-Event-ID`` resumes after that event, ``Last-Event-ID: 0``
-         *     replays the whole history.
+         *     from the REST routes), and each new notice as a ``notice`` event (a ``NoticeOut``).
+         *     ``Last-Event-ID`` resumes after that event; ``Last-Event-ID: 0`` replays the whole history.
          */
         get: operations["user_events_v1_events_get"];
         put?: never;
