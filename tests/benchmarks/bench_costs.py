@@ -1,7 +1,7 @@
 """What a video costs with every paid provider on, per tier and per call, and whether the cost
 events add up to what the providers billed when things fail.
 
-Run: .venv/bin/python tests/benchmarks/bench_costs.py [--videos 20] [--duration 60]
+Run: .venv/bin/python -m tests.benchmarks.bench_costs [--videos 20] [--duration 60]
 Prints numbers. The paid stages (scriptwriter, narrator, assembler) run through the real stage
 runner (retries, dead letters, cancellations; no broker: what the runner sends is collected)
 against the fakes (tests/fakes/), which bill like the providers: tokens from the prompt and the
