@@ -161,8 +161,8 @@ class AssemblerStage:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         with TemporaryDirectory(dir=self.work_dir, prefix="assembler-") as tmp:
             work = Path(tmp)
-            clips = self._stills(shown, found, script.title, spec.topic, width, height, work,
-                                 input_id)
+            clips, thumbnail_usage = self._stills(shown, found, script.title, spec.topic,
+                                                  width, height, work, input_id)
             (work / "captions.ass").write_text(
                 render.captions_ass(words, width, height, CAPTION_STYLES[spec.format], duration),
                 encoding="utf-8",
@@ -210,7 +210,7 @@ class AssemblerStage:
                     *([Usage(self.visuals.provider, self.visuals.model, "images", drawn)]
                       if drawn else []),
                     *stock_usage,
-                    Usage(self.thumbnailer.provider, self.thumbnailer.model, "images", 1),
+                    *thumbnail_usage,
                 ]),
             }
         log.info(
@@ -233,9 +233,10 @@ class AssemblerStage:
         height: int,
         work: Path,
         input_id: str,
-    ) -> list[render.Clip]:
+    ) -> tuple[list[render.Clip], list[Usage]]:
         """Draw every still and the thumbnail, two at a time (Pillow releases the GIL); a shot
-        with stock footage uses the clip (as is) or the photo (cropped to the canvas) instead."""
+        with stock footage uses the clip (as is) or the photo (cropped to the canvas) instead.
+        Also what the thumbnail was billed for."""
         canvas_w = _even(width * (1 + PAN_MARGIN))
         canvas_h = _even(height * (1 + PAN_MARGIN))
         safe = (1 - PAN_MARGIN) / (1 + PAN_MARGIN)
@@ -252,7 +253,7 @@ class AssemblerStage:
                 for i, ((slide, _), stock) in enumerate(zip(shown, found, strict=True))
             ]
             paths = [future.result() if future else None for future in images]
-            thumb.result()
+            thumbnail_usage = thumb.result()
         clips = []
         previous = -1
         for i, ((slide, count), path, stock) in enumerate(zip(shown, paths, found, strict=True)):
@@ -266,21 +267,21 @@ class AssemblerStage:
                 pan = (pan + 1) % len(render.PANS)
             previous = pan
             clips.append(render.Clip(path.name, count, pan))
-        return clips
+        return clips, thumbnail_usage
 
-    def _thumbnail(self, title: str, topic: str, out: Path, input_id: str) -> Path:
+    def _thumbnail(self, title: str, topic: str, out: Path, input_id: str) -> list[Usage]:
         """The thumbnail, journalled as soon as it is drawn: whatever fails after it (a still,
         the render), the image it paid for is billed. A billed but unusable answer is a call of
-        its own; the next try makes another."""
-        usage = [Usage(self.thumbnailer.provider, self.thumbnailer.model, "images", 1)]
+        its own; the next try makes another. A picture paid for before (by an earlier try or
+        another video) costs nothing now."""
         try:
-            path = self.thumbnailer.render(title, topic, title, out)
+            usage = self.thumbnailer.render(title, topic, title, out)
         except ProviderContractError as exc:
             self.journal.record(input_id, f"thumbnail#{len(self.journal.calls(input_id))}",
                                 exc.usage)
             raise
         self.journal.record(input_id, "thumbnail", usage)
-        return path
+        return usage
 
     def _word_timings(self, artifact: Artifact) -> list[dict[str, Any]]:
         path = self._input_path(artifact, "word timings")

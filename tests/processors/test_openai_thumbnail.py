@@ -25,7 +25,7 @@ from ytempire.core.artifacts import ArtifactStore
 from ytempire.core.cache import ResultCache
 from ytempire.core.events import plain
 from ytempire.core.media import ffmpeg_exe
-from ytempire.core.pricing import current_table
+from ytempire.core.pricing import Usage, current_table
 from ytempire.core.records import CostIncurred
 from ytempire.core.settings import Settings
 from ytempire.stage import PermanentError, TransientError
@@ -54,8 +54,10 @@ def yellow_pixels(path: Path) -> int:
 def test_background_is_generated_and_the_title_drawn_on_it(
     tmp_path: Path, openai_fake: FakeOpenAI
 ) -> None:
-    out = thumbnailer(tmp_path, openai_fake).render("Where coffee came from", "coffee", "s",
-                                                    tmp_path / "thumb.png")
+    out = tmp_path / "thumb.png"
+    billed = thumbnailer(tmp_path, openai_fake).render("Where coffee came from", "coffee", "s",
+                                                       out)
+    assert billed == [Usage("openai", "gpt-image-1", "images", 1)]
     with Image.open(out) as image:
         assert (image.format, image.size) == ("PNG", (1280, 720))
     assert yellow_pixels(out) > 5000
@@ -67,8 +69,9 @@ def test_background_is_generated_and_the_title_drawn_on_it(
 
 
 def test_the_same_picture_is_paid_once(tmp_path: Path, openai_fake: FakeOpenAI) -> None:
-    first = thumbnailer(tmp_path, openai_fake).render("T", "coffee", "s", tmp_path / "a.png")
-    again = thumbnailer(tmp_path, openai_fake).render("T", "coffee", "s", tmp_path / "b.png")
+    first, again = tmp_path / "a.png", tmp_path / "b.png"
+    assert len(thumbnailer(tmp_path, openai_fake).render("T", "coffee", "s", first)) == 1
+    assert thumbnailer(tmp_path, openai_fake).render("T", "coffee", "s", again) == []  # free
     assert first.read_bytes() == again.read_bytes()
     assert openai_fake.served["images.generations"] == 1
 
@@ -108,15 +111,21 @@ def test_assembler_bills_the_image_from_the_price_table(
                         openai_base_url=openai_fake.url)
     stage = build(settings)
     assert isinstance(stage.thumbnailer, OpenAIThumbnail)
-    assembled, *costs = stage.handle(
-        build_narrator(settings).handle(typed("script.ready", script_ready()))[0].value
-    )
+    voice = build_narrator(settings).handle(typed("script.ready", script_ready()))[0].value
+    assembled, *costs = stage.handle(voice)
     (image,) = [plain(c.value) for c in costs if c.value.provider == "openai"]
     assert (image["model"], image["unit"], image["quantity"], image["usd"]) == (
         "gpt-image-1", "images", 1.0, Decimal("0.063000"))
     assert image["price_table_version"] == "2026-11-25"
     with Image.open(stage.store.path(assembled.value.thumbnail)) as thumb:
         assert thumb.size == (1280, 720)
+    assert openai_fake.served["images.generations"] == 1
+    # Another video with the same title and topic (a Short) reuses the picture: nothing billed.
+    short = plain(voice)
+    short["spec"]["format"] = "SHORTS"
+    short["envelope"]["event_id"] += "-short"
+    _, *again = stage.handle(typed("voice.ready", short))
+    assert not [c for c in again if c.value.provider == "openai"]
     assert openai_fake.served["images.generations"] == 1
 
 

@@ -2,15 +2,12 @@
 the session's Kafka broker and every stage as its own process: a person signs up, creates a
 channel, requests two videos and watches them reach `ready (not uploaded)` without reloading
 (the channel is not connected to YouTube, so nothing is shown as published); another
-person cannot open the first one's video by changing the URL. Each page is checked with axe-core
-and screenshotted: into the test's temporary folder, or into the folder YTEMPIRE_SCREENSHOTS
-names (`YTEMPIRE_SCREENSHOTS=docs/screenshots` refreshes the README's pictures)."""
+person cannot open the first one's video by changing the URL. Each page is screenshotted into
+docs/screenshots/ and checked with axe-core."""
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -29,8 +26,7 @@ from ytempire.core.settings import Settings
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = Path(os.environ.get("YTEMPIRE_SCREENSHOTS")
-             or Path(tempfile.gettempdir()) / "ytempire-screenshots")
+SHOTS = ROOT / "docs" / "screenshots"
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -10,7 +10,6 @@ export function VideoCosts({ id }: { id: string }) {
   if (costs.error) return <ErrorNotice error={costs.error} />;
   if (costs.data.calls.length === 0) return <p className="muted">No paid calls yet.</p>;
   return (
-    // Focusable so a keyboard can scroll the table when it is wider than the page (axe).
     <div className="scroll" tabIndex={0} role="region" aria-label="Provider calls, scrollable">
       <table aria-label="Provider calls">
         <thead><tr><th>Stage</th><th>Provider</th><th>Used</th><th>Cost</th><th>When</th></tr></thead>
