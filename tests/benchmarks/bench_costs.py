@@ -13,12 +13,14 @@ answer, characters spoken, images generated.
 2. Reconciliation over --videos videos with a rotation of failures: a chat answer lost to a
    500 (retried), a paid answer cut short twice (billed; asked again, then the economy model
    writes), a moderation answer one result short (asked again, then the blocklist), a voice
-   call failing after a paid part and the video cancelled before the retry, a narrator whose outputs
-   were lost to a kill (a fresh stage gets the redelivery), and a moderation endpoint refusing
-   the paid script (the video dead-lettered). The sum of the cost events (one per event id, as
-   the ledger and ClickHouse count them) must equal the fakes' billed usage priced by the table
-   to $0.0001. The suite's smoke run (tests/processors/test_cost_reconciliation.py) does the
-   last three cases without rendering.
+   call failing after a paid part and the video cancelled before the retry, a narrator whose
+   outputs were lost to a kill (a fresh stage gets the redelivery), a moderation endpoint
+   refusing the paid script (the video dead-lettered), and a thumbnail model whose pictures
+   never decode (each billed; the video dead-lettered by the assembler). The sum of the cost
+   events (one per event id, as the ledger and ClickHouse count them) must equal the fakes'
+   billed usage priced by the table to $0.0001. The suite's smoke run
+   (tests/processors/test_cost_reconciliation.py) does the cancel, kill and moderation cases
+   without rendering.
 """
 
 from __future__ import annotations
@@ -190,13 +192,13 @@ class Reconciliation:
     """Every ``cost.incurred`` sent, redelivered duplicates included, for the ledger and sinks."""
 
 
-CASES = 7
+CASES = 8
 
 
 def reconcile(videos: int, duration: int = 15, cases: tuple[int, ...] = tuple(range(CASES)),
               render: bool = True, owner_id: str = "local") -> Reconciliation:
     """``videos`` premium videos of ``owner_id``, video i with failure ``cases[i % len(cases)]``
-    (0: none; 1-6 in the order of the module docstring)."""
+    (0: none; 1-7 in the order of the module docstring)."""
     with FakeOpenAI(api_key=OPENAI_KEY) as openai, \
             FakeElevenLabs(api_key=ELEVENLABS_KEY) as elevenlabs, \
             tempfile.TemporaryDirectory() as root:
@@ -214,6 +216,8 @@ def reconcile(videos: int, duration: int = 15, cases: tuple[int, ...] = tuple(ra
                 elevenlabs.fail_next(1, status=500, endpoint=SPEECH, after=1)
             elif case == 6:
                 openai.failing_models[MODERATION] = 400
+            elif case == 7:
+                openai.broken.add("images.undecodable")
             request = request_event(VideoRequest(topic=f"Glaciers and valleys, part {index}",
                                                  target_duration_s=duration, owner_id=owner_id))
             sent += pipeline.video(request, cancel_voice=case == 4, kill_voice=case == 5,

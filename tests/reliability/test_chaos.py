@@ -147,7 +147,7 @@ def test_six_videos_survive_every_worker_killed_in_turn(
                 busy = lambda w, o=output: n(o) >= 1  # noqa: E731  (offsets not committed yet)
             else:
                 busy = lambda w, o=output: 1 <= n(o) < len(ids)  # noqa: E731
-            assert watch.until(busy, 150), f"{worker} never had work in flight"
+            assert watch.until(busy, 240), f"{worker} never had work in flight"
             pid = stack.workers[worker].process.pid
             rendering: set[int] = set()
             if worker == "assembler":  # kill it mid-render: while its ffmpeg runs
