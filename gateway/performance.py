@@ -59,6 +59,7 @@ def channel(db: Session, analytics: Analytics, principal: Principal, channel_id:
     reader = analytics.reader()
     per_video = [VideoFigures(**row) for row in reader.query("video_performance", params)]
     [totals] = reader.query("performance_totals", params)
+    days = [DayFigures(**row) for row in reader.query("channel_metrics_daily", params)]
     measured = bool(per_video)
     ranked = sorted(per_video, key=_rank, reverse=True)
     return ChannelAnalytics(
@@ -66,7 +67,7 @@ def channel(db: Session, analytics: Analytics, principal: Principal, channel_id:
         start=first, end=last, totals=Totals(**totals) if measured else None,
         best_videos=ranked[:RANKED], worst_videos=ranked[::-1][:RANKED] if measured else [],
         topics=_groups(per_video, lambda v: v.topic or ""),
-        cohorts=_groups(per_video, lambda v: str(v.cohort_week or "")))
+        cohorts=_groups(per_video, lambda v: str(v.cohort_week or "")), days=days)
 
 
 def video(db: Session, analytics: Analytics, principal: Principal, video_id: str,

@@ -11,7 +11,9 @@ On a tick:
   and is no longer read;
 - analytics: once per Pacific day and connected channel, YouTube Analytics ``reports.query``
   (dimensions video,day) for the last ``REREAD_DAYS`` days (YouTube revises recent days),
-  revenue metrics too when the monetary scope was granted.
+  revenue metrics too when the monetary scope was granted; then the same days for the whole
+  channel (dimension day: source ``CHANNEL``, every video on the channel counted, those made
+  elsewhere too).
 
 Quota: each call is counted first (``YouTubeMetrics``); when the day runs short the tick stops
 reading, emits what it has and leaves the rest due: uploads come first. A channel that is not
@@ -185,14 +187,30 @@ class MetricsCollector:
             return []
         since, until = force or (today - timedelta(days=REREAD_DAYS), today - timedelta(days=1))
         rows = self.provider.daily(link, since, until, sorted(videos))
+        totals = self.provider.channel_daily(link, since, until)
         if force is None:
             self.state.put("channels", link.channel_id, {**channel, "read_on": today.isoformat()})
-        return [self._row(videos, row, now) for row in rows if row.platform_video_id in videos]
+        owner = next(iter(videos.values()))[1]["owner_id"]
+        return [*(self._row(videos, row, now) for row in rows if row.platform_video_id in videos),
+                *(self._channel_row(link.channel_id, owner, row, now) for row in totals)]
 
     def _row(self, videos: dict[str, tuple[str, dict[str, Any]]], row: ReportRow,
              now: datetime) -> Emit:
         video_id, record = videos[row.platform_video_id]
         return self._metrics(video_id, record, "ANALYTICS", row.day, now, row.metrics)
+
+    def _channel_row(self, channel_id: str, owner_id: str, row: ReportRow,
+                     now: datetime) -> Emit:
+        """A CHANNEL day: no video (its id is derived from the channel instead)."""
+        key = f"CHANNEL:{row.day}:{content_hash(sorted(row.metrics.items()))}"
+        envelope = plain(new_envelope(video_id="", channel_id=channel_id, owner_id=owner_id,
+                                      producer=NAME, event_key=key))
+        envelope["occurred_at"] = now
+        envelope["event_id"] = event_id(NAME, f"channel:{channel_id}", key)
+        return Emit(OUTPUT_TOPIC, {
+            "envelope": envelope, "platform_video_id": "", "youtube_channel_id": "",
+            "source": "CHANNEL", "day": row.day, "observed_at": now, "published_at": None,
+            "simulated": False, **{name: None for name in METRIC_FIELDS}, **row.metrics})
 
     def backfill(self, channel_id: str, since: date, until: date, parent: Event) -> list[Emit]:
         link = self.connections.link(channel_id)

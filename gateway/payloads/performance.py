@@ -88,6 +88,9 @@ class ChannelAnalytics(BaseModel):
     worst_videos: list[VideoFigures]
     topics: list[GroupFigures]
     cohorts: list[GroupFigures] = Field(description="By publishing week (Monday)")
+    days: list[DayFigures] = Field(description="The whole channel per day as YouTube Analytics "
+                                               "reports it (every video on the channel, those "
+                                               "made elsewhere too)")
 
 
 class VideoAnalytics(BaseModel):

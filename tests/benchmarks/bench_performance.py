@@ -7,9 +7,10 @@ Prints JSON; asserts nothing.
 
 - collector: ``--videos`` videos on one connected channel, each with ``--days`` Analytics days
   and statistics on the fake; one statistics tick (videos.list, 50 ids a call) and one backfill
-  of the ``--days`` days (reports.query, 200 ids a call), through google-api-python-client as in
-  production; the events go through the sink's insert path (Codec round trip, ``events``, the
-  materialized ``video_metrics``). Reports events/s, calls and quota units per 1,000 videos a day.
+  of the ``--days`` days (reports.query, 200 ids a call, and one for the channel's days), through
+  google-api-python-client as in production; the events go through the sink's insert path
+  (Codec round trip, ``events``, the materialized ``video_metrics``). Reports events/s, calls
+  and quota units per 1,000 videos a day.
 - kpis: ``--kpi-videos`` x ``--kpi-days`` ANALYTICS rows generated inside ClickHouse (numbers())
   for one owner on 20 channels, their costs in ``video_summary``, then one rollup refresh
   (``analytics.performance_rollup``, timed: what the sink does after a video.metrics insert,

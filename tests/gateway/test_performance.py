@@ -59,8 +59,9 @@ def client(gateway_settings: Settings, store: Client) -> Iterator[TestClient]:
 
 
 def metrics(video_id: str, channel: str, owner: str, day: int, observed: int = 0,
-            simulated: bool = False, **values: Any) -> Emit:
-    """A video.metrics ANALYTICS day as the collector writes it."""
+            simulated: bool = False, source: str = "ANALYTICS", **values: Any) -> Emit:
+    """A video.metrics ANALYTICS day (or a CHANNEL day, video_id "") as the collector writes
+    it."""
     at = PUBLISHED + timedelta(days=day + 1, hours=observed)
     envelope = msgspec.structs.replace(
         new_envelope(video_id=video_id, channel_id=channel, owner_id=owner,
@@ -71,9 +72,10 @@ def metrics(video_id: str, channel: str, owner: str, day: int, observed: int = 0
               "subscribers_lost", "estimated_revenue_usd", "cpm", "playback_based_cpm",
               "ad_impressions")
     return Emit("video.metrics", typed("video.metrics", {
-        "envelope": envelope, "platform_video_id": f"yt-{video_id}", "youtube_channel_id": "",
-        "source": "ANALYTICS", "day": str(P + timedelta(days=day)), "observed_at": at,
-        "published_at": PUBLISHED, "simulated": simulated,
+        "envelope": envelope, "platform_video_id": f"yt-{video_id}" if video_id else "",
+        "youtube_channel_id": "",
+        "source": source, "day": str(P + timedelta(days=day)), "observed_at": at,
+        "published_at": PUBLISHED if video_id else None, "simulated": simulated,
         **{f: None for f in fields}, **values}))
 
 
@@ -115,6 +117,11 @@ def seeded(client: TestClient, store: Client, make_user: Callable[..., Caller]) 
                 average_view_percentage=20.0, estimated_revenue_usd=Decimal("0.05")),
         metrics(ids[1], **own, day=2, simulated=True, views=1_000_000,
                 estimated_revenue_usd=Decimal("999")),
+        # the whole channel (its other videos too), day 1 revised; never in the video figures
+        metrics("", **own, day=0, source="CHANNEL", views=500, estimated_minutes_watched=600),
+        metrics("", **own, day=1, source="CHANNEL", views=300),
+        metrics("", **own, day=1, observed=5, source="CHANNEL", views=320,
+                estimated_revenue_usd=Decimal("1.50")),
     ]
     insert_events(store, Codec(SchemaRegistry.load(Settings().schemas_dir)), emits)
     return {"alice": alice, "bob": bob, "a": a, "b": b, "v1": ids[0], "v2": ids[1]}
@@ -148,6 +155,8 @@ def test_channel_analytics_are_the_reported_figures_with_roi(client: TestClient,
     assert [(c["videos"], c["views"]) for c in doc["cohorts"]] == [(2, 200)]
     performance = get(client, seeded["alice"], "/v1/kpis", days=30)["performance"]
     assert performance == doc["totals"]
+    assert [(d["day"], d["views"], d["watch_hours"], d["revenue_usd"]) for d in doc["days"]] == [
+        (str(P), 500, 10.0, None), (str(P + timedelta(days=1)), 320, None, "1.50")]
 
 
 def test_a_date_range_counts_only_its_days_and_unconnected_channels_have_no_numbers(

@@ -9,10 +9,11 @@ def test_bench_performance_smoke_run_reports_throughput_calls_and_kpi_times() ->
     report = run(videos=120, days=3, kpi_videos=200, kpi_days=5, repeat=1)
     collector = report["collector"]
     # per video: a statistics snapshot, the tick's daily read (the 2 of its last 3 days the fake
-    # has), the backfill's 3 days; the 2 days read twice are one row each in ClickHouse
-    assert collector["events"] == 120 * (1 + 2 + 3)
-    assert collector["rows"] == 120 * (1 + 3)
-    assert collector["calls"] == {"videos.list": 3, "reports.query": 2}
+    # has), the backfill's 3 days; the 2 days read twice are one row each in ClickHouse; the
+    # channel's days likewise (2 + 3 events, 3 rows)
+    assert collector["events"] == 120 * (1 + 2 + 3) + 2 + 3
+    assert collector["rows"] == 120 * (1 + 3) + 3
+    assert collector["calls"] == {"videos.list": 3, "reports.query": 4}
     assert collector["events_per_s"] > 0
     kpis = report["kpis"]
     assert kpis["rows"] == 1000 and kpis["channels_refreshed"] == 20

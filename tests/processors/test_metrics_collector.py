@@ -112,6 +112,11 @@ def analytics(out: list[Emit]) -> list[dict[str, Any]]:
             and plain(e.value)["source"] == "ANALYTICS"]
 
 
+def channel_days(out: list[Emit]) -> list[dict[str, Any]]:
+    return [plain(e.value) for e in out if e.topic == "video.metrics"
+            and plain(e.value)["source"] == "CHANNEL"]
+
+
 def test_young_videos_are_read_every_15_minutes_in_batches_of_50_then_daily(
         tmp_path: Path, google: FakeGoogle) -> None:
     h = Harness(tmp_path, google)
@@ -164,6 +169,31 @@ def test_daily_report_reads_video_day_rows_and_revenue_only_with_the_monetary_sc
     assert decoded["estimated_revenue_usd"] == Decimal("3.21") and decoded["views"] == 1234
 
 
+def test_the_channel_report_gives_each_days_totals_of_the_whole_channel(
+        tmp_path: Path, google: FakeGoogle) -> None:
+    h = Harness(tmp_path, google)
+    first, second = h.publish(google, 2)
+    google.add_video("yt-elsewhere", "UCoperator")  # on the channel, not made by YTEMPIRE
+    for platform_id, views in ((first, 10), (second, 20), ("yt-elsewhere", 400)):
+        google.set_daily(platform_id, DAY, views=views, estimatedMinutesWatched=views * 2)
+    google.set_daily(first, DAY - timedelta(days=1), views=3)
+
+    out = h.tick(T0 + timedelta(days=1))
+    days = channel_days(out)
+    assert [(d["day"], d["views"], d["estimated_minutes_watched"]) for d in days] == [
+        (str(DAY - timedelta(days=1)), 3, 0.0), (str(DAY), 430, 860.0)]
+    assert sum(r["views"] for r in analytics(out)) == 33  # the videos' rows: only ours
+    assert {(d["envelope"]["video_id"], d["envelope"]["channel_id"], d["platform_video_id"])
+            for d in days} == {("", CHANNEL, "")}
+    codec = Codec(SchemaRegistry.load(PROJECT_ROOT / "schemas"))
+    assert codec.decode("video.metrics", codec.encode("video.metrics", days[1]))[
+        "source"] == "CHANNEL"
+    again = Harness(tmp_path / "again", google)
+    again.publish(google, 2)
+    assert [d["envelope"]["event_id"] for d in channel_days(again.tick(
+        T0 + timedelta(days=1)))] == [d["envelope"]["event_id"] for d in days]
+
+
 def test_a_report_for_many_videos_goes_out_as_a_long_query(
         tmp_path: Path, google: FakeGoogle) -> None:
     h = Harness(tmp_path, google)
@@ -172,15 +202,17 @@ def test_a_report_for_many_videos_goes_out_as_a_long_query(
         google.set_daily(platform_id, DAY, views=7)
     rows = analytics(h.tick(T0 + timedelta(days=1)))
     assert len(rows) == 250 and {r["views"] for r in rows} == {7}
-    # 200 ids pass 2,048 characters: that query goes as a POST; the 50 left fit in a GET
-    assert (google.calls["POST /v2/reports"], google.calls["GET /v2/reports"]) == (1, 2)
+    # 200 ids pass 2,048 characters: that query goes as a POST; the 50 left fit in a GET, and
+    # so does the channel's report
+    assert (google.calls["POST /v2/reports"], google.calls["GET /v2/reports"]) == (1, 3)
 
 
 def test_a_report_with_no_rows_emits_nothing(tmp_path: Path, google: FakeGoogle) -> None:
     h = Harness(tmp_path, google)
     h.publish(google, 2)
     out = h.tick(T0 + timedelta(days=1))
-    assert analytics(out) == [] and google.calls["GET /v2/reports"] == 1
+    assert analytics(out) == [] and channel_days(out) == []
+    assert google.calls["GET /v2/reports"] == 2  # the videos', the channel's
 
 
 def test_an_expired_access_token_is_refreshed(tmp_path: Path, google: FakeGoogle) -> None:
@@ -270,7 +302,7 @@ def test_a_redelivered_tick_emits_the_same_event_ids(tmp_path: Path, google: Fak
     google.set_daily("yt00001", DAY, views=10)
     ids = [[plain(e.value)["envelope"]["event_id"] for e in h.tick(T0 + timedelta(days=1))]
            for h in (first, second)]
-    assert ids[0] == ids[1] and len(set(ids[0])) == len(ids[0]) == 4
+    assert ids[0] == ids[1] and len(set(ids[0])) == len(ids[0]) == 5  # 3 + 1 + the channel's
 
 
 def test_backfill_reads_every_asked_day_of_the_channel(tmp_path: Path, google: FakeGoogle) -> None:

@@ -387,23 +387,25 @@ class VideoCancelled(Event, frozen=True, kw_only=True):
     cancelled_by: str
 
 
-MetricsSource = Literal["STATISTICS", "ANALYTICS"]
+MetricsSource = Literal["STATISTICS", "ANALYTICS", "CHANNEL"]
 
 
 class VideoMetrics(Event, frozen=True, kw_only=True):
     """What YouTube reports of a published video: a STATISTICS snapshot (videos.list: lifetime
     totals as of observed_at) or an ANALYTICS day (YouTube Analytics API v2 reports.query,
-    dimensions video,day: that day's figures). The event id is derived from (video, source, day,
-    values): a re-read that finds the same values is a duplicate; a revised day is a new event
-    and the latest observed_at wins. A null metric was not asked for (or not granted: revenue
-    needs the monetary scope).
+    dimensions video,day: that day's figures), or a CHANNEL day (reports.query, dimension day:
+    the whole channel's figures that day, every video on it included; video_id and
+    platform_video_id are empty). The event id is derived from (video, source, day, values): a
+    re-read that finds the same values is a duplicate; a revised day is a new event and the
+    latest observed_at wins. A null metric was not asked for (or not granted: revenue needs the
+    monetary scope).
     """
 
     platform_video_id: str
     youtube_channel_id: str = ""
     source: MetricsSource
-    #: ISO date: the report day (ANALYTICS, YouTube's Pacific day) or the UTC day observed
-    #: (STATISTICS).
+    #: ISO date: the report day (ANALYTICS and CHANNEL, YouTube's Pacific day) or the UTC day
+    #: observed (STATISTICS).
     day: str
     observed_at: datetime
     #: When upload.done said the video was published (days-after-publishing KPIs).

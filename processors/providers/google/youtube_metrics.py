@@ -70,7 +70,8 @@ class VideoState:
 
 @dataclass(frozen=True)
 class ReportRow:
-    """One (video, day) of a report, metrics named as video.metrics fields."""
+    """One (video, day) of a report, metrics named as video.metrics fields; a channel report's
+    rows (dimension day only) have an empty ``platform_video_id``."""
 
     platform_video_id: str
     day: str
@@ -128,6 +129,20 @@ class YouTubeMetrics:
             rows += parse_report(answer)
         return rows
 
+    def channel_daily(self, link: Link, since: date, until: date) -> list[ReportRow]:
+        """The whole channel per day, ``since``..``until`` inclusive (one query, dimension day):
+        every video on it counts, those YTEMPIRE did not make too."""
+        analytics = client("youtubeAnalytics", "v2", refreshed(self.connections, link),
+                           self.analytics_base_url, self.timeout_s)
+        metrics = BASE_METRICS + (MONETARY_METRICS if link.monetary else ())
+        self._reserve(self.analytics_quota, REPORT_UNITS, "reports.query")
+        answer = self._call(lambda: analytics.reports().query(
+            ids="channel==MINE", startDate=since.isoformat(), endDate=until.isoformat(),
+            metrics=",".join(metrics), dimensions="day", sort="day").execute(),
+            "reports.query", self.analytics_quota)
+        self.calls["reports.query"] += 1
+        return parse_report(answer, ("day",))
+
     # --- plumbing -------------------------------------------------------------------------------
 
     def _reserve(self, ledger: QuotaLedger, units: int, what: str, keep_free: int = 0) -> None:
@@ -161,13 +176,14 @@ class YouTubeMetrics:
         raise AssertionError("unreachable")
 
 
-def parse_report(answer: dict[str, Any]) -> list[ReportRow]:
+def parse_report(answer: dict[str, Any], dimensions: tuple[str, ...] = ("video", "day")
+                 ) -> list[ReportRow]:
     """``columnHeaders`` + ``rows`` (rows left out when there are none) into rows by field."""
     headers = [_field(h, "name", "reports.query columnHeaders[]")
                for h in _field(answer, "columnHeaders", "reports.query")]
-    if headers[:2] != ["video", "day"]:
-        raise MalformedAnswer(f"reports.query columnHeaders start {headers[:2]}, not "
-                              "['video', 'day']")
+    if tuple(headers[:len(dimensions)]) != dimensions:
+        raise MalformedAnswer(f"reports.query columnHeaders start {headers[:len(dimensions)]}, "
+                              f"not {list(dimensions)}")
     out = []
     for row in answer.get("rows") or []:
         if not isinstance(row, list) or len(row) != len(headers):
@@ -176,7 +192,7 @@ def parse_report(answer: dict[str, Any]) -> list[ReportRow]:
         values = dict(zip(headers, row, strict=True))
         metrics = {FIELDS[name]: _metric(name, value) for name, value in values.items()
                    if name in FIELDS}
-        out.append(ReportRow(str(values["video"]), str(values["day"]), metrics))
+        out.append(ReportRow(str(values.get("video", "")), str(values["day"]), metrics))
     return out
 
 

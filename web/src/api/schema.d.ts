@@ -1218,6 +1218,11 @@ export interface components {
              */
             connection: "not_connected" | "connected" | "reconnect_needed";
             /**
+             * Days
+             * @description The whole channel per day as YouTube Analytics reports it (every video on the channel, those made elsewhere too)
+             */
+            days: components["schemas"]["DayFigures"][];
+            /**
              * Detail
              * @description Why there are no figures, when there are none
              */
