@@ -35,10 +35,10 @@ def overview(db: Session, analytics: Analytics, principal: Principal,
     def count(*where: Any) -> int:
         return int(db.scalar(select(func.count()).select_from(Video).where(*mine, *where)) or 0)
 
-    live = db.scalar(select(func.count()).select_from(Channel).where(
-        Channel.owner_id == principal.user_id, Channel.deleted_at.is_(None))) or 0
-    deleted = db.scalar(select(func.count()).select_from(Channel).where(
-        Channel.owner_id == principal.user_id, Channel.deleted_at.is_not(None))) or 0
+    def channel_count(*where: Any) -> int:
+        return int(db.scalar(select(func.count()).select_from(Channel).where(
+            Channel.owner_id == principal.user_id, *where)) or 0)
+
     recent = [*mine, Video.created_at >= now - WINDOW]
     by_status = dict(db.execute(select(Video.status, func.count()).where(*recent)
                                 .group_by(Video.status)).all())
@@ -50,7 +50,10 @@ def overview(db: Session, analytics: Analytics, principal: Principal,
         .order_by(Video.created_at.desc()).limit(QUALITY_SAMPLE)) if q and "score" in q]
     spend_today, spend_month, reason = _spend(analytics, principal, channel_id, now)
     return Overview(
-        channels_active=live, channels_deleted=deleted,
+        channels_active=channel_count(Channel.deleted_at.is_(None)),
+        channels_paused=channel_count(Channel.deleted_at.is_(None),
+                                      Channel.schedule_paused.is_(True)),
+        channels_deleted=channel_count(Channel.deleted_at.is_not(None)),
         videos_today=count(Video.created_at >= midnight),
         videos_7d=count(Video.created_at >= now - timedelta(days=7)),
         spend_today_usd=spend_today, spend_month_usd=spend_month, spend_unavailable=reason,

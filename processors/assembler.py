@@ -4,7 +4,9 @@ One still per narrated part (hook, sections, call to action) with the part's tit
 panned across while that part is spoken, word-timed captions burned in, the narration muxed
 as is: one ffmpeg run (see ``processors.render``). Also the 1280x720 thumbnail. Renders are
 cached by input hash, so a redelivered ``voice.ready`` re-emits the same events without
-re-rendering.
+re-rendering. Each call is recorded in the stage's spend journal as it answers (the footage
+search, the thumbnail, then the render), so a paid thumbnail is billed once even when the render
+after it fails, is cancelled or is killed (``ytempire.core.spend``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from decimal import Decimal
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -22,6 +25,7 @@ import av
 import msgspec
 
 from processors import render
+from processors.providers import ProviderContractError
 from processors.providers.thumbnail import Thumbnailer
 from processors.providers.thumbnail.openai_image import OpenAIThumbnail
 from processors.providers.thumbnail.title_card import TitleCard
@@ -38,13 +42,13 @@ from ytempire.core.events import (
     cost_events,
     derive_envelope,
     plain,
-    spent,
 )
 from ytempire.core.logging import get_logger
 from ytempire.core.media import probe
 from ytempire.core.pricing import Usage, bill
 from ytempire.core.records import Artifact, Credit, Script, VideoAssembled, VoiceReady
 from ytempire.core.settings import Settings
+from ytempire.core.spend import SpendJournal, spend_events
 from ytempire.stage import PermanentError, StageSpec, TransientError
 
 log = get_logger("ytempire.assembler")
@@ -61,7 +65,8 @@ RENDER_TIMEOUT_PER_S = 10.0  # seconds of ffmpeg allowed per second of video
 
 
 class AssemblerStage:
-    """The assembler stage: ``visuals`` draw the stills, ``thumbnailer`` the thumbnail."""
+    """The assembler stage: ``visuals`` draw the stills, ``thumbnailer`` the thumbnail;
+    ``journal`` keeps what each event's calls cost as they answer."""
 
     spec = StageSpec(name=NAME, inputs=("voice.ready",), outputs=(OUTPUT_TOPIC, "cost.incurred"))
 
@@ -72,9 +77,11 @@ class AssemblerStage:
         store: ArtifactStore,
         cache: ResultCache,
         work_dir: Path,
+        journal: SpendJournal,
         footage: Footage | None = None,
     ) -> None:
         self.visuals = visuals
+        self.journal = journal
         self.thumbnailer = thumbnailer
         self.store = store
         self.cache = cache
@@ -98,9 +105,15 @@ class AssemblerStage:
         result, paid = self.cache.once(key, envelope.event_id,
                                        lambda: self._assemble(event),
                                        valid=self._artifacts_present)
+        if paid:  # this event's render: bill what its journal holds, the ids the runner uses
+            costs = spend_events(envelope, self.journal)
+            spent_usd = self.journal.usd(envelope.event_id)
+        else:
+            costs = cost_events(envelope, stage=NAME, billed=result, paid=False, call_key=key)
+            spent_usd = Decimal(0)
         credits = result.get("credits", [])
         assembled = VideoAssembled(
-            envelope=derive_envelope(envelope, NAME, OUTPUT_TOPIC, spent=spent(result, paid)),
+            envelope=derive_envelope(envelope, NAME, OUTPUT_TOPIC, spent=spent_usd),
             spec=event.spec,
             script=msgspec.structs.replace(
                 event.script, description=credit_lines(event.script.description, credits)),
@@ -115,7 +128,6 @@ class AssemblerStage:
             render_seconds=result["render_seconds"],
             credits=msgspec.convert(credits, list[Credit]),
         )
-        costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)
         return [Emit(OUTPUT_TOPIC, assembled), *costs]
 
     def _artifacts_present(self, result: dict[str, Any]) -> bool:
@@ -124,7 +136,7 @@ class AssemblerStage:
         return all(self.store.path(result[name]).exists() for name in names)
 
     def _assemble(self, event: VoiceReady) -> dict[str, Any]:
-        spec, script = event.spec, event.script
+        spec, script, input_id = event.spec, event.script, event.envelope.event_id
         if spec.format not in SIZES:
             raise PermanentError(
                 f"unknown video format {spec.format!r}; expected one of {', '.join(SIZES)}"
@@ -145,10 +157,12 @@ class AssemblerStage:
             needs = footage_needs(script, spec, slides, frames, shown)
             per_part, stock_usage = self.footage.find(needs, width, height)
             found = [shot for part in per_part for shot in part]
+            self.journal.record(input_id, "footage", stock_usage)
         self.work_dir.mkdir(parents=True, exist_ok=True)
         with TemporaryDirectory(dir=self.work_dir, prefix="assembler-") as tmp:
             work = Path(tmp)
-            clips = self._stills(shown, found, script.title, spec.topic, width, height, work)
+            clips, thumbnail_usage = self._stills(shown, found, script.title, spec.topic,
+                                                  width, height, work, input_id)
             (work / "captions.ass").write_text(
                 render.captions_ass(words, width, height, CAPTION_STYLES[spec.format], duration),
                 encoding="utf-8",
@@ -177,6 +191,11 @@ class AssemblerStage:
                 raise TransientError(
                     f"rendered video is {info}, expected h264/aac {width}x{height}"
                 )
+            drawn = found.count(None)
+            self.journal.record(input_id, "render", [
+                Usage("ffmpeg", "libx264", "seconds", round(info.duration_s, 3)),
+                *([Usage(self.visuals.provider, self.visuals.model, "images", drawn)]
+                  if drawn else [])])
             result = {
                 "video": self.store.put_file(work / "video.mp4", "video/mp4"),
                 "thumbnail": self.store.put_file(work / "thumbnail.png", "image/png"),
@@ -189,9 +208,9 @@ class AssemblerStage:
                 **bill([
                     Usage("ffmpeg", "libx264", "seconds", round(info.duration_s, 3)),
                     *([Usage(self.visuals.provider, self.visuals.model, "images", drawn)]
-                      if (drawn := found.count(None)) else []),
+                      if drawn else []),
                     *stock_usage,
-                    Usage(self.thumbnailer.provider, self.thumbnailer.model, "images", 1),
+                    *thumbnail_usage,
                 ]),
             }
         log.info(
@@ -213,16 +232,16 @@ class AssemblerStage:
         width: int,
         height: int,
         work: Path,
-    ) -> list[render.Clip]:
+        input_id: str,
+    ) -> tuple[list[render.Clip], list[Usage]]:
         """Draw every still and the thumbnail, two at a time (Pillow releases the GIL); a shot
-        with stock footage uses the clip (as is) or the photo (cropped to the canvas) instead."""
+        with stock footage uses the clip (as is) or the photo (cropped to the canvas) instead.
+        Also what the thumbnail was billed for."""
         canvas_w = _even(width * (1 + PAN_MARGIN))
         canvas_h = _even(height * (1 + PAN_MARGIN))
         safe = (1 - PAN_MARGIN) / (1 + PAN_MARGIN)
         with ThreadPoolExecutor(max_workers=2) as pool:
-            thumb = pool.submit(
-                self.thumbnailer.render, title, topic, title, work / "thumbnail.png"
-            )
+            thumb = pool.submit(self._thumbnail, title, topic, work / "thumbnail.png", input_id)
             images = [
                 pool.submit(
                     self.visuals.render, slide, canvas_w, canvas_h, safe, work / f"part{i}.bmp"
@@ -234,7 +253,7 @@ class AssemblerStage:
                 for i, ((slide, _), stock) in enumerate(zip(shown, found, strict=True))
             ]
             paths = [future.result() if future else None for future in images]
-            thumb.result()
+            thumbnail_usage = thumb.result()
         clips = []
         previous = -1
         for i, ((slide, count), path, stock) in enumerate(zip(shown, paths, found, strict=True)):
@@ -248,7 +267,21 @@ class AssemblerStage:
                 pan = (pan + 1) % len(render.PANS)
             previous = pan
             clips.append(render.Clip(path.name, count, pan))
-        return clips
+        return clips, thumbnail_usage
+
+    def _thumbnail(self, title: str, topic: str, out: Path, input_id: str) -> list[Usage]:
+        """The thumbnail, journalled as soon as it is drawn: whatever fails after it (a still,
+        the render), the image it paid for is billed. A billed but unusable answer is a call of
+        its own; the next try makes another. A picture paid for before (by an earlier try or
+        another video) costs nothing now."""
+        try:
+            usage = self.thumbnailer.render(title, topic, title, out)
+        except ProviderContractError as exc:
+            self.journal.record(input_id, f"thumbnail#{len(self.journal.calls(input_id))}",
+                                exc.usage)
+            raise
+        self.journal.record(input_id, "thumbnail", usage)
+        return usage
 
     def _word_timings(self, artifact: Artifact) -> list[dict[str, Any]]:
         path = self._input_path(artifact, "word timings")
@@ -356,6 +389,7 @@ def build(settings: Settings) -> AssemblerStage:
         store=store,
         cache=ResultCache(settings.data_dir / "cache", NAME),
         work_dir=settings.data_dir / "tmp",
+        journal=SpendJournal(settings.data_dir, NAME),
         footage=footage,
     )
 

@@ -100,7 +100,7 @@ class NarratorStage:
                                        lambda: self._narrate(parts, voice_name, voice, input_id),
                                        valid=self._artifacts_present)
         if paid and self.parts is not None:  # a paid voice: bill what the journal holds
-            costs = spend_events(envelope, self.journal, key)
+            costs = spend_events(envelope, self.journal)
             spent_usd = self.journal.usd(input_id)
         else:
             costs = cost_events(envelope, stage=NAME, billed=result, paid=paid, call_key=key)

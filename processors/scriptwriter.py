@@ -34,7 +34,6 @@ from processors.providers.script import (
     PricedScriptWriter,
     ScriptRequest,
     ScriptWriter,
-    UnusableScript,
     WrittenScript,
     angle_for,
 )
@@ -143,7 +142,7 @@ class ScriptWriterStage:
         result, paid = self.cache.once(
             key, input_id, lambda: self._write(request, writer, fallback, key, input_id))
         if paid:
-            costs = spend_events(envelope, self.journal, key)
+            costs = spend_events(envelope, self.journal)
             spent_usd = self.journal.usd(input_id)
         else:
             costs = cost_events(envelope, stage=NAME, billed=result, paid=False, call_key=key)
@@ -208,21 +207,33 @@ class ScriptWriterStage:
 
     def _write_once(self, request: ScriptRequest, writer: ScriptWriter,
                     fallback: ScriptWriter | None, input_id: str) -> WrittenScript:
+        """``writer``'s script; when it fails (an answer outside its contract: asked twice) the
+        economy tier writes it, logged as a fallback; when that fails too, the runner retries."""
         try:
-            return self._ask(writer, request, input_id)
+            return self._ask_twice(writer, request, input_id)
         except (TransientError, PermanentError) as exc:
             if fallback is None:
                 raise
             log.warning("writer failed, falling back to the economy tier", writer=writer.name,
-                        economy=fallback.name, error=str(exc))
-        return self._ask(fallback, request, input_id)
+                        economy=fallback.name, error_type=type(exc).__name__, error=str(exc))
+        return self._ask_twice(fallback, request, input_id)
+
+    def _ask_twice(self, writer: ScriptWriter, request: ScriptRequest, input_id: str
+                   ) -> WrittenScript:
+        """One call, and one more when the first answer broke the provider's contract."""
+        try:
+            return self._ask(writer, request, input_id)
+        except ProviderContractError as exc:
+            log.warning("script answer broke its contract, asking again", writer=writer.name,
+                        provider=exc.provider, call=exc.call, field=exc.field, error=str(exc))
+        return self._ask(writer, request, input_id)
 
     def _ask(self, writer: ScriptWriter, request: ScriptRequest, input_id: str) -> WrittenScript:
         """One call, recorded in the journal as soon as it answers, usable or not."""
         call = self._call(input_id, writer.name)
         try:
             written = writer.write(request)
-        except (UnusableScript, ProviderContractError) as exc:
+        except ProviderContractError as exc:
             self.journal.record(input_id, call, exc.usage)
             raise
         self.journal.record(input_id, call, written.usage)

@@ -50,7 +50,9 @@ class Overview(BaseModel):
     """The overview page's cards. Spend comes from analytics: null, with ``spend_unavailable``
     saying why, when ClickHouse cannot be read; the rest from the gateway's own records."""
 
-    channels_active: int
+    channels_active: int = Field(description="Not deleted, paused ones included")
+    channels_paused: int = Field(description="Of the active ones, those whose schedule is "
+                                 "paused (the scheduler skips their slots)")
     channels_deleted: int
     videos_today: int = Field(description="Requested since 00:00 UTC")
     videos_7d: int

@@ -1,7 +1,7 @@
 """What a video costs with every paid provider on, per tier and per call, and whether the cost
 events add up to what the providers billed when things fail.
 
-Run: .venv/bin/python tests/benchmarks/bench_costs.py [--videos 20] [--duration 60]
+Run: .venv/bin/python -m tests.benchmarks.bench_costs [--videos 20] [--duration 60]
 Prints numbers. The paid stages (scriptwriter, narrator, assembler) run through the real stage
 runner (retries, dead letters, cancellations; no broker: what the runner sends is collected)
 against the fakes (tests/fakes/), which bill like the providers: tokens from the prompt and the
@@ -11,14 +11,16 @@ answer, characters spoken, images generated.
    multilingual v2 voice, gpt-image-1 thumbnail) and economy (gpt-4o-mini, OpenAI tts-1, the
    local title card), the cost of each call.
 2. Reconciliation over --videos videos with a rotation of failures: a chat answer lost to a
-   500 (retried), a paid answer cut short (billed; the economy model writes instead), a
-   moderation answer one result short (asked again, then the blocklist), a voice call failing
-   after a paid part and the video cancelled before the retry, a narrator whose outputs
-   were lost to a kill (a fresh stage gets the redelivery), and a moderation endpoint refusing
-   the paid script (the video dead-lettered). The sum of the cost events (one per event id, as
-   the ledger and ClickHouse count them) must equal the fakes' billed usage priced by the table
-   to $0.0001. The suite's smoke run (tests/processors/test_cost_reconciliation.py) does the
-   last three cases without rendering.
+   500 (retried), a paid answer cut short twice (billed; asked again, then the economy model
+   writes), a moderation answer one result short (asked again, then the blocklist), a voice
+   call failing after a paid part and the video cancelled before the retry, a narrator whose
+   outputs were lost to a kill (a fresh stage gets the redelivery), a moderation endpoint
+   refusing the paid script (the video dead-lettered), and a thumbnail model whose pictures
+   never decode (each billed; the video dead-lettered by the assembler). The sum of the cost
+   events (one per event id, as the ledger and ClickHouse count them) must equal the fakes'
+   billed usage priced by the table to $0.0001. The suite's smoke run
+   (tests/processors/test_cost_reconciliation.py) does the cancel, kill and moderation cases
+   without rendering.
 """
 
 from __future__ import annotations
@@ -186,15 +188,17 @@ class Reconciliation:
     cost_usd: Decimal
     billed_usd: Decimal
     failures: Counter[str]
+    sent: list[Emit]
+    """Every ``cost.incurred`` sent, redelivered duplicates included, for the ledger and sinks."""
 
 
-CASES = 7
+CASES = 8
 
 
 def reconcile(videos: int, duration: int = 15, cases: tuple[int, ...] = tuple(range(CASES)),
-              render: bool = True) -> Reconciliation:
-    """``videos`` premium videos, video i with failure ``cases[i % len(cases)]`` (0: none;
-    1-6 in the order of the module docstring)."""
+              render: bool = True, owner_id: str = "local") -> Reconciliation:
+    """``videos`` premium videos of ``owner_id``, video i with failure ``cases[i % len(cases)]``
+    (0: none; 1-7 in the order of the module docstring)."""
     with FakeOpenAI(api_key=OPENAI_KEY) as openai, \
             FakeElevenLabs(api_key=ELEVENLABS_KEY) as elevenlabs, \
             tempfile.TemporaryDirectory() as root:
@@ -205,15 +209,17 @@ def reconcile(videos: int, duration: int = 15, cases: tuple[int, ...] = tuple(ra
             if case == 1:
                 openai.fail_next(1, status=500, endpoint="chat.completions")
             elif case == 2:
-                openai.garble_next = 1
+                openai.garble_next = 2
             elif case == 3:
                 openai.broken.add("moderations.fewer_results")
             elif case == 4:
                 elevenlabs.fail_next(1, status=500, endpoint=SPEECH, after=1)
             elif case == 6:
                 openai.failing_models[MODERATION] = 400
+            elif case == 7:
+                openai.broken.add("images.undecodable")
             request = request_event(VideoRequest(topic=f"Glaciers and valleys, part {index}",
-                                                 target_duration_s=duration))
+                                                 target_duration_s=duration, owner_id=owner_id))
             sent += pipeline.video(request, cancel_voice=case == 4, kill_voice=case == 5,
                                    render=render)
             openai.broken.clear()
@@ -224,7 +230,8 @@ def reconcile(videos: int, duration: int = 15, cases: tuple[int, ...] = tuple(ra
             videos=videos, events=len(costs), duplicates=len(all_costs) - len(costs),
             cost_usd=sum((c["usd"] for c in costs.values()), Decimal(0)),
             billed_usd=billed_usd(openai, elevenlabs),
-            failures=Counter(plain(e.value)["stage"] for e in sent if e.topic == "pipeline.failed"))
+            failures=Counter(plain(e.value)["stage"] for e in sent if e.topic == "pipeline.failed"),
+            sent=all_costs)
 
 
 def main() -> None:

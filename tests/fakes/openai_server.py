@@ -61,7 +61,10 @@ class FakeOpenAI(FakeService):
 ``garble_next`` cuts that many structured answers in half (served and billed, unusable).
     ``broken`` holds answers outside the documented contract, served (and billed) as 200s:
     ``moderations.fewer_results`` (one result short), ``moderations.missing_flagged``,
-    ``audio.speech.empty`` (no audio bytes), ``images.undecodable`` (base64 of a non-image).
+    ``audio.speech.empty`` (no audio bytes), ``images.undecodable`` (base64 of a non-image),
+    and structured chat answers ``chat.cut_short`` (``finish_reason: length``, half the JSON),
+    ``chat.missing_field`` (no ``hook``), ``chat.wrong_type`` (``sections`` a string),
+    ``chat.no_sections`` (an empty list).
     """
 
     prefix = "/v1"
@@ -120,12 +123,13 @@ class FakeOpenAI(FakeService):
                  for m in messages]
         prompt = "\n".join(texts)
         fmt = body.get("response_format") or {}
+        cut = fmt.get("type") == "json_schema" and "chat.cut_short" in self.broken
         if fmt.get("type") == "json_schema":
             schema = fmt["json_schema"]["schema"]
-            content = json.dumps(ScriptFiller(prompt).fill(schema, schema))
+            content = json.dumps(self._spoilt(ScriptFiller(prompt).fill(schema, schema)))
             with self.lock:
                 garble, self.garble_next = self.garble_next > 0, max(self.garble_next - 1, 0)
-            content = content[: len(content) // 2] if garble else content
+            content = content[: len(content) // 2] if garble or cut else content
         else:
             content = " ".join(ScriptFiller(prompt).words(40))
         prompt_tokens = sum(estimate_tokens(t) + 4 for t in texts) + 3
@@ -136,11 +140,22 @@ class FakeOpenAI(FakeService):
         return Reply(200, {
             "id": f"chatcmpl-{ident}", "object": "chat.completion", "created": int(time.time()),
             "model": model, "system_fingerprint": "fp_fake",
-            "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
+            "choices": [{"index": 0, "finish_reason": "length" if cut else "stop",
+                         "logprobs": None,
                          "message": {"role": "assistant", "content": content, "refusal": None}}],
             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                       "total_tokens": prompt_tokens + completion_tokens},
         })
+
+    def _spoilt(self, script: dict[str, Any]) -> dict[str, Any]:
+        """The structured answer as ``broken`` spoils it (a field gone, a wrong type...)."""
+        if "chat.missing_field" in self.broken:
+            script.pop("hook", None)
+        if "chat.wrong_type" in self.broken:
+            script["sections"] = "one long section"
+        if "chat.no_sections" in self.broken:
+            script["sections"] = []
+        return script
 
     # moderation ----------------------------------------------------------------------------
     def _moderations(self, body: dict[str, Any], _: dict[str, str]) -> Reply:

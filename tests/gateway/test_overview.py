@@ -18,6 +18,10 @@ def test_overview_counts_the_callers_channels_videos_and_outcomes(
     spare = client.post("/v1/channels", json={**CHANNEL, "name": "Spare"},
                         headers=alice.headers).json()
     assert client.delete(f"/v1/channels/{spare['id']}", headers=alice.headers).is_success
+    paused = client.post("/v1/channels", json={**CHANNEL, "name": "Resting"},
+                         headers=alice.headers).json()
+    assert client.patch(f"/v1/channels/{paused['id']}", json={"schedule_paused": True},
+                        headers=alice.headers).is_success
     seed_videos(client, alice.user_id, channel["id"], 8,
                 start=datetime.now(UTC) - timedelta(seconds=30))
     with client.app.state.sessions() as db:  # type: ignore[attr-defined]
@@ -25,7 +29,8 @@ def test_overview_counts_the_callers_channels_videos_and_outcomes(
             quality={"score": 80.0, "threshold": 70, "passed": True, "reasons": []}))
         db.commit()
     card = client.get("/v1/overview", headers=alice.headers).json()
-    assert (card["channels_active"], card["channels_deleted"]) == (1, 1)
+    assert (card["channels_active"], card["channels_paused"], card["channels_deleted"]) == (
+        2, 1, 1)
     assert card["videos_7d"] == 8 and card["videos_today"] in (0, 8)  # 0 just after midnight
     # finished: 2 published, 2 awaiting publish, 2 failed; their costs 0+.01+.03+.04+.05+.07
     assert card["success_rate_30d"] == 0.6667

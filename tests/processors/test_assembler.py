@@ -27,6 +27,7 @@ from ytempire.core.events import Emit, Event, new_envelope, plain
 from ytempire.core.media import probe
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
+from ytempire.core.spend import SpendJournal
 from ytempire.stage import PermanentError
 
 SIZES = {"LANDSCAPE": (1920, 1080), "SHORTS": (1080, 1920)}
@@ -66,12 +67,16 @@ def stage(settings: Settings, visuals: CountingVisuals) -> AssemblerStage:
         store=ArtifactStore(settings.artifacts_dir),
         cache=ResultCache(settings.data_dir / "cache", "assembler"),
         work_dir=settings.data_dir / "tmp",
+        journal=SpendJournal(settings.data_dir, "assembler"),
     )
 
 
-def in_format(event: Event, video_format: str) -> Event:
+def in_format(event: Event, video_format: str, variant: str = "") -> Event:
+    """``event`` asking for ``video_format``: another input, so another event id (the same id
+    for the same format and variant, as a redelivery would have)."""
     event = copy.deepcopy(event)
     event["spec"]["format"] = video_format
+    event["envelope"]["event_id"] += f"-{video_format}{variant}"
     return event
 
 
@@ -171,7 +176,7 @@ def test_burned_captions_change_only_the_caption_band(
     stage: AssemblerStage, rendered: dict[str, list[Emit]], voice_ready: Event
 ) -> None:
     words = json.loads(stage.store.path(voice_ready["word_timings"]).read_text())
-    silent = copy.deepcopy(in_format(voice_ready, "LANDSCAPE"))
+    silent = in_format(voice_ready, "LANDSCAPE", "-silent")
     silent["word_timings"] = stage.store.put_bytes(b"[]", ".json", "application/json")
     bare = stage.store.path(plain(stage.handle(typed("voice.ready", silent))[0].value)["video"])
     captioned = stage.store.path(plain(rendered["LANDSCAPE"][0].value)["video"])

@@ -1,9 +1,11 @@
 """OpenAI thumbnails through the openai client against FakeOpenAI: a generated background under
-the title, 1280x720 PNG, paid once, priced from the table; the title card stays the default."""
+the title, 1280x720 PNG, paid once, priced from the table, billed even when the assembly fails
+after it; the title card stays the default."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,10 +19,14 @@ from processors.narrator import build as build_narrator
 from processors.providers.thumbnail.openai_image import OpenAIThumbnail
 from processors.providers.thumbnail.title_card import TitleCard
 from tests.fakes.openai_server import FakeOpenAI
+from tests.processors.providers.test_paid_failures import run
 from tests.processors.samples import script_ready, typed
 from ytempire.core.artifacts import ArtifactStore
 from ytempire.core.cache import ResultCache
 from ytempire.core.events import plain
+from ytempire.core.media import ffmpeg_exe
+from ytempire.core.pricing import Usage, current_table
+from ytempire.core.records import CostIncurred
 from ytempire.core.settings import Settings
 from ytempire.stage import PermanentError, TransientError
 
@@ -48,8 +54,10 @@ def yellow_pixels(path: Path) -> int:
 def test_background_is_generated_and_the_title_drawn_on_it(
     tmp_path: Path, openai_fake: FakeOpenAI
 ) -> None:
-    out = thumbnailer(tmp_path, openai_fake).render("Where coffee came from", "coffee", "s",
-                                                    tmp_path / "thumb.png")
+    out = tmp_path / "thumb.png"
+    billed = thumbnailer(tmp_path, openai_fake).render("Where coffee came from", "coffee", "s",
+                                                       out)
+    assert billed == [Usage("openai", "gpt-image-1", "images", 1)]
     with Image.open(out) as image:
         assert (image.format, image.size) == ("PNG", (1280, 720))
     assert yellow_pixels(out) > 5000
@@ -61,8 +69,9 @@ def test_background_is_generated_and_the_title_drawn_on_it(
 
 
 def test_the_same_picture_is_paid_once(tmp_path: Path, openai_fake: FakeOpenAI) -> None:
-    first = thumbnailer(tmp_path, openai_fake).render("T", "coffee", "s", tmp_path / "a.png")
-    again = thumbnailer(tmp_path, openai_fake).render("T", "coffee", "s", tmp_path / "b.png")
+    first, again = tmp_path / "a.png", tmp_path / "b.png"
+    assert len(thumbnailer(tmp_path, openai_fake).render("T", "coffee", "s", first)) == 1
+    assert thumbnailer(tmp_path, openai_fake).render("T", "coffee", "s", again) == []  # free
     assert first.read_bytes() == again.read_bytes()
     assert openai_fake.served["images.generations"] == 1
 
@@ -102,9 +111,8 @@ def test_assembler_bills_the_image_from_the_price_table(
                         openai_base_url=openai_fake.url)
     stage = build(settings)
     assert isinstance(stage.thumbnailer, OpenAIThumbnail)
-    assembled, *costs = stage.handle(
-        build_narrator(settings).handle(typed("script.ready", script_ready()))[0].value
-    )
+    voice = build_narrator(settings).handle(typed("script.ready", script_ready()))[0].value
+    assembled, *costs = stage.handle(voice)
     (image,) = [plain(c.value) for c in costs if c.value.provider == "openai"]
     assert (image["model"], image["unit"], image["quantity"], image["usd"]) == (
         "gpt-image-1", "images", 1.0, Decimal("0.063000"))
@@ -112,3 +120,57 @@ def test_assembler_bills_the_image_from_the_price_table(
     with Image.open(stage.store.path(assembled.value.thumbnail)) as thumb:
         assert thumb.size == (1280, 720)
     assert openai_fake.served["images.generations"] == 1
+    # Another video with the same title and topic (a Short) reuses the picture: nothing billed.
+    short = plain(voice)
+    short["spec"]["format"] = "SHORTS"
+    short["envelope"]["event_id"] += "-short"
+    _, *again = stage.handle(typed("voice.ready", short))
+    assert not [c for c in again if c.value.provider == "openai"]
+    assert openai_fake.served["images.generations"] == 1
+
+
+@contextmanager
+def failing_ffmpeg(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every ffmpeg run exits 1 inside the block (the real ffmpeg is back after it)."""
+    monkeypatch.setenv("IMAGEIO_FFMPEG_EXE", "/bin/false")
+    ffmpeg_exe.cache_clear()
+    try:
+        yield
+    finally:
+        monkeypatch.delenv("IMAGEIO_FFMPEG_EXE")
+        ffmpeg_exe.cache_clear()
+
+
+def test_an_assembly_that_fails_after_paid_images_bills_each_once_even_when_redelivered(
+    tmp_path: Path, openai_fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(data_dir=tmp_path, thumbnail_provider="openai", openai_api_key=KEY,
+                        openai_base_url=openai_fake.url, provider_max_retries=0)
+    voice = plain(build_narrator(settings).handle(typed("script.ready", script_ready()))[0].value)
+    image_usd = current_table().price("openai", "gpt-image-1", "images", 1)
+
+    def delivered() -> tuple[list[str], dict[str, Decimal]]:
+        """One delivery to a freshly started assembler: the topics sent, the image costs by id."""
+        sent = run(build(settings), voice, settings)
+        images = {c.value.envelope.event_id: c.value.usd for c in sent
+                  if isinstance(c.value, CostIncurred) and c.value.provider == "openai"}
+        return [e.topic for e in sent if e.topic != "cost.incurred"], images
+
+    # 1. Both tries get a billed image that does not decode: dead-lettered, both images billed.
+    openai_fake.broken.add("images.undecodable")
+    topics, first = delivered()
+    assert topics == ["pipeline.failed", "pipeline.dlq"]
+    assert openai_fake.served["images.generations"] == 2
+    assert list(first.values()) == [image_usd] * 2
+    # 2. A good image, then ffmpeg fails on every try: the image (paid once) joins the bill.
+    openai_fake.broken.clear()
+    with failing_ffmpeg(monkeypatch):
+        topics, second = delivered()
+    assert topics == ["pipeline.failed", "pipeline.dlq"]
+    assert openai_fake.served["images.generations"] == 3
+    assert first.items() < second.items() and len(second) == 3
+    # 3. Redelivered once ffmpeg works: the image is reused and every cost keeps its id.
+    topics, third = delivered()
+    assert topics == ["video.assembled"] and third == second
+    assert openai_fake.served["images.generations"] == 3
+    assert sum(third.values()) == 3 * image_usd

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from ytempire.core import processes
 from ytempire.core.kafka import start_group_at_end
 from ytempire.core.logging import get_logger
 from ytempire.core.manifest import PIPELINE
@@ -94,6 +95,9 @@ class Stack:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                # a worker never outlives the stack's process (a killed test run, a crashed
+                # `ytempire up`): no orphan keeps consuming from the broker
+                preexec_fn=processes.die_with_parent(),
             )
         self.workers[name] = WorkerProcess(name, proc, log_path)
         log.debug("process_started", name=name, pid=proc.pid, log=str(log_path))

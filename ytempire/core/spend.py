@@ -48,11 +48,11 @@ class SpendJournal:
                     for u in billed["usage"]), Decimal(0))
 
 
-def spend_events(parent: Envelope, journal: SpendJournal, call_key: str | None = None
-                 ) -> list[Emit]:
-    """One ``cost.incurred`` per recorded call and unit of ``parent``'s event, with ids that
-    depend on the event, the call and the unit only. ``call_key`` names the result the calls
-    produced (events that reuse it carry the same key), else each call names itself."""
+def spend_events(parent: Envelope, journal: SpendJournal) -> list[Emit]:
+    """One ``cost.incurred`` per recorded call and unit of ``parent``'s event. Its id and its
+    ``call_key`` depend on the event, the call and the unit only: whichever path bills a call
+    (the stage's outputs, or the runner after a failure or a kill) sends the same event, and a
+    narration of five paid sections shows five calls, not one call paid five times."""
     emits = []
     for call, billed in journal.calls(parent.event_id).items():
         for use in billed["usage"]:
@@ -61,7 +61,7 @@ def spend_events(parent: Envelope, journal: SpendJournal, call_key: str | None =
                               model=use["model"], unit=use["unit"], quantity=use["quantity"],
                               usd=Decimal(use["usd"]), cached=False,
                               price_table_version=billed["price_table_version"],
-                              call_key=content_hash(call_key or f"{journal.stage}:{call}",
+                              call_key=content_hash(parent.event_id, journal.stage, call,
                                                     *unit_key))
             envelope = msgspec.structs.replace(
                 emit.value.envelope, event_id=event_id(parent.event_id, "cost.incurred",

@@ -13,7 +13,6 @@ from typing import Any, Protocol
 from ytempire.core.events import content_hash
 from ytempire.core.pricing import Usage
 from ytempire.core.records import VideoSpec
-from ytempire.stage import TransientError
 
 WORDS_PER_MINUTE = 150
 """Speaking pace a script is sized for: narration words = target seconds * 150 / 60.
@@ -83,18 +82,11 @@ class WrittenScript:
     usage: list[Usage] = field(default_factory=list)
 
 
-class UnusableScript(TransientError):
-    """The writer was paid but its answer cannot be used (off-schema, cut short): worth another
-    try, and ``usage`` still has to be billed."""
-
-    def __init__(self, message: str, usage: list[Usage]) -> None:
-        super().__init__(message)
-        self.usage = usage
-
-
 class ScriptWriter(Protocol):
     """Writes one script. Raises ``PermanentError`` for briefs it can never write (for example
-    a language it does not know) and ``TransientError`` when its service is briefly unavailable.
+    a language it does not know), ``TransientError`` when its service is briefly unavailable and
+    ``ProviderContractError`` (a ``TransientError`` carrying the billed usage) for a paid answer
+    it cannot use.
     ``name`` ("provider/model") keys the stage's result cache, so two writers never share one."""
 
     name: str

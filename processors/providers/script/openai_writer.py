@@ -2,7 +2,9 @@
 
 Works with any OpenAI-compatible server (``OPENAI_BASE_URL``: Ollama, vLLM...) that supports
 ``response_format={"type": "json_schema"}``. The answer is validated against ``ScriptOut`` (the
-``ytempire.Script`` record minus the fields the stage fills in), never trusted.
+``ytempire.Script`` record minus the fields the stage fills in), never trusted: an answer cut
+short, off the schema or without sections is a ``ProviderContractError`` naming the field, with
+the usage it was billed for.
 
 Token counting before the call uses ``bpe-openai`` (OpenAI's BPE encodings shipped inside the
 wheel; ``tiktoken`` would download them at run time, which a locked-down host cannot). Models it
@@ -14,7 +16,6 @@ cost always comes from the response's ``usage``.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from functools import lru_cache
@@ -23,8 +24,9 @@ from typing import Any
 from openai import OpenAI
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from processors.providers import ProviderContractError
 from processors.providers.openai_client import PROVIDER, openai_errors
-from processors.providers.script import ScriptRequest, UnusableScript, WrittenScript
+from processors.providers.script import ScriptRequest, WrittenScript
 from ytempire.core.pricing import Usage
 from ytempire.stage import PermanentError
 
@@ -33,6 +35,8 @@ METADATA_TOKENS = 250
 MESSAGE_OVERHEAD_TOKENS = 3  # per message, and once more for the reply's priming (OpenAI's rule)
 FALLBACK_ENCODING = "o200k_base"
 SECTION_WORDS = 75  # about 30 s of narration per section
+CALL = "chat.completions.create"
+CONTENT = "choices[0].message.content"
 
 SYSTEM_PROMPT = """\
 You write narration scripts for faceless YouTube videos. Write for the ear: short, concrete \
@@ -146,16 +150,21 @@ class OpenAIScriptWriter:
         if choice.message.refusal:
             raise PermanentError(f"{self.name} refused the brief: {choice.message.refusal}")
         if choice.finish_reason == "length":
-            raise UnusableScript(f"{self.name} ran out of output tokens before the script "
-                                 f"ended", usage)
+            raise ProviderContractError(PROVIDER, CALL, "choices[0].finish_reason",
+                                        f"{self.model} ran out of output tokens before the "
+                                        "script ended", usage)
         try:
             script = ScriptOut.model_validate_json(content)
         except ValidationError as exc:
-            raise UnusableScript(f"{self.name} returned a script that does not match the "
-                                 f"schema: {exc.error_count()} errors, first at "
-                                 f"{json.dumps(exc.errors()[0]['loc'])}", usage) from exc
+            first = exc.errors()[0]
+            field = ".".join([CONTENT, *(str(part) for part in first["loc"])])
+            raise ProviderContractError(PROVIDER, CALL, field,
+                                        f"{self.model}'s script does not match the schema "
+                                        f"({exc.error_count()} errors): {first['msg']}",
+                                        usage) from exc
         if not script.sections:
-            raise UnusableScript(f"{self.name} returned a script without sections", usage)
+            raise ProviderContractError(PROVIDER, CALL, f"{CONTENT}.sections",
+                                        f"{self.model} wrote a script without sections", usage)
         return WrittenScript(
             script={**script.model_dump(), "word_count": 0, "language": request.language},
             writer=self.name, usage=usage)

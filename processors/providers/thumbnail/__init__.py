@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from ytempire.core.pricing import Usage
+
 WIDTH, HEIGHT = 1280, 720
 
 
@@ -14,4 +16,7 @@ class Thumbnailer(Protocol):
     provider: str
     model: str
 
-    def render(self, title: str, topic: str, seed: str, out: Path) -> Path: ...
+    def render(self, title: str, topic: str, seed: str, out: Path) -> list[Usage]:
+        """Draw into ``out``; what this call was billed for (nothing for a picture it had
+        already paid for, whichever video asked first)."""
+        ...

@@ -2,7 +2,8 @@
 title, drawn the way the title card draws it. Chosen with ``thumbnail_provider=openai``.
 
 The image is cached by prompt (``ResultCache`` + ``ArtifactStore``): a render retried after
-a failure, or another video with the same title and topic, never pays for it twice.
+a failure, or another video with the same title and topic, never pays for it twice, and
+``render`` says so (no usage when the picture came from the cache).
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ class OpenAIThumbnail:
                    ArtifactStore(settings.artifacts_dir),
                    ResultCache(settings.data_dir / "cache", "openai-images"))
 
-    def render(self, title: str, topic: str, seed: str, out: Path) -> Path:
-        background = self._background(PROMPT.format(topic=topic, title=title))
+    def render(self, title: str, topic: str, seed: str, out: Path) -> list[Usage]:
+        background, billed = self._background(PROMPT.format(topic=topic, title=title))
         image = ImageOps.fit(background, (WIDTH, HEIGHT), Image.Resampling.LANCZOS)
         shade = Image.new("RGBA", image.size, (0, 0, 0, 0))
         ImageDraw.Draw(shade).rectangle((0, HEIGHT * 0.25, WIDTH, HEIGHT * 0.8),
@@ -60,13 +61,15 @@ class OpenAIThumbnail:
         top = (HEIGHT - len(lines) * line_height(face)) / 2 + HEIGHT * 0.05
         draw_lines(draw, lines, face, WIDTH / 2, top, (255, 235, 59), max(4, face.size // 12))
         image.save(out, format="PNG")
-        return out
+        return billed
 
-    def _background(self, prompt: str) -> Image.Image:
-        """The generated picture for ``prompt``; paid once, then read from the store."""
+    def _background(self, prompt: str) -> tuple[Image.Image, list[Usage]]:
+        """The generated picture for ``prompt`` and what it cost now: paid once, then read
+        from the store for nothing."""
         key = content_hash("openai-image", self.model, SIZES.get(self.model, "1536x1024"),
                            prompt)
         artifact = self.cache.get(key)
+        billed: list[Usage] = []
         if artifact is None or not self.store.path(artifact).is_file():
             extra = {"response_format": "b64_json"} if self.model.startswith("dall-e") else {}
             with openai_errors(f"image generation ({self.model})"):
@@ -90,6 +93,6 @@ class OpenAIThumbnail:
             self.cache.put(key, artifact)
         try:
             with Image.open(self.store.path(artifact)) as image:
-                return image.convert("RGB")
+                return image.convert("RGB"), billed
         except UnidentifiedImageError as exc:
             raise TransientError("image generation returned an unreadable image") from exc

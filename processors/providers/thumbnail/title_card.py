@@ -17,13 +17,14 @@ from processors.providers.visuals.drawing import (
     palette,
     rng_for,
 )
+from ytempire.core.pricing import Usage
 
 
 class TitleCard:
     provider = "generated"
     model = "title-card"
 
-    def render(self, title: str, topic: str, seed: str, out: Path) -> Path:
+    def render(self, title: str, topic: str, seed: str, out: Path) -> list[Usage]:
         rng = rng_for(seed)
         start, end, accent = palette(rng)
         image = background(WIDTH, HEIGHT, rng, start, end, accent, discs=6)
@@ -39,4 +40,4 @@ class TitleCard:
             draw.rectangle((0, 36, width, 36 + 60), fill=accent)
             draw.text((24, 66), label, font=ribbon, fill=(0, 0, 0), anchor="lm")
         image.save(out, format="PNG")
-        return out
+        return [Usage(self.provider, self.model, "images", 1)]

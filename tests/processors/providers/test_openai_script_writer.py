@@ -239,7 +239,7 @@ def test_the_key_never_reaches_logs_or_events(
 def test_unusable_answers_are_billed_with_the_script_that_follows(
     tmp_path: Path, openai_fake: FakeOpenAI
 ) -> None:
-    openai_fake.garble_next = 2  # premium's answer, then economy's: both paid, both useless
+    openai_fake.garble_next = 4  # premium's answers, then economy's: all paid, all useless
     stage = stage_for(tmp_path, openai_fake)
     event = requested()
     with pytest.raises(TransientError, match="does not match the schema"):
@@ -248,12 +248,13 @@ def test_unusable_answers_are_billed_with_the_script_that_follows(
         typed("script.requested", event)
     )  # the worker's retry: premium again, usable this time
     assert [body["model"] for e, body, _ in openai_fake.requests if e == CHAT] == [
-        "gpt-4o", "gpt-4o-mini", "gpt-4o"]
+        "gpt-4o", "gpt-4o", "gpt-4o-mini", "gpt-4o-mini", "gpt-4o"]
     billed: dict[tuple[str, str], float] = {}
     for cost in costs(emits):  # one event per paid call and unit
         key = (cost["model"], cost["unit"])
         billed[key] = billed.get(key, 0) + cost["quantity"]
     chats = openai_fake.usage_of(CHAT)
-    assert billed[("gpt-4o", "tokens_in")] == chats[0]["prompt_tokens"] + chats[2]["prompt_tokens"]
-    assert billed[("gpt-4o-mini", "tokens_out")] == chats[1]["completion_tokens"]
+    assert billed[("gpt-4o", "tokens_in")] == sum(chats[i]["prompt_tokens"] for i in (0, 1, 4))
+    assert billed[("gpt-4o-mini", "tokens_out")] == sum(chats[i]["completion_tokens"]
+                                                        for i in (2, 3))
     assert abs(sum(c["usd"] for c in costs(emits)) - expected_usd(openai_fake)) < Decimal("1e-5")

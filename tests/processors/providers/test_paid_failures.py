@@ -1,7 +1,7 @@
 """Every cent even when things fail: a provider answer outside its contract is a typed provider
-error (the fakes serve each kind), the scriptwriter falls back from a broken moderation answer
-to the blocklist, and a failure or cancellation after a paid call still bills the call, once,
-matching what the fake billed."""
+error (the fakes serve each kind), the scriptwriter asks again, then falls back (a broken script
+answer to the economy model, a broken moderation answer to the blocklist), and a failure or
+cancellation after a paid call still bills the call, once, matching what the fake billed."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ from elevenlabs.client import ElevenLabs
 from openai import OpenAI
 from structlog.testing import capture_logs
 
-from processors.narrator import NarratorStage
 from processors.narrator import build as build_narrator
 from processors.providers import ProviderContractError
 from processors.providers.policy.openai_moderation import OpenAIModeration
+from processors.providers.script import ScriptRequest
+from processors.providers.script.openai_writer import OpenAIScriptWriter
 from processors.providers.thumbnail.openai_image import OpenAIThumbnail
 from processors.providers.voice.elevenlabs import RACHEL, ElevenLabsVoice
 from processors.providers.voice.openai_tts import OpenAITTSVoice
-from processors.scriptwriter import ScriptWriterStage
 from tests.fakes.elevenlabs_server import FakeElevenLabs
 from tests.fakes.openai_server import FakeOpenAI
 from tests.processors.providers.conftest import ELEVENLABS_KEY, OPENAI_KEY, openai_settings
@@ -42,7 +42,7 @@ from ytempire.core.pricing import current_table
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
 from ytempire.runtime.worker import Incoming, StageRunner
-from ytempire.stage import NothingCancelled, PermanentError
+from ytempire.stage import NothingCancelled, PermanentError, Stage
 
 MODERATION = "omni-moderation-latest"
 
@@ -66,7 +66,7 @@ def client(fake: FakeOpenAI) -> OpenAI:
     return OpenAI(api_key=OPENAI_KEY, base_url=fake.url, max_retries=0, timeout=20)
 
 
-def run(stage: ScriptWriterStage | NarratorStage, event: Event, settings: Settings,
+def run(stage: Stage, event: Event, settings: Settings,
         cancellations: object | None = None) -> list[Emit]:
     """One delivery of ``event`` through the real runner (no broker); what it sent."""
     async def no_sleep(_: float) -> None:
@@ -85,6 +85,62 @@ def run(stage: ScriptWriterStage | NarratorStage, event: Event, settings: Settin
     for emit in sent.emits:
         codec.encode(emit.topic, plain(emit.value))  # everything sent is a valid record
     return sent.emits
+
+
+CONTENT = "choices[0].message.content"
+
+
+@pytest.mark.parametrize(("mode", "field"), [
+    ("chat.cut_short", "choices[0].finish_reason"), ("chat.missing_field", f"{CONTENT}.hook"),
+    ("chat.wrong_type", f"{CONTENT}.sections"), ("chat.no_sections", f"{CONTENT}.sections"),
+    ("garble_next", CONTENT)])
+def test_script_answers_outside_the_contract_are_typed_provider_errors_with_their_usage(
+    openai_fake: FakeOpenAI, mode: str, field: str
+) -> None:
+    if mode == "garble_next":  # half the JSON, finish_reason "stop"
+        openai_fake.garble_next = 1
+    else:
+        openai_fake.broken.add(mode)
+    request = ScriptRequest.from_spec(typed("script.requested", requested()).spec)
+    with pytest.raises(ProviderContractError) as caught:
+        OpenAIScriptWriter(client(openai_fake), "gpt-4o").write(request)
+    error = caught.value
+    assert (error.provider, error.call, error.field) == ("openai", "chat.completions.create",
+                                                         field)
+    (served,) = openai_fake.usage_of(CHAT)
+    assert [(u.unit, u.quantity) for u in error.usage] == [
+        ("tokens_in", served["prompt_tokens"]), ("tokens_out", served["completion_tokens"])]
+
+
+def test_a_broken_script_answer_is_asked_again_then_the_economy_model_writes_it(
+    openai_fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    openai_fake.garble_next = 2  # the premium model's answer and its second chance
+    with capture_logs() as logs:
+        emits = stage_for(tmp_path, openai_fake).handle(typed("script.requested", requested()))
+    assert [u["model"] for u in openai_fake.usage_of(CHAT)] == ["gpt-4o", "gpt-4o", "gpt-4o-mini"]
+    assert plain(emits[0].value)["writer"] == "openai/gpt-4o-mini"
+    fallback = [e for e in logs if e["event"].startswith("writer failed, falling back")]
+    assert [e["error_type"] for e in fallback] == ["ProviderContractError"]
+    assert sum(c["usd"] for c in costs(emits)) == expected_usd(openai_fake)
+    assert plain(emits[0].value)["envelope"]["cost_so_far_usd"] == expected_usd(openai_fake)
+
+
+def test_script_answers_always_broken_are_dead_lettered_with_every_paid_answer(
+    openai_fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    openai_fake.broken.add("chat.no_sections")
+    sent = run(stage_for(tmp_path, openai_fake), requested(), Settings(data_dir=tmp_path))
+    assert [e.topic for e in sent if e.topic != "cost.incurred"] == [
+        "pipeline.failed", "pipeline.dlq"]
+    # Two tries of the stage, each: premium twice, then the economy model twice.
+    assert [u["model"] for u in openai_fake.usage_of(CHAT)] == (
+        ["gpt-4o"] * 2 + ["gpt-4o-mini"] * 2) * 2
+    failed = plain(sent[-2].value)
+    assert failed["error_type"] == "ProviderContractError"
+    assert "at choices[0].message.content.sections" in failed["error_message"]
+    assert sum(c["usd"] for c in costs(sent)) == expected_usd(openai_fake) > 0
+    assert failed["envelope"]["cost_so_far_usd"] == expected_usd(openai_fake)
 
 
 @pytest.mark.parametrize(("mode", "field"), [("moderations.fewer_results", "results"),

@@ -48,6 +48,7 @@ def rendered(settings: Settings, voice_ready: Event) -> dict[str, list[Emit]]:
     for fmt in SIZES:
         event = copy.deepcopy(voice_ready)
         event["spec"]["format"] = fmt
+        event["envelope"]["event_id"] += f"-{fmt}"  # another input: another event
         out[fmt] = stage.handle(typed("voice.ready", event))
     return out
 

@@ -534,7 +534,9 @@ export interface paths {
         };
         /**
          * User Events
-         * @description Every change to any of the caller's videos.
+         * @description Every change to any of the caller's videos from now on (a page reads the current state
+         *     from the REST routes), and each new notice as a ``notice`` event (a ``NoticeOut``).
+         *     ``Last-Event-ID`` resumes after that event; ``Last-Event-ID: 0`` replays the whole history.
          */
         get: operations["user_events_v1_events_get"];
         put?: never;
@@ -2361,10 +2363,18 @@ export interface components {
              * @description Mean quality score of the last 1,000 scored videos of 30 days
              */
             average_quality_30d: number | null;
-            /** Channels Active */
+            /**
+             * Channels Active
+             * @description Not deleted, paused ones included
+             */
             channels_active: number;
             /** Channels Deleted */
             channels_deleted: number;
+            /**
+             * Channels Paused
+             * @description Of the active ones, those whose schedule is paused (the scheduler skips their slots)
+             */
+            channels_paused: number;
             /** Monthly Budget Usd */
             monthly_budget_usd: string | null;
             /**

@@ -1,26 +1,19 @@
 // For administrators: users, dead letters (with retry) and the system's KPIs.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, ApiError, type Schemas } from "../../api/client";
+import { api, type Schemas } from "../../api/client";
 import { when } from "../../api/format";
 import { ErrorNotice, Empty, QueryState } from "../../components/StateViews";
-
-interface AdminUser { id: string; name: string; email?: string | null; tier?: string; created_at?: string }
 
 function Users() {
   const users = useQuery({
     queryKey: ["admin", "users"],
-    queryFn: async () => {
-      try { return await api<AdminUser[]>("/v1/admin/users"); } catch (e) {
-        if (e instanceof ApiError && e.status === 404) return null;
-        throw e;
-      }
-    },
+    queryFn: () => api<Schemas["AdminUserOut"][]>("/v1/admin/users"),
   });
   return (
     <section className="panel" aria-labelledby="users">
       <h2 id="users">Users</h2>
       <QueryState query={users} what="Loading users">
-        {(list) => list === null ? <p className="muted">The user list is not available on this server.</p> : (
+        {(list) => (
           <table aria-label="Users"><thead><tr><th>Name</th><th>Email</th><th>Tier</th><th>Since</th></tr></thead>
             <tbody>{list.map((u) => <tr key={u.id}><td>{u.name}</td><td>{u.email ?? "—"}</td><td>{u.tier ?? "—"}</td><td>{when(u.created_at)}</td></tr>)}</tbody>
           </table>

@@ -53,12 +53,10 @@ export function LoginPage() {
     }
   }
 
-  const passwords = mode.data !== "unavailable";
   return (
     <AuthFrame title="Sign in to YTEmpire">
       <FormError message={error} />
-      {passwords ? (
-        <form onSubmit={submit} noValidate>
+      <form onSubmit={submit} noValidate>
           <Field label="Email">
             <input type="email" autoComplete="username" required value={email}
                    onChange={(e) => setEmail(e.target.value)} />
@@ -71,11 +69,8 @@ export function LoginPage() {
           {mode.data && mode.data !== "closed" && (
             <p>New here? <Link to="/signup">Create an account</Link></p>
           )}
-        </form>
-      ) : (
-        <p role="status">Password sign-in is not available on this server yet: use an API key.</p>
-      )}
-      <details open={!passwords}>
+      </form>
+      <details>
         <summary>Sign in with an API key instead</summary>
         <form onSubmit={useKey}>
           <Field label="API key" hint="Kept for this browser tab only.">

@@ -38,7 +38,7 @@ export function SignupPage() {
   }
 
   if (mode.isPending) return <AuthFrame title="Create an account"><Loading /></AuthFrame>;
-  if (mode.data === "closed" || mode.data === "unavailable")
+  if (mode.data === "closed")
     return (
       <AuthFrame title="Create an account">
         <p role="status">Sign-up is closed on this server. Ask its administrator for an account.</p>

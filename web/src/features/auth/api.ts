@@ -3,7 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { api, ApiError, type Schemas } from "../../api/client";
 
 export type Me = Schemas["UserOut"] & { email?: string | null; is_admin?: boolean; role?: string };
-export type SignupMode = "open" | "invite" | "closed" | "unavailable";
+export type SignupMode = Schemas["AuthConfig"]["signup"];
 
 export function useMe() {
   return useQuery({
@@ -21,14 +21,7 @@ export function isAdmin(me: Me | undefined): boolean {
 export function useSignupMode() {
   return useQuery({
     queryKey: ["auth-config"],
-    queryFn: async (): Promise<SignupMode> => {
-      try {
-        return (await api<{ signup: SignupMode }>("/v1/auth/config")).signup;
-      } catch (error) {
-        if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return "unavailable";
-        throw error;
-      }
-    },
+    queryFn: async (): Promise<SignupMode> => (await api<Schemas["AuthConfig"]>("/v1/auth/config")).signup,
     staleTime: Infinity,
   });
 }

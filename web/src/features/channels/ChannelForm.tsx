@@ -19,7 +19,7 @@ const BLANK: ChannelInput = {
 };
 
 function fromChannel(c: Channel): ChannelInput {
-  const { id: _id, created_at: _c, updated_at: _u, deleted_at: _d, status: _s, ...rest } = c;
+  const { id: _id, created_at: _c, updated_at: _u, deleted_at: _d, ...rest } = c;
   return { ...BLANK, ...rest } as ChannelInput;
 }
 

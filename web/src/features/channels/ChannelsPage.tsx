@@ -4,7 +4,7 @@ import { Link } from "react-router";
 import { usd } from "../../api/format";
 import { StatusChip } from "../../components/StatusChip";
 import { Empty, ErrorNotice, QueryState } from "../../components/StateViews";
-import { CHANNEL_LIMIT, channelStatus, useChannels, useDeleteChannel, useRestoreChannel, type Channel } from "./api";
+import { CHANNEL_LIMIT, channelStatus, useChannels, useDeleteChannel, usePauseChannel, useRestoreChannel, type Channel } from "./api";
 
 function DeleteButton({ channel }: { channel: Channel }) {
   const remove = useDeleteChannel();
@@ -17,6 +17,22 @@ function DeleteButton({ channel }: { channel: Channel }) {
       <button type="button" className="secondary" onClick={() => setAsking(false)}>Keep it</button>
       {remove.error && <ErrorNotice error={remove.error} />}
     </span>
+  );
+}
+
+function PauseButton({ channel }: { channel: Channel }) {
+  const pause = usePauseChannel();
+  const paused = channel.schedule_paused;
+  return (
+    <>
+    <button type="button" className="secondary" disabled={pause.isPending}
+            aria-label={`${paused ? "Resume" : "Pause"} ${channel.name}`}
+            title={paused ? "Make videos at the schedule's slots again" : "Skip the schedule's slots until resumed"}
+            onClick={() => pause.mutate({ id: channel.id, paused: !paused })}>
+      {paused ? "Resume" : "Pause"}
+    </button>
+    {pause.error && <ErrorNotice error={pause.error} />}
+    </>
   );
 }
 
@@ -58,7 +74,12 @@ export function ChannelsPage() {
                       {c.deleted_at ? (
                         <button type="button" className="secondary" disabled={restore.isPending || full}
                                 onClick={() => restore.mutate(c.id)}>Restore</button>
-                      ) : <DeleteButton channel={c} />}
+                      ) : (
+                        <span className="row">
+                          {c.publish_schedule && <PauseButton channel={c} />}
+                          <DeleteButton channel={c} />
+                        </span>
+                      )}
                     </td>
                   </tr>
                 ))}

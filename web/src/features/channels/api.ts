@@ -3,13 +3,14 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSearchParams } from "react-router";
 import { api, type Schemas } from "../../api/client";
 
-export type Channel = Schemas["ChannelOut"] & { status?: string };
+export type Channel = Schemas["ChannelOut"];
 export type ChannelInput = Schemas["ChannelCreate"];
 export const CHANNEL_LIMIT = 5;
 
+/** Paused: the scheduler skips the channel's slots (videos can still be requested by hand). */
 export function channelStatus(channel: Channel): "active" | "paused" | "deleted" {
   if (channel.deleted_at) return "deleted";
-  if (channel.status === "paused") return "paused";
+  if (channel.schedule_paused) return "paused";
   return "active";
 }
 
@@ -51,6 +52,17 @@ export function useRestoreChannel() {
   return useMutation({
     mutationFn: (id: string) => api<Channel>(`/v1/channels/${id}/restore`, { method: "POST" }),
     onSuccess: () => client.invalidateQueries({ queryKey: ["channels"] }),
+  });
+}
+
+/** Pause or resume the channel's schedule (a PATCH of ``schedule_paused``). */
+export function usePauseChannel() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, paused }: { id: string; paused: boolean }) =>
+      api<Channel>(`/v1/channels/${id}`, { method: "PATCH", body: { schedule_paused: paused } }),
+    onSuccess: () => Promise.all([client.invalidateQueries({ queryKey: ["channels"] }),
+                                  client.invalidateQueries({ queryKey: ["overview"] })]),
   });
 }
 

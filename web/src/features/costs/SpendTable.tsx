@@ -10,7 +10,7 @@ import { downloadCsv, type Grouping, type Range } from "./api";
 interface Props {
   by: Grouping;
   range: Range;
-  report: { data: Schemas["SpendReport"] | null | undefined; error: unknown; isPending: boolean; refetch: () => unknown };
+  report: { data: Schemas["SpendReport"] | undefined; error: unknown; isPending: boolean; refetch: () => unknown };
 }
 
 export function SpendTable({ by, range, report }: Props) {
@@ -23,7 +23,7 @@ export function SpendTable({ by, range, report }: Props) {
   };
   if (report.isPending) return <Loading what="Loading spend" />;
   if (report.error) return <ErrorNotice error={report.error} onRetry={() => void report.refetch()} />;
-  if (report.data === null || report.data === undefined) return <p className="muted">This grouping is not available on this server.</p>;
+  if (report.data === undefined) return null;
   const rows = report.data.rows;
   return (
     <>

@@ -1,6 +1,6 @@
 // Spend for a date range, grouped one way at a time, and its CSV export.
 import { useQuery } from "@tanstack/react-query";
-import { api, ApiError, authHeaders, toError, withQuery, type Schemas } from "../../api/client";
+import { api, authHeaders, toError, withQuery, type Schemas } from "../../api/client";
 
 export type Grouping = "day" | "provider" | "stage" | "channel" | "video";
 export interface Range { since: string; until: string; channel: string }
@@ -12,14 +12,7 @@ const rangeQuery = (r: Range) => ({
 export function useSpend(by: Grouping, range: Range) {
   return useQuery({
     queryKey: ["costs", by, range],
-    queryFn: async () => {
-      try {
-        return await api<Schemas["SpendReport"]>("/v1/costs", { query: { by, limit: 1000, ...rangeQuery(range) } });
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 422 && by === "provider") return null;
-        throw error;
-      }
-    },
+    queryFn: () => api<Schemas["SpendReport"]>("/v1/costs", { query: { by, limit: 1000, ...rangeQuery(range) } }),
   });
 }
 

@@ -1,5 +1,7 @@
 // ONE connection to /v1/events per tab, shared by every page: the header's indicator, the
 // overview's feed and any page that wants to refresh when one of the user's videos changes.
+// A video event refreshes the video and overview data, a notice the notifications; after a
+// reconnect all three are read again (notices are not resumed by Last-Event-ID).
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { follow, type Connection, type StreamEvent } from "./sse";
@@ -25,22 +27,34 @@ export function LiveProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     const abort = new AbortController();
+    const stale = new Set<string>();
     let invalidate: ReturnType<typeof setTimeout> | undefined;
+    const refresh = (...keys: string[]) => { // many events in a burst: refresh each key once
+      keys.forEach((key) => stale.add(key));
+      clearTimeout(invalidate);
+      invalidate = setTimeout(() => {
+        stale.forEach((key) => void client.invalidateQueries({ queryKey: [key] }));
+        stale.clear();
+      }, 400);
+    };
+    let dropped = false;
     void follow("/v1/events", {
       onState: (next, why) => {
         setState(next);
         setDetail(why);
-        if (next === "reconnecting") setReconnects((n) => n + 1);
+        if (next === "reconnecting") {
+          dropped = true;
+          setReconnects((n) => n + 1);
+        } else if (next === "live" && dropped) {
+          dropped = false;
+          refresh("videos", "overview", "notifications");
+        }
       },
       onEvent: (event) => {
         setRecent((list) => [event, ...list].slice(0, KEEP));
         listeners.current.forEach((listener) => listener(event));
-        clearTimeout(invalidate); // many events in a burst: refresh the pages' data once
-        invalidate = setTimeout(() => {
-          void client.invalidateQueries({ queryKey: ["videos"] });
-          void client.invalidateQueries({ queryKey: ["overview"] });
-          void client.invalidateQueries({ queryKey: ["notifications"] });
-        }, 400);
+        if (event.event === "notice") refresh("notifications");
+        else refresh("videos", "overview");
       },
     }, abort.signal);
     return () => {

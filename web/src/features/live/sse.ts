@@ -4,6 +4,7 @@ import { authHeaders, toError } from "../../api/client";
 
 export interface StreamEvent {
   id: number | null;
+  /** "" for a block without data: nothing happened, only the position moved. */
   event: string;
   data: Record<string, unknown>;
 }
@@ -15,8 +16,9 @@ interface Handlers {
   onState: (state: Connection, detail?: string) => void;
 }
 
-/** Parses one SSE block ("id: 3\nevent: x\ndata: {...}"); null for comments and pings. */
-export function parseBlock(block: string): StreamEvent | null {
+/** Parses one SSE block ("id: 3\nevent: x\ndata: {...}"). A block without data (the
+ *  stream's opening comment, a ping) is no event, but its id still moves the resume point. */
+export function parseBlock(block: string): StreamEvent {
   let id: number | null = null;
   let event = "message";
   const data: string[] = [];
@@ -29,7 +31,7 @@ export function parseBlock(block: string): StreamEvent | null {
     else if (name === "event") event = value;
     else if (name === "data") data.push(value);
   }
-  if (data.length === 0) return null;
+  if (data.length === 0) return { id, event: "", data: {} };
   try {
     return { id, event, data: JSON.parse(data.join("\n")) };
   } catch {
@@ -57,22 +59,23 @@ export async function follow(url: string, handlers: Handlers, signal: AbortSigna
         }
         throw error;
       }
-      handlers.onState("live");
-      delay = 1000;
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";
-      for (;;) {
+      for (let opened = false; ;) {
         const { value, done } = await reader.read();
         if (done) break;
+        if (!opened) { // the server's opening comment: the stream flows, say so now
+          opened = true;
+          handlers.onState("live");
+          delay = 1000;
+        }
         buffer += value.replaceAll("\r\n", "\n");
         let end = buffer.indexOf("\n\n");
         while (end >= 0) {
           const parsed = parseBlock(buffer.slice(0, end));
           buffer = buffer.slice(end + 2);
-          if (parsed) {
-            if (parsed.id !== null) lastId = parsed.id;
-            handlers.onEvent(parsed);
-          }
+          if (parsed.id !== null) lastId = parsed.id;
+          if (parsed.event) handlers.onEvent(parsed);
           end = buffer.indexOf("\n\n");
         }
       }

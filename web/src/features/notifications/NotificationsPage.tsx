@@ -1,15 +1,17 @@
 // Every notification, newest first, with a way to mark them read.
 import { when } from "../../api/format";
 import { ErrorNotice, Empty, QueryState } from "../../components/StateViews";
-import { describe, useMarkRead, useNotifications, useUnreadCount } from "./api";
+import { describe, useMarkRead, useNotifications, useUnreadCount, type Notice } from "./api";
 
-const KIND = { "cost.alert": "Cost alert", "stage.failing": "Failing stage", "dlq.growing": "Dead letters" } as Record<string, string>;
+const KIND: Record<Notice["kind"], string> = {
+  "cost.alert": "Cost alert", "stage.failing": "Failing stage", "dlq.growing": "Dead letters", "schedule.skipped": "Skipped slot",
+};
 
 export function NotificationsPage() {
   const notices = useNotifications();
   const unread = useUnreadCount();
   const mark = useMarkRead();
-  const canMark = unread.data !== null && unread.data !== undefined;
+  const canMark = unread.data !== undefined;
   return (
     <>
       <div className="row" style={{ justifyContent: "space-between" }}>
@@ -22,13 +24,13 @@ export function NotificationsPage() {
       {mark.error && <ErrorNotice error={mark.error} />}
       <QueryState query={notices} what="Loading notifications">
         {(list) => list.length === 0 ? (
-          <Empty title="Nothing to report">Cost alerts, failing stages and dead letters show up here.</Empty>
+          <Empty title="Nothing to report">Cost alerts, failing stages, dead letters and skipped slots show up here.</Empty>
         ) : (
           <ul className="panel" style={{ listStyle: "none", padding: 0 }}>
             {list.map((n) => (
               <li key={n.id} style={{ padding: ".75rem 1rem", borderBottom: "1px solid var(--line)", fontWeight: n.read_at === null ? 600 : 400 }}>
                 <div className="row" style={{ justifyContent: "space-between" }}>
-                  <span><strong>{KIND[n.kind] ?? n.kind}</strong> · {describe(n)}</span>
+                  <span><strong>{KIND[n.kind]}</strong> · {describe(n)}</span>
                   <span className="row">
                     <time className="muted" dateTime={n.occurred_at}>{when(n.occurred_at)}</time>
                     {canMark && n.read_at === null && (

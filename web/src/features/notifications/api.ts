@@ -1,27 +1,19 @@
 // Notifications (cost alerts, failing stages, growing dead letters) and their unread count.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, ApiError, type Schemas } from "../../api/client";
+import { api, type Schemas } from "../../api/client";
 
-export type Notice = Schemas["NoticeOut"] & { read_at?: string | null };
+export type Notice = Schemas["NoticeOut"];
 
 export function useNotifications() {
   return useQuery({ queryKey: ["notifications", "list"], queryFn: () => api<Notice[]>("/v1/notifications", { query: { limit: 100 } }) });
 }
 
-/** null when the server has no unread count yet (older gateway). */
+/** Read again when the tab's live stream brings a notice (no polling). */
 export function useUnreadCount() {
   return useQuery({
     queryKey: ["notifications", "unread"],
-    queryFn: async () => {
-      try {
-        return (await api<{ count?: number; unread?: number }>("/v1/notifications/unread-count"));
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 404) return null;
-        throw error;
-      }
-    },
-    select: (data) => (data ? (data.count ?? data.unread ?? 0) : null),
-    refetchInterval: 60_000,
+    queryFn: () => api<Schemas["UnreadCount"]>("/v1/notifications/unread-count"),
+    select: (data) => data.unread,
   });
 }
 
@@ -34,12 +26,17 @@ export function useMarkRead() {
   });
 }
 
+/** One sentence from the notice's data, as the gateway's notices module writes it. */
 export function describe(notice: Notice): string {
-  const d = notice.data as Record<string, unknown>;
-  const text = (d.message ?? d.reason ?? d.detail) as string | undefined;
-  if (text) return text;
-  if (notice.kind === "cost.alert") return `Spending passed ${d.threshold ?? "a threshold"} of the budget${d.spent_usd ? ` ($${d.spent_usd} spent)` : ""}.`;
-  if (notice.kind === "stage.failing") return `The ${d.stage ?? ""} stage is failing${d.failures ? ` (${d.failures} failures)` : ""}.`;
-  if (notice.kind === "dlq.growing") return `Dead letters are piling up${d.count ? ` (${d.count})` : ""}.`;
-  return notice.kind;
+  const d = notice.data as Record<string, string | number | undefined>;
+  switch (notice.kind) {
+    case "cost.alert":
+      return `Spending passed ${d.threshold_pct ?? "?"}% of the ${d.scope ?? ""} budget ($${d.spent_usd} of $${d.budget_usd}).`;
+    case "stage.failing":
+      return `The ${d.stage} stage failed for ${d.failures} videos within ${Math.round(Number(d.window_s) / 60)} min: ${d.last_error}`;
+    case "dlq.growing":
+      return `${d.entries_last_24h} dead letters in the last 24 hours, the last from ${d.stage}: ${d.last_error}`;
+    case "schedule.skipped":
+      return `A scheduled slot was skipped: ${d.reason}`;
+  }
 }

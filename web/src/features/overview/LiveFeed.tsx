@@ -19,7 +19,7 @@ export function LiveFeed() {
             const videoId = e.data.video_id as string | undefined;
             return (
               <li key={e.id ?? i}>
-                <span className={styles.topic}>{e.event}</span>{" "}
+                <span className={styles.topic}>{e.event === "notice" ? `notice · ${e.data.kind as string}` : e.event}</span>{" "}
                 {videoId ? <Link to={`/videos/${videoId}`}>{(e.data.title as string) ?? (e.data.topic as string) ?? videoId.slice(0, 8)}</Link> : null}
                 {typeof e.data.status === "string" && <span className="muted"> · {e.data.status.replaceAll("_", " ")}</span>}
               </li>

@@ -1,7 +1,6 @@
 // The overview's numbers, from /v1/overview.
 import { useQuery } from "@tanstack/react-query";
 import { api, type Schemas } from "../../api/client";
-import { channelStatus, type Channel } from "../channels/api";
 
 export interface Overview {
   channels: { active: number; paused: number; deleted: number };
@@ -16,15 +15,11 @@ export interface Overview {
   unavailable?: string | null;
 }
 
-/** The gateway's /v1/overview in the page's terms (paused channels come from the list). */
+/** The gateway's /v1/overview in the page's terms. */
 async function fromApi(channelId: string): Promise<Overview> {
-  const [o, channels] = await Promise.all([
-    api<Schemas["Overview"]>("/v1/overview", { query: { channel_id: channelId || undefined } }),
-    api<Channel[]>("/v1/channels"),
-  ]);
-  const paused = channels.filter((c) => channelStatus(c) === "paused").length;
+  const o = await api<Schemas["Overview"]>("/v1/overview", { query: { channel_id: channelId || undefined } });
   return {
-    channels: { active: o.channels_active - paused, paused, deleted: o.channels_deleted },
+    channels: { active: o.channels_active - o.channels_paused, paused: o.channels_paused, deleted: o.channels_deleted },
     videos_today: o.videos_today,
     videos_7d: o.videos_7d,
     spend_today_usd: o.spend_today_usd,

@@ -1,4 +1,5 @@
 // Webhooks: where events are sent, a test delivery, the delivery log and secret rotation.
+// A test delivery opens the log, which follows it until the endpoint has answered.
 import { useState, type FormEvent } from "react";
 import { api, ApiError, type Schemas } from "../../api/client";
 import { when } from "../../api/format";
@@ -7,7 +8,7 @@ import { ErrorNotice, QueryState } from "../../components/StateViews";
 import { useCall, useDeliveries, useWebhooks } from "./api";
 
 function Deliveries({ id }: { id: string }) {
-  const deliveries = useDeliveries(id, true);
+  const deliveries = useDeliveries(id);
   return (
     <QueryState query={deliveries} what="Loading deliveries">
       {(list) => list.length === 0 ? <p className="muted">No deliveries yet.</p> : (
@@ -24,8 +25,8 @@ function Deliveries({ id }: { id: string }) {
 
 function WebhookRow({ hook }: { hook: Schemas["WebhookOut"] }) {
   const [open, setOpen] = useState(false);
-  const test = useCall(() => api<unknown>(`/v1/webhooks/${hook.id}/test`, { method: "POST" }), [["webhooks", hook.id]]);
-  const rotate = useCall(() => api<{ secret?: string }>(`/v1/webhooks/${hook.id}/rotate-secret`, { method: "POST" }), [["webhooks"]]);
+  const test = useCall(() => api<Schemas["DeliveryOut"]>(`/v1/webhooks/${hook.id}/test`, { method: "POST" }), [["webhooks", hook.id]]);
+  const rotate = useCall(() => api<Schemas["WebhookIssued"]>(`/v1/webhooks/${hook.id}/rotate-secret`, { method: "POST" }), [["webhooks"]]);
   const remove = useCall(() => api<void>(`/v1/webhooks/${hook.id}`, { method: "DELETE" }), [["webhooks"]]);
   const error = test.error ?? rotate.error ?? remove.error;
   return (
@@ -33,15 +34,20 @@ function WebhookRow({ hook }: { hook: Schemas["WebhookOut"] }) {
       <div className="row" style={{ justifyContent: "space-between" }}>
         <span><code>{hook.url}</code> <span className="muted">{hook.events.join(", ")}</span></span>
         <span className="row">
-          <button type="button" className="secondary" onClick={() => test.mutate(undefined)}>Send test</button>
+          <button type="button" className="secondary" onClick={() => test.mutate(undefined, { onSuccess: () => setOpen(true) })}>Send test</button>
           <button type="button" className="secondary" onClick={() => rotate.mutate(undefined)}>Rotate secret</button>
           <button type="button" className="secondary" aria-expanded={open} onClick={() => setOpen(!open)}>Delivery log</button>
           <button type="button" className="danger" onClick={() => remove.mutate(undefined)}>Delete</button>
         </span>
       </div>
-      {error && <ErrorNotice error={error instanceof ApiError && error.status === 404 ? new Error("This server does not offer that yet.") : error} />}
-      {test.isSuccess && <p role="status">Test delivery queued.</p>}
-      {rotate.data?.secret && <p role="status">New secret (shown once): <code>{rotate.data.secret}</code></p>}
+      {error && <ErrorNotice error={error} />}
+      {test.isSuccess && <p role="status">Test delivery queued: its outcome shows in the delivery log.</p>}
+      {rotate.data && (
+        <p role="status">
+          New secret (shown once): <code>{rotate.data.secret}</code>. For the overlap window (a day by
+          default) deliveries are signed with the old secret too, so the receiver can switch without losing any.
+        </p>
+      )}
       {open && <Deliveries id={hook.id} />}
     </li>
   );
@@ -65,7 +71,7 @@ export function Webhooks() {
         </Field>
         <button type="submit" disabled={!url.trim() || create.isPending} style={{ marginBottom: ".8rem" }}>Add webhook</button>
       </form>
-      {create.data && <p role="status">Signing secret (shown once): <code>{(create.data as { secret?: string }).secret}</code></p>}
+      {create.data && <p role="status">Signing secret (shown once): <code>{create.data.secret}</code></p>}
       <QueryState query={hooks} what="Loading webhooks">
         {(list) => list.length === 0 ? <p className="muted">No webhooks yet.</p> : (
           <ul style={{ listStyle: "none", padding: 0, margin: 0 }}>{list.map((h) => <WebhookRow key={h.id} hook={h} />)}</ul>

@@ -1,13 +1,12 @@
 // Videos: the paged list, one video, its provider calls and the actions on it.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, ApiError, type Schemas } from "../../api/client";
+import { api, type Schemas } from "../../api/client";
 
 export interface TimelineStep { stage: string; status?: string; at?: string | null; seconds?: number | null }
 export type Video = Schemas["VideoOut"] & {
   description?: string | null; tags?: string[] | null; timeline?: TimelineStep[] | null;
 };
 export interface VideoFilters { channel: string; status: string; since: string; until: string; sort: string; cursor: string }
-export interface CostCall { provider: string; stage?: string; usd?: string; cost_usd?: string; units?: number | string; unit?: string; at?: string; occurred_at?: string }
 
 export const STAGES = ["script.requested", "script.ready", "voice.ready", "video.assembled", "quality.scored", "upload.done"];
 export const STAGE_LABEL: Record<string, string> = {
@@ -36,19 +35,11 @@ export function useVideo(id: string) {
   return useQuery({ queryKey: ["videos", id], queryFn: () => api<Video>(`/v1/videos/${id}`), retry: 1 });
 }
 
-/** Every provider call of the video; null when this gateway does not list them. */
+/** Every paid provider call of the video, oldest first, with their total. */
 export function useVideoCosts(id: string) {
   return useQuery({
     queryKey: ["videos", id, "costs"],
-    queryFn: async () => {
-      try {
-        const body = await api<CostCall[] | { items?: CostCall[]; calls?: CostCall[] }>(`/v1/videos/${id}/costs`);
-        return Array.isArray(body) ? body : (body.items ?? body.calls ?? []);
-      } catch (error) {
-        if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return null;
-        throw error;
-      }
-    },
+    queryFn: () => api<Schemas["VideoCosts"]>(`/v1/videos/${id}/costs`),
   });
 }
 
