@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gateway.models import Channel, User
+from ytempire.core import google
 from ytempire.core.channels import ChannelSchedule, ChannelState, TopicDecision, channel_event
 from ytempire.core.events import Emit
 
@@ -23,12 +24,12 @@ if TYPE_CHECKING:
 
 
 def publish_target(channel: Channel) -> str:
-    """local (no YouTube binding, or local only), youtube (connected), or none (a binding that
-    is not usable: not connected yet, or its consent must be renewed)."""
+    """youtube, local or nowhere, as ``youtube_connections`` says (``core.google``'s rule, the
+    one the publisher follows): the topic carries it for the scheduler, it decides nothing."""
     binding = channel.youtube
-    if binding is None or binding.local_only:
-        return "local"
-    return "youtube" if binding.status == "connected" else "none"
+    if binding is None:
+        return google.publish_target(channel.id, False, "not_connected")
+    return google.publish_target(channel.id, binding.local_only, binding.status)
 
 
 def channel_emit(channel: Channel, owner: User) -> Emit:

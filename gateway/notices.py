@@ -7,6 +7,8 @@
   ``notify_dlq_thresholds`` (each threshold once a day).
 - ``schedule.skipped``: the scheduler skipped a slot of one of the owner's channels, and why
   (``gateway.scheduled``).
+- ``video.not_uploaded``: a video is ready but was not uploaded: its channel is not connected
+  to YouTube (nor set local only).
 
 Each is logged (warning), stored (``GET /v1/notifications``) and queued for the owner's
 webhooks that chose its kind, in the projection's transaction and once by a deterministic
@@ -30,7 +32,7 @@ from ytempire.core.logging import get_logger
 
 log = get_logger()
 
-KINDS = ("cost.alert", "stage.failing", "dlq.growing", "schedule.skipped")
+KINDS = ("cost.alert", "stage.failing", "dlq.growing", "schedule.skipped", "video.not_uploaded")
 DLQ_WINDOW = timedelta(days=1)
 
 
@@ -83,6 +85,18 @@ def on_failed(db: Session, settings: GatewaySettings, value: dict[str, Any]) -> 
                "stage": stage, "failures": len(videos), "window_s": window,
                "video_ids": videos[-20:],
                "last_error": f"{value['error_type']}: {value['error_message']}"[:500]})
+
+
+def on_not_uploaded(db: Session, settings: GatewaySettings, value: dict[str, Any]) -> None:
+    """An ``upload.done`` with platform ``none`` (the projection recorded it)."""
+    envelope = value["envelope"]
+    notify(db, settings, envelope["owner_id"], "video.not_uploaded",
+           event_id("video.not_uploaded", envelope["event_id"]), envelope["occurred_at"], {
+               "video_id": envelope["video_id"], "channel_id": envelope["channel_id"],
+               "title": value["title"][:200],
+               "detail": "the video is ready but was not uploaded: its channel is not "
+                         "connected to YouTube. Connect it (POST /v1/channels/{id}/youtube/"
+                         "connect) or set it local only (PATCH /v1/channels/{id}/youtube)"})
 
 
 def on_dead_letter(db: Session, settings: GatewaySettings, value: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from gateway.identity import Principal
 from gateway.models import Channel, User, Video
 from gateway.payloads.pages import Overview
 
-SUCCEEDED = ("published", "awaiting_publish")
+SUCCEEDED = ("published", "ready_not_uploaded", "awaiting_publish")
 FINISHED = (*SUCCEEDED, "rejected", "failed")
 QUALITY_SAMPLE = 1000
 WINDOW = timedelta(days=30)

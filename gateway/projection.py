@@ -24,6 +24,7 @@ from gateway.hub import Hub
 from gateway.models import Video, VideoEvent
 from gateway.videos import record
 from ytempire.core.codec import Codec, UndecodableEvent
+from ytempire.core.google import NOT_UPLOADED
 from ytempire.core.logging import get_logger
 from ytempire.core.manifest import PIPELINE
 from ytempire.core.settings import Settings
@@ -75,7 +76,9 @@ def apply(video: Video, topic: str, value: dict[str, Any]) -> dict[str, Any]:
         elif not value["spec"]["auto_publish"]:
             video.status, video.current_stage = "awaiting_publish", None
     if topic == "upload.done":
-        video.status, video.url = "published", value["url"]
+        ready_only = value["platform"] == NOT_UPLOADED  # the channel is not connected
+        video.status = "ready_not_uploaded" if ready_only else "published"
+        video.url = value["url"]
     return {"stage": STAGE_OF_TOPIC[topic]}
 
 
@@ -99,6 +102,8 @@ def apply_event(db: Session, topic: str, value: dict[str, Any],
     db.flush()
     if topic == "pipeline.failed":
         notices.on_failed(db, gateway, value)
+    elif topic == "upload.done" and value["platform"] == NOT_UPLOADED:
+        notices.on_not_uploaded(db, gateway, value)
     return True
 
 

@@ -37,7 +37,8 @@ from ytempire.core.settings import Settings
 if TYPE_CHECKING:  # the outbox calls this module's resend_* functions
     from gateway.outbox import RequestPublisher
 
-TERMINAL = {"published", "rejected", "failed", "cancelled", "awaiting_publish"}
+TERMINAL = {"published", "ready_not_uploaded", "rejected", "failed", "cancelled",
+            "awaiting_publish"}
 RETRYABLE = {"rejected", "failed", "cancelled"}
 STEPS = len(PIPELINE.steps)
 """How many steps a video's progress counts (``ytempire.core.manifest``)."""

@@ -19,13 +19,13 @@ from datetime import UTC, datetime, timedelta
 from google_auth_oauthlib.flow import Flow
 from googleapiclient.errors import HttpError
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gateway import channels
 from gateway.errors import Conflict, GatewayError, NotFound
 from gateway.identity import Principal
-from gateway.models import YouTubeConnection
+from gateway.models import Channel, YouTubeConnection
 from ytempire.core.google import BASE_SCOPES, GOOGLE_TOKEN_URI, MONETARY, client
 from ytempire.core.logging import get_logger
 from ytempire.core.settings import Settings
@@ -145,6 +145,7 @@ def finish(db: Session, settings: Settings, state: str, code: str | None,
     row.scopes = " ".join(sorted(granted))
     row.refresh_token_sealed = _vault(settings).seal(credentials.refresh_token)
     row.connected_at, row.last_error = datetime.now(UTC), None
+    _resend(db, row.channel_id)
     db.commit()
     log.info("youtube.connected", channel_id=row.channel_id, youtube_channel_id=youtube_id,
              scopes=row.scopes)
@@ -171,6 +172,7 @@ def set_local_only(db: Session, principal: Principal, channel_id: str,
     channels.get(db, principal, channel_id, active=True)
     row = connection(db, channel_id)
     row.local_only = local_only
+    _resend(db, channel_id)
     db.commit()
     return row
 
@@ -193,5 +195,12 @@ def disconnect(db: Session, settings: Settings, principal: Principal,
                         error=type(exc).__name__)
     row.status, row.refresh_token_sealed, row.scopes = "not_connected", None, ""
     row.youtube_channel_id, row.youtube_channel_title, row.connected_at = None, "", None
+    _resend(db, channel_id)
     db.commit()
     return row
+
+
+def _resend(db: Session, channel_id: str) -> None:
+    """``channel.updated`` carries where the channel publishes: send the channel again (the
+    route kicks the outbox once committed)."""
+    db.execute(update(Channel).where(Channel.id == channel_id).values(event_pending=True))

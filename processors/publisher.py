@@ -7,7 +7,9 @@ awaits a person. The person's decision arrives on ``video.approved`` (from the g
 repeats what this stage needs from ``quality.scored``: it is published like a passed video,
 at the slot or now (``spec.publish_at``), a rejected one too when the owner overrode the gate.
 
-Where: YouTube for channels connected to it (``build``), else the local channel folder. A
+Where: YouTube for channels connected to it (``build``), the local channel folder for channels
+set local only, and nowhere for the others: their videos end ``upload.done`` with platform
+``none`` (``providers.publish.not_uploaded``: ready, not uploaded). A
 YouTube upload that would pass the daily API quota raises ``UploadDeferred`` (a
 ``TransientError`` carrying the reset time) before any call is made: nothing is cached, the
 event is retried after the reset.
@@ -34,6 +36,7 @@ from typing import Any
 from processors.providers.google.connections import Connections, refreshed
 from processors.providers.publish import PRIVACY, Published, Publisher, VideoMetadata
 from processors.providers.publish.local_channel import LocalChannelPublisher
+from processors.providers.publish.not_uploaded import NotUploaded
 from processors.providers.publish.youtube import YouTubePublisher
 from processors.providers.publish.youtube_quota import QuotaLedger
 from ytempire.core.artifacts import ArtifactStore, artifact_record
@@ -174,13 +177,16 @@ def build(settings: Settings) -> PublisherStage:
     """The publisher: YouTube for a channel connected through the product (its sealed grant in
     the gateway's database) or with an operator-placed credentials file
     (``settings.youtube_credentials_dir/<channel_id>.json``); the local channel folder
-    (``settings.channels_dir``) otherwise, and for channels the owner set "local only"."""
+    (``settings.channels_dir``) for channels the owner set "local only" (and the CLI's
+    ``local`` channel); nowhere for a channel not connected or whose grant was revoked."""
     local = LocalChannelPublisher(settings.channels_dir)
     connections = Connections.from_settings(settings)
-    youtube = youtube_publisher(settings, connections)
+    publishers: dict[str, Publisher] = {
+        "youtube": youtube_publisher(settings, connections), "local_only": local}
+    nowhere = NotUploaded()
 
     def choose(channel_id: str) -> Publisher:
-        return youtube if connections.link(channel_id).mode == "youtube" else local
+        return publishers.get(connections.link(channel_id).mode, nowhere)
 
     return PublisherStage(publisher=local, store=ArtifactStore(settings.artifacts_dir),
                           cache=ResultCache(settings.data_dir / "cache", NAME), choose=choose)

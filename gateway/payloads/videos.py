@@ -74,6 +74,7 @@ class VideoOut(BaseModel):
     topic: str
     spec: dict[str, Any]
     status: str = Field(description="queued | processing | awaiting_publish | published | "
+                                    "ready_not_uploaded (the channel is not connected) | "
                                     "rejected | failed | cancelled")
     current_stage: str | None
     progress: float = Field(description="Share of the five stages finished, 0 to 1")

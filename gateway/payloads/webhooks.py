@@ -12,7 +12,8 @@ from gateway.payloads.common import Request
 EventType = Literal["*", "script.requested", "script.ready", "voice.ready", "video.assembled",
                     "quality.scored", "upload.done", "cost.incurred", "pipeline.failed",
                     "video.cancelled", "video.approved", "video.rejected", "cost.alert",
-                    "stage.failing", "dlq.growing", "schedule.skipped"]
+                    "stage.failing", "dlq.growing", "schedule.skipped",
+                    "video.not_uploaded"]
 
 
 class WebhookCreate(Request):

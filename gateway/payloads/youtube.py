@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from ytempire.core.google import MONETARY
+from ytempire.core.google import MONETARY, publish_target
 
 ConnectionStatus = Literal["not_connected", "connected", "reconnect_needed"]
 
@@ -18,6 +18,7 @@ class YouTubeOut(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
 
+    channel_id: str = Field(default="", exclude=True)
     status: ConnectionStatus = "not_connected"
     local_only: bool = False
     youtube_channel_id: str | None = None
@@ -40,9 +41,7 @@ class YouTubeOut(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def publishes_to(self) -> Literal["youtube", "local", "nowhere"]:
-        if self.local_only:
-            return "local"
-        return "youtube" if self.status == "connected" else "nowhere"
+        return publish_target(self.channel_id, self.local_only, self.status)  # type: ignore[return-value]
 
 
 class ConnectRequest(BaseModel):

@@ -104,7 +104,8 @@ def list_videos(
     db: DB, principal: CurrentUser,
     channel_id: Annotated[str | None, Query(max_length=36)] = None,
     status: Annotated[str | None, Query(max_length=20, description="e.g. queued, processing, "
-                                       "awaiting_publish, published, rejected")] = None,
+                                       "awaiting_publish, published, ready_not_uploaded, "
+                                       "rejected")] = None,
     since: Annotated[AwareDatetime | None, Query(description="Created at or after")] = None,
     until: Annotated[AwareDatetime | None, Query(description="Created before")] = None,
     created_after: Annotated[AwareDatetime | None, Query(description="Same as since")] = None,

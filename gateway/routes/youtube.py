@@ -37,19 +37,22 @@ def callback(request: Request, db: DB, state: str = Query(max_length=200),
     """Where Google sends the owner back. The state alone binds the answer to the channel (it
     is single-use, unguessable and expires), so no API key is needed here."""
     row = youtube.finish(db, request.app.state.settings, state, code, error)
+    request.app.state.outbox.kick()
     return RedirectResponse(f"/channels/{row.channel_id}?youtube=connected",
                             status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.patch("/channels/{channel_id}/youtube", response_model=YouTubeOut)
-def set_publishing(channel_id: str, body: PublishingUpdate, db: DB,
+def set_publishing(channel_id: str, body: PublishingUpdate, request: Request, db: DB,
                    principal: CurrentUser) -> YouTubeOut:
-    return YouTubeOut.model_validate(
-        youtube.set_local_only(db, principal, channel_id, body.local_only))
+    row = youtube.set_local_only(db, principal, channel_id, body.local_only)
+    request.app.state.outbox.kick()
+    return YouTubeOut.model_validate(row)
 
 
 @router.delete("/channels/{channel_id}/youtube", response_model=YouTubeOut)
 def disconnect(channel_id: str, request: Request, db: DB,
                principal: CurrentUser) -> YouTubeOut:
-    return YouTubeOut.model_validate(
-        youtube.disconnect(db, request.app.state.settings, principal, channel_id))
+    row = youtube.disconnect(db, request.app.state.settings, principal, channel_id)
+    request.app.state.outbox.kick()
+    return YouTubeOut.model_validate(row)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from clickhouse_connect.driver.client import Client
 
+from analytics.kpi import QUERIES_DIR
 from tests.analytics.seed import Event, Raw, _cancelled, _value, insert_events
 from ytempire.core.codec import Codec
 from ytempire.core.events import plain
@@ -29,6 +30,10 @@ def _after(parent: Event, topic: str, stage: str, at: datetime) -> Raw:
     value = _value(topic, parent, stage, passed=True)
     value["envelope"]["occurred_at"] = at
     return Raw(topic, value)
+
+
+def sql(name: str) -> str:
+    return (QUERIES_DIR / f"{name}.sql").read_text()
 
 
 def _status(client: Client, video_id: str) -> str:
@@ -65,3 +70,25 @@ def test_cancelled_beats_late_stage_output_not_an_upload_and_a_retry_beats_it(
     assert _status(chdb_client, "late-output") == "cancelled"
     assert _status(chdb_client, "uploaded") == "published"
     assert _status(chdb_client, "retried") == "scriptwriter"
+
+
+def test_a_video_left_ready_by_a_channel_not_connected_is_not_published(
+        chdb_client: Client, codec: Codec) -> None:
+    """upload.done with platform none (migrations/0013): ready, not uploaded, never counted as
+    published per day, still a pipeline success."""
+    emits: list[Raw] = []
+    for video_id, platform in (("not-connected", "none"), ("local-only", "local")):
+        request = _request(video_id, 1, T0)
+        scored = _after(request, "quality.scored", "quality", T0 + timedelta(seconds=30))
+        done = _after(scored.value, "upload.done", "publisher", T0 + timedelta(seconds=35))
+        done.value["platform"] = platform
+        emits += [Raw("script.requested", request), scored, done]
+    insert_events(chdb_client, codec, emits)
+
+    assert _status(chdb_client, "not-connected") == "ready_not_uploaded"
+    assert _status(chdb_client, "local-only") == "published"
+    since = {"since": T0 - timedelta(days=1)}
+    published = chdb_client.query(sql("videos_published_per_day"), parameters=since)
+    assert [row[1] for row in published.result_rows] == [1]
+    [rate] = chdb_client.query(sql("pipeline_success_rate"), parameters=since).named_results()
+    assert (rate["succeeded"], rate["in_flight"]) == (2, 0)

@@ -32,8 +32,10 @@ from ytempire.core.settings import Settings
 
 
 @pytest.fixture
-def publisher(kafka_settings: Settings) -> Iterator[Stack]:
-    stack = Stack(kafka_settings, stages=["publisher"])
+def publisher(kafka_settings: Settings, tmp_path: Path) -> Iterator[Stack]:
+    """The publisher reads the test gateway's database (where the channel is set local only)."""
+    stack = Stack(kafka_settings.model_copy(update={
+        "database_url": f"sqlite:///{tmp_path / 'gateway.db'}"}), stages=["publisher"])
     stack.start(with_broker=False, from_end=True)
     yield stack
     stack.stop()
@@ -68,6 +70,8 @@ def test_approved_and_overridden_videos_are_published_by_the_publisher_stage(
             headers = {"Authorization": f"Bearer {create_user(db, 'reviewer')[1].secret}"}
         channel = client.post("/v1/channels", json={**CHANNEL, "auto_publish": False},
                               headers=headers).json()
+        assert client.patch(f"/v1/channels/{channel['id']}/youtube", json={"local_only": True},
+                            headers=headers).json()["publishes_to"] == "local"
         held, weak = (client.post("/v1/videos", json={"channel_id": channel["id"],
                                                       "topic": topic}, headers=headers
                                   ).json()["id"] for topic in ("Tides", "Fog"))

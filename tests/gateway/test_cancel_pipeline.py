@@ -30,8 +30,10 @@ from ytempire.core.settings import Settings
 
 
 @pytest.fixture
-def workers(kafka_settings: Settings) -> Iterator[Stack]:
-    stack = Stack(kafka_settings, stages=["narrator", "publisher"])
+def workers(kafka_settings: Settings, tmp_path: Path) -> Iterator[Stack]:
+    """The publisher reads the test gateway's database (where the channel is set local only)."""
+    stack = Stack(kafka_settings.model_copy(update={
+        "database_url": f"sqlite:///{tmp_path / 'gateway.db'}"}), stages=["narrator", "publisher"])
     stack.start(with_broker=False, from_end=True)
     yield stack
     stack.stop()
@@ -76,6 +78,8 @@ def test_a_cancelled_video_is_never_uploaded_and_its_retry_is(
         with app.state.sessions() as db:
             headers = {"Authorization": f"Bearer {create_user(db, 'canceller')[1].secret}"}
         channel = client.post("/v1/channels", json=CHANNEL, headers=headers).json()
+        assert client.patch(f"/v1/channels/{channel['id']}/youtube", json={"local_only": True},
+                            headers=headers).json()["publishes_to"] == "local"
         video_id = client.post("/v1/videos", json={"channel_id": channel["id"],
                                                    "topic": "Tides"}, headers=headers).json()["id"]
         [first] = requests.read(1)

@@ -1,5 +1,6 @@
 """A video requested over HTTP travels the real pipeline (every stage its own worker process on
-the session broker) and its Server-Sent-Event stream shows every stage until it is published."""
+the session broker) and its Server-Sent-Event stream shows every stage until it is done: ready,
+not uploaded, as its channel is not connected to YouTube (nor set local only)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def _sse(response: httpx.Response, deadline: float) -> list[tuple[str, dict]]:
     return events
 
 
-def test_video_requested_over_http_streams_every_stage_until_published(
+def test_video_requested_over_http_streams_every_stage_until_ready_not_uploaded(
         kafka_settings: Settings, stack: Stack, tmp_path: Path) -> None:
     started = time.monotonic()
     settings = kafka_settings.model_copy(update={
@@ -70,13 +71,17 @@ def test_video_requested_over_http_streams_every_stage_until_published(
                 assert stream.headers["content-type"].startswith("text/event-stream")
                 events = _sse(stream, started + 170)
             final = http.get(f"/v1/videos/{video_id}").json()
+            notices = http.get("/v1/notifications").json()
 
     names = [name for name, _ in events]
     assert [n for n in names if n in PROGRESS] == PROGRESS, names
     assert "cost.incurred" in names
     last = [data for name, data in events if name == "upload.done"][-1]
-    assert (last["status"], last["progress"], last["current_stage"]) == ("published", 1.0, None)
-    assert (final["status"], final["progress"]) == ("published", 1.0)
+    assert (last["status"], last["progress"], last["current_stage"]) == (
+        "ready_not_uploaded", 1.0, None)
+    assert (final["status"], final["progress"]) == ("ready_not_uploaded", 1.0)
+    assert [(n["kind"], n["data"]["video_id"]) for n in notices] == [
+        ("video.not_uploaded", video_id)]
     assert final["url"] and final["title"] and final["quality"]["passed"] is True
     assert {"video", "thumbnail", "audio", "captions"} <= set(final["artifacts"])
     print(f"request -> published over HTTP in {time.monotonic() - started:.1f} s")

@@ -246,8 +246,8 @@ def test_an_upload_begun_before_the_cancel_shows_as_published() -> None:
                 "media_type": "video/mp4"}
     assert apply(video, "script.ready", {"script": {"title": "t"}}) == {}
     assert video.status == "cancelled"
-    apply(video, "upload.done", {"url": "https://youtu.be/x", "video": artifact,
-                                 "thumbnail": artifact})
+    apply(video, "upload.done", {"platform": "youtube", "url": "https://youtu.be/x",
+                                 "video": artifact, "thumbnail": artifact})
     assert (video.status, video.url, video.stages_done) == ("published", "https://youtu.be/x", 5)
 
 

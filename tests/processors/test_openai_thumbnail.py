@@ -4,6 +4,7 @@ after it; the title card stays the default."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -23,7 +24,7 @@ from tests.processors.providers.test_paid_failures import run
 from tests.processors.samples import script_ready, typed
 from ytempire.core.artifacts import ArtifactStore
 from ytempire.core.cache import ResultCache
-from ytempire.core.events import plain
+from ytempire.core.events import Emit, Event, plain
 from ytempire.core.media import ffmpeg_exe
 from ytempire.core.pricing import Usage, current_table
 from ytempire.core.records import CostIncurred
@@ -104,31 +105,6 @@ def test_title_card_stays_the_default(tmp_path: Path) -> None:
     assert isinstance(thumbnailer_for(no_key), TitleCard)
 
 
-def test_assembler_bills_the_image_from_the_price_table(
-    tmp_path: Path, openai_fake: FakeOpenAI
-) -> None:
-    settings = Settings(data_dir=tmp_path, thumbnail_provider="openai", openai_api_key=KEY,
-                        openai_base_url=openai_fake.url)
-    stage = build(settings)
-    assert isinstance(stage.thumbnailer, OpenAIThumbnail)
-    voice = build_narrator(settings).handle(typed("script.ready", script_ready()))[0].value
-    assembled, *costs = stage.handle(voice)
-    (image,) = [plain(c.value) for c in costs if c.value.provider == "openai"]
-    assert (image["model"], image["unit"], image["quantity"], image["usd"]) == (
-        "gpt-image-1", "images", 1.0, Decimal("0.063000"))
-    assert image["price_table_version"] == "2026-11-25"
-    with Image.open(stage.store.path(assembled.value.thumbnail)) as thumb:
-        assert thumb.size == (1280, 720)
-    assert openai_fake.served["images.generations"] == 1
-    # Another video with the same title and topic (a Short) reuses the picture: nothing billed.
-    short = plain(voice)
-    short["spec"]["format"] = "SHORTS"
-    short["envelope"]["event_id"] += "-short"
-    _, *again = stage.handle(typed("voice.ready", short))
-    assert not [c for c in again if c.value.provider == "openai"]
-    assert openai_fake.served["images.generations"] == 1
-
-
 @contextmanager
 def failing_ffmpeg(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every ffmpeg run exits 1 inside the block (the real ffmpeg is back after it)."""
@@ -141,36 +117,48 @@ def failing_ffmpeg(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         ffmpeg_exe.cache_clear()
 
 
-def test_an_assembly_that_fails_after_paid_images_bills_each_once_even_when_redelivered(
+def test_the_assembler_bills_each_paid_image_once_through_failures_redelivery_and_reuse(
     tmp_path: Path, openai_fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = Settings(data_dir=tmp_path, thumbnail_provider="openai", openai_api_key=KEY,
                         openai_base_url=openai_fake.url, provider_max_retries=0)
+    assert isinstance(build(settings).thumbnailer, OpenAIThumbnail)
     voice = plain(build_narrator(settings).handle(typed("script.ready", script_ready()))[0].value)
-    image_usd = current_table().price("openai", "gpt-image-1", "images", 1)
+    table = current_table()
+    image_usd = table.price("openai", "gpt-image-1", "images", 1)
 
-    def delivered() -> tuple[list[str], dict[str, Decimal]]:
-        """One delivery to a freshly started assembler: the topics sent, the image costs by id."""
-        sent = run(build(settings), voice, settings)
+    def delivered(event: Event = voice) -> tuple[list[Emit], dict[str, Decimal]]:
+        """One delivery to a freshly started assembler: what it sent, the image costs by id."""
+        sent = run(build(settings), event, settings)
         images = {c.value.envelope.event_id: c.value.usd for c in sent
                   if isinstance(c.value, CostIncurred) and c.value.provider == "openai"}
-        return [e.topic for e in sent if e.topic != "cost.incurred"], images
+        return [e for e in sent if e.topic != "cost.incurred"], images
 
     # 1. Both tries get a billed image that does not decode: dead-lettered, both images billed.
     openai_fake.broken.add("images.undecodable")
-    topics, first = delivered()
-    assert topics == ["pipeline.failed", "pipeline.dlq"]
+    sent, first = delivered()
+    assert [e.topic for e in sent] == ["pipeline.failed", "pipeline.dlq"]
     assert openai_fake.served["images.generations"] == 2
     assert list(first.values()) == [image_usd] * 2
     # 2. A good image, then ffmpeg fails on every try: the image (paid once) joins the bill.
     openai_fake.broken.clear()
     with failing_ffmpeg(monkeypatch):
-        topics, second = delivered()
-    assert topics == ["pipeline.failed", "pipeline.dlq"]
+        sent, second = delivered()
+    assert [e.topic for e in sent] == ["pipeline.failed", "pipeline.dlq"]
     assert openai_fake.served["images.generations"] == 3
     assert first.items() < second.items() and len(second) == 3
     # 3. Redelivered once ffmpeg works: the image is reused and every cost keeps its id.
-    topics, third = delivered()
-    assert topics == ["video.assembled"] and third == second
+    sent, third = delivered()
+    [assembled] = sent
+    assert assembled.topic == "video.assembled" and third == second
     assert openai_fake.served["images.generations"] == 3
-    assert sum(third.values()) == 3 * image_usd
+    assert sum(third.values()) == 3 * image_usd > 0
+    with Image.open(build(settings).store.path(assembled.value.thumbnail)) as thumb:
+        assert (thumb.format, thumb.size) == ("PNG", (1280, 720))
+    # 4. Another video with the same title and topic (a Short) reuses the picture: not billed.
+    short = copy.deepcopy(voice)
+    short["spec"]["format"] = "SHORTS"
+    short["envelope"]["event_id"] += "-short"
+    sent, fourth = delivered(short)
+    assert [e.topic for e in sent] == ["video.assembled"] and not fourth
+    assert openai_fake.served["images.generations"] == 3

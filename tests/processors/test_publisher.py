@@ -1,4 +1,5 @@
-"""publisher: passed videos land once in the channel folder; rejected or held ones never do."""
+"""publisher: passed videos land once in the channel folder; rejected or held ones never do; a
+channel neither connected nor local only gets its video ready, not uploaded."""
 
 from __future__ import annotations
 
@@ -154,9 +155,28 @@ def test_unknown_privacy_is_refused(stage: PublisherStage, settings: Settings) -
     assert channel_folders(settings) == []
 
 
-def test_channel_id_that_is_not_a_folder_name_is_refused(
+def test_a_channel_not_connected_gets_its_video_ready_but_not_uploaded(
     stage: PublisherStage, settings: Settings
 ) -> None:
+    event = scored(settings)
+    event["envelope"]["channel_id"] = "never-connected"  # no row: neither YouTube nor local only
+    emits = stage.handle(typed("quality.scored", event))
+    assert [e.topic for e in emits] == ["upload.done"]  # nothing uploaded, nothing billed
+    done = plain(emits[0].value)
+    kept = stage.store.path(typed("quality.scored", event).video)
+    assert (done["platform"], done["platform_video_id"]) == ("none", "")
+    assert done["url"] == kept.resolve().as_uri() and kept.read_bytes() == VIDEO_BYTES
+    assert done["video"]["sha256"] == event["video"]["sha256"]
+    Codec(SchemaRegistry.load(settings.schemas_dir)).encode("upload.done", done)
+    assert channel_folders(settings) == []
+    again = stage.handle(typed("quality.scored", copy.deepcopy(event)))
+    assert without_time(again) == without_time(emits)
+
+
+def test_channel_id_that_is_not_a_folder_name_is_refused(settings: Settings) -> None:
+    stage = PublisherStage(publisher=LocalChannelPublisher(settings.channels_dir),
+                           store=ArtifactStore(settings.artifacts_dir),
+                           cache=ResultCache(settings.data_dir / "cache", "publisher"))
     event = scored(settings)
     event["envelope"]["channel_id"] = "../elsewhere"
     with pytest.raises(PermanentError, match="channel_id"):

@@ -1,6 +1,7 @@
 """The web app in a real browser (Debian's Chromium through Playwright) against the real gateway,
 the session's Kafka broker and every stage as its own process: a person signs up, creates a
-channel, requests two videos and watches them reach `published` without reloading; another
+channel, requests two videos and watches them reach `ready (not uploaded)` without reloading
+(the channel is not connected to YouTube, so nothing is shown as published); another
 person cannot open the first one's video by changing the URL. Each page is screenshotted into
 docs/screenshots/ and checked with axe-core."""
 
@@ -84,7 +85,7 @@ def sign_up(page: Page, base: str, name: str, email: str) -> None:
     expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=20_000)
 
 
-def test_a_person_makes_two_videos_and_watches_them_publish(browser: Browser, base: str) -> None:
+def test_a_person_makes_two_videos_and_watches_them_get_ready(browser: Browser, base: str) -> None:
     started = time.monotonic()
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -122,7 +123,8 @@ def test_a_person_makes_two_videos_and_watches_them_publish(browser: Browser, ba
     video_path, other_path = str(paths[0]), str(paths[1])
 
     # Held for review (no auto-publish): one approved, one published now; both move to
-    # `published` on their page while it stays open (no reload).
+    # `ready (not uploaded)` (the channel is not connected) on their page while it stays open
+    # (no reload).
     for path, button in ((other_path, "Publish now"), (video_path, "Approve")):
         page.goto(f"{base}{path}")
         expect(page.get_by_role("heading", name="Progress")).to_be_visible()
@@ -132,10 +134,10 @@ def test_a_person_makes_two_videos_and_watches_them_publish(browser: Browser, ba
         if button == "Approve":
             accessible(page, "video-held")
         page.get_by_role("button", name=button).click()
-        expect(page.locator("main").get_by_text("published", exact=True)).to_be_visible(
-            timeout=120_000)
+        expect(page.locator("main").get_by_text("ready (not uploaded)", exact=True)
+               ).to_be_visible(timeout=120_000)
         assert page.evaluate("window.__sameDocument") is True
-    expect(page.locator("[data-state=done]")).to_have_count(6)
+    expect(page.locator("[data-state=done]")).to_have_count(5)  # every step but the upload
 
     # The MP4 plays from the authenticated artifact route and seeks (HTTP range).
     player = page.get_by_label(re.compile(r"^Video: "))

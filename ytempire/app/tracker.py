@@ -17,6 +17,7 @@ from typing import Any
 from confluent_kafka import Consumer
 
 from ytempire.core.codec import Codec, UndecodableEvent
+from ytempire.core.google import NOT_UPLOADED
 from ytempire.core.kafka import assign_at_end
 from ytempire.core.manifest import PIPELINE as MANIFEST
 
@@ -55,7 +56,8 @@ class VideoProgress:
         if self.failure:
             return "failed"
         if "upload.done" in self.reached:
-            return "published"
+            not_uploaded = self.events["upload.done"]["platform"] == NOT_UPLOADED
+            return "ready_not_uploaded" if not_uploaded else "published"
         if self.rejected:
             return "rejected"
         if (

@@ -24,6 +24,23 @@ MONETARY = SCOPE + "yt-analytics-monetary.readonly"
 BASE_SCOPES = (UPLOAD, READONLY, ANALYTICS)
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 
+LOCAL_CHANNEL = "local"
+"""The channel of videos requested without the gateway (``ytempire generate``, ``make demo``):
+no owner can connect it, so without a row saying otherwise it is local only."""
+NOT_UPLOADED = "none"
+"""``upload.done``'s platform for a video that is ready but went nowhere (channel not
+connected): the gateway shows it ``ready_not_uploaded``."""
+
+
+def publish_target(channel_id: str, local_only: bool, status: str) -> str:
+    """Where a channel's videos go, from its ``youtube_connections`` row (the one source of
+    truth; a channel without a row reads as ``local_only=False, status="not_connected"``):
+    ``youtube`` (connected), ``local`` (the owner chose local only) or ``nowhere`` (not
+    connected, or its grant was revoked: videos end ready but not uploaded)."""
+    if local_only or (channel_id == LOCAL_CHANNEL and status == "not_connected"):
+        return "local"
+    return "youtube" if status == "connected" else "nowhere"
+
 
 @lru_cache(maxsize=8)
 def discovery_document(api: str, version: str, root_url: str | None) -> str:

@@ -124,7 +124,8 @@ class ChannelUpdated(Event, frozen=True, kw_only=True):
     name: str
     niche: str
     deleted: bool = False
-    #: local (a channel folder, no account) | youtube (connected)
+    #: youtube (connected) | local (local only: a channel folder) | nowhere (not connected:
+    #: videos end ready, not uploaded)
     publish_target: str = "local"
     language: str = "en"
     voice: str = ""
@@ -352,7 +353,8 @@ class ScriptRequested(Event, frozen=True, kw_only=True):
 class UploadDone(Event, frozen=True, kw_only=True):
     """The ``upload.done`` event."""
 
-    #: local | youtube
+    #: youtube | local (the channel folder) | none (ready, not uploaded: the channel is not
+    #: connected)
     platform: str
     platform_video_id: str
     url: str

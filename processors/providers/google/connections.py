@@ -22,7 +22,7 @@ from google.auth.exceptions import RefreshError, TransportError
 from google.auth.transport.requests import Request
 from google.oauth2.credentials import Credentials
 
-from ytempire.core.google import GOOGLE_TOKEN_URI, MONETARY
+from ytempire.core.google import GOOGLE_TOKEN_URI, MONETARY, publish_target
 from ytempire.core.settings import Settings
 from ytempire.core.vault import Vault, VaultLocked
 from ytempire.stage import PermanentError, TransientError
@@ -80,7 +80,8 @@ class Connections:
 
     def link(self, channel_id: str) -> Link:
         row = self._row(channel_id)
-        if row is not None and row.local_only:
+        if publish_target(channel_id, bool(row is not None and row.local_only),
+                          row.status if row is not None else "not_connected") == "local":
             return Link(channel_id, "local_only")
         if row is not None and row.status == "connected" and row.refresh_token_sealed:
             scopes = tuple(row.scopes.split())

@@ -54,7 +54,7 @@ def test_each_channel_publishes_where_its_connection_says(settings: Settings) ->
     stage = build(settings)
     assert stage.choose("connected").platform == "youtube"
     assert stage.choose("local").platform == "local"
-    assert stage.choose("never-seen").platform == "local"
+    assert stage.choose("never-seen").platform == "none"  # ready, not uploaded
 
 
 def test_a_connected_channel_uploads_with_its_sealed_grant(

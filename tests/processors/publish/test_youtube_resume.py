@@ -155,6 +155,10 @@ def test_publisher_is_chosen_by_channel_credentials(
     local = stage.handle(
         typed("quality.scored", scored(settings, "channel-without-credentials", b"local video"))
     )
-    assert plain(local[0].value)["platform"] == "local" and youtube.videos_created == 1
-    assert plain(build(Settings(data_dir=tmp_path / "offline")).handle(typed("quality.scored", 
-        scored(settings, CHANNEL, b"offline video")))[0].value)["platform"] == "local"
+    # Neither connected nor local only: ready, not uploaded (the CLI's ``local`` channel is
+    # local only).
+    assert plain(local[0].value)["platform"] == "none" and youtube.videos_created == 1
+    assert plain(build(Settings(data_dir=tmp_path / "offline")).handle(typed("quality.scored",
+        scored(settings, CHANNEL, b"offline video")))[0].value)["platform"] == "none"
+    assert plain(build(Settings(data_dir=tmp_path / "offline")).handle(typed("quality.scored",
+        scored(settings, "local", b"cli video")))[0].value)["platform"] == "local"

@@ -28,3 +28,10 @@ export function isoDay(date: Date): string {
 export function daysAgo(n: number): string {
   return isoDay(new Date(Date.now() - n * 86_400_000));
 }
+
+// ready_not_uploaded: the channel is not connected to YouTube, so the made video went nowhere.
+const STATUS_LABEL: Record<string, string> = { ready_not_uploaded: "ready (not uploaded)" };
+
+export function statusLabel(status: string): string {
+  return STATUS_LABEL[status] ?? status.replaceAll("_", " ");
+}

@@ -2338,7 +2338,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped";
+            kind: "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped" | "video.not_uploaded";
             /**
              * Occurred At
              * Format: date-time
@@ -2849,7 +2849,7 @@ export interface components {
             };
             /**
              * Status
-             * @description queued | processing | awaiting_publish | published | rejected | failed | cancelled
+             * @description queued | processing | awaiting_publish | published | ready_not_uploaded (the channel is not connected) | rejected | failed | cancelled
              */
             status: string;
             /** Title */
@@ -2901,7 +2901,7 @@ export interface components {
              *       "upload.done"
              *     ]
              */
-            events: ("*" | "script.requested" | "script.ready" | "voice.ready" | "video.assembled" | "quality.scored" | "upload.done" | "cost.incurred" | "pipeline.failed" | "video.cancelled" | "video.approved" | "video.rejected" | "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped")[];
+            events: ("*" | "script.requested" | "script.ready" | "voice.ready" | "video.assembled" | "quality.scored" | "upload.done" | "cost.incurred" | "pipeline.failed" | "video.cancelled" | "video.approved" | "video.rejected" | "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped" | "video.not_uploaded")[];
             /**
              * Url
              * Format: uri
@@ -4866,7 +4866,7 @@ export interface operations {
         parameters: {
             query?: {
                 channel_id?: string | null;
-                /** @description e.g. queued, processing, awaiting_publish, published, rejected */
+                /** @description e.g. queued, processing, awaiting_publish, published, ready_not_uploaded, rejected */
                 status?: string | null;
                 /** @description Created at or after */
                 since?: string | null;

@@ -38,5 +38,7 @@ export function describe(notice: Notice): string {
       return `${d.entries_last_24h} dead letters in the last 24 hours, the last from ${d.stage}: ${d.last_error}`;
     case "schedule.skipped":
       return `A scheduled slot was skipped: ${d.reason}`;
+    case "video.not_uploaded":
+      return `${d.title}: ${d.detail}`;
   }
 }

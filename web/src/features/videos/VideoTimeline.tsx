@@ -5,6 +5,8 @@ import { STAGE_LABEL, STAGES, type Video } from "./api";
 import styles from "./VideoPage.module.css";
 
 function stepState(video: Video, index: number): "done" | "current" | "failed" | "waiting" {
+  // Made, not uploaded (the channel is not connected): every step but the upload is done.
+  if (video.status === "ready_not_uploaded") return index < STAGES.length - 1 ? "done" : "waiting";
   const published = video.status === "published";
   const current = video.current_stage ? STAGES.indexOf(video.current_stage) : -1;
   const reached = published ? STAGES.length : current >= 0 ? current : Math.round(video.progress * (STAGES.length - 1));

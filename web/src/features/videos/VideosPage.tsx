@@ -1,7 +1,7 @@
 // Every video, filtered by channel, status and date range, sorted and paged on the server (the
 // filters and page live in the URL, so a view can be bookmarked).
 import { Link, useLocation, useSearchParams } from "react-router";
-import { usd, when } from "../../api/format";
+import { statusLabel, usd, when } from "../../api/format";
 import { StatusChip } from "../../components/StatusChip";
 import { Empty, ErrorNotice, Loading } from "../../components/StateViews";
 import { useChannels } from "../channels/api";
@@ -38,7 +38,7 @@ export function VideosPage() {
         <label>Status
           <select value={f.status} onChange={(e) => update({ status: e.target.value })}>
             <option value="">Any</option>
-            {STATUSES.map((s) => <option key={s} value={s}>{s.replaceAll("_", " ")}</option>)}
+            {STATUSES.map((s) => <option key={s} value={s}>{statusLabel(s)}</option>)}
           </select>
         </label>
         <label>From <input type="date" value={f.since} onChange={(e) => update({ since: e.target.value })} /></label>

@@ -13,7 +13,7 @@ export const STAGE_LABEL: Record<string, string> = {
   "script.requested": "Requested", "script.ready": "Script written", "voice.ready": "Narration recorded",
   "video.assembled": "Video rendered", "quality.scored": "Quality checked", "upload.done": "Published",
 };
-export const STATUSES = ["queued", "processing", "awaiting_publish", "published", "rejected", "failed", "cancelled"];
+export const STATUSES = ["queued", "processing", "awaiting_publish", "published", "ready_not_uploaded", "rejected", "failed", "cancelled"];
 export const PAGE_SIZE = 25;
 
 export function useVideoPage(f: VideoFilters) {
