@@ -126,11 +126,17 @@ class FakeGoogle(FakeYouTube):
         self.public[video_id]["views"] = views
 
     def set_statistics(self, video_id: str, views: int, likes: int = 0, comments: int = 0) -> None:
-        self.facts[video_id].statistics.update(viewCount=str(views), likeCount=str(likes),
-                                               commentCount=str(comments))
+        self._facts(video_id).statistics.update(viewCount=str(views), likeCount=str(likes),
+                                                commentCount=str(comments))
 
     def set_daily(self, video_id: str, day: date, **metrics: float) -> None:
-        self.facts[video_id].daily.setdefault(day.isoformat(), {}).update(metrics)
+        self._facts(video_id).daily.setdefault(day.isoformat(), {}).update(metrics)
+
+    def _facts(self, video_id: str) -> VideoFacts:
+        """A video's facts; one uploaded through the API belongs to the channel of the grant
+        that uploaded it (the fake's first grant: uploads do not say whose token sent them)."""
+        first = next(iter(self.grants.values()))
+        return self.facts.setdefault(video_id, VideoFacts(first.channel_id))
 
     def set_status(self, video_id: str, upload_status: str, reason: str | None = None) -> None:
         status = self.videos[video_id]["status"]

@@ -9,12 +9,11 @@ import threading
 from typing import Any
 
 import pytest
-from clickhouse_connect.driver.client import Client
-from confluent_kafka import Consumer, TopicPartition
 
 from analytics.kpi import run_queries
 from analytics.sink import AnalyticsSink
 from analytics.store import connect
+from tests.replaying import between, drop_everything, start_group_at, topic_ends
 from ytempire.app.cli.replay import sink_factory
 from ytempire.app.stack import Stack
 from ytempire.core import topics as topics_module
@@ -59,43 +58,13 @@ def _differences(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> d
                         .get("rows")} for d in before if after_by_name.get(d["name"]) != d}
 
 
-def _drop_everything(client: Client) -> int:
-    tables = client.query("SELECT name, engine FROM system.tables "
-                          "WHERE database = currentDatabase()").result_rows
-    views = [n for n, engine in tables if "View" in engine]
-    for name in [*views, *(n for n, _ in tables if n not in views)]:
-        client.command(f"DROP TABLE IF EXISTS `{name}`")
-    return len(tables)
-
-
-def _ends(settings: Settings) -> dict[tuple[str, int], tuple[int, int]]:
-    spec = topics_module.load(settings.topics_file)
-    consumer = replay.plain_consumer(settings, "test-ends")
-    try:
-        return {(t, p): consumer.get_watermark_offsets(TopicPartition(t, p), timeout=10)
-                for t in spec.names for p in replay.partitions(consumer, t)}
-    finally:
-        consumer.close()
-
-
-def _start_group_at(settings: Settings, group: str,
-                    offsets: dict[tuple[str, int], tuple[int, int]]) -> None:
-    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": group,
-                         "enable.auto.commit": False})
-    try:
-        consumer.commit(offsets=[TopicPartition(t, p, high) for (t, p), (_, high)
-                                 in offsets.items()], asynchronous=False)
-    finally:
-        consumer.close()
-
-
 def test_dropped_tables_are_rebuilt_by_replay_with_identical_kpis(
     kafka_settings: Settings, offline_stack: Stack,
 ) -> None:
     codec = Codec(SchemaRegistry.load(kafka_settings.schemas_dir))
     group = f"{kafka_settings.consumer_group_prefix}.sink"
-    starts = _ends(kafka_settings)
-    _start_group_at(kafka_settings, group, starts)
+    starts = topic_ends(kafka_settings)
+    start_group_at(kafka_settings, group, starts)
     sink = AnalyticsSink(kafka_settings, group=group, lag_every_s=None)
     stop = threading.Event()
     live = threading.Thread(target=sink.run, kwargs={"stop": stop}, daemon=True)
@@ -110,7 +79,7 @@ def test_dropped_tables_are_rebuilt_by_replay_with_identical_kpis(
         assert watch.until(lambda w: len(w.values("upload.done", ids)) == 2
                            and w.values("pipeline.failed"), 240)
         watch.settle(offline_stack.settings)
-        ends = _ends(kafka_settings)
+        ends = topic_ends(kafka_settings)
         assert any(high > starts[key][1] for key, (_, high) in ends.items())
         assert watch.until(lambda w: all(
             sink.stats.committed.get(key, starts[key][1]) >= high
@@ -127,12 +96,12 @@ def test_dropped_tables_are_rebuilt_by_replay_with_identical_kpis(
     assert by_name["cost_totals"]["rows"][0][0] > 0
 
     client = connect(kafka_settings.effective_clickhouse_dsn)
-    assert _drop_everything(client) >= 10
+    assert drop_everything(client) >= 10
     assert client.query("SELECT count() FROM system.tables WHERE database = currentDatabase()"
                         ).result_rows[0][0] == 0
     client.close()
 
-    selection: replay.Bounds = {key: (starts[key][1], high) for key, (_, high) in ends.items()}
+    selection = between(starts, ends)
     assert {t for t, _ in selection} == set(topics_module.load(kafka_settings.topics_file).names)
     rebuilt = replay.replay_into_analytics(kafka_settings, selection, sink_factory(kafka_settings))
     assert rebuilt.detail["inserted"] > 0
