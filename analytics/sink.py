@@ -45,6 +45,7 @@ from clickhouse_connect.driver.exceptions import DatabaseError
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from analytics import lag as lag_module
+from analytics import performance_rollup
 from analytics.batches import Batch, Decode, SinkStats, Staged
 from analytics.decode import STAGE, BatchDecoder, dead_letter
 from analytics.dedup import StoredIds
@@ -212,6 +213,8 @@ class AnalyticsSink:
             batches = [self._write_decoded(job.topic, partition, messages)
                        for partition, messages in job.runs]
             self._python_path_wrote(job.topic)
+        if job.topic == "video.metrics":  # its channels' performance rollups, before the commit
+            performance_rollup.refresh(self.client)
         if self.after_insert is not None:
             for batch in batches:
                 self.after_insert(batch)
@@ -409,6 +412,7 @@ class AnalyticsSink:
                     insert_decoded(self.client, topic, rows, values, token)
             self.journal.clear(path)
             log.info("interrupted_insert_repeated", batches=token)
+        performance_rollup.refresh(self.client)  # channels marked before a crash, too
         return len(entries)
 
     def _commit(self, batch: Batch) -> None:

@@ -1,36 +1,26 @@
--- One owner's (or one channel's) YouTube performance within [start, end], real data only: views, watch hours, average view percentage, subscribers, revenue, what the measured videos cost, ROI, RPM and cost per 1,000 views.
-WITH measured AS (
+-- One owner's (or one channel's) YouTube performance within [start, end], real data only: views, watch hours, average view percentage, subscribers, revenue, what the measured videos cost, ROI, RPM and cost per 1,000 views. Reads the rollups (analytics migration 0014): the range's channel-days and the measured videos, never video_metrics.
+WITH days AS (
     SELECT
-        video_id AS vid,
-        sumIf(views, day BETWEEN {start:Date} AND {end:Date}) AS m_views,
-        sumIf(estimated_minutes_watched, day BETWEEN {start:Date} AND {end:Date}) AS m_minutes,
-        sumIf(average_view_percentage * views, day BETWEEN {start:Date} AND {end:Date}) AS m_pct,
-        sumIf(views, day BETWEEN {start:Date} AND {end:Date}
-                     AND average_view_percentage IS NOT NULL) AS m_pct_weight,
-        sumIf(subscribers_gained, day BETWEEN {start:Date} AND {end:Date}) AS m_subscribers,
-        sumIf(estimated_revenue_usd, day BETWEEN {start:Date} AND {end:Date}) AS m_revenue
-    FROM video_metrics FINAL
-    WHERE owner_id = {owner_id:String} AND source = 'ANALYTICS' AND simulated = 0
+        sum(views) AS t_views,
+        sum(minutes) AS t_minutes,
+        sum(pct_views) AS t_pct,
+        sum(pct_weight) AS t_pct_weight,
+        sum(subscribers) AS t_subscribers,
+        sum(revenue) AS t_revenue
+    FROM performance_channel_day FINAL
+    WHERE owner_id = {owner_id:String} AND day BETWEEN {start:Date} AND {end:Date}
       AND ({channel_id:String} = '' OR channel_id = {channel_id:String})
-    GROUP BY video_id
 ),
-costs AS (
-    SELECT video_id, usd
-    FROM video_summary FINAL
-    WHERE owner_id = {owner_id:String} AND video_id IN (SELECT vid FROM measured)
-),
-totals AS (
-    SELECT
-        count() AS n,
-        sum(m.m_views) AS t_views,
-        sum(m.m_minutes) AS t_minutes,
-        sum(m.m_pct) AS t_pct,
-        sum(m.m_pct_weight) AS t_pct_weight,
-        sum(m.m_subscribers) AS t_subscribers,
-        sum(m.m_revenue) AS t_revenue,
-        toDecimal64(sum(c.usd), 6) AS t_cost
-    FROM measured AS m
-    LEFT JOIN costs AS c ON c.video_id = m.vid
+measured AS (
+    SELECT count() AS n, toDecimal64(sum(c.usd), 6) AS t_cost
+    FROM (
+        SELECT video_id FROM performance_video FINAL
+        WHERE owner_id = {owner_id:String}
+          AND ({channel_id:String} = '' OR channel_id = {channel_id:String})
+    ) AS m
+    LEFT JOIN (
+        SELECT video_id, usd FROM video_summary FINAL WHERE owner_id = {owner_id:String}
+    ) AS c ON c.video_id = m.video_id
 )
 SELECT
     n AS videos_measured,
@@ -44,4 +34,4 @@ SELECT
     round(toFloat64(t_revenue) / nullIf(toFloat64(t_cost), 0), 4) AS roi_ratio,
     round(toFloat64(t_revenue) * 1000 / nullIf(t_views, 0), 4) AS rpm_usd,
     round(toFloat64(t_cost) * 1000 / nullIf(t_views, 0), 4) AS cost_per_1000_views_usd
-FROM totals
+FROM days CROSS JOIN measured

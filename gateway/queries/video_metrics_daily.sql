@@ -15,6 +15,7 @@ SELECT
     playback_based_cpm,
     ad_impressions
 FROM video_metrics FINAL
-WHERE owner_id = {owner_id:String} AND video_id = {video_id:String} AND source = 'ANALYTICS'
+WHERE owner_id = {owner_id:String} AND channel_id = {channel_id:String}
+  AND video_id = {video_id:String} AND source = 'ANALYTICS'
   AND simulated = 0 AND day BETWEEN {start:Date} AND {end:Date}
 ORDER BY day

@@ -18,6 +18,7 @@ from typing import Any
 from clickhouse_connect.driver.client import Client
 
 from analytics.lag import LAG_COLUMNS, PartitionLag, as_table_rows
+from analytics.performance_rollup import refresh
 from analytics.rows import event_row, insert_decoded
 from tests.typed import envelope_of
 from ytempire.core.codec import Codec
@@ -54,7 +55,8 @@ def raw(emit: Emit) -> Raw:
 
 
 def insert_events(client: Client, codec: Codec, emits: Sequence[Emit | Raw]) -> None:
-    """Encode, decode and insert as the sink's Python path does, topic by topic."""
+    """Encode, decode and insert as the sink's Python path does, topic by topic (and refresh
+    the performance rollups after ``video.metrics``, as the sink does)."""
     by_topic: dict[str, tuple[list[list[Any]], list[Event]]] = {}
     for offset, emit in enumerate(emits):
         value = codec.decode(emit.topic, codec.encode(emit.topic, emit.value))
@@ -63,6 +65,8 @@ def insert_events(client: Client, codec: Codec, emits: Sequence[Emit | Raw]) -> 
         values.append(value)
     for topic, (rows, values) in by_topic.items():
         insert_decoded(client, topic, rows, values, token=None)
+        if topic == "video.metrics":
+            refresh(client)
 
 
 @dataclass

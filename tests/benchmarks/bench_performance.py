@@ -2,7 +2,7 @@
 the performance KPIs' latency over a large video_metrics table.
 
 Run: .venv/bin/python tests/benchmarks/bench_performance.py [--videos 10000] [--days 28]
-     [--kpi-videos 100000] [--kpi-days 90] [--repeat 5]
+     [--kpi-videos 100000] [--kpi-days 90] [--repeat 5] [--kpis-only]
 Prints JSON; asserts nothing.
 
 - collector: ``--videos`` videos on one connected channel, each with ``--days`` Analytics days
@@ -11,9 +11,14 @@ Prints JSON; asserts nothing.
   production; the events go through the sink's insert path (Codec round trip, ``events``, the
   materialized ``video_metrics``). Reports events/s, calls and quota units per 1,000 videos a day.
 - kpis: ``--kpi-videos`` x ``--kpi-days`` ANALYTICS rows generated inside ClickHouse (numbers())
-  for one owner on 20 channels, their costs in ``video_summary``; the gateway's
-  performance_totals (owner, then one channel) and video_performance (one channel) run
-  ``--repeat`` times after a warm-up.
+  for one owner on 20 channels, their costs in ``video_summary``, then one rollup refresh
+  (``analytics.performance_rollup``, timed: what the sink does after a video.metrics insert,
+  here for all 20 channels at once); the gateway's performance_totals (owner: the KPIs, then
+  one channel), video_performance (one channel, then one video) and video_metrics_daily (one
+  video) run ``--repeat`` times after a warm-up: median wall ms, and median CPU ms of this
+  process (chdb runs in it), which a machine shared with other jobs inflates far less.
+  ``--raw`` also times, once after a warm-up, the same answers read from video_metrics alone
+  (tests/gateway/raw_performance, the queries before the rollups).
 """
 
 from __future__ import annotations
@@ -32,10 +37,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from analytics.migrate import migrate  # noqa: E402
+from analytics.performance_rollup import refresh  # noqa: E402
 from analytics.store import connect  # noqa: E402
 from gateway.analytics import sql  # noqa: E402
 from tests.analytics.seed import insert_events  # noqa: E402
 from tests.fakes.google_server import FakeGoogle  # noqa: E402
+from tests.gateway.test_performance import RAW  # noqa: E402
 from tests.processors.test_metrics_collector import DAY, T0, Harness  # noqa: E402
 from ytempire.core.codec import Codec  # noqa: E402
 from ytempire.core.events import new_envelope, plain  # noqa: E402
@@ -77,7 +84,8 @@ def collector(root: Path, videos: int, days: int) -> dict[str, Any]:
             "reports_calls_per_1000_videos_per_day": round(calls["reports.query"] * per, 2)}
 
 
-def kpis(root: Path, videos: int, days: int, repeat: int) -> dict[str, Any]:
+def kpis(root: Path, videos: int, days: int, repeat: int, raw_too: bool = False
+         ) -> dict[str, Any]:
     client = connect(f"chdb://{root / 'kpi'}")
     migrate(client)
     started = time.perf_counter()
@@ -98,23 +106,37 @@ def kpis(root: Path, videos: int, days: int, repeat: int) -> dict[str, Any]:
                'owner-1', toDecimal128(number % 9, 6) / 10, 1, 0
         FROM numbers({videos})""")
     fill_s = time.perf_counter() - started
-    params = {"owner_id": "owner-1", "video_id": "", "start": "2026-01-01",
+    started = time.perf_counter()
+    refreshed = refresh(client)
+    refresh_s = time.perf_counter() - started
+    params = {"owner_id": "owner-1", "start": "2026-01-01",
               "end": str(datetime(2026, 1, 1, tzinfo=UTC).date() + timedelta(days=days - 1))}
+    video = str(videos // 2)  # v{n} is on channel-{n % 20}
     timings = {}
-    for name, channel in (("performance_totals", ""), ("performance_totals", "channel-3"),
-                          ("video_performance", "channel-3")):
-        query = sql(name)
-        args = {**params, "channel_id": channel}
+    cases = [("performance_totals", "", "", False), ("performance_totals", "channel-3", "", False),
+             ("video_performance", "channel-3", "", False),
+             ("video_performance", f"channel-{int(video) % 20}", f"v{video}", False),
+             ("video_metrics_daily", f"channel-{int(video) % 20}", f"v{video}", False)]
+    if raw_too:
+        cases += [(name, channel, "", True) for name, channel in (
+            ("performance_totals", ""), ("performance_totals", "channel-3"),
+            ("video_performance", "channel-3"))]
+    for name, channel, video_id, raw in cases:
+        query = (RAW / f"{name}.sql").read_text() if raw else sql(name)
+        args = {**params, "channel_id": channel, "video_id": video_id}
         client.query(query, parameters=args)
-        runs = []
-        for _ in range(repeat):
-            started = time.perf_counter()
+        runs, cpu = [], []
+        for _ in range(1 if raw else repeat):
+            started, used = time.perf_counter(), time.process_time()
             client.query(query, parameters=args)
             runs.append((time.perf_counter() - started) * 1000)
-        timings[f"{name}[{channel or 'owner'}]_ms"] = round(statistics.median(runs), 1)
+            cpu.append((time.process_time() - used) * 1000)
+        scope = ("video" if video_id else channel or "owner") + (", raw" if raw else "")
+        timings[f"{name}[{scope}]_ms"] = round(statistics.median(runs), 1)
+        timings[f"{name}[{scope}]_cpu_ms"] = round(statistics.median(cpu), 1)
     client.close()
     return {"videos": videos, "days": days, "rows": videos * days, "fill_s": round(fill_s, 1),
-            **timings}
+            "refresh_s": round(refresh_s, 1), "channels_refreshed": refreshed, **timings}
 
 
 def run(videos: int = 10_000, days: int = 28, kpi_videos: int = 100_000, kpi_days: int = 90,
@@ -132,9 +154,18 @@ def main() -> None:
     parser.add_argument("--kpi-videos", type=int, default=100_000)
     parser.add_argument("--kpi-days", type=int, default=90)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--kpis-only", action="store_true", help="skip the collector part")
+    parser.add_argument("--raw", action="store_true",
+                        help="also time the queries over video_metrics alone (once each)")
     args = parser.parse_args()
-    print(json.dumps(run(args.videos, args.days, args.kpi_videos, args.kpi_days, args.repeat),
-                     indent=1))
+    if args.kpis_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            report = {"loadavg": os.getloadavg(),
+                      "kpis": kpis(Path(tmp), args.kpi_videos, args.kpi_days, args.repeat,
+                                   args.raw)}
+    else:
+        report = run(args.videos, args.days, args.kpi_videos, args.kpi_days, args.repeat)
+    print(json.dumps(report, indent=1))
 
 
 if __name__ == "__main__":

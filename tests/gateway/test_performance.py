@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from analytics.migrate import migrate
 from analytics.store import connect
 from gateway import videos
+from gateway.analytics import sql
 from gateway.app import create_app
 from gateway.config import GatewaySettings
 from gateway.identity import Principal
@@ -174,3 +175,40 @@ def test_performance_is_the_owners_only_and_ranges_are_checked(
                           params={"start": "2026-02-01", "end": "2026-01-01"},
                           headers=seeded["alice"].headers)
     assert response.status_code == 422
+
+
+RAW = Path(__file__).parent / "raw_performance"  # the queries over video_metrics FINAL alone
+
+
+def test_the_rollups_answer_exactly_what_the_raw_metrics_answer(
+        store: Client, seeded: dict) -> None:
+    """Every read of the performance API, from the rollups (analytics migration 0014) and from
+    video_metrics alone, over ranges that keep, cut and miss the seeded days; then again after
+    a revised day and a new day arrive."""
+    alice = seeded["alice"].user_id
+
+    def compare() -> int:
+        checked = 0
+        for first, last in ((0, 40), (1, 5), (20, 30)):
+            for channel, video in (("", ""), (seeded["a"], ""), (seeded["b"], ""),
+                                   (seeded["a"], seeded["v2"])):
+                params = {"owner_id": alice, "channel_id": channel, "video_id": video,
+                          "start": str(P + timedelta(days=first)),
+                          "end": str(P + timedelta(days=last))}
+                for name in ("performance_totals", "video_performance"):
+                    rolled = store.query(sql(name), parameters=params)
+                    raw = store.query((RAW / f"{name}.sql").read_text(), parameters=params)
+                    assert rolled.column_names == raw.column_names
+                    assert rolled.result_rows == raw.result_rows, (name, params)
+                    checked += len(raw.result_rows)
+        return checked
+
+    assert compare() > 12
+    own = {"channel": seeded["a"], "owner": alice}
+    insert_events(store, Codec(SchemaRegistry.load(Settings().schemas_dir)), [
+        metrics(seeded["v2"], **own, day=0, observed=9, views=12, estimated_minutes_watched=15,
+                average_view_percentage=25.0, estimated_revenue_usd=Decimal("0.07")),
+        metrics(seeded["v2"], **own, day=3, views=4, subscribers_gained=2)])
+    compare()
+    assert store.query("SELECT sum(views) FROM performance_channel_day FINAL").result_rows == [
+        (190 + 12 + 4,)]

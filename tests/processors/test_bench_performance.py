@@ -15,5 +15,5 @@ def test_bench_performance_smoke_run_reports_throughput_calls_and_kpi_times() ->
     assert collector["calls"] == {"videos.list": 3, "reports.query": 2}
     assert collector["events_per_s"] > 0
     kpis = report["kpis"]
-    assert kpis["rows"] == 1000
+    assert kpis["rows"] == 1000 and kpis["channels_refreshed"] == 20
     assert all(kpis[k] > 0 for k in kpis if k.endswith("_ms"))
