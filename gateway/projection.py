@@ -104,6 +104,8 @@ def apply_event(db: Session, topic: str, value: dict[str, Any],
         notices.on_failed(db, gateway, value)
     elif topic == "upload.done" and value["platform"] == NOT_UPLOADED:
         notices.on_not_uploaded(db, gateway, value)
+    elif topic == "script.ready" and value.get("fallbacks"):
+        notices.on_fallback(db, gateway, value)
     return True
 
 

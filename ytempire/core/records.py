@@ -342,6 +342,10 @@ class ScriptReady(Event, frozen=True, kw_only=True):
     script: Script
     #: Provider and model that wrote the script.
     writer: str
+    #: Each fallback taken to write this script and why (a failing writer's economy model, the
+    #: blocklist for a broken moderation answer); empty when none. The owner gets a
+    #: provider.fallback notice.
+    fallbacks: list[str] = msgspec.field(default_factory=list)
 
 
 class ScriptRequested(Event, frozen=True, kw_only=True):
