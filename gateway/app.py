@@ -22,6 +22,7 @@ from gateway.routes import (
     admin,
     artifacts,
     auth,
+    backlog,
     channels,
     costs,
     health,
@@ -115,7 +116,7 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None,
     errors.install(app)
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1")
-    for module in (auth, sessions, keys, channels, videos, artifacts, streams, webhooks,
+    for module in (auth, sessions, keys, channels, backlog, videos, artifacts, streams, webhooks,
                    inbound, costs, notices, admin, invites, youtube, overview,
                    performance):
         v1.include_router(module.router)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from gateway.models import Channel, User
 from ytempire.core import google
-from ytempire.core.channels import ChannelSchedule, ChannelState, channel_event
+from ytempire.core.channels import ChannelSchedule, ChannelState, TopicDecision, channel_event
 from ytempire.core.events import Emit
 
 if TYPE_CHECKING:
@@ -47,7 +47,9 @@ def channel_emit(channel: Channel, owner: User) -> Emit:
         language=channel.language, voice=channel.voice, visual_style=channel.visual_style,
         format=channel.format, target_duration_s=channel.target_duration_s,
         quality_threshold=channel.quality_threshold, auto_publish=channel.auto_publish,
-        privacy=channel.privacy, schedule=schedule))
+        privacy=channel.privacy, schedule=schedule,
+        topic_decisions=[TopicDecision(d.topic_id, d.title, d.decision, d.by_hand)
+                         for d in channel.decisions]))
 
 
 def send(db: Session, publisher: RequestPublisher, channels: Sequence[Channel]) -> bool:

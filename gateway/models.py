@@ -196,6 +196,8 @@ class Channel(Base):
     """The outbox of ``channel.updated``: set with every change, cleared once the broker
     acknowledged the channel as of that change (``gateway.channel_events``)."""
     youtube: Mapped[YouTubeConnection | None] = relationship(lazy="selectin", viewonly=True)
+    decisions: Mapped[list[BacklogDecision]] = relationship(
+        lazy="selectin", viewonly=True, order_by="BacklogDecision.decided_at")
 
 
 class Video(Base):
@@ -445,3 +447,30 @@ class YouTubeConnection(Base):
     connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class BacklogDecision(Base):
+    """An owner's decision on one topic of a channel's backlog (approved, skipped, pinned, or a
+    topic added by hand); every change sends the channel, decisions included, to the scheduler,
+    which holds the backlog itself (``gateway.backlog``)."""
+
+    __tablename__ = "backlog_decisions"
+
+    channel_id: Mapped[str] = mapped_column(ForeignKey("channels.id"), primary_key=True)
+    topic_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(10))
+    by_hand: Mapped[bool] = mapped_column(Boolean, default=False)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChannelBacklog(Base):
+    """The latest ``backlog.updated`` of a channel: its topics, scores and uses as the scheduler
+    holds them, projected for the owner to read."""
+
+    __tablename__ = "channel_backlogs"
+
+    channel_id: Mapped[str] = mapped_column(ForeignKey("channels.id"), primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    mode: Mapped[str] = mapped_column(String(10))
+    topics: Mapped[list[dict[str, Any]]] = mapped_column(JSON)

@@ -9,6 +9,8 @@
   (``gateway.scheduled``).
 - ``video.not_uploaded``: a video is ready but was not uploaded: its channel is not connected
   to YouTube (nor set local only).
+- ``provider.fallback``: a stage fell back to get a video's step done (the economy model for a
+  failing script writer, the blocklist for a broken moderation answer), and why.
 
 Each is logged (warning), stored (``GET /v1/notifications``) and queued for the owner's
 webhooks that chose its kind, in the projection's transaction and once by a deterministic
@@ -32,7 +34,8 @@ from ytempire.core.logging import get_logger
 
 log = get_logger()
 
-KINDS = ("cost.alert", "stage.failing", "dlq.growing", "schedule.skipped", "video.not_uploaded")
+KINDS = ("cost.alert", "stage.failing", "dlq.growing", "schedule.skipped", "video.not_uploaded",
+         "provider.fallback")
 DLQ_WINDOW = timedelta(days=1)
 
 
@@ -122,6 +125,16 @@ def on_dead_letter(db: Session, settings: GatewaySettings, value: dict[str, Any]
                "entries_last_24h": count, "stage": value["stage"],
                "source_topic": value["source_topic"], "video_id": envelope["video_id"],
                "last_error": f"{value['error_type']}: {value['error_message']}"[:500]})
+
+
+def on_fallback(db: Session, settings: GatewaySettings, value: dict[str, Any]) -> None:
+    """A ``script.ready`` whose ``fallbacks`` say what stood in (the projection recorded it)."""
+    envelope = value["envelope"]
+    notify(db, settings, envelope["owner_id"], "provider.fallback",
+           event_id("provider.fallback", envelope["event_id"]), envelope["occurred_at"], {
+               "video_id": envelope["video_id"], "channel_id": envelope["channel_id"],
+               "stage": envelope["producer"]["name"], "writer": value["writer"],
+               "fallbacks": [f[:500] for f in value["fallbacks"][:5]]})
 
 
 HANDLERS = {"cost.alert": on_cost_alert, "pipeline.dlq": on_dead_letter,

@@ -38,10 +38,11 @@ NEXT_STAGE = PIPELINE.next_stage
 STAGE_NUMBER = {s.done_topic: s.step for s in PIPELINE.steps}
 # Topics that are not a status change of a known video, and what each one does.
 OTHERS = {**notices.HANDLERS, "script.requested": scheduled.on_request,
-          "schedule.slot": scheduled.on_slot}
+          "schedule.slot": scheduled.on_slot, "backlog.updated": scheduled.on_backlog}
 TOPICS = [*STAGE_OF_TOPIC, "cost.incurred", "pipeline.failed", "cost.alert", "pipeline.dlq",
-          "script.requested", "schedule.slot"]
-STATUS_TOPICS = set(TOPICS) - {"cost.alert", "pipeline.dlq", "script.requested", "schedule.slot"}
+          "script.requested", "schedule.slot", "backlog.updated"]
+STATUS_TOPICS = set(TOPICS) - {"cost.alert", "pipeline.dlq", "script.requested", "schedule.slot",
+                               "backlog.updated"}
 ARTIFACTS = {"voice.ready": ("audio", "word_timings"),
              "video.assembled": ("video", "thumbnail", "captions", "audio"),
              "upload.done": ("video", "thumbnail")}
@@ -103,6 +104,8 @@ def apply_event(db: Session, topic: str, value: dict[str, Any],
         notices.on_failed(db, gateway, value)
     elif topic == "upload.done" and value["platform"] == NOT_UPLOADED:
         notices.on_not_uploaded(db, gateway, value)
+    elif topic == "script.ready" and value.get("fallbacks"):
+        notices.on_fallback(db, gateway, value)
     return True
 
 

@@ -1,6 +1,7 @@
 """What the scheduler does, as the gateway shows it: a scheduled video's request becomes a video
-row (so it is listed, streamed, approved and cancelled like one requested over HTTP), and a
-skipped slot becomes the owner's ``schedule.skipped`` notice with the reason."""
+row (so it is listed, streamed, approved and cancelled like one requested over HTTP), a
+skipped slot becomes the owner's ``schedule.skipped`` notice with the reason, and a channel's
+topic backlog is kept as last sent (``gateway.backlog`` shows it)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from gateway import notices
 from gateway.config import GatewaySettings
-from gateway.models import Channel, Video
+from gateway.models import Channel, ChannelBacklog, Video
 from gateway.videos import record
 
 SCHEDULER = "scheduler"
@@ -56,3 +57,21 @@ def on_slot(db: Session, settings: GatewaySettings, value: dict[str, Any]) -> No
                        "channel_id": envelope["channel_id"],
                        "slot_at": value["slot_at"].isoformat(), "reason": value["reason"],
                        "video_ids": list(value["video_ids"])})
+
+
+def on_backlog(db: Session, settings: GatewaySettings, value: dict[str, Any]) -> None:
+    """The channel's latest backlog replaces the one kept, unless it is older."""
+    envelope = value["envelope"]
+    channel = db.get(Channel, envelope["channel_id"])
+    if channel is None or channel.owner_id != envelope["owner_id"]:
+        return
+    kept = db.get(ChannelBacklog, channel.id)
+    if kept is not None and kept.occurred_at > envelope["occurred_at"]:
+        return
+    topics = [{**t, "used_at": None if t["used_at"] is None else t["used_at"].isoformat()}
+              for t in value["topics"]]
+    if kept is None:
+        db.add(ChannelBacklog(channel_id=channel.id, occurred_at=envelope["occurred_at"],
+                              mode=value["mode"], topics=topics))
+    else:
+        kept.occurred_at, kept.mode, kept.topics = envelope["occurred_at"], value["mode"], topics

@@ -2,8 +2,9 @@
 
 Reads ``channel.updated`` (the gateway's channels), ``cost.incurred`` (spend and YouTube quota),
 ``upload.done`` (how long a video takes to publish) and ``scheduler.tick`` (its only clock), and
-writes ``script.requested`` (one per video of a slot, each with its own ``publish_at``) and
-``schedule.slot`` (a slot planned, requested, or skipped with the reason).
+writes ``script.requested`` (one per video of a slot, each with its own ``publish_at``),
+``schedule.slot`` (a slot planned, requested, or skipped with the reason) and
+``backlog.updated`` (a channel's topic backlog, ``processors.scheduler_backlog``).
 
 On a tick it plans every scheduled channel's slots up to ``scheduler_horizon_hours`` ahead, and
 requests a slot's videos once ``now`` reaches the slot minus the channel's lead time (the p90 of
@@ -11,8 +12,9 @@ its measured request-to-published times plus a margin, ``ytempire.core.schedule.
 A slot is skipped, with a ``schedule.slot`` notice saying why, when the channel is paused, when
 its videos would pass the channel's daily or the owner's monthly budget (spend so far from
 ``cost.incurred`` + the channel's average video cost, its per-video budget until one is known),
-when the day's YouTube quota cannot take them (connected channels), when the topic source has
-nothing new, or when the slot passed before it could be requested.
+when the day's YouTube quota cannot take them (connected channels), when the channel's backlog
+has no topic to take (in manual mode: no approved one), or when the slot passed before it could
+be requested.
 
 State lives in Faust tables (changelogs in Kafka), not local files. A slot's video ids are
 derived from (channel, slot, index), and a redelivered tick replays from the state before it, so
@@ -30,8 +32,8 @@ from typing import Any
 
 import msgspec
 
-from processors.discovery import offline
-from processors.discovery.similarity import duplicate_of
+from processors.scheduler_backlog import TABLE as BACKLOG_TABLE
+from processors.scheduler_backlog import Backlog
 from ytempire.core import schedule as sched
 from ytempire.core.events import Emit, Event, new_envelope, plain
 from ytempire.core.records import ScriptRequested
@@ -43,6 +45,7 @@ NAME = "scheduler"
 TICK_TOPIC = "scheduler.tick"
 CHANNEL_TOPIC = "channel.updated"
 SLOT_TOPIC = "schedule.slot"
+BACKLOG_TOPIC = "backlog.updated"
 INPUT_TOPICS = (TICK_TOPIC, CHANNEL_TOPIC, "cost.incurred", "upload.done")
 TABLES: dict[str, Partitioning] = {
     "channels": "key",  # channel_id -> the channel as of its latest channel.updated
@@ -50,12 +53,19 @@ TABLES: dict[str, Partitioning] = {
     "index": "key",  # "channels" -> every channel id; "owner:<id>" -> that owner's channel ids
     "spend": "key",  # "<channel>:<UTC day>" / "quota:<Pacific day>" -> sum and counted event ids
     "videos": "key",  # video_id of a scheduled video -> channel, requested at, cost so far
+    BACKLOG_TABLE: "key",  # channel_id -> its topic backlog (processors.scheduler_backlog)
 }
 KEEP_PAST = timedelta(days=3)
 """Requested and skipped slots are kept this long after their time (for notices), then pruned."""
 SAMPLES = 20
 PLAN_STEP = timedelta(hours=1)
 """The plan is extended to the full horizon once it falls this much short of it."""
+NO_TOPIC = {
+    "auto": "no_topic: the backlog has no topic to take (every idea is used, skipped or too "
+            "close to a video the owner already made)",
+    "manual": "no_topic: no approved topic in the channel's backlog (topic mode manual: "
+              "approve or add one)",
+}
 
 
 def _iso(moment: datetime) -> str:
@@ -82,25 +92,30 @@ class Scheduler:
 
     # -- inputs -----------------------------------------------------------------------------
 
+    @property
+    def backlog(self) -> Backlog:
+        return Backlog(self.state)
+
     def handle(self, record: Event | dict[str, Any]) -> list[Emit]:
         event = plain(record)  # not typed yet: reads the plain value (pyproject's mypy note)
         if "now" in event:
             return self.tick(event["now"])
         if "niche" in event:
-            self.channel_updated(event)
-        elif "usd" in event:
+            return self.channel_updated(event)
+        if "usd" in event:
             self.cost(event)
         elif "platform_video_id" in event:
             self.published(event)
         return []
 
-    def channel_updated(self, event: Event) -> None:
-        """Keep the latest version; a changed schedule replans its future slots only."""
+    def channel_updated(self, event: Event) -> list[Emit]:
+        """Keep the latest version; a changed schedule replans its future slots only. The
+        owner's topic decisions apply to the backlog, which a scheduled channel fills."""
         cid = event["envelope"]["channel_id"]
         known = self.state.get("channels", cid)
         version = _iso(event["version"])
         if known is not None and known["version"] > version:
-            return
+            return []
         channel = {
             "id": cid, "owner": event["envelope"]["owner_id"], "version": version,
             **{k: event[k] for k in ("name", "niche", "deleted", "publish_target", "language",
@@ -118,6 +133,9 @@ class Scheduler:
         timing = ("cron", "timezone", "videos_per_slot")
         if channel["deleted"] or [before.get(k) for k in timing] != [after.get(k) for k in timing]:
             self._unplan(cid)
+        made = self._made(channel["owner"])
+        return (self.backlog.decide(channel, event.get("topic_decisions", []), made)
+                + self.backlog.refill(channel, made))
 
     def cost(self, event: Event) -> None:
         envelope = event["envelope"]
@@ -225,10 +243,11 @@ class Scheduler:
             reason = self._skip_reason(channel, plan, entry, now)
             topics: list[str] = []
             if not reason:
-                topics = self._topics(channel, len(entry["videos"]))
-                if len(topics) < len(entry["videos"]):
-                    reason = ("no_topic: the topic source has no new topic for this channel "
-                              "(every idea is too close to a video the owner already made)")
+                topics, changed = self.backlog.take(channel, entry["videos"],
+                                                    self._made(channel["owner"]), now)
+                emits += changed
+                if not topics:
+                    reason = NO_TOPIC[channel["schedule"]["topic_mode"]]
             if reason:
                 entry.update(status="skipped", reason=reason)
             else:
@@ -270,19 +289,10 @@ class Scheduler:
                         f"(Pacific); {count} upload(s) need {count * sched.UPLOAD_QUOTA_UNITS:,}")
         return ""
 
-    def _topics(self, channel: dict[str, Any], count: int) -> list[str]:
-        """The next ideas of the channel's topic source that repeat nothing the owner made."""
-        if channel["schedule"]["topic_mode"] != "auto":
-            return []
-        made = [t for c in self.state.get("index", f"owner:{channel['owner']}") or []
+    def _made(self, owner: str) -> list[str]:
+        """Every topic the owner's channels were given: no new topic may repeat one."""
+        return [t for c in self.state.get("index", f"owner:{owner}") or []
                 for t in self._plan_of(c)["topics"]]
-        picked: list[str] = []
-        for idea in offline.brainstorm(channel["niche"], channel["id"]):
-            if duplicate_of(idea, made + picked) is None:
-                picked.append(idea)
-                if len(picked) == count:
-                    break
-        return picked
 
     def _requests(self, channel: dict[str, Any], entry: dict[str, Any],
                   now: datetime) -> list[Emit]:
@@ -363,7 +373,8 @@ class SchedulerStage:
     """The stage the worker runs; it declares ``tables``, so the worker sets ``state``. It
     reads no video's events that a cancellation could stop."""
 
-    spec = StageSpec(name=NAME, inputs=INPUT_TOPICS, outputs=("script.requested", SLOT_TOPIC),
+    spec = StageSpec(name=NAME, inputs=INPUT_TOPICS,
+                     outputs=("script.requested", SLOT_TOPIC, BACKLOG_TOPIC),
                      tables=TABLES, cancel="never")
 
     def __init__(self, scheduler: Scheduler) -> None:

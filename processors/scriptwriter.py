@@ -157,6 +157,7 @@ class ScriptWriterStage:
             spec=spec,
             script=msgspec.convert(result["script"], Script),
             writer=result["writer"],
+            fallbacks=result.get("fallbacks", []),
         )
         return [Emit(OUTPUT_TOPIC, ready), *costs]
 
@@ -182,16 +183,20 @@ class ScriptWriterStage:
         """Write (or reuse the script kept under ``key``), then moderate."""
         kept = self.cache.get(f"{key}.written")
         if kept is None:
-            written = self._write_once(request, writer, fallback, input_id)
+            written, fallbacks = self._write_once(request, writer, fallback, input_id)
             kept = {"script": written.script, "writer": written.writer,
-                    "usage": [u.as_json() for u in written.usage]}
+                    "usage": [u.as_json() for u in written.usage], "fallbacks": fallbacks}
             self.cache.put(f"{key}.written", kept)
         usage = [Usage.from_json(u) for u in kept["usage"]]
+        fallbacks = list(kept.get("fallbacks", []))
         script = hold_to_limits(msgspec.convert(kept["script"], Script))
         refused = None
         if self.moderator is not None:
             verdict = self._moderate(script, input_id)
             usage += verdict.usage
+            if verdict.checker != self.moderator.name:
+                fallbacks.append(f"{self.moderator.name} answered outside its contract twice: "
+                                 f"{verdict.checker} checked the script instead")
             if verdict.flagged:
                 refused = f"{verdict.checker}: " + "; ".join(f.describe() for f in verdict.findings)
                 log.warning("script refused by policy", checker=verdict.checker,
@@ -199,24 +204,27 @@ class ScriptWriterStage:
         log.info("script written", writer=kept["writer"], words=script.word_count,
                  target_words=request.target_words, sections=len(script.sections))
         return {"script": plain(script), "writer": kept["writer"], "refused": refused,
-                **bill(merged(usage))}
+                "fallbacks": fallbacks, **bill(merged(usage))}
 
     def _call(self, input_id: str, kind: str) -> str:
         """A new name for the next paid call of this event (its journal entry)."""
         return f"{kind}#{len(self.journal.calls(input_id))}"
 
     def _write_once(self, request: ScriptRequest, writer: ScriptWriter,
-                    fallback: ScriptWriter | None, input_id: str) -> WrittenScript:
+                    fallback: ScriptWriter | None, input_id: str
+                    ) -> tuple[WrittenScript, list[str]]:
         """``writer``'s script; when it fails (an answer outside its contract: asked twice) the
-        economy tier writes it, logged as a fallback; when that fails too, the runner retries."""
+        economy tier writes it, logged and said in the fallbacks; when that fails too, the
+        runner retries."""
         try:
-            return self._ask_twice(writer, request, input_id)
+            return self._ask_twice(writer, request, input_id), []
         except (TransientError, PermanentError) as exc:
             if fallback is None:
                 raise
             log.warning("writer failed, falling back to the economy tier", writer=writer.name,
                         economy=fallback.name, error_type=type(exc).__name__, error=str(exc))
-        return self._ask_twice(fallback, request, input_id)
+            why = f"{writer.name} failed ({type(exc).__name__}: {exc})"[:400]
+        return self._ask_twice(fallback, request, input_id), [f"{why}: {fallback.name} wrote it"]
 
     def _ask_twice(self, writer: ScriptWriter, request: ScriptRequest, input_id: str
                    ) -> WrittenScript:

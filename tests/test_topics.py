@@ -32,8 +32,9 @@ DESIGN_TOPICS = {"script.requested", "script.ready", "voice.ready", "video.assem
                  "quality.scored", "upload.done", "cost.incurred", "cost.alert",
                  "pipeline.failed", "pipeline.dlq", "video.cancelled", "channel.updated",
                  "scheduler.tick", "schedule.slot", "video.approved", "video.metrics",
-                 "metrics.requested"}
-CHANNEL_KEYED = {"channel.updated", "scheduler.tick", "schedule.slot", "metrics.requested"}
+                 "metrics.requested", "backlog.updated"}
+CHANNEL_KEYED = {"channel.updated", "scheduler.tick", "schedule.slot", "metrics.requested",
+                 "backlog.updated"}
 """Channel topics are keyed by channel id (the tick's is "*": one partition takes them all)."""
 runner = CliRunner()
 

@@ -13,7 +13,7 @@ EventType = Literal["*", "script.requested", "script.ready", "voice.ready", "vid
                     "quality.scored", "upload.done", "cost.incurred", "pipeline.failed",
                     "video.cancelled", "video.approved", "video.rejected", "cost.alert",
                     "stage.failing", "dlq.growing", "schedule.skipped",
-                    "video.not_uploaded"]
+                    "video.not_uploaded", "provider.fallback"]
 
 
 class WebhookCreate(Request):

@@ -100,7 +100,7 @@ def test_every_channel_change_reaches_kafka_as_channel_updated(
     assert final["schedule"] == {"cron": "0 8,14,20 * * *", "timezone": "Europe/Lisbon",
                                  "videos_per_slot": 2, "paused": True, "topic_mode": "manual"}
     assert str(final["monthly_budget_usd"]) == "50.000000"
-    assert final["publish_target"] == "local" and final["niche"] == CHANNEL["niche"]
+    assert final["publish_target"] == "nowhere" and final["niche"] == CHANNEL["niche"]
 
 
 def test_scheduled_requests_become_videos_and_skipped_slots_notices(

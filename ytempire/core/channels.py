@@ -3,7 +3,7 @@ without reading the gateway's database (the scheduler)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -29,6 +29,16 @@ class ChannelSchedule:
 
 
 @dataclass(frozen=True)
+class TopicDecision:
+    """An owner's decision on one backlog topic (``ytempire.core.backlog.DECISIONS``)."""
+
+    topic_id: str
+    title: str
+    decision: str
+    by_hand: bool = False
+
+
+@dataclass(frozen=True)
 class ChannelState:
     id: str
     owner_id: str
@@ -49,6 +59,8 @@ class ChannelState:
     auto_publish: bool = True
     privacy: str = "private"
     schedule: ChannelSchedule | None = None
+    topic_decisions: list[TopicDecision] = field(default_factory=list)
+    """The owner's approvals, skips, pins and topics added by hand (``ytempire.core.backlog``)."""
 
 
 def channel_event(channel: ChannelState, producer: str = "gateway") -> Emit:

@@ -111,6 +111,6 @@ PIPELINE = Manifest((
                ("video.metrics", "pipeline.failed")),
     StageEntry("scheduler", "processors.scheduler",
                ("scheduler.tick", "channel.updated", "cost.incurred", "upload.done"),
-               ("script.requested", "schedule.slot")),
+               ("script.requested", "schedule.slot", "backlog.updated")),
 ))
 """YTEmpire's pipeline. A new stage is one module under ``processors/`` and one entry here."""

@@ -51,6 +51,45 @@ class Event(Record, frozen=True, kw_only=True):
     envelope: Envelope
 
 
+class ScorePart(Record, frozen=True, kw_only=True):
+    """The ``ScorePart``."""
+
+    #: trend | fit | novelty
+    name: str
+    value: float
+
+
+class BacklogTopic(Record, frozen=True, kw_only=True):
+    """The ``BacklogTopic``."""
+
+    topic_id: str
+    title: str
+    #: offline | feed | youtube_trending | youtube_search | by_hand
+    source: str
+    ref: str = ""
+    #: 0..1, the weighted sum of parts (processors.discovery.scoring).
+    score: float
+    parts: list[ScorePart]
+    reasons: list[str]
+    #: Why it can never be taken (near duplicate, policy); empty when it can.
+    refused: str = ""
+    #: empty (no decision) | approved | skipped | pinned
+    decision: str = ""
+    #: The video made on it; empty while unused.
+    used_by: str = ""
+    used_at: datetime | None = None
+
+
+class BacklogUpdated(Event, frozen=True, kw_only=True):
+    """A channel's topic backlog as the scheduler holds it after a change (the latest per channel
+    id is the truth: the topic is compacted). The gateway shows it to the owner.
+    """
+
+    #: auto | manual: the channel's topic mode when the backlog changed.
+    mode: str
+    topics: list[BacklogTopic]
+
+
 class ChannelSchedule(Record, frozen=True, kw_only=True):
     """The ``ChannelSchedule``."""
 
@@ -61,6 +100,18 @@ class ChannelSchedule(Record, frozen=True, kw_only=True):
     paused: bool = False
     #: auto (best approved or auto-approved topic) | manual (only approved topics)
     topic_mode: str = "auto"
+
+
+class TopicDecision(Record, frozen=True, kw_only=True):
+    """The ``TopicDecision``."""
+
+    #: ytempire.core.backlog.topic_id(channel, title)
+    topic_id: str
+    title: str
+    #: approved | skipped | pinned (approved and taken first)
+    decision: str
+    #: Added by the owner, not found by discovery.
+    by_hand: bool = False
 
 
 class ChannelUpdated(Event, frozen=True, kw_only=True):
@@ -91,6 +142,9 @@ class ChannelUpdated(Event, frozen=True, kw_only=True):
     privacy: str = "private"
     #: null: no videos are made on a schedule.
     schedule: ChannelSchedule | None = None
+    #: The owner's decisions on the channel's topic backlog; the scheduler holds the backlog
+    #: and applies them.
+    topic_decisions: list[TopicDecision] = msgspec.field(default_factory=list)
 
 
 class CostAlert(Event, frozen=True, kw_only=True):
@@ -288,6 +342,10 @@ class ScriptReady(Event, frozen=True, kw_only=True):
     script: Script
     #: Provider and model that wrote the script.
     writer: str
+    #: Each fallback taken to write this script and why (a failing writer's economy model, the
+    #: blocklist for a broken moderation answer); empty when none. The owner gets a
+    #: provider.fallback notice.
+    fallbacks: list[str] = msgspec.field(default_factory=list)
 
 
 class ScriptRequested(Event, frozen=True, kw_only=True):
@@ -443,6 +501,7 @@ class VoiceReady(Event, frozen=True, kw_only=True):
 
 
 RECORDS: dict[str, type[Event]] = {
+    "backlog.updated": BacklogUpdated,
     "channel.updated": ChannelUpdated,
     "cost.alert": CostAlert,
     "cost.incurred": CostIncurred,

@@ -17,6 +17,7 @@ from structlog.testing import capture_logs
 
 from processors.narrator import build as build_narrator
 from processors.providers import ProviderContractError
+from processors.providers.policy.blocklist import BlocklistChecker
 from processors.providers.policy.openai_moderation import OpenAIModeration
 from processors.providers.script import ScriptRequest
 from processors.providers.script.openai_writer import OpenAIScriptWriter
@@ -122,6 +123,8 @@ def test_a_broken_script_answer_is_asked_again_then_the_economy_model_writes_it(
     assert plain(emits[0].value)["writer"] == "openai/gpt-4o-mini"
     fallback = [e for e in logs if e["event"].startswith("writer failed, falling back")]
     assert [e["error_type"] for e in fallback] == ["ProviderContractError"]
+    [why] = plain(emits[0].value)["fallbacks"]  # for the owner's provider.fallback notice
+    assert "choices[0].message.content" in why and why.endswith("openai/gpt-4o-mini wrote it")
     assert sum(c["usd"] for c in costs(emits)) == expected_usd(openai_fake)
     assert plain(emits[0].value)["envelope"]["cost_so_far_usd"] == expected_usd(openai_fake)
 
@@ -178,6 +181,9 @@ def test_broken_moderation_is_asked_again_then_the_blocklist_decides_and_all_is_
     emits = stage_for(tmp_path, openai_fake).handle(typed("script.requested", requested()))
     assert emits[0].topic == "script.ready"
     assert len(openai_fake.usage_of("moderations")) == 2 and len(openai_fake.usage_of(CHAT)) == 1
+    assert plain(emits[0].value)["fallbacks"] == [
+        f"openai/{MODERATION} answered outside its contract twice: "
+        f"{BlocklistChecker.name} checked the script instead"]
     billed = costs(emits)
     assert {c["provider"] for c in billed} == {"openai", "blocklist"}
     assert sum(c["usd"] for c in billed) == expected_usd(openai_fake) > 0

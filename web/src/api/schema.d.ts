@@ -312,6 +312,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/channels/{channel_id}/backlog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Backlog */
+        get: operations["list_backlog_v1_channels__channel_id__backlog_get"];
+        put?: never;
+        /** Add Topic */
+        post: operations["add_topic_v1_channels__channel_id__backlog_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/channels/{channel_id}/backlog/{topic_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve Topic
+         * @description Approve a topic: manual mode takes only approved (and pinned) topics.
+         */
+        post: operations["approve_topic_v1_channels__channel_id__backlog__topic_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/channels/{channel_id}/backlog/{topic_id}/pin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pin Topic
+         * @description Pin a topic: the next slot takes it before any unpinned one.
+         */
+        post: operations["pin_topic_v1_channels__channel_id__backlog__topic_id__pin_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/channels/{channel_id}/backlog/{topic_id}/skip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Skip Topic
+         * @description Skip a topic: no slot takes it.
+         */
+        post: operations["skip_topic_v1_channels__channel_id__backlog__topic_id__skip_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/channels/{channel_id}/restore": {
         parameters: {
             query?: never;
@@ -1200,6 +1278,79 @@ export interface components {
              * @enum {string}
              */
             signup: "open" | "invite" | "closed";
+        };
+        /** BacklogOut */
+        BacklogOut: {
+            /** Channel Id */
+            channel_id: string;
+            /**
+             * Mode
+             * @description auto: the best approved or candidate topic; manual: only approved (and pinned) ones
+             */
+            mode: string;
+            /**
+             * Scored At
+             * @description When the scheduler last sent the backlog; null before the channel has a schedule
+             */
+            scored_at: string | null;
+            /** Topics */
+            topics: components["schemas"]["BacklogTopicOut"][];
+        };
+        /** BacklogTopicOut */
+        BacklogTopicOut: {
+            /**
+             * Decision
+             * @description The owner's: empty, approved, skipped or pinned
+             * @default
+             */
+            decision: string;
+            /**
+             * Parts
+             * @description trend, fit and novelty, each 0..1
+             */
+            parts: {
+                [key: string]: number;
+            };
+            /** Reasons */
+            reasons: string[];
+            /**
+             * Ref
+             * @default
+             */
+            ref: string;
+            /**
+             * Refused
+             * @description Why it can never be taken; empty when it can
+             * @default
+             */
+            refused: string;
+            /**
+             * Score
+             * @description 0..1; null until the scheduler has scored a topic added by hand
+             */
+            score: number | null;
+            /**
+             * Source
+             * @description offline | feed | youtube_trending | youtube_search | by_hand
+             */
+            source: string;
+            /**
+             * Status
+             * @description What a slot would do with it: pinned topics go first, then approved and candidates by score (a candidate only in auto mode)
+             * @enum {string}
+             */
+            status: "pinned" | "approved" | "candidate" | "skipped" | "refused" | "used";
+            /** Title */
+            title: string;
+            /** Topic Id */
+            topic_id: string;
+            /** Used At */
+            used_at?: string | null;
+            /**
+             * Used By
+             * @description The video made on it
+             */
+            used_by?: string | null;
         };
         /** ChannelAnalytics */
         ChannelAnalytics: {
@@ -2192,7 +2343,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped" | "video.not_uploaded";
+            kind: "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped" | "video.not_uploaded" | "provider.fallback";
             /**
              * Occurred At
              * Format: date-time
@@ -2404,6 +2555,15 @@ export interface components {
             key: string;
             /** Usd */
             usd: string;
+        };
+        /** TopicAdd */
+        TopicAdd: {
+            /**
+             * Title
+             * @description 3 to 200 characters once spaces are collapsed; approved when added
+             * @example How astronauts sleep in orbit
+             */
+            title: string;
         };
         /** Totals */
         Totals: {
@@ -2746,7 +2906,7 @@ export interface components {
              *       "upload.done"
              *     ]
              */
-            events: ("*" | "script.requested" | "script.ready" | "voice.ready" | "video.assembled" | "quality.scored" | "upload.done" | "cost.incurred" | "pipeline.failed" | "video.cancelled" | "video.approved" | "video.rejected" | "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped" | "video.not_uploaded")[];
+            events: ("*" | "script.requested" | "script.ready" | "voice.ready" | "video.assembled" | "quality.scored" | "upload.done" | "cost.incurred" | "pipeline.failed" | "video.cancelled" | "video.approved" | "video.rejected" | "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped" | "video.not_uploaded" | "provider.fallback")[];
             /**
              * Url
              * Format: uri
@@ -3573,6 +3733,199 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    list_backlog_v1_channels__channel_id__backlog_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacklogOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_topic_v1_channels__channel_id__backlog_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TopicAdd"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacklogOut"];
+                };
+            };
+            /** @description Already in the backlog */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    approve_topic_v1_channels__channel_id__backlog__topic_id__approve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+                /** @description 16 hex digits */
+                topic_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacklogOut"];
+                };
+            };
+            /** @description The topic was already used by a video, or the channel is deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    pin_topic_v1_channels__channel_id__backlog__topic_id__pin_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+                /** @description 16 hex digits */
+                topic_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacklogOut"];
+                };
+            };
+            /** @description The topic was already used by a video, or the channel is deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    skip_topic_v1_channels__channel_id__backlog__topic_id__skip_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+                /** @description 16 hex digits */
+                topic_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacklogOut"];
+                };
+            };
+            /** @description The topic was already used by a video, or the channel is deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };

@@ -5,6 +5,7 @@ import { useNavigate, useParams } from "react-router";
 import { ApiError, reasonOf } from "../../api/client";
 import { Field, FormError } from "../../components/Field";
 import { QueryState } from "../../components/StateViews";
+import { TopicBacklog } from "./TopicBacklog";
 import { useChannel, useSaveChannel, type Channel, type ChannelInput } from "./api";
 import { nextSlots } from "./cron";
 import styles from "./ChannelForm.module.css";
@@ -27,7 +28,12 @@ export function ChannelEditPage() {
   const channel = useChannel(id);
   return (
     <QueryState query={channel} what="Loading the channel">
-      {(c) => <ChannelForm initial={fromChannel(c)} id={c.id} />}
+      {(c) => (
+        <>
+          <ChannelForm initial={fromChannel(c)} id={c.id} />
+          <TopicBacklog channelId={c.id} />
+        </>
+      )}
     </QueryState>
   );
 }

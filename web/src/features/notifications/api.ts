@@ -40,5 +40,7 @@ export function describe(notice: Notice): string {
       return `A scheduled slot was skipped: ${d.reason}`;
     case "video.not_uploaded":
       return `${d.title}: ${d.detail}`;
+    case "provider.fallback":
+      return `The ${d.stage} fell back: ${((notice.data as { fallbacks?: string[] }).fallbacks ?? []).join("; ")}`;
   }
 }
