@@ -95,6 +95,10 @@ class Seeded:
 def seed_pipeline(client: Client, codec: Codec) -> Seeded:
     """Write the history into ``client`` and return what it implies."""
     now = datetime.now(UTC).replace(microsecond=0)
+    midnight = now.replace(hour=0, minute=0, second=0)
+    if now - timedelta(hours=1, minutes=VIDEOS) < midnight:
+        # early in the UTC day a day's requests would straddle midnight: five days, not four
+        now = midnight - timedelta(minutes=1)
     emits: list[Raw] = []
     seed = Seeded(client, emits)
     for i in range(VIDEOS):
