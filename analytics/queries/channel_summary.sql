@@ -2,7 +2,7 @@
 SELECT
     channel_id,
     count() AS requested,
-    countIf(published_at IS NOT NULL) AS published,
+    countIf(published_at IS NOT NULL AND ifNull(not_uploaded, 0) = 0) AS published,
     sum(usd) AS usd,
     usd / requested AS usd_per_video
 FROM video_summary FINAL

@@ -9,4 +9,5 @@ FROM
     SELECT dateDiff('millisecond', requested_at, published_at) / 1000 AS seconds
     FROM video_summary FINAL
     WHERE requested_at >= {since:DateTime64(3, 'UTC')} AND published_at IS NOT NULL
+      AND ifNull(not_uploaded, 0) = 0
 )

@@ -89,6 +89,8 @@ class OwnerKpis(BaseModel):
     days: int
     videos_requested: int
     videos_published: int
+    videos_ready_not_uploaded: int = Field(
+        description="Made and ready, not uploaded: their channel is not connected to YouTube")
     awaiting_publish: int
     videos_rejected: int
     videos_failed: int

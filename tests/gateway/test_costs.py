@@ -68,7 +68,8 @@ class History:
         self.codec = Codec(SchemaRegistry.load(Settings().schemas_dir))
 
     def video(self, owner: str, channel: str, video_id: str, days_ago: int,
-              costs: list[tuple[str, str]], published: bool = True) -> None:
+              costs: list[tuple[str, str]], published: bool = True,
+              platform: str | None = None) -> None:
         at = TODAY - timedelta(days=days_ago)
         request = request_event(VideoRequest(topic=video_id, owner_id=owner, channel_id=channel,
                                              video_id=video_id, budget_usd=Decimal("0.50")))
@@ -79,7 +80,9 @@ class History:
                                 price_table_version="t", call_key=f"{video_id}{index}",
                                 index=index), at + timedelta(seconds=index + 1))
         if published:
-            done = Emit("upload.done", typed("upload.done", upload_done(plain(request.value))))
+            value = upload_done(plain(request.value))
+            value["platform"] = platform or value["platform"]
+            done = Emit("upload.done", typed("upload.done", value))
             self._at(done, at + timedelta(minutes=2))
 
     def _at(self, emit: Emit, at: datetime) -> None:
@@ -150,6 +153,20 @@ def test_spend_filters_by_range_and_channel(client: TestClient, seeded: dict) ->
     too_long = client.get("/v1/costs", params={"start": "2020-01-01", "end": str(today)},
                           headers=headers)
     assert too_long.status_code == 422
+
+
+def test_kpis_count_a_video_ready_but_not_uploaded_apart_from_the_published(
+        client: TestClient, store: Client, make_user: Callable[..., Caller]) -> None:
+    carol = make_user("carol")
+    channel = client.post("/v1/channels", json=CHANNEL, headers=carol.headers).json()["id"]
+    history = History(store)
+    history.video(carol.user_id, channel, "vc1", 0, [("narrator", "0.100000")])
+    history.video(carol.user_id, channel, "vc2", 0, [("narrator", "0.100000")], platform="none")
+    history.write()
+    doc = client.get("/v1/kpis", params={"days": 30}, headers=carol.headers).json()
+    assert (doc["videos_requested"], doc["videos_published"], doc["videos_ready_not_uploaded"],
+            doc["success_rate"]) == (2, 1, 1, 1.0)
+    assert doc["p50_time_to_publish_s"] == 120.0  # the published one only
 
 
 def test_kpis_count_the_callers_videos(client: TestClient, seeded: dict) -> None:

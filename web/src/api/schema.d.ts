@@ -2439,6 +2439,11 @@ export interface components {
             videos_failed: number;
             /** Videos Published */
             videos_published: number;
+            /**
+             * Videos Ready Not Uploaded
+             * @description Made and ready, not uploaded: their channel is not connected to YouTube
+             */
+            videos_ready_not_uploaded: number;
             /** Videos Rejected */
             videos_rejected: number;
             /** Videos Requested */
