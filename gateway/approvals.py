@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway import videos
+from gateway.channel_events import publish_target
 from gateway.errors import Conflict, GatewayError, Unavailable
 from gateway.identity import Principal
 from gateway.models import Approval, Channel, Video
@@ -51,22 +52,38 @@ def _slot(db: Session, video: Video, now: datetime) -> datetime | None:
 def decide(db: Session, principal: Principal, video_id: str, *, now_: bool,
            reason: str) -> tuple[Video, Approval]:
     """Record the approval (not committed). A held (``awaiting_publish``) video may be approved
-    or published now; a ``rejected`` one only published now, with a reason (an override)."""
+    or published now; a ``rejected`` one only published now, with a reason (an override); one
+    left ``ready_not_uploaded`` either way once its channel publishes somewhere (connected to
+    YouTube, or set local only): the made video goes up without being made again."""
     video = videos.get(db, principal, video_id)
+    earlier = db.scalar(select(Approval).where(Approval.video_id == video.id,
+                                               Approval.attempt == video.attempt))
     if video.status == "rejected":
         if not now_:
             raise Conflict(f"video {video_id} was rejected; publish it now with a reason "
                            "(POST .../publish) to override")
         if not reason.strip():
             raise ReasonNeeded("publishing a rejected video is an owner override: give a reason")
+    elif video.status == "ready_not_uploaded":
+        channel = db.get_one(Channel, video.channel_id)
+        if publish_target(channel) == "nowhere":
+            raise Conflict(f"video {video_id} is ready but its channel is not connected to "
+                           "YouTube: connect the channel (or set it local only), then publish")
+        reason = reason.strip() or (earlier.reason if earlier is not None else "")
     elif video.status != "awaiting_publish":
-        raise Conflict(f"video {video_id} is {video.status}; only videos awaiting publish (or "
-                       "rejected ones, with a reason) can be published")
+        raise Conflict(f"video {video_id} is {video.status}; only videos awaiting publish, "
+                       "ready but not uploaded, or rejected (with a reason) can be published")
     if video.scored_event is None:
         raise Conflict(f"video {video_id} has no quality score the gateway kept; retry it")
     now = datetime.now(UTC)
     override = not (video.quality or {}).get("passed", False)
-    approval = Approval(event_id=event_id("gateway", "approve", video.id, video.attempt),
+    if earlier is None:
+        approval_id = event_id("gateway", "approve", video.id, video.attempt)
+    else:  # this attempt was approved before and went nowhere: a new decision, a new event
+        approval_id = event_id("gateway", "approve", video.id, video.attempt, earlier.event_id)
+        db.delete(earlier)  # the audit log keeps it; the outbox keeps one per attempt
+        db.flush()
+    approval = Approval(event_id=approval_id,
                         video_id=video.id, attempt=video.attempt, override=override,
                         publish_at=None if now_ else _slot(db, video, now),
                         reason=reason.strip(), approved_by=principal.actor, requested_at=now)

@@ -115,3 +115,43 @@ def test_approved_and_overridden_videos_are_published_by_the_publisher_stage(
         events = client.get(f"/v1/videos/{weak}/events", headers=headers,
                             params={"follow": "false"}).text
         assert "event: video.approved" in events and '"override": true' in events
+
+
+def test_a_video_made_for_a_channel_not_connected_is_published_once_the_channel_is(
+        kafka_settings: Settings, publisher: Stack, tmp_path: Path) -> None:
+    settings = kafka_settings.model_copy(update={
+        "database_url": f"sqlite:///{tmp_path / 'gateway.db'}"})
+    codec = Codec(SchemaRegistry.load(settings.schemas_dir))
+    requests = Requests(settings.kafka_bootstrap, codec)
+    uploads = Requests(settings.kafka_bootstrap, codec, "upload.done")
+    producer = EventProducer(settings.kafka_bootstrap, codec)
+    app = create_app(settings, GatewaySettings(consumer_group=f"gw-{uuid.uuid4().hex[:8]}"))
+    with TestClient(app) as client:
+        with app.state.sessions() as db:
+            headers = {"Authorization": f"Bearer {create_user(db, 'later')[1].secret}"}
+        channel = client.post("/v1/channels", json=CHANNEL, headers=headers).json()["id"]
+        video = client.post("/v1/videos", json={"channel_id": channel, "topic": "Tides"},
+                            headers=headers).json()["id"]
+        [request] = requests.read(1)
+        requests.consumer.close()
+        producer.send_all([_scored(request, settings, passed=True)])
+        [nowhere] = uploads.read(1, timeout=60)
+        assert nowhere["platform"] == "none"
+
+        def status() -> str:
+            return client.get(f"/v1/videos/{video}", headers=headers).json()["status"]
+
+        _until(lambda: status() == "ready_not_uploaded", "the gateway shows it ready")
+        refused = client.post(f"/v1/videos/{video}/publish", headers=headers)
+        assert refused.status_code == 409 and "not connected" in refused.json()["detail"]
+        assert client.patch(f"/v1/channels/{channel}/youtube", json={"local_only": True},
+                            headers=headers).json()["publishes_to"] == "local"
+        published = client.post(f"/v1/videos/{video}/publish", headers=headers)
+        assert published.status_code == 200, published.text
+        [done] = uploads.read(1, timeout=60)
+        uploads.consumer.close()
+        producer.close()
+        assert (done["envelope"]["video_id"], done["platform"]) == (video, "local")
+        assert done["envelope"]["event_id"] != nowhere["envelope"]["event_id"]
+        _until(lambda: status() == "published", "the gateway shows it published")
+        assert len(list(settings.channels_dir.glob(f"*/{video}"))) == 1
