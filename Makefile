@@ -55,8 +55,10 @@ web-types: $(STAMP) $(NPM_STAMP)
 demo: setup
 	$(BIN)/ytempire demo
 
+# Two pytest workers: one runs every test that needs the Kafka broker (it alone starts one),
+# the other everything else (tests/conftest.py groups them). Plain `pytest` runs serially.
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: setup
 	$(BIN)/ruff check .
