@@ -55,10 +55,8 @@ web-types: $(STAMP) $(NPM_STAMP)
 demo: setup
 	$(BIN)/ytempire demo
 
-# Two pytest workers: one runs every test that needs the Kafka broker (it alone starts one),
-# the other everything else (tests/conftest.py groups them). Plain `pytest` runs serially.
 test: setup
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest
 
 lint: setup
 	$(BIN)/ruff check .

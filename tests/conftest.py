@@ -22,16 +22,6 @@ the scheduler and the metrics collector: on the session's shared broker they wou
 channels and clock ticks other tests left on ``channel.updated`` and ``scheduler.tick``."""
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under ``pytest -n 2 --dist loadgroup`` (``make test``) every test that needs the Kafka
-    broker runs on one worker, so the session still starts one broker, while the other worker
-    runs the rest (most of those wait on I/O, not on the two cores)."""
-    for item in items:
-        if "kafka_broker" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("broker"))
-
-
 def free_ports(count: int) -> list[int]:
     """Ports nobody listens on right now, distinct from each other (held open while picking)."""
     with ExitStack() as stack:
