@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -41,6 +42,16 @@ def publisher(kafka_settings: Settings, tmp_path: Path) -> Iterator[Stack]:
     stack.stop()
 
 
+def _gateway(settings: Settings) -> tuple[Requests, Requests, EventProducer, FastAPI]:
+    """The test's gateway on the publisher's database, readers of the next script requests and
+    uploads, and a producer standing in for the stages before the publisher."""
+    codec = Codec(SchemaRegistry.load(settings.schemas_dir))
+    return (Requests(settings.kafka_bootstrap, codec),
+            Requests(settings.kafka_bootstrap, codec, "upload.done"),
+            EventProducer(settings.kafka_bootstrap, codec),
+            create_app(settings, GatewaySettings(consumer_group=f"gw-{uuid.uuid4().hex[:8]}")))
+
+
 def _scored(request: Event, settings: Settings, passed: bool) -> Emit:
     """The quality gate's verdict on ``request`` (what the quality stage would emit)."""
     envelope = derive_envelope(envelope_of(request), "quality", "quality.scored")
@@ -57,14 +68,9 @@ def _until(condition, what: str, timeout: float = 60):  # noqa: ANN001, ANN202
 
 
 def test_approved_and_overridden_videos_are_published_by_the_publisher_stage(
-        kafka_settings: Settings, publisher: Stack, tmp_path: Path) -> None:
-    settings = kafka_settings.model_copy(update={
-        "database_url": f"sqlite:///{tmp_path / 'gateway.db'}"})
-    codec = Codec(SchemaRegistry.load(settings.schemas_dir))
-    requests = Requests(settings.kafka_bootstrap, codec)
-    uploads = Requests(settings.kafka_bootstrap, codec, "upload.done")
-    producer = EventProducer(settings.kafka_bootstrap, codec)
-    app = create_app(settings, GatewaySettings(consumer_group=f"gw-{uuid.uuid4().hex[:8]}"))
+        publisher: Stack) -> None:
+    settings = publisher.settings
+    requests, uploads, producer, app = _gateway(settings)
     with TestClient(app) as client:
         with app.state.sessions() as db:
             headers = {"Authorization": f"Bearer {create_user(db, 'reviewer')[1].secret}"}
@@ -118,14 +124,9 @@ def test_approved_and_overridden_videos_are_published_by_the_publisher_stage(
 
 
 def test_a_video_made_for_a_channel_not_connected_is_published_once_the_channel_is(
-        kafka_settings: Settings, publisher: Stack, tmp_path: Path) -> None:
-    settings = kafka_settings.model_copy(update={
-        "database_url": f"sqlite:///{tmp_path / 'gateway.db'}"})
-    codec = Codec(SchemaRegistry.load(settings.schemas_dir))
-    requests = Requests(settings.kafka_bootstrap, codec)
-    uploads = Requests(settings.kafka_bootstrap, codec, "upload.done")
-    producer = EventProducer(settings.kafka_bootstrap, codec)
-    app = create_app(settings, GatewaySettings(consumer_group=f"gw-{uuid.uuid4().hex[:8]}"))
+        publisher: Stack) -> None:
+    settings = publisher.settings
+    requests, uploads, producer, app = _gateway(settings)
     with TestClient(app) as client:
         with app.state.sessions() as db:
             headers = {"Authorization": f"Bearer {create_user(db, 'later')[1].secret}"}
