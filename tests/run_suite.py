@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import IO
 
@@ -63,6 +65,7 @@ def check_split(reports: dict[str, dict]) -> list[str]:
 
 def main(args: list[str]) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
     sessions = {part: _start(part, args) for part in PARTS}
     codes = {}
     for part, (proc, relay) in sessions.items():
@@ -80,9 +83,11 @@ def main(args: list[str]) -> int:
     # pytest exits 5 when a part had nothing to run (e.g. a -k that matches only one side).
     failed = {part: code for part, code in codes.items() if code not in (0, 5) or
               (code == 5 and sum(reports[part]["selected"]))}
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(f"run_suite: {len(reports['broker']['collected'])} tests collected; ran "
           f"{ran['broker']} with the broker and {ran['rest']} beside them; exit codes {codes}; "
-          f"logs in {RESULTS}/")
+          f"{time.monotonic() - started:.0f} s wall, {usage.ru_utime + usage.ru_stime:.0f} s of "
+          f"CPU in the sessions and the processes they waited for; logs in {RESULTS}/")
     if failed or problems:
         return next(iter(failed.values()), 1)
     return 0
