@@ -1,7 +1,8 @@
 """scheduler: channels that make videos on their own schedule.
 
 Reads ``channel.updated`` (the gateway's channels), ``cost.incurred`` (spend and YouTube quota),
-``upload.done`` (how long a video takes to publish) and ``scheduler.tick`` (its only clock), and
+``upload.done`` (how long a video takes to publish), ``topics.discovered`` (the trends stage's
+candidates for a channel's backlog) and ``scheduler.tick`` (its only clock), and
 writes ``script.requested`` (one per video of a slot, each with its own ``publish_at``),
 ``schedule.slot`` (a slot planned, requested, or skipped with the reason) and
 ``backlog.updated`` (a channel's topic backlog, ``processors.scheduler_backlog``).
@@ -46,7 +47,8 @@ TICK_TOPIC = "scheduler.tick"
 CHANNEL_TOPIC = "channel.updated"
 SLOT_TOPIC = "schedule.slot"
 BACKLOG_TOPIC = "backlog.updated"
-INPUT_TOPICS = (TICK_TOPIC, CHANNEL_TOPIC, "cost.incurred", "upload.done")
+DISCOVERED_TOPIC = "topics.discovered"
+INPUT_TOPICS = (TICK_TOPIC, CHANNEL_TOPIC, "cost.incurred", "upload.done", DISCOVERED_TOPIC)
 TABLES: dict[str, Partitioning] = {
     "channels": "key",  # channel_id -> the channel as of its latest channel.updated
     "plans": "key",  # channel_id -> slots, planned-until, measured times to publish and costs
@@ -89,17 +91,20 @@ class Scheduler:
         self.margin = timedelta(minutes=settings.scheduler_lead_margin_minutes)
         self.default_lead = timedelta(minutes=settings.scheduler_default_lead_minutes)
         self.daily_quota = settings.youtube_daily_quota
+        self.brainstorm = "offline" in settings.topic_sources
 
     # -- inputs -----------------------------------------------------------------------------
 
     @property
     def backlog(self) -> Backlog:
-        return Backlog(self.state)
+        return Backlog(self.state, self.brainstorm)
 
     def handle(self, record: Event | dict[str, Any]) -> list[Emit]:
         event = plain(record)  # not typed yet: reads the plain value (pyproject's mypy note)
         if "now" in event:
             return self.tick(event["now"])
+        if "sources" in event:
+            return self.discovered(event)
         if "niche" in event:
             return self.channel_updated(event)
         if "usd" in event:
@@ -136,6 +141,14 @@ class Scheduler:
         made = self._made(channel["owner"])
         return (self.backlog.decide(channel, event.get("topic_decisions", []), made)
                 + self.backlog.refill(channel, made))
+
+    def discovered(self, event: Event) -> list[Emit]:
+        """A discovery run for a scheduled channel joins its backlog (the scheduler is the
+        backlog's one writer); a run for a channel it does not hold (yet) waits for the next."""
+        channel = self.state.get("channels", event["envelope"]["channel_id"])
+        if channel is None or channel["schedule"] is None or channel["deleted"]:
+            return []
+        return self.backlog.merge(channel, event["topics"])
 
     def cost(self, event: Event) -> None:
         envelope = event["envelope"]
