@@ -64,7 +64,9 @@ TABLES: dict[str, Partitioning] = {
 KEEP_MADE = 1000
 KEEP_SNAPSHOTS = 12
 SHOWN = 150
-"""Candidates a run sends (best first, refused ones after): the backlog keeps fewer."""
+"""Candidates a run sends, best first (the backlog keeps the best 200 open topics)..."""
+REFUSED_SHOWN = 50
+"""...then this many refused ones, each with its reason, for the owner to see."""
 PER_TICK = 20
 """Channels discovered on one tick at most (the most overdue first): a tick stays short."""
 AVOID = 20
@@ -154,7 +156,8 @@ class TrendAnalyzer:
                                 event_key=f"{key}:topics")
         run = TopicsDiscovered(envelope=envelope, at=now,
                                sources=[s.name for s in self.sources],
-                               topics=[_topic(s) for s in ranked[:SHOWN]],
+                               topics=[_topic(s) for s in ranked if not s.refused][:SHOWN]
+                               + [_topic(s) for s in ranked if s.refused][:REFUSED_SHOWN],
                                notices=found.notices)
         emits = [Emit(OUTPUT_TOPIC, run, key_field="channel_id")]
         if found.usage:

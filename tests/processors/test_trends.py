@@ -202,3 +202,14 @@ def test_without_the_offline_source_the_backlog_holds_only_what_discovery_found(
     assert sorted((t["title"], t["source"]) for t in backlog["topics"]) == [
         ("How the Apollo guidance computer worked", "feed"),
         ("Voyager 1 phones home after a fault", "feed")]
+
+
+def test_ranking_latency_benchmark_smoke_run_discovers_merges_and_refuses() -> None:
+    """A tiny run of tests/benchmarks/bench_trends.py: every run sends its candidates, the
+    near duplicates among them refused, and the scheduler merges each run."""
+    from tests.benchmarks.bench_trends import run
+
+    report = run(count=100, made_count=100, repeat=2)
+    assert report["sent_per_run"] == 100 and report["refused_as_near_duplicates"] == 1
+    assert 0 < report["ms"]["discover"]["p50"] <= report["ms"]["total"]["p95"]
+    assert report["ms"]["merge"]["p50"] > 0

@@ -1,0 +1,109 @@
+"""Backlog ranking latency per channel through the stages: one discovery run of the trends stage
+(500 candidates from a source, their view snapshots joined to the kept ones, ranked against the
+owner's past topics, the ``topics.discovered`` record built) and the scheduler merging that run
+into the channel's backlog (``backlog.updated`` built), no broker.
+
+Run: .venv/bin/python tests/benchmarks/bench_trends.py [--candidates 500] [--made 300]
+     [--repeat 30]
+Prints numbers; asserts nothing. The source answers instantly (network time is not in the
+figure): each run is one hour later, so every candidate's snapshot history grows to 12.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import random
+import statistics
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from processors.discovery.scoring import Candidate, Snapshot
+from processors.discovery.sources import Found, Wanted
+from processors.scheduler import TABLES as SCHEDULER_TABLES
+from processors.scheduler import Scheduler
+from processors.trends import TABLES, TrendAnalyzer
+from tests.benchmarks.bench_discovery import WORDS, candidates
+from ytempire.core.channels import ChannelSchedule, ChannelState, channel_event
+from ytempire.core.events import plain
+from ytempire.core.settings import Settings
+from ytempire.stage import MemoryState
+
+T0 = datetime(2026, 12, 7, tzinfo=UTC)
+
+
+class Steady:
+    """A source with a fixed pool whose views move on by each video's own speed."""
+
+    name = "bench"
+
+    def __init__(self, pool: list[Candidate]) -> None:
+        self.pool = pool
+
+    def gather(self, wanted: Wanted, now: datetime, key: str) -> Found:
+        hours = (now - T0).total_seconds() / 3600
+        return Found([replace(c, snapshots=(Snapshot(now, c.snapshots[0].views + int(
+            hours * (c.snapshots[1].views - c.snapshots[0].views))),)) for c in self.pool])
+
+
+def _ms(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+    return {"p50": round(1000 * statistics.median(ordered), 1),
+            "p95": round(1000 * ordered[math.ceil(0.95 * len(ordered)) - 1], 1)}
+
+
+def run(count: int, made_count: int, repeat: int, seed: int = 7) -> dict[str, Any]:
+    rng = random.Random(seed)
+    made = [" ".join(rng.sample(WORDS, rng.randint(3, 7))) for _ in range(made_count)]
+    state = MemoryState(TABLES)
+    state.put("made", "owner-1", made)
+    analyzer = TrendAnalyzer(state, [Steady(candidates(count, rng))], refresh=timedelta(hours=1),
+                             search_every=timedelta(days=1))
+    settings = Settings()
+    scheduler = Scheduler(MemoryState(SCHEDULER_TABLES), settings)
+    event = plain(channel_event(ChannelState(
+        id="chan-1", owner_id="owner-1", version=T0, name="Space", niche="space history",
+        per_video_budget_usd=Decimal(3), daily_budget_usd=Decimal(30),
+        schedule=ChannelSchedule(cron="0 8 * * *"))).value)
+    scheduler.handle(event)
+    channel = {"id": "chan-1", "owner": "owner-1", "version": T0.isoformat(),
+               "niche": "space history", "language": "en", "feeds": [], "active": True,
+               "next_at": None, "searched_at": None}
+    discover, merge, total = [], [], []
+    refused = shown = 0
+    for n in range(repeat + 1):
+        begin = time.perf_counter()
+        [found] = analyzer.discover(channel, T0 + timedelta(hours=n))
+        middle = time.perf_counter()
+        scheduler.handle(plain(found.value))
+        end = time.perf_counter()
+        if n:  # the first run is the warm-up
+            discover.append(middle - begin)
+            merge.append(end - middle)
+            total.append(end - begin)
+        topics = plain(found.value)["topics"]
+        shown, refused = len(topics), sum(1 for t in topics if t["refused"])
+    return {"candidates": count, "past_topics": made_count, "runs": repeat,
+            "sent_per_run": shown, "refused_as_near_duplicates": refused,
+            "ms": {"discover": _ms(discover), "merge": _ms(merge), "total": _ms(total)},
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, load "
+                       f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--candidates", type=int, default=500)
+    parser.add_argument("--made", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    print(json.dumps(run(args.candidates, args.made, args.repeat), indent=2))
+
+
+if __name__ == "__main__":
+    main()
