@@ -24,6 +24,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from processors.discovery.forecast import forecast
 from processors.discovery.llm import LLMSource
 from processors.discovery.scoring import Candidate, Scored, Snapshot, rank
 from processors.discovery.sources import (
@@ -169,7 +170,8 @@ class TrendAnalyzer:
         return emits
 
     def _with_history(self, candidates: list[Candidate]) -> list[Candidate]:
-        """One candidate per topic; each source video's snapshots joined to the ones kept."""
+        """One candidate per topic; each source video's snapshots joined to the ones kept, and
+        its forecast made from them all (the source saw only this run's snapshot)."""
         pool: dict[str, Candidate] = {}
         for candidate in candidates:
             if candidate.snapshots and candidate.ref:
@@ -177,8 +179,10 @@ class TrendAnalyzer:
                 kept.update({_iso(s.at): s.views for s in candidate.snapshots})
                 history = sorted(kept.items())[-KEEP_SNAPSHOTS:]
                 self.state.put("views", candidate.ref, [list(h) for h in history])
-                candidate = replace(candidate, snapshots=tuple(
-                    Snapshot(datetime.fromisoformat(at), views) for at, views in history))
+                snapshots = tuple(Snapshot(datetime.fromisoformat(at), views)
+                                  for at, views in history)
+                candidate = replace(candidate, snapshots=snapshots,
+                                    forecast=forecast(snapshots))
             tid = topic_id("", candidate.title)
             if tid not in pool or len(candidate.snapshots) > len(pool[tid].snapshots):
                 pool[tid] = candidate

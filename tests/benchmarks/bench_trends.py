@@ -58,12 +58,19 @@ def _ms(times: list[float]) -> dict[str, float]:
             "p95": round(1000 * ordered[math.ceil(0.95 * len(ordered)) - 1], 1)}
 
 
-def run(count: int, made_count: int, repeat: int, seed: int = 7) -> dict[str, Any]:
+def inputs(count: int, made_count: int, seed: int = 7) -> tuple[list[str], list[Candidate]]:
+    """The owner's past topics and the source's candidates (titles from a small word pool, so
+    near duplicates occur)."""
     rng = random.Random(seed)
     made = [" ".join(rng.sample(WORDS, rng.randint(3, 7))) for _ in range(made_count)]
+    return made, candidates(count, rng)
+
+
+def run(count: int, made_count: int, repeat: int, seed: int = 7) -> dict[str, Any]:
+    made, pool = inputs(count, made_count, seed)
     state = MemoryState(TABLES)
     state.put("made", "owner-1", made)
-    analyzer = TrendAnalyzer(state, [Steady(candidates(count, rng))], refresh=timedelta(hours=1),
+    analyzer = TrendAnalyzer(state, [Steady(pool)], refresh=timedelta(hours=1),
                              search_every=timedelta(days=1))
     settings = Settings()
     scheduler = Scheduler(MemoryState(SCHEDULER_TABLES), settings)

@@ -207,9 +207,12 @@ def test_without_the_offline_source_the_backlog_holds_only_what_discovery_found(
 def test_ranking_latency_benchmark_smoke_run_discovers_merges_and_refuses() -> None:
     """A tiny run of tests/benchmarks/bench_trends.py: every run sends its candidates, the
     near duplicates among them refused, and the scheduler merges each run."""
-    from tests.benchmarks.bench_trends import run
+    from processors.discovery.similarity import duplicate_of
+    from tests.benchmarks.bench_trends import inputs, run
 
-    report = run(count=100, made_count=100, repeat=2)
-    assert report["sent_per_run"] == 100 and report["refused_as_near_duplicates"] == 1
+    report = run(count=60, made_count=200, repeat=2)
+    made, pool = inputs(60, 200)
+    twins = sum(1 for c in pool if duplicate_of(c.title, made) is not None)
+    assert report["sent_per_run"] == 60 and report["refused_as_near_duplicates"] == twins > 0
     assert 0 < report["ms"]["discover"]["p50"] <= report["ms"]["total"]["p95"]
     assert report["ms"]["merge"]["p50"] > 0
