@@ -6,7 +6,8 @@ into the channel's backlog (``backlog.updated`` built), no broker.
 Run: .venv/bin/python tests/benchmarks/bench_trends.py [--candidates 500] [--made 300]
      [--repeat 30]
 Prints numbers; asserts nothing. The source answers instantly (network time is not in the
-figure): each run is one hour later, so every candidate's snapshot history grows to 12.
+figure): each run is one hour later, so every candidate's snapshot history grows to 12, and
+each run refits every candidate's forecast (its history changed), timed apart.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ import platform
 import random
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from processors import trends
+from processors.discovery.forecast import forecast
 from processors.discovery.scoring import Candidate, Snapshot
 from processors.discovery.sources import Found, Wanted
 from processors.scheduler import TABLES as SCHEDULER_TABLES
@@ -66,6 +70,16 @@ def inputs(count: int, made_count: int, seed: int = 7) -> tuple[list[str], list[
     return made, candidates(count, rng)
 
 
+def _timed(function: Callable[..., Any], spent: list[float]) -> Callable[..., Any]:
+    def timed(*args: Any) -> Any:
+        begin = time.perf_counter()
+        try:
+            return function(*args)
+        finally:
+            spent.append(time.perf_counter() - begin)
+    return timed
+
+
 def run(count: int, made_count: int, repeat: int, seed: int = 7) -> dict[str, Any]:
     made, pool = inputs(count, made_count, seed)
     state = MemoryState(TABLES)
@@ -82,23 +96,33 @@ def run(count: int, made_count: int, repeat: int, seed: int = 7) -> dict[str, An
     channel = {"id": "chan-1", "owner": "owner-1", "version": T0.isoformat(),
                "niche": "space history", "language": "en", "feeds": [], "active": True,
                "next_at": None, "searched_at": None}
-    discover, merge, total = [], [], []
+    fitting: list[float] = []
+    trends.forecast = _timed(forecast, fitting)  # the stage's forecasts, timed apart
+    discover, merge, total, fits = [], [], [], []
     refused = shown = 0
-    for n in range(repeat + 1):
-        begin = time.perf_counter()
-        [found] = analyzer.discover(channel, T0 + timedelta(hours=n))
-        middle = time.perf_counter()
-        scheduler.handle(plain(found.value))
-        end = time.perf_counter()
-        if n:  # the first run is the warm-up
-            discover.append(middle - begin)
-            merge.append(end - middle)
-            total.append(end - begin)
-        topics = plain(found.value)["topics"]
-        shown, refused = len(topics), sum(1 for t in topics if t["refused"])
+    try:
+        for n in range(repeat + 1):
+            fitting.clear()
+            begin = time.perf_counter()
+            [found] = analyzer.discover(channel, T0 + timedelta(hours=n))
+            middle = time.perf_counter()
+            scheduler.handle(plain(found.value))
+            end = time.perf_counter()
+            if n:  # the first run is the warm-up
+                discover.append(middle - begin)
+                fits.append(sum(fitting))
+                merge.append(end - middle)
+                total.append(end - begin)
+            topics = plain(found.value)["topics"]
+            shown, refused = len(topics), sum(1 for t in topics if t["refused"])
+    finally:
+        trends.forecast = forecast
     return {"candidates": count, "past_topics": made_count, "runs": repeat,
             "sent_per_run": shown, "refused_as_near_duplicates": refused,
-            "ms": {"discover": _ms(discover), "merge": _ms(merge), "total": _ms(total)},
+            "ms": {"discover": _ms(discover), "of_which_forecasts": _ms(fits),
+                   "discover_without_forecasts": _ms([d - f for d, f in zip(discover, fits,
+                                                                             strict=True)]),
+                   "merge": _ms(merge), "total": _ms(total)},
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, load "
                        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"}
 
