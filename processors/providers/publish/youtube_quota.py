@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from ytempire.stage import Deferred
@@ -77,7 +78,7 @@ class QuotaLedger:
         return next_reset(self.now())
 
     @contextmanager
-    def _locked(self) -> Iterator[dict]:
+    def _locked(self) -> Iterator[dict[str, Any]]:
         with (self.dir / "quota.lock").open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             today = quota_day(self.now())

@@ -19,9 +19,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from openai import OpenAI
+from openai.types.chat import ChatCompletionMessageParam
+from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from processors.providers import ProviderContractError
@@ -138,9 +140,11 @@ class OpenAIScriptWriter:
     def write(self, request: ScriptRequest) -> WrittenScript:
         messages = messages_for(request)
         with openai_errors(f"{self.name} chat completion"):
+            # The SDK types its parameters as TypedDicts; ours are plain dicts of those shapes
+            # (system and user messages, a json_schema response format).
             response = self.client.chat.completions.create(
-                model=self.model, messages=messages,  # type: ignore[arg-type]
-                response_format=RESPONSE_FORMAT,  # type: ignore[arg-type]
+                model=self.model, messages=cast("list[ChatCompletionMessageParam]", messages),
+                response_format=cast(ResponseFormatJSONSchema, RESPONSE_FORMAT),
             )
         choice = response.choices[0]
         content = choice.message.content or ""
