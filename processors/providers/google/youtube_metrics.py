@@ -25,8 +25,9 @@ from typing import Any
 from googleapiclient.errors import HttpError
 
 from processors.providers.google.connections import Connections, Link, refreshed
-from processors.providers.publish.youtube_quota import PACIFIC, QuotaLedger, UploadDeferred
+from processors.providers.publish.youtube_quota import QuotaLedger, UploadDeferred
 from ytempire.core.google import client, message, reason
+from ytempire.core.schedule import PACIFIC
 from ytempire.stage import Deferred, PermanentError, TransientError
 
 LIST_UNITS = 1

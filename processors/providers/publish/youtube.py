@@ -41,16 +41,11 @@ from googleapiclient.http import MediaFileUpload
 
 from processors.providers.google import credentials as oauth
 from processors.providers.publish import Published, VideoMetadata
-from processors.providers.publish.youtube_quota import (
-    INSERT_UNITS,
-    THUMBNAIL_UNITS,
-    UPLOAD_UNITS,
-    QuotaLedger,
-    UploadDeferred,
-)
+from processors.providers.publish.youtube_quota import QuotaLedger, UploadDeferred
 from processors.providers.publish.youtube_text import snippet_and_status
 from ytempire.core.logging import get_logger
 from ytempire.core.pricing import Usage
+from ytempire.core.schedule import INSERT_UNITS, THUMBNAIL_UNITS, UPLOAD_QUOTA_UNITS
 from ytempire.stage import PermanentError, TransientError
 
 log = get_logger("ytempire.publish.youtube")
@@ -167,7 +162,7 @@ class YouTubePublisher:
                 return
             progress = answer
         if state.session_uri is None:
-            self.quota.reserve(UPLOAD_UNITS, f"the upload of {metadata.video_id}")
+            self.quota.reserve(UPLOAD_QUOTA_UNITS, f"the upload of {metadata.video_id}")
         media = MediaFileUpload(str(video), mimetype="video/mp4", resumable=True,
                                 chunksize=self.chunk_size)
         request = youtube.videos().insert(part="snippet,status", notifySubscribers=True,

@@ -18,14 +18,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from ytempire.core.schedule import PACIFIC
 from ytempire.stage import Deferred
-
-PACIFIC = ZoneInfo("America/Los_Angeles")
-INSERT_UNITS = 1600
-THUMBNAIL_UNITS = 50
-UPLOAD_UNITS = INSERT_UNITS + THUMBNAIL_UNITS
 
 
 class UploadDeferred(Deferred):
