@@ -7,8 +7,9 @@ picture, silencedetect, astats and ebur128 on the sound.
 
 Some defects make a video unpublishable however well the rest scores: a policy finding, the
 wrong resolution for the requested format, a mostly black picture, a missing or mostly silent
-soundtrack. These are *critical*: the video fails regardless of the threshold and its score is
-capped at ``CRITICAL_CAP``, so the number never looks better than the verdict.
+soundtrack, a script that repeats one of the channel's recent ones (``processors.originality``).
+These are *critical*: the video fails regardless of the threshold and its score is capped at
+``CRITICAL_CAP``, so the number never looks better than the verdict.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from PIL import Image, UnidentifiedImageError
 
 from processors.analysis import LONG_SILENCE_S, MediaReport, analyse
+from processors.originality import SAME_SCRIPT, SIMILAR, TABLES, Finding, RecentScripts
 from processors.providers.policy import PolicyChecker, PolicyVerdict
 from processors.providers.policy.blocklist import BlocklistChecker
 from processors.providers.script import WORDS_PER_MINUTE
@@ -52,13 +54,13 @@ from ytempire.core.records import (
 )
 from ytempire.core.requests import RESOLUTIONS
 from ytempire.core.settings import Settings
-from ytempire.stage import PermanentError, StageSpec
+from ytempire.stage import MemoryState, PermanentError, StageSpec, State
 
 log = get_logger("ytempire.quality")
 
 NAME = "quality"
 OUTPUT_TOPIC = "quality.scored"
-VERSION = "2"  # bump when the same video would now score differently (keys the cache)
+VERSION = "3"  # bump when the same video would now score differently (keys the cache)
 ANALYSIS = ("ffmpeg", "analysis")
 CRITICAL_CAP = 40.0
 TARGET_LUFS = -14.0
@@ -66,8 +68,8 @@ THUMBNAIL_SIZE = (1280, 720)
 THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024  # YouTube's limit for custom thumbnails
 
 WEIGHTS = {
-    ("script", "length"): 6, ("script", "structure"): 6, ("script", "repetition"): 4,
-    ("script", "readability"): 4,
+    ("script", "length"): 6, ("script", "structure"): 6, ("script", "repetition"): 2,
+    ("script", "readability"): 3, ("script", "originality"): 3,
     ("audio", "loudness"): 12, ("audio", "peaks"): 5, ("audio", "silence"): 8,
     ("video", "black_frames"): 10, ("video", "frozen_frames"): 6, ("video", "duration"): 7,
     ("video", "resolution"): 7, ("video", "captions"): 5,
@@ -287,6 +289,18 @@ def policy_check(verdict: PolicyVerdict) -> Check:
                  f"{verdict.checker}: {found or 'nothing found'}", critical=verdict.flagged)
 
 
+def originality_check(found: Finding) -> Check:
+    if not found.video_id:
+        return grade("script", "originality", 1.0, "the channel's first approved script")
+    detail = (f"closest of the channel's recent scripts: video {found.video_id} "
+              f"({found.title!r}), similarity {found.similarity:.2f}")
+    return grade("script", "originality", ramp(found.similarity, SIMILAR, SAME_SCRIPT), detail,
+                 f"the same script as video {found.video_id} ({found.title!r}): similarity "
+                 f"{found.similarity:.2f} >= {SAME_SCRIPT}" if found.same_script
+                 else f"template-like reuse of video {found.video_id} ({found.similarity:.2f})",
+                 critical=found.same_script)
+
+
 def verdict_of(checks: list[Check], threshold: int) -> tuple[float, bool, list[str]]:
     """(score, passed, reasons): critical defects cap the score and fail the video."""
     score = sum(c.score for c in checks)
@@ -305,15 +319,18 @@ def verdict_of(checks: list[Check], threshold: int) -> tuple[float, bool, list[s
 
 
 class QualityStage:
-    """The quality gate; ``policy`` checks the words, ffmpeg measures the media."""
+    """The quality gate; ``policy`` checks the words, ffmpeg measures the media, ``state``
+    (its tables, set by the runner) holds each channel's recent approved scripts."""
 
     spec = StageSpec(name=NAME, inputs=("video.assembled",),
-                     outputs=(OUTPUT_TOPIC, "cost.incurred"))
+                     outputs=(OUTPUT_TOPIC, "cost.incurred"), tables=TABLES)
 
-    def __init__(self, policy: PolicyChecker, store: ArtifactStore, cache: ResultCache) -> None:
+    def __init__(self, policy: PolicyChecker, store: ArtifactStore, cache: ResultCache,
+                 state: State | None = None) -> None:
         self.policy = policy
         self.store = store
         self.cache = cache
+        self.state = state or MemoryState(TABLES)
 
     def handle(self, event: VideoAssembled) -> list[Emit]:
         envelope, spec, script = event.envelope, event.spec, event.script
@@ -321,9 +338,13 @@ class QualityStage:
                            event.captions.sha256, event.thumbnail.sha256, plain(script),
                            spec.format, spec.target_duration_s, event.narration_duration_s)
         result, paid = self.cache.once(key, envelope.event_id, lambda: self._score(event))
+        recent = RecentScripts(self.state)
         checks = [Check(**c) for c in result["checks"]]
+        checks.insert(4, originality_check(recent.check(envelope, script)))
         threshold = spec.quality_threshold
         score, passed, reasons = verdict_of(checks, threshold)
+        if passed:
+            recent.remember(envelope, script)
         scored = QualityScored(
             envelope=derive_envelope(envelope, NAME, OUTPUT_TOPIC, spent=spent(result, paid)),
             spec=spec,

@@ -216,6 +216,35 @@ def test_redelivery_is_identical_and_measured_once(stage: QualityStage,
     assert all(plain(e.value)["cached"] is True for e in reused[1:])
 
 
+def test_a_script_the_channel_already_made_fails_naming_that_video(
+    stage: QualityStage, media: dict[str, Path],
+) -> None:
+    first = assembled(stage, media)
+    scored = plain(stage.handle(typed("video.assembled", first))[0].value)
+    assert scored["passed"] is True
+    assert "script.originality" not in lost(scored), scored["reasons"]
+
+    again = assembled(stage, media)  # another video of the channel with the same script
+    twin = plain(stage.handle(typed("video.assembled", again))[0].value)
+    assert twin["passed"] is False and twin["score"] <= 40
+    assert points(twin)["script.originality"] == 0
+    made = first["envelope"]["video_id"]
+    assert twin["reasons"][0].startswith(f"script originality: the same script as video {made}")
+    assert "similarity 1.00 >= 0.8" in twin["reasons"][0] and "(critical)" in twin["reasons"][0]
+
+    elsewhere = assembled(stage, media)  # the same words on another channel are its own video
+    elsewhere["envelope"]["channel_id"] = "another-channel"
+    assert plain(stage.handle(typed("video.assembled", elsewhere))[0].value)["passed"] is True
+
+    # Redelivered or replayed, each video gets its first answer, whatever was approved since.
+    assert plain(stage.handle(typed("video.assembled", copy.deepcopy(first)))[0].value) \
+        ["passed"] is True
+    assert without_time(stage.handle(typed("video.assembled", copy.deepcopy(again)))) == \
+        without_time(stage.handle(typed("video.assembled", copy.deepcopy(again))))
+    recent = stage.state.get("recent_scripts", first["envelope"]["channel_id"])
+    assert [r["video_id"] for r in recent] == [made]
+
+
 def test_caption_cues_read_ass_and_srt() -> None:
     assert [c[2] for c in caption_cues(ASS)] == ["Here is how", "volcanoes form", "Subscribe"]
     srt = "1\n00:00:00,000 --> 00:00:01,200\nHello there\n\n2\n00:00:01,200 --> 00:00:02,000\nBye\n"

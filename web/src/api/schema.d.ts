@@ -493,8 +493,8 @@ export interface paths {
         };
         /**
          * Get Month Projection
-         * @description This month's projected spend per channel and in all, against the budgets; a projection
-         *     past a budget is also a ``cost.alert`` notice (once a month).
+         * @description This month's projected spend per channel and in all, against the budgets; the ledger
+         *     raises a ``cost.alert`` notice (once a month) when a projection passes a budget.
          */
         get: operations["get_month_projection_v1_costs_month_get"];
         put?: never;
