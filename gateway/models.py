@@ -328,9 +328,11 @@ class Webhook(Base):
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     url: Mapped[str] = mapped_column(Text)
     events: Mapped[list[str]] = mapped_column(JSON)
-    secret: Mapped[str] = mapped_column(String(100))
-    previous_secret: Mapped[str | None] = mapped_column(String(100))
-    """The secret before the last rotation, still signing until ``previous_secret_until``"""
+    secret_sealed: Mapped[str] = mapped_column(Text)
+    """The signing secret, sealed (``Vault.for_signing_secrets``); opened only to sign"""
+    previous_secret_sealed: Mapped[str | None] = mapped_column(Text)
+    """The secret before the last rotation (sealed), still signing until
+    ``previous_secret_until``"""
     previous_secret_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -367,7 +369,8 @@ class InboundSource(Base):
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     channel_id: Mapped[str | None] = mapped_column(ForeignKey("channels.id"))
-    secret: Mapped[str] = mapped_column(String(100))
+    secret_sealed: Mapped[str] = mapped_column(Text)
+    """The signing secret, sealed (``Vault.for_signing_secrets``); opened only to verify"""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

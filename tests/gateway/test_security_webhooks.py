@@ -22,7 +22,7 @@ from gateway.app import create_app
 from gateway.config import GatewaySettings
 from gateway.signing import HEADER, verify
 from gateway.webhooks import enqueue_event
-from tests.gateway.conftest import Caller
+from tests.gateway.conftest import Caller, stored_text
 from ytempire.core.settings import Settings
 
 DEADLINE = 1.5
@@ -272,6 +272,8 @@ def test_rotated_secret_signs_alongside_the_old_one_during_the_overlap(
     rotated = client.post(f"/v1/webhooks/{hook['id']}/rotate-secret", headers=alice.headers)
     assert rotated.status_code == 200 and rotated.json()["secret"] != hook["secret"]
     assert "secret" not in client.get("/v1/webhooks", headers=alice.headers).json()[0]
+    stored = stored_text(client)  # both secrets sealed: neither is in the database in clear
+    assert hook["secret"] not in stored and rotated.json()["secret"] not in stored
     _event(client, alice, "evt-1")
     _until(lambda: bool(receiver.received))
     _, headers, body = receiver.received[0]

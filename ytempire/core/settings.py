@@ -97,8 +97,9 @@ class Settings(BaseSettings):
                                   "locally); None = Google's.")
     youtube_token_keys: SecretStr | None = Field(
         default=None, description="Fernet keys, comma-separated, that encrypt stored refresh "
-                                  "tokens: the first encrypts, all decrypt (rotation: put a new "
-                                  "key first, run 'ytempire youtube rotate-keys', drop the old).")
+                                  "tokens and signing secrets: the first encrypts, all decrypt "
+                                  "(rotation: put a new key first, run 'ytempire youtube "
+                                  "rotate-keys', drop the old).")
     provider_timeout_s: float = 120.0
     provider_max_retries: int = Field(
         default=2, description="Retries inside a provider client (429/5xx, with its backoff) "

@@ -16,12 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from google.auth.exceptions import RefreshError, TransportError
-from google.auth.transport.requests import Request
 from google.oauth2.credentials import Credentials
 
+from processors.providers.google import credentials as oauth
 from ytempire.core.google import GOOGLE_TOKEN_URI, MONETARY, publish_target
 from ytempire.core.settings import Settings
 from ytempire.core.vault import Vault, VaultLocked
@@ -95,13 +96,13 @@ class Connections:
         file = self._file(channel_id)
         if file is not None:
             try:
-                credentials = Credentials.from_authorized_user_file(str(file))
+                credentials = oauth.from_file(file)
             except (OSError, ValueError) as exc:
                 raise NotConnected(f"YouTube credentials for channel {channel_id} at {file} are "
                                    f"unreadable ({type(exc).__name__}); re-authorize the "
                                    "channel") from None
             return Link(channel_id, "youtube", None, tuple(credentials.scopes or ()),
-                        credentials.with_token_uri(self.token_uri))
+                        oauth.with_token_uri(credentials, self.token_uri))
         if row is not None and row.status == "reconnect_needed":
             return Link(channel_id, "reconnect_needed", row.youtube_channel_id)
         return Link(channel_id, "not_connected")
@@ -135,7 +136,7 @@ class Connections:
             if changed:
                 _resend_channel(conn, channel_id, now)
 
-    def _row(self, channel_id: str) -> sa.Row | None:
+    def _row(self, channel_id: str) -> sa.Row[Any] | None:
         if self.engine is None:
             return None
         try:
@@ -149,9 +150,9 @@ class Connections:
         if self.vault is None:
             raise VaultLocked("a channel is connected but YTEMPIRE_YOUTUBE_TOKEN_KEYS is not set "
                               "for this process; give it the gateway's keys")
-        return Credentials(token=None, refresh_token=self.vault.open(sealed),
-                           token_uri=self.token_uri, client_id=self.client_id,
-                           client_secret=self.client_secret, scopes=list(scopes))
+        return oauth.from_refresh_token(self.vault.open(sealed), token_uri=self.token_uri,
+                                        client_id=self.client_id,
+                                        client_secret=self.client_secret, scopes=list(scopes))
 
     def _file(self, channel_id: str) -> Path | None:
         if self.credentials_dir is None:
@@ -192,7 +193,7 @@ def refreshed(connections: Connections, link: Link) -> Credentials:
     if link.credentials is None:
         raise NotConnected(f"channel {link.channel_id} is {link.mode.replace('_', ' ')}")
     try:
-        link.credentials.refresh(Request())
+        oauth.refresh(link.credentials)
     except RefreshError as exc:
         if "invalid_grant" not in str(exc):
             raise TransientError(f"the token endpoint refused a refresh ({exc.args[0]!s:.200})"

@@ -1306,7 +1306,7 @@ export interface components {
             decision: string;
             /**
              * Parts
-             * @description trend, fit and novelty, each 0..1
+             * @description trend, forecast, fit and novelty, each 0..1
              */
             parts: {
                 [key: string]: number;
