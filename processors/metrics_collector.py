@@ -50,6 +50,7 @@ from ytempire.core.records import (
     PipelineFailed,
     SchedulerTick,
     UploadDone,
+    UploadStatus,
     VideoMetrics,
 )
 from ytempire.core.settings import Settings
@@ -175,9 +176,9 @@ class MetricsCollector:
             return []
         record["youtube"] = state
         envelope = self._envelope(video_id, record, f"status:{state[0]}:{state[1]}", now)
-        return [Emit(STATUS_TOPIC, {
-            "envelope": envelope, "platform_video_id": record["platform_video_id"],
-            "upload_status": seen.upload_status, "processing_status": seen.processing_status})]
+        return [Emit(STATUS_TOPIC, UploadStatus(
+            envelope=envelope, platform_video_id=record["platform_video_id"],
+            upload_status=seen.upload_status, processing_status=seen.processing_status))]
 
     def _snapshot(self, video_id: str, record: dict[str, Any], seen: VideoState,
                   now: datetime) -> Emit | None:
