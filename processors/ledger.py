@@ -11,16 +11,17 @@ channel's daily budget (the latest request's ``spec.daily_budget_usd``; no alert
 known) and of the owner's monthly budget (the latest request's ``spec.monthly_budget_usd``, set
 on the owner in the gateway; a request without one means the owner has none, so no alert).
 "Latest" is by the request's ``occurred_at``, so a late or re-driven old request changes nothing.
-A budget is learnt from the owner's next request; one lower than what was spent alerts at once.
+A budget is learnt from the owner's next request or the channel's next ``channel.updated``; one
+lower than what was spent alerts at once.
 
-State is five tables of JSON values behind ``ytempire.stage.State`` (get/put by key): dicts
-without a worker (``MemoryState``), Faust tables recovered from their changelogs under it. The
-video's record is the authority: it holds the video's spend per day and the ids of the events it
-has counted, so a redelivered cost never counts twice. The channel-day and owner-month records
-do not add, they *set* the part that video (or channel-day) contributes, recomputed from the
-authority on every delivery, so a crash between two tables' writes heals on redelivery instead
-of losing or doubling a cent. A redelivered input gives back the alerts it raised, with the same
-event ids (an alert's id depends only on scope, period and threshold).
+State is five tables (and the projection's three) of JSON values behind ``ytempire.stage.State``
+(get/put by key): dicts without a worker (``MemoryState``), Faust tables recovered from their
+changelogs under it. The video's record is the authority: it holds the video's spend per day and
+the ids of the events it has counted, so a redelivered cost never counts twice. The channel-day
+and owner-month records do not add, they *set* the part that video (or channel-day) contributes,
+recomputed from the authority on every delivery, so a crash between two tables' writes heals on
+redelivery instead of losing or doubling a cent. A redelivered input gives back the alerts it
+raised, with the same event ids (an alert's id depends only on scope, period and threshold).
 
 The sums over channels and owners need every partition of ``cost.incurred``: run one ledger
 process (it reads a few events per video); more processes would each sum only their partitions.

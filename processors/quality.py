@@ -25,7 +25,6 @@ from processors.analysis import LONG_SILENCE_S, MediaReport, analyse
 from processors.originality import SAME_SCRIPT, SIMILAR, TABLES, Finding, RecentScripts
 from processors.providers.policy import PolicyChecker, PolicyVerdict
 from processors.providers.policy.blocklist import BlocklistChecker
-from processors.providers.script import WORDS_PER_MINUTE
 from processors.providers.script.limits import (
     DESCRIPTION_MAX_BYTES,
     TAGS_MAX_CHARS,
@@ -53,6 +52,7 @@ from ytempire.core.records import (
     VideoSpec,
 )
 from ytempire.core.requests import RESOLUTIONS
+from ytempire.core.script_brief import WORDS_PER_MINUTE
 from ytempire.core.settings import Settings
 from ytempire.stage import MemoryState, PermanentError, StageSpec, State
 

@@ -29,7 +29,7 @@ from processors.discovery.scoring import Candidate, Scored, rank
 from processors.discovery.similarity import duplicate_of
 from ytempire.core import backlog
 from ytempire.core.events import Emit, new_envelope
-from ytempire.core.records import BacklogUpdated
+from ytempire.core.records import BacklogUpdated, TopicDecision
 from ytempire.stage import State
 
 TABLE = "backlog"
@@ -72,22 +72,22 @@ class Backlog:
         found = self.state.get(TABLE, channel_id)
         return copy.deepcopy(found["topics"]) if found is not None else {}
 
-    def decide(self, channel: dict[str, Any], decisions: list[dict[str, Any]],
+    def decide(self, channel: dict[str, Any], decisions: list[TopicDecision],
                made: list[str]) -> list[Emit]:
         """Apply the owner's decisions (all of them: the channel event carries the whole list),
         scoring topics added by hand against what the owner already made."""
         topics = self.topics(channel["id"])
         before = copy.deepcopy(topics)
-        decided = {d["topic_id"]: d for d in decisions}
+        decided = {d.topic_id: d for d in decisions}
         for tid, entry in topics.items():
-            entry["decision"] = decided[tid]["decision"] if tid in decided else ""
-        new = [d for d in decisions if d["by_hand"] and d["topic_id"] not in topics]
-        scored = rank([Candidate(d["title"], "by_hand") for d in new], channel["niche"], made)
+            entry["decision"] = decided[tid].decision if tid in decided else ""
+        new = [d for d in decisions if d.by_hand and d.topic_id not in topics]
+        scored = rank([Candidate(d.title, "by_hand") for d in new], channel["niche"], made)
         by_title = {s.candidate.title: s for s in scored}
         for d in new:
-            entry = _entry(by_title[d["title"]], channel["id"])
-            entry.update(topic_id=d["topic_id"], decision=d["decision"])
-            topics[d["topic_id"]] = entry
+            entry = _entry(by_title[d.title], channel["id"])
+            entry.update(topic_id=d.topic_id, decision=d.decision)
+            topics[d.topic_id] = entry
         return self._save(channel, topics) if topics != before else []
 
     def merge(self, channel: dict[str, Any], found: list[dict[str, Any]]) -> list[Emit]:

@@ -88,10 +88,10 @@ def run(count: int, made_count: int, repeat: int, seed: int = 7) -> dict[str, An
                              search_every=timedelta(days=1))
     settings = Settings()
     scheduler = Scheduler(MemoryState(SCHEDULER_TABLES), settings)
-    event = plain(channel_event(ChannelState(
+    event = channel_event(ChannelState(
         id="chan-1", owner_id="owner-1", version=T0, name="Space", niche="space history",
         per_video_budget_usd=Decimal(3), daily_budget_usd=Decimal(30),
-        schedule=ChannelSchedule(cron="0 8 * * *"))).value)
+        schedule=ChannelSchedule(cron="0 8 * * *"))).value
     scheduler.handle(event)
     channel = {"id": "chan-1", "owner": "owner-1", "version": T0.isoformat(),
                "niche": "space history", "language": "en", "feeds": [], "active": True,
@@ -106,7 +106,7 @@ def run(count: int, made_count: int, repeat: int, seed: int = 7) -> dict[str, An
             begin = time.perf_counter()
             [found] = analyzer.discover(channel, T0 + timedelta(hours=n))
             middle = time.perf_counter()
-            scheduler.handle(plain(found.value))
+            scheduler.handle(found.value)
             end = time.perf_counter()
             if n:  # the first run is the warm-up
                 discover.append(middle - begin)

@@ -9,9 +9,9 @@ import pytest
 
 from processors.discovery.offline import brainstorm
 from processors.originality import SAME_SCRIPT, SIMILAR, narration, similarity
-from processors.providers.script import ScriptRequest, angle_for
 from processors.providers.script.offline import OfflineScriptWriter
 from ytempire.core.records import Script
+from ytempire.core.script_brief import ScriptRequest, angle_for
 
 WRITER = OfflineScriptWriter()
 

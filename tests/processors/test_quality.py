@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from processors.providers.script import ScriptRequest
 from processors.providers.script.offline import OfflineScriptWriter
 from processors.quality import QualityStage, build, caption_cues
 from tests.processors.samples import typed, without_time
@@ -20,6 +19,7 @@ from ytempire.core.events import Event, plain
 from ytempire.core.media import run_ffmpeg
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.script_brief import ScriptRequest
 from ytempire.core.settings import Settings
 
 SECONDS = 4

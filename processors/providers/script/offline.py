@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from processors.providers.script import ScriptRequest, WrittenScript
+from processors.providers.script import WrittenScript
 from processors.providers.script.limits import (
     TAG_MAX_CHARS,
     TITLE_MAX_CHARS,
@@ -30,6 +30,7 @@ from processors.providers.script.limits import (
 )
 from ytempire.core.events import content_hash
 from ytempire.core.pricing import Usage
+from ytempire.core.script_brief import ScriptRequest
 from ytempire.stage import PermanentError
 
 BANKS = {"en": Path(__file__).with_name("bank_en.yaml")}
