@@ -238,6 +238,12 @@ class Video(Base):
     quality: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     artifacts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     failure_reason: Mapped[str | None] = mapped_column(Text)
+    youtube_upload_status: Mapped[str | None] = mapped_column(String(20))
+    """YouTube's uploadStatus of the upload: ``uploaded`` (YouTube still processing it) from
+    ``upload.done`` on, ``processed`` once ``upload.status`` says so; None off YouTube."""
+    youtube_processing_status: Mapped[str | None] = mapped_column(String(20))
+    youtube_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the metrics collector last found a change (``upload.status``); None: not read yet."""
     request_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     scored_event: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     """The Avro value of the video's last ``quality.scored``: what an approval repeats to the

@@ -6,9 +6,10 @@ On a tick:
 
 - statistics: every followed video that is due is read with ``videos.list`` (50 ids a call,
   part statistics+status+processingDetails), every 15 minutes for its first 48 hours, daily
-  after. A video YouTube rejected, failed to process or no longer has becomes a
-  ``pipeline.failed`` with YouTube's reason (the gateway shows it, notifies, calls webhooks)
-  and is no longer read;
+  after. Its processing state goes out as ``upload.status`` on the first read and whenever it
+  changes (the gateway shows "YouTube is still processing" until it says ``processed``). A
+  video YouTube rejected, failed to process or no longer has becomes a ``pipeline.failed``
+  with YouTube's reason (the gateway shows it, notifies, calls webhooks) and is no longer read;
 - analytics: once per Pacific day and connected channel, YouTube Analytics ``reports.query``
   (dimensions video,day) for the last ``REREAD_DAYS`` days (YouTube revises recent days),
   revenue metrics too when the monetary scope was granted; then the same days for the whole
@@ -49,6 +50,7 @@ from ytempire.core.records import (
     PipelineFailed,
     SchedulerTick,
     UploadDone,
+    UploadStatus,
     VideoMetrics,
 )
 from ytempire.core.settings import Settings
@@ -58,6 +60,7 @@ log = get_logger("ytempire.metrics_collector")
 
 NAME = "metrics-collector"
 OUTPUT_TOPIC = "video.metrics"
+STATUS_TOPIC = "upload.status"
 INPUTS = ("upload.done", "scheduler.tick", "metrics.requested")
 TABLES: dict[str, Partitioning] = {"videos": "key", "index": "key", "channels": "key"}
 YOUNG = timedelta(hours=48)
@@ -149,17 +152,33 @@ class MetricsCollector:
             record = dict(videos[video_id])
             seen = found.get(platform_id)
             status = "deleted" if seen is None else seen.upload_status
+            if status not in GONE and seen is not None and seen.processing_status == "failed":
+                status = "failed"  # processing failed, before uploadStatus says so
             if status in GONE:
                 record["gone"] = status
                 out.append(self._gone(video_id, record, seen, now))
             else:
                 assert seen is not None
+                out += self._processing(video_id, record, seen, now)
                 emit = self._snapshot(video_id, record, seen, now)
                 if emit is not None:
                     out.append(emit)
                 record["due"] = _iso(_next_due(_at(record["published_at"]), now))
             self.state.put("videos", video_id, record)
         return out
+
+    def _processing(self, video_id: str, record: dict[str, Any], seen: VideoState,
+                    now: datetime) -> list[Emit]:
+        """``upload.status`` when YouTube's processing state is new to us (the first read, then
+        each change): how the gateway tells "uploaded, YouTube still processing" from live."""
+        state = [seen.upload_status, seen.processing_status]
+        if record.get("youtube") == state:
+            return []
+        record["youtube"] = state
+        envelope = self._envelope(video_id, record, f"status:{state[0]}:{state[1]}", now)
+        return [Emit(STATUS_TOPIC, UploadStatus(
+            envelope=envelope, platform_video_id=record["platform_video_id"],
+            upload_status=seen.upload_status, processing_status=seen.processing_status))]
 
     def _snapshot(self, video_id: str, record: dict[str, Any], seen: VideoState,
                   now: datetime) -> Emit | None:
@@ -262,7 +281,8 @@ def _next_due(published: datetime, now: datetime) -> datetime:
 class MetricsCollectorStage:
     """The stage the worker runs: it declares tables, so the worker sets ``state``."""
 
-    spec = StageSpec(name=NAME, inputs=INPUTS, outputs=(OUTPUT_TOPIC, "pipeline.failed"),
+    spec = StageSpec(name=NAME, inputs=INPUTS,
+                     outputs=(OUTPUT_TOPIC, STATUS_TOPIC, "pipeline.failed"),
                      tables=TABLES, cancel="never")
 
     def __init__(self, collector: MetricsCollector) -> None:

@@ -32,7 +32,7 @@ DESIGN_TOPICS = {"script.requested", "script.ready", "voice.ready", "video.assem
                  "quality.scored", "upload.done", "cost.incurred", "cost.alert",
                  "pipeline.failed", "pipeline.dlq", "video.cancelled", "channel.updated",
                  "scheduler.tick", "schedule.slot", "video.approved", "video.metrics",
-                 "metrics.requested", "backlog.updated"}
+                 "metrics.requested", "backlog.updated", "upload.status"}
 CHANNEL_KEYED = {"channel.updated", "scheduler.tick", "schedule.slot", "metrics.requested",
                  "backlog.updated"}
 """Channel topics are keyed by channel id (the tick's is "*": one partition takes them all)."""

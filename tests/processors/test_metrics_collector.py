@@ -282,6 +282,44 @@ def test_a_video_deleted_or_rejected_on_youtube_becomes_a_failure_and_is_not_rea
     assert [plain(e.value)["envelope"]["video_id"] for e in again] == ["video-2"]
 
 
+def processing(out: list[Emit]) -> list[tuple[str, str, str | None]]:
+    return [(v["envelope"]["video_id"], v["upload_status"], v["processing_status"])
+            for v in (plain(e.value) for e in out if e.topic == "upload.status")]
+
+
+def test_youtube_processing_is_sent_on_the_first_read_and_on_each_change(
+        tmp_path: Path, google: FakeGoogle) -> None:
+    h = Harness(tmp_path, google)
+    h.publish(google, 3)
+    for platform_id in ("yt00000", "yt00001"):
+        google.set_status(platform_id, "uploaded")  # YouTube still processing them
+    assert sorted(processing(h.tick(T0))) == [("video-0", "uploaded", "processing"),
+                                              ("video-1", "uploaded", "processing"),
+                                              ("video-2", "processed", "succeeded")]
+    assert processing(h.tick(T0 + timedelta(minutes=15))) == []  # nothing changed
+
+    google.set_status("yt00000", "processed")
+    google.set_processing("yt00002", "terminated")  # no longer reported: not a failure
+    out = h.tick(T0 + timedelta(minutes=30))
+    assert sorted(processing(out)) == [("video-0", "processed", "succeeded"),
+                                       ("video-2", "processed", "terminated")]
+    assert not [e for e in out if e.topic == "pipeline.failed"]
+
+
+def test_processing_that_fails_on_youtube_becomes_a_failure_with_its_reason(
+        tmp_path: Path, google: FakeGoogle) -> None:
+    h = Harness(tmp_path, google)
+    h.publish(google, 1)
+    google.set_status("yt00000", "uploaded")
+    h.tick(T0)
+    google.set_processing("yt00000", "failed", "transcodeFailed")  # uploadStatus not yet moved
+    out = h.tick(T0 + timedelta(minutes=15))
+    [failed] = [plain(e.value) for e in out if e.topic == "pipeline.failed"]
+    assert failed["error_type"] == "YouTubeProcessingFailed"
+    assert "transcodeFailed" in failed["error_message"] and processing(out) == []
+    assert h.tick(T0 + timedelta(minutes=30)) == []  # no longer read
+
+
 def test_a_malformed_answer_names_the_field_and_nothing_is_half_written(
         tmp_path: Path, google: FakeGoogle) -> None:
     h = Harness(tmp_path, google)
@@ -302,7 +340,8 @@ def test_a_redelivered_tick_emits_the_same_event_ids(tmp_path: Path, google: Fak
     google.set_daily("yt00001", DAY, views=10)
     ids = [[plain(e.value)["envelope"]["event_id"] for e in h.tick(T0 + timedelta(days=1))]
            for h in (first, second)]
-    assert ids[0] == ids[1] and len(set(ids[0])) == len(ids[0]) == 5  # 3 + 1 + the channel's
+    # 3 upload.status + 3 statistics + 1 analytics day + the channel's day
+    assert ids[0] == ids[1] and len(set(ids[0])) == len(ids[0]) == 8
 
 
 def test_backfill_reads_every_asked_day_of_the_channel(tmp_path: Path, google: FakeGoogle) -> None:

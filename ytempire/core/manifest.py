@@ -109,7 +109,7 @@ PIPELINE = Manifest((
                 "quality.scored"), ("cost.alert",)),
     StageEntry("metrics-collector", "processors.metrics_collector",
                ("upload.done", "scheduler.tick", "metrics.requested"),
-               ("video.metrics", "pipeline.failed")),
+               ("video.metrics", "upload.status", "pipeline.failed")),
     StageEntry("scheduler", "processors.scheduler",
                ("scheduler.tick", "channel.updated", "cost.incurred", "upload.done"),
                ("script.requested", "schedule.slot", "backlog.updated")),

@@ -370,6 +370,22 @@ class UploadDone(Event, frozen=True, kw_only=True):
     quality_score: float
 
 
+class UploadStatus(Event, frozen=True, kw_only=True):
+    """What YouTube says of an uploaded video's processing, sent by the metrics collector when it
+    first reads the video and whenever that changes: upload_status 'uploaded' while YouTube is
+    still processing it, 'processed' once it is watchable. A video YouTube rejected, failed to
+    process or deleted becomes a pipeline.failed instead. The event id derives from (video,
+    upload_status, processing_status): a re-read that finds the same state is a duplicate.
+    """
+
+    platform_video_id: str
+    #: YouTube's status.uploadStatus: uploaded (still processing) | processed.
+    upload_status: str
+    #: YouTube's processingDetails.processingStatus: processing | succeeded | terminated (no
+    #: longer reported); null when YouTube gave none.
+    processing_status: str | None = None
+
+
 class VideoApproved(Event, frozen=True, kw_only=True):
     """A person let a held video be published: one that passed with auto_publish off (approve: at
     its slot; publish: now), or, as an owner override with a reason, one the quality gate
@@ -514,6 +530,7 @@ RECORDS: dict[str, type[Event]] = {
     "script.ready": ScriptReady,
     "script.requested": ScriptRequested,
     "upload.done": UploadDone,
+    "upload.status": UploadStatus,
     "video.approved": VideoApproved,
     "video.assembled": VideoAssembled,
     "video.cancelled": VideoCancelled,

@@ -14,7 +14,7 @@ Headless installs can still place an authorized-user file ``<credentials_dir>/<c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,11 @@ CONNECTIONS = sa.table(
     sa.column("status", sa.String), sa.column("youtube_channel_id", sa.String),
     sa.column("scopes", sa.Text), sa.column("refresh_token_sealed", sa.Text),
     sa.column("updated_at", sa.DateTime(timezone=True)), sa.column("last_error", sa.Text))
+
+CHANNELS = sa.table("channels", sa.column("id", sa.String),
+                    sa.column("event_pending", sa.Boolean),
+                    sa.column("updated_at", sa.DateTime(timezone=True)))
+"""The gateway's channels, as far as sending one again goes (``gateway.channel_events``)."""
 
 MODES = ("youtube", "local_only", "not_connected", "reconnect_needed")
 
@@ -113,13 +118,23 @@ class Connections:
         return [link for link in map(self.link, sorted(ids)) if link.mode == "youtube"]
 
     def reconnect_needed(self, channel_id: str, error: str) -> None:
-        """Google refused the grant: the channel must be connected again by its owner."""
+        """Google refused the grant: the channel must be connected again by its owner.
+
+        The one place a stage changes a connection: in the same transaction the channel is
+        marked for the gateway's outbox, which sends ``channel.updated`` (publish target
+        ``nowhere``) within seconds, so the scheduler stops counting on YouTube for it. Only
+        the change is sent: a second stage meeting the same refusal marks nothing."""
         if self.engine is None:
             return
+        now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            conn.execute(sa.update(CONNECTIONS).where(CONNECTIONS.c.channel_id == channel_id)
-                         .values(status="reconnect_needed", refresh_token_sealed=None,
-                                 last_error=error[:500], updated_at=datetime.now(UTC)))
+            changed = conn.execute(
+                sa.update(CONNECTIONS).where(CONNECTIONS.c.channel_id == channel_id,
+                                             CONNECTIONS.c.status != "reconnect_needed")
+                .values(status="reconnect_needed", refresh_token_sealed=None,
+                        last_error=error[:500], updated_at=now)).rowcount
+            if changed:
+                _resend_channel(conn, channel_id, now)
 
     def _row(self, channel_id: str) -> sa.Row[Any] | None:
         if self.engine is None:
@@ -144,6 +159,19 @@ class Connections:
             return None
         path = self.credentials_dir / f"{channel_id}.json"
         return path if path.is_file() else None
+
+
+def _resend_channel(conn: sa.Connection, channel_id: str, now: datetime) -> None:
+    """Mark the channel for the gateway's outbox under a new version (later than the last,
+    whatever this machine's clock says): ``channel.updated`` is then sent as it is now."""
+    version = conn.execute(sa.select(CHANNELS.c.updated_at).where(
+        CHANNELS.c.id == channel_id)).scalar()
+    if version is None:
+        return
+    version = version.replace(tzinfo=UTC) if version.tzinfo is None else version
+    later = now if now > version else version + timedelta(microseconds=1)
+    conn.execute(sa.update(CHANNELS).where(CHANNELS.c.id == channel_id)
+                 .values(event_pending=True, updated_at=later))
 
 
 def _psycopg(url: str) -> str:

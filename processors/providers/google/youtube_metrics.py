@@ -225,13 +225,15 @@ def _video_state(item: dict[str, Any]) -> VideoState:
             raise MalformedAnswer(f"videos.list items[].statistics.{name} is not a "
                                   "number") from None
 
+    processing = item.get("processingDetails") or {}
     return VideoState(
         platform_video_id=str(_field(item, "id", "videos.list items[]")),
         views=count("viewCount", True), likes=count("likeCount", False),
         comments=count("commentCount", False),
         upload_status=str(_field(status, "uploadStatus", "videos.list items[].status")),
-        reason=status.get("failureReason") or status.get("rejectionReason"),
-        processing_status=(item.get("processingDetails") or {}).get("processingStatus"))
+        reason=status.get("failureReason") or status.get("rejectionReason")
+        or processing.get("processingFailureReason"),
+        processing_status=processing.get("processingStatus"))
 
 
 def _field(doc: Any, name: str, where: str) -> Any:
