@@ -22,14 +22,12 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
-import msgspec
-
 from processors.discovery import offline
 from processors.discovery.scoring import Candidate, Scored, rank
 from processors.discovery.similarity import duplicate_of
 from ytempire.core import backlog
 from ytempire.core.events import Emit, new_envelope
-from ytempire.core.records import BacklogUpdated, TopicDecision
+from ytempire.core.records import BacklogTopic, BacklogUpdated, ScorePart, TopicDecision
 from ytempire.stage import State
 
 TABLE = "backlog"
@@ -185,8 +183,13 @@ class Backlog:
         envelope = new_envelope(video_id="", channel_id=channel["id"], owner_id=channel["owner"],
                                 producer="scheduler",
                                 event_key=f"{channel['id']}:backlog:{revision}")
-        value = {"envelope": envelope, "mode": schedule.get("topic_mode", "auto"), "topics": [
-            {**e, "parts": [{"name": k, "value": v} for k, v in e["parts"].items()],
-             "used_at": None if e["used_at"] is None else datetime.fromisoformat(e["used_at"])}
-            for e in ordered]}
-        return Emit(backlog.TOPIC, msgspec.convert(value, BacklogUpdated), key_field="channel_id")
+        shown = [BacklogTopic(
+            topic_id=e["topic_id"], title=e["title"], source=e["source"], ref=e["ref"],
+            score=e["score"], parts=[ScorePart(name=k, value=v) for k, v in e["parts"].items()],
+            reasons=list(e["reasons"]), refused=e["refused"], decision=e["decision"],
+            used_by=e["used_by"],
+            used_at=None if e["used_at"] is None else datetime.fromisoformat(e["used_at"]),
+        ) for e in ordered]
+        updated = BacklogUpdated(envelope=envelope, mode=schedule.get("topic_mode", "auto"),
+                                 topics=shown)
+        return Emit(backlog.TOPIC, updated, key_field="channel_id")

@@ -24,7 +24,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from processors.discovery.forecast import forecast
 from processors.discovery.llm import LLMSource
 from processors.discovery.scoring import Candidate, Scored, Snapshot, rank
 from processors.discovery.sources import (
@@ -181,8 +180,7 @@ class TrendAnalyzer:
                 self.state.put("views", candidate.ref, [list(h) for h in history])
                 snapshots = tuple(Snapshot(datetime.fromisoformat(at), views)
                                   for at, views in history)
-                candidate = replace(candidate, snapshots=snapshots,
-                                    forecast=forecast(snapshots))
+                candidate = replace(candidate, snapshots=snapshots)  # its forecast anew
             tid = topic_id("", candidate.title)
             if tid not in pool or len(candidate.snapshots) > len(pool[tid].snapshots):
                 pool[tid] = candidate

@@ -18,7 +18,6 @@ from typing import Any
 import httplib2
 from googleapiclient.discovery import build_from_document
 
-from processors.discovery.forecast import forecast
 from processors.discovery.scoring import Candidate, Snapshot
 from ytempire.core.google import discovery_document
 
@@ -45,7 +44,7 @@ class Snapshots:
         """The videos as candidates, each with the forecast of its snapshots so far (made here,
         as a snapshot arrives, not when candidates are ranked)."""
         return [Candidate(self.titles[i], source, f"https://www.youtube.com/watch?v={i}",
-                          tuple(self.views[i]), forecast(self.views[i])) for i in ids]
+                          tuple(self.views[i])) for i in ids]
 
 
 class YouTubeTrends:

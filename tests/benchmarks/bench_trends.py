@@ -26,8 +26,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from processors import trends
-from processors.discovery.forecast import forecast
+from processors.discovery import scoring
 from processors.discovery.scoring import Candidate, Snapshot
 from processors.discovery.sources import Found, Wanted
 from processors.scheduler import TABLES as SCHEDULER_TABLES
@@ -97,7 +96,8 @@ def run(count: int, made_count: int, repeat: int, seed: int = 7) -> dict[str, An
                "niche": "space history", "language": "en", "feeds": [], "active": True,
                "next_at": None, "searched_at": None}
     fitting: list[float] = []
-    trends.forecast = _timed(forecast, fitting)  # the stage's forecasts, timed apart
+    forecast = scoring.forecast_of
+    scoring.forecast_of = _timed(forecast, fitting)  # each candidate's forecast, timed apart
     discover, merge, total, fits = [], [], [], []
     refused = shown = 0
     try:
@@ -116,7 +116,7 @@ def run(count: int, made_count: int, repeat: int, seed: int = 7) -> dict[str, An
             topics = plain(found.value)["topics"]
             shown, refused = len(topics), sum(1 for t in topics if t["refused"])
     finally:
-        trends.forecast = forecast
+        scoring.forecast_of = forecast
     return {"candidates": count, "past_topics": made_count, "runs": repeat,
             "sent_per_run": shown, "refused_as_near_duplicates": refused,
             "ms": {"discover": _ms(discover), "of_which_forecasts": _ms(fits),
