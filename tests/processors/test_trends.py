@@ -99,6 +99,12 @@ def test_a_rising_topic_outranks_a_flat_one_a_near_duplicate_is_refused_and_a_sl
     sources = {t["source"] for t in topics}
     assert {"offline", "feed", "youtube_trending"} <= sources
 
+    google.set_views("rising", 170_000)  # a third snapshot: the kept history is forecast
+    [run3] = of(deliver(trends, tick_event(T0 + timedelta(hours=4))), "topics.discovered")
+    [again] = [t for t in run3["topics"] if t["ref"].endswith("=rising")]
+    assert any(r.startswith("forecast ") for r in again["reasons"])
+    assert {p["name"]: p["value"] for p in again["parts"]}["forecast"] > 0
+
     scheduler = Scheduler(MemoryState(SCHEDULER_TABLES), settings)
     deliver(scheduler, channel_event(chan))
     [backlog] = of(deliver(scheduler, second[0]), "backlog.updated")
