@@ -67,6 +67,11 @@ KEEP_PAST = timedelta(days=3)
 SAMPLES = 20
 PLAN_STEP = timedelta(hours=1)
 """The plan is extended to the full horizon once it falls this much short of it."""
+# The channel.updated fields the channels table keeps (JSON values: budgets as strings)
+CHANNEL_FIELDS = ("name", "niche", "deleted", "publish_target", "language", "voice",
+                  "visual_style", "format", "target_duration_s", "quality_threshold",
+                  "auto_publish", "privacy")
+BUDGETS = ("per_video_budget_usd", "daily_budget_usd", "monthly_budget_usd")
 NO_TOPIC = {
     "auto": "no_topic: the backlog has no topic to take (every idea is used, skipped or too "
             "close to a video the owner already made)",
@@ -116,26 +121,17 @@ class Scheduler:
 
     def channel_updated(self, event: ChannelUpdated) -> list[Emit]:
         """Keep the latest version; a changed schedule replans its future slots only. The
-        owner's topic decisions apply to the backlog, which a scheduled channel fills.
-
-        The channel is kept in the ``channels`` table as a JSON value (amounts as strings)."""
+        owner's topic decisions apply to the backlog, which a scheduled channel fills."""
         cid = event.envelope.channel_id
         known = self.state.get("channels", cid)
         version = _iso(event.version)
         if known is not None and known["version"] > version:
             return []
-        monthly = event.monthly_budget_usd
+        fields = msgspec.structs.asdict(event)
         channel: dict[str, Any] = {
             "id": cid, "owner": event.envelope.owner_id, "version": version,
-            "name": event.name, "niche": event.niche, "deleted": event.deleted,
-            "publish_target": event.publish_target, "language": event.language,
-            "voice": event.voice, "visual_style": event.visual_style, "format": event.format,
-            "target_duration_s": event.target_duration_s,
-            "quality_threshold": event.quality_threshold, "auto_publish": event.auto_publish,
-            "privacy": event.privacy,
-            "per_video_budget_usd": str(event.per_video_budget_usd),
-            "daily_budget_usd": str(event.daily_budget_usd),
-            "monthly_budget_usd": None if monthly is None else str(monthly),
+            **{k: fields[k] for k in CHANNEL_FIELDS},
+            **{k: None if fields[k] is None else str(fields[k]) for k in BUDGETS},
             "schedule": None if event.schedule is None else plain(event.schedule),
         }
         self.state.put("channels", cid, channel)

@@ -54,7 +54,7 @@ log = get_logger("ytempire.scriptwriter")
 
 NAME = "scriptwriter"
 OUTPUT_TOPIC = "script.ready"
-VERSION = "3"  # bump when the same request should now get a different script (keys the cache)
+VERSION = "4"  # bump when the same request should now get a different script (keys the cache)
 MAX_TOPIC_CHARS = 200
 
 

@@ -12,7 +12,7 @@ import pytest
 from confluent_kafka import Consumer
 
 from ytempire.app.broker import LocalBroker
-from ytempire.core import topics
+from ytempire.core import topic_sync
 from ytempire.core.manifest import PIPELINE
 from ytempire.core.settings import PROJECT_ROOT, Settings
 
@@ -45,7 +45,7 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBrok
     broker = local_broker(tmp_path_factory.mktemp("kafka-session"))
     broker.start(timeout=180, die_with_parent=True)
     try:
-        topics.apply_file(broker.bootstrap, PROJECT_ROOT / "topics.yaml")
+        topic_sync.apply_file(broker.bootstrap, PROJECT_ROOT / "topics.yaml")
         yield broker
     finally:
         # Its data is thrown away: no need to wait out a controlled shutdown (~25 s here).

@@ -16,6 +16,7 @@ import pytest
 from confluent_kafka import Consumer
 
 from processors.scheduler import TABLES, Scheduler
+from processors.scheduler_clock import tick_event
 from tests.conftest import VIDEO_STAGES
 from tests.reliability.outputs import check_published_video
 from ytempire.app.stack import Stack
@@ -47,11 +48,11 @@ def scheduled_request(settings: Settings) -> tuple[Emit, datetime]:
         id=LOCAL_CHANNEL, owner_id="local", version=now, name="Dreams", niche="sleep science",
         per_video_budget_usd=Decimal("1.00"), daily_budget_usd=Decimal("10.00"),
         target_duration_s=15, schedule=ChannelSchedule(cron="0 8,14,20 * * *"))
-    scheduler.handle(plain(channel_event(channel).value))
-    emits = scheduler.handle({"envelope": {}, "now": now})
+    scheduler.handle(channel_event(channel).value)
+    emits = scheduler.handle(tick_event(now).value)
     first = min((plain(e.value) for e in emits if e.topic == "schedule.slot"),
                 key=lambda s: s["slot_at"])
-    emits += scheduler.handle({"envelope": {}, "now": max(now, first["request_at"])})
+    emits += scheduler.handle(tick_event(max(now, first["request_at"])).value)
     asked = [e for e in emits if e.topic == "script.requested"]
     assert [e.value.envelope.video_id for e in asked] == first["video_ids"]
     assert first["slot_at"] > now

@@ -26,6 +26,10 @@ google-api-python-client sends it past 2,048 characters.
 
 Faults besides the base ones: ``fail_next(kind="videos.list" | "reports" | "channels.list")``,
 ``expire_access_tokens()``, ``malform_next(kind)`` (an answer without its required field).
+
+Longer than our ~400-line modules on purpose: it is one server because google-auth and
+google-api-python-client are each pointed at one base URL and the OAuth grant it issues is what
+the Data and Analytics endpoints check, so the three share their state (grants, videos, days).
 """
 
 from __future__ import annotations

@@ -82,6 +82,16 @@ def test_the_offline_writers_scripts_on_different_topics_are_not_the_same(second
     assert worst < SAME_SCRIPT
 
 
+@pytest.mark.parametrize("seconds", [30, 60, 180])
+def test_the_offline_writer_given_one_brief_again_writes_another_script(seconds: int) -> None:
+    """Each video's angle leads its script with its own section (the same brief again is
+    another video); at 15 s there is room for little else, and repeats happen (see the
+    module's docstring)."""
+    texts = [said(written("Why owls hoot", f"video-{i}", seconds)) for i in range(12)]
+    worst = max(similarity(a, b) for a, b in itertools.combinations(texts, 2))
+    assert worst < SAME_SCRIPT
+
+
 def test_nothing_in_common_scores_zero_and_a_copy_one() -> None:
     assert similarity(EXPLAINER, "") == 0.0
     assert similarity("Short words here", "Short words here") == 1.0
