@@ -2,7 +2,7 @@
 the performance KPIs' latency over a large video_metrics table.
 
 Run: .venv/bin/python tests/benchmarks/bench_performance.py [--videos 10000] [--days 28]
-     [--kpi-videos 100000] [--kpi-days 90] [--repeat 5] [--kpis-only]
+     [--kpi-videos 100000] [--kpi-days 90] [--repeat 5] [--kpis-only | --collector-only]
 Prints JSON; asserts nothing.
 
 - collector: ``--videos`` videos on one connected channel, each with ``--days`` Analytics days
@@ -204,6 +204,7 @@ def main() -> None:
     parser.add_argument("--kpi-days", type=int, default=90)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--kpis-only", action="store_true", help="skip the collector part")
+    parser.add_argument("--collector-only", action="store_true", help="skip the KPI part")
     parser.add_argument("--raw", action="store_true",
                         help="also time the queries over video_metrics alone (once each)")
     args = parser.parse_args()
@@ -212,6 +213,10 @@ def main() -> None:
             report = {"loadavg": os.getloadavg(),
                       "kpis": kpis(Path(tmp), args.kpi_videos, args.kpi_days, args.repeat,
                                    args.raw)}
+    elif args.collector_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            report = {"loadavg": os.getloadavg(),
+                      "collector": collector(Path(tmp), args.videos, args.days)}
     else:
         report = run(args.videos, args.days, args.kpi_videos, args.kpi_days, args.repeat)
     print(json.dumps(report, indent=1))
