@@ -1,7 +1,8 @@
 """scheduler: channels that make videos on their own schedule.
 
 Reads ``channel.updated`` (the gateway's channels), ``cost.incurred`` (spend and YouTube quota),
-``upload.done`` (how long a video takes to publish) and ``scheduler.tick`` (its only clock), and
+``upload.done`` (how long a video takes to publish), ``topics.discovered`` (the trends stage's
+candidates for a channel's backlog) and ``scheduler.tick`` (its only clock), and
 writes ``script.requested`` (one per video of a slot, each with its own ``publish_at``),
 ``schedule.slot`` (a slot planned, requested, or skipped with the reason) and
 ``backlog.updated`` (a channel's topic backlog, ``processors.scheduler_backlog``).
@@ -42,6 +43,7 @@ from ytempire.core.records import (
     SchedulerTick,
     ScheduleSlot,
     ScriptRequested,
+    TopicsDiscovered,
     UploadDone,
 )
 from ytempire.core.requests import VideoRequest, request_event
@@ -53,7 +55,8 @@ TICK_TOPIC = "scheduler.tick"
 CHANNEL_TOPIC = "channel.updated"
 SLOT_TOPIC = "schedule.slot"
 BACKLOG_TOPIC = "backlog.updated"
-INPUT_TOPICS = (TICK_TOPIC, CHANNEL_TOPIC, "cost.incurred", "upload.done")
+DISCOVERED_TOPIC = "topics.discovered"
+INPUT_TOPICS = (TICK_TOPIC, CHANNEL_TOPIC, "cost.incurred", "upload.done", DISCOVERED_TOPIC)
 TABLES: dict[str, Partitioning] = {
     "channels": "key",  # channel_id -> the channel as of its latest channel.updated
     "plans": "key",  # channel_id -> slots, planned-until, measured times to publish and costs
@@ -101,16 +104,19 @@ class Scheduler:
         self.margin = timedelta(minutes=settings.scheduler_lead_margin_minutes)
         self.default_lead = timedelta(minutes=settings.scheduler_default_lead_minutes)
         self.daily_quota = settings.youtube_daily_quota
+        self.brainstorm = "offline" in settings.topic_sources
 
     # -- inputs -----------------------------------------------------------------------------
 
     @property
     def backlog(self) -> Backlog:
-        return Backlog(self.state)
+        return Backlog(self.state, self.brainstorm)
 
     def handle(self, event: Event) -> list[Emit]:
         if isinstance(event, SchedulerTick):
             return self.tick(event.now)
+        if isinstance(event, TopicsDiscovered):
+            return self.discovered(event)
         if isinstance(event, ChannelUpdated):
             return self.channel_updated(event)
         if isinstance(event, CostIncurred):
@@ -145,6 +151,14 @@ class Scheduler:
         made = self._made(channel["owner"])
         return (self.backlog.decide(channel, event.topic_decisions, made)
                 + self.backlog.refill(channel, made))
+
+    def discovered(self, event: TopicsDiscovered) -> list[Emit]:
+        """A discovery run for a scheduled channel joins its backlog (the scheduler is the
+        backlog's one writer); a run for a channel it does not hold (yet) waits for the next."""
+        channel = self.state.get("channels", event.envelope.channel_id)
+        if channel is None or channel["schedule"] is None or channel["deleted"]:
+            return []
+        return self.backlog.merge(channel, msgspec.to_builtins(event.topics))
 
     def cost(self, event: CostIncurred) -> None:
         envelope = event.envelope

@@ -16,10 +16,12 @@ from ytempire.core import topic_sync
 from ytempire.core.manifest import PIPELINE
 from ytempire.core.settings import PROJECT_ROOT, Settings
 
-VIDEO_STAGES = [name for name in PIPELINE.names if name not in ("scheduler", "metrics-collector")]
+CLOCKED_STAGES = ("scheduler", "metrics-collector", "trends")
+VIDEO_STAGES = [name for name in PIPELINE.names if name not in CLOCKED_STAGES]
 """The stages a requested video passes through (and the ledger). Tests of that pipeline leave out
-the scheduler and the metrics collector: on the session's shared broker they would act on the
-channels and clock ticks other tests left on ``channel.updated`` and ``scheduler.tick``."""
+the scheduler, the metrics collector and the trends stage: on the session's shared broker they
+would act on the channels and clock ticks other tests left on ``channel.updated`` and
+``scheduler.tick``."""
 
 
 def free_ports(count: int) -> list[int]:

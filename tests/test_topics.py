@@ -32,9 +32,9 @@ DESIGN_TOPICS = {"script.requested", "script.ready", "voice.ready", "video.assem
                  "quality.scored", "upload.done", "cost.incurred", "cost.alert",
                  "pipeline.failed", "pipeline.dlq", "video.cancelled", "channel.updated",
                  "scheduler.tick", "schedule.slot", "video.approved", "video.metrics",
-                 "metrics.requested", "backlog.updated", "upload.status"}
+                 "metrics.requested", "backlog.updated", "upload.status", "topics.discovered"}
 CHANNEL_KEYED = {"channel.updated", "scheduler.tick", "schedule.slot", "metrics.requested",
-                 "backlog.updated"}
+                 "backlog.updated", "topics.discovered"}
 """Channel topics are keyed by channel id (the tick's is "*": one partition takes them all)."""
 runner = CliRunner()
 

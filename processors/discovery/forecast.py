@@ -14,9 +14,9 @@ there is no forecast.
 
 When it runs: importing statsforecast takes 5-7 s (statsmodels and scipy) and a fit 0.05-4 ms,
 so 500 candidates would cost up to 2 s at rank time against the 500 ms p95 target per channel
-backlog. A forecast is therefore made when a candidate's snapshots arrive (the YouTube source
-attaches it, ``youtube.Snapshots``), is cached by the snapshots themselves (one video trending
-for many channels is fitted once), and ranking only reads ``Candidate.forecast``
+backlog. A forecast is therefore made when a candidate's snapshots arrive (with the
+``scoring.Candidate``, which a source makes then), is cached by the snapshots themselves (one
+video trending for many channels is fitted once), and ranking only reads ``Candidate.forecast``
 (docs/benchmarks.md). statsforecast is imported on the first forecast, so nothing that only
 ranks or imports scoring pays for it.
 """

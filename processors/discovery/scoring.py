@@ -2,8 +2,8 @@
 
 - trend: the source videos' views per hour between their last two snapshots (YouTube), scaled
   against the fastest candidate of the batch on a log scale (0..1); 0 without two snapshots;
-- forecast: the views per hour expected over the next days (``forecast.Forecast``, made when
-  the snapshots arrived), scaled the same way; 0 without a forecast;
+- forecast: the views per hour expected over the next days (``forecast.Forecast``, made with
+  the candidate, that is when its snapshots arrived), scaled the same way; 0 without one;
 - fit: the share of the niche's content words the candidate carries (0..1);
 - novelty: 1 - the highest similarity to a topic the owner already made
   (``similarity.similarity``); at ``similarity.NEAR_DUPLICATE`` or above it is refused;
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from processors.discovery.forecast import Forecast
+from processors.discovery.forecast import forecast as forecast_of
 from processors.discovery.similarity import NEAR_DUPLICATE, PastTopics, content_words
 
 WEIGHTS = {"trend": 0.35, "forecast": 0.15, "fit": 0.3, "novelty": 0.2}
@@ -37,13 +38,18 @@ class Snapshot:
 @dataclass(frozen=True)
 class Candidate:
     """A topic idea from a source; ``snapshots`` are its source videos' views over time and
-    ``forecast`` what they should gain next (made when the snapshots arrived)."""
+    ``forecast`` what they should gain next: made with the candidate (a source makes one as its
+    snapshots arrive, and ``dataclasses.replace`` with more snapshots makes it anew), so
+    ranking only reads it."""
 
     title: str
     source: str
     ref: str = ""
     snapshots: tuple[Snapshot, ...] = ()
-    forecast: Forecast | None = None
+    forecast: Forecast | None = field(init=False, default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "forecast", forecast_of(self.snapshots))
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from typing import Any
 import httplib2
 from googleapiclient.discovery import build_from_document
 
-from processors.discovery.forecast import forecast
 from processors.discovery.scoring import Candidate, Snapshot
 from ytempire.core.google import discovery_document
 
@@ -45,7 +44,7 @@ class Snapshots:
         """The videos as candidates, each with the forecast of its snapshots so far (made here,
         as a snapshot arrives, not when candidates are ranked)."""
         return [Candidate(self.titles[i], source, f"https://www.youtube.com/watch?v={i}",
-                          tuple(self.views[i]), forecast(self.views[i])) for i in ids]
+                          tuple(self.views[i])) for i in ids]
 
 
 class YouTubeTrends:
@@ -59,15 +58,19 @@ class YouTubeTrends:
         self.units = 0
         self.snapshots = Snapshots()
 
-    def trending(self, region: str, category: str) -> list[Candidate]:
+    def trending(self, region: str, category: str, at: datetime | None = None
+                 ) -> list[Candidate]:
+        """The chart of a region (and category: empty = all); ``at`` dates the snapshot (the
+        caller's clock, else ``now``)."""
+        chart = {"videoCategoryId": category} if category else {}
         response = self.api.videos().list(part="snippet,statistics", chart="mostPopular",
-                                          regionCode=region, videoCategoryId=category,
-                                          maxResults=50).execute()
+                                          regionCode=region, maxResults=50, **chart).execute()
         self.units += LIST_UNITS
-        ids = self.snapshots.add(response.get("items", []), self.now())
+        ids = self.snapshots.add(response.get("items", []), at or self.now())
         return self.snapshots.candidates(ids, "youtube_trending")
 
-    def search(self, keywords: str, max_results: int = 25) -> list[Candidate]:
+    def search(self, keywords: str, max_results: int = 25, at: datetime | None = None
+               ) -> list[Candidate]:
         found = self.api.search().list(part="snippet", q=keywords, type="video",
                                        order="viewCount", maxResults=max_results).execute()
         self.units += SEARCH_UNITS
@@ -76,5 +79,5 @@ class YouTubeTrends:
             return []
         response = self.api.videos().list(part="snippet,statistics", id=",".join(ids)).execute()
         self.units += LIST_UNITS
-        ids = self.snapshots.add(response.get("items", []), self.now())
+        ids = self.snapshots.add(response.get("items", []), at or self.now())
         return self.snapshots.candidates(ids, "youtube_search")

@@ -18,11 +18,9 @@ import platform
 import random
 import statistics
 import time
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from processors.discovery.forecast import forecast
 from processors.discovery.scoring import Candidate, Snapshot, rank
 
 WORDS = ("space rocket moon mars history engine orbit crew launch station telescope comet "
@@ -30,7 +28,9 @@ WORDS = ("space rocket moon mars history engine orbit crew launch station telesc
          "asteroid fuel design failure record secret future budget race").split()
 
 
-def candidates(count: int, rng: random.Random) -> list[Candidate]:
+def candidates(count: int, rng: random.Random,
+               fits: list[float] | None = None) -> list[Candidate]:
+    """``count`` candidates; each one's construction (its forecast) timed into ``fits``."""
     start = datetime(2026, 12, 7, tzinfo=UTC)
     out = []
     for n in range(count):
@@ -42,23 +42,19 @@ def candidates(count: int, rng: random.Random) -> list[Candidate]:
             views += round(speed * rng.uniform(0.8, 1.2))
             speed *= change
             snaps.append(Snapshot(start + timedelta(hours=h), views))
+        begin = time.perf_counter()
         out.append(Candidate(title, "youtube_trending", f"v{n}", tuple(snaps)))
+        if fits is not None:
+            fits.append(time.perf_counter() - begin)
     return out
 
 
-def with_forecasts(pool: list[Candidate]) -> tuple[list[Candidate], float, list[float]]:
-    """The candidates with their forecasts, the import's seconds and each fit's seconds (what
-    arriving snapshots cost, off the ranking path)."""
+def import_seconds() -> float:
+    """statsforecast's import, timed on its own (the first forecast of a process pays it)."""
     begin = time.perf_counter()
-    import statsforecast.models  # noqa: F401  (timed on its own)
+    import statsforecast.models  # noqa: F401
 
-    imported = time.perf_counter() - begin
-    out, fits = [], []
-    for candidate in pool:
-        begin = time.perf_counter()
-        out.append(replace(candidate, forecast=forecast(candidate.snapshots)))
-        fits.append(time.perf_counter() - begin)
-    return out, imported, fits
+    return time.perf_counter() - begin
 
 
 def percentiles(seconds: list[float]) -> dict[str, float]:
@@ -70,7 +66,8 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
 def run(count: int, made_count: int, repeat: int, seed: int = 7) -> dict[str, Any]:
     rng = random.Random(seed)
     made = [" ".join(rng.sample(WORDS, rng.randint(3, 7))) for _ in range(made_count)]
-    pool, imported, fits = with_forecasts(candidates(count, rng))
+    imported, fits = import_seconds(), []
+    pool = candidates(count, rng, fits)
     rank(pool, "space history", made)  # warm-up
     times = []
     refused = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from processors.discovery.forecast import MIN_SNAPSHOTS, TREND_POINTS, forecast, hourly_rates
@@ -34,8 +35,9 @@ def test_the_same_speed_now_ranks_the_rising_candidate_first() -> None:
     up = history([100.0 * n for n in range(1, 13)])
     down = history([100.0 * n for n in range(23, 11, -1)])
     assert views_per_hour(up) == views_per_hour(down)
-    pool = [Candidate("Moon rocket delays", "youtube", "down", down, forecast(down)),
-            Candidate("Mars rover landing", "youtube", "up", up, forecast(up))]
+    pool = [Candidate("Moon rocket delays", "youtube", "down", down),
+            Candidate("Mars rover landing", "youtube", "up", up)]
+    assert pool[1].forecast == forecast(up)
     ranked = rank(pool, "space", [])
     assert [s.candidate.ref for s in ranked] == ["up", "down"]
     assert ranked[0].parts["trend"] == ranked[1].parts["trend"]
@@ -58,6 +60,13 @@ def test_too_few_snapshots_give_no_forecast_and_no_points() -> None:
     assert forecast(history([500.0] * (TREND_POINTS - 1))) is not None
     [scored] = rank([Candidate("Comet flyby", "youtube", "c", short)], "space", [])
     assert scored.parts["forecast"] == 0.0 and not any("forecast" in r for r in scored.reasons)
+
+
+def test_a_candidate_given_more_snapshots_gets_their_forecast() -> None:
+    first = Candidate("Comet flyby", "youtube", "c", history([100.0, 100.0]))
+    later = replace(first, snapshots=history([100.0, 100.0, 900.0, 1_700.0]))
+    assert first.forecast is not None and later.forecast is not None
+    assert later.forecast == forecast(later.snapshots) != first.forecast
 
 
 def test_a_forecast_is_the_same_every_time() -> None:

@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from processors.providers.script.offline import OfflineScriptWriter
-from processors.quality import QualityStage, build, caption_cues
+from processors.quality import QualityStage, build
+from processors.quality_checks import caption_cues
 from tests.processors.samples import typed, without_time
 from ytempire.core.artifacts import ArtifactStore
 from ytempire.core.codec import Codec

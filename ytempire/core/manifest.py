@@ -111,7 +111,11 @@ PIPELINE = Manifest((
                ("upload.done", "scheduler.tick", "metrics.requested"),
                ("video.metrics", "upload.status", "pipeline.failed")),
     StageEntry("scheduler", "processors.scheduler",
-               ("scheduler.tick", "channel.updated", "cost.incurred", "upload.done"),
+               ("scheduler.tick", "channel.updated", "cost.incurred", "upload.done",
+                "topics.discovered"),
                ("script.requested", "schedule.slot", "backlog.updated")),
+    StageEntry("trends", "processors.trends",
+               ("scheduler.tick", "channel.updated", "script.requested"),
+               ("topics.discovered", "cost.incurred")),
 ))
 """YTEmpire's pipeline. A new stage is one module under ``processors/`` and one entry here."""
