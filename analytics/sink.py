@@ -28,6 +28,12 @@ counts that one's ids as stored (``analytics.batches.Staged``).
 
 So a crash anywhere, a redelivery or a replay from offset zero never counts an event twice.
 The same code writes into chdb (in-process, the local default) or a ClickHouse server.
+
+Longer than our ~400-line modules on purpose: what is left here is the one consumer loop and the
+per-partition state its steps share (pending runs, the prepare and writer threads, the journal,
+the commits); each part that stands alone already has its module beside it (``decode``,
+``dedup``, ``rows``, ``staging``, ``writer``, ``batches``, ``performance_rollup``), and cutting
+the loop's methods across files would only make a reader follow ``self`` between them.
 """
 
 from __future__ import annotations

@@ -45,6 +45,7 @@ from ytempire.core.codec import Codec
 from ytempire.core.logging import get_logger
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
+from ytempire.core.vault import Vault
 
 log = get_logger()
 
@@ -71,7 +72,8 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None,
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.effective_database_url)
-        upgrade(engine)
+        app.state.vault = Vault.for_signing_secrets(settings)
+        upgrade(engine, app.state.vault)
         app.state.engine = engine
         app.state.sessions = make_sessionmaker(engine)
         app.state.audit = AuditWriter(app.state.sessions)
@@ -88,7 +90,7 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None,
             app.state.projection.start()
         app.state.codec = codec
         outbox = app.state.outbox = Outbox(app.state.sessions, app.state.publisher, codec)
-        app.state.deliverer = Deliverer(app.state.sessions, gateway, resolve)
+        app.state.deliverer = Deliverer(app.state.sessions, gateway, app.state.vault, resolve)
         try:
             yield
         finally:

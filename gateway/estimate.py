@@ -1,9 +1,11 @@
 """Cost estimate of a planned video: the providers that would run for it, priced before any work.
 
-It reads the same ``Settings`` the stages read and asks the stages' own choices (the writer's
-``quote``, ``narrator.voice_plan``, the assembler's thumbnailer rule, the publisher's channel
-credentials), so an OpenAI or ElevenLabs key switched on shows in the estimate and the budget
-check at submission. Tiers step down as the stages step down: premium unless the video's
+It reads the same ``Settings`` the stages read and the stages' own planning rules, kept in the
+kernel so both layers read one copy: the OpenAI writer's ``quote`` (``core.script_brief``),
+``core.voices.voice_plan``, the upload's quota units (``core.schedule``); the assembler's
+thumbnailer rule and the publisher's channel credentials are the same settings read the same
+way. So an OpenAI or ElevenLabs key switched on shows in the estimate and the budget check at
+submission. Tiers step down as the stages step down: premium unless the video's
 projected cost so far would pass its budget, then economy (the script first, then the voice).
 
 Quantities: the script's tokens are the writer's own quote (its prompt counted, 1.4 tokens per
@@ -19,12 +21,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from processors.narrator import voice_plan, voice_priced_as
-from processors.providers.publish.youtube_quota import INSERT_UNITS, THUMBNAIL_UNITS
-from processors.providers.script import ScriptRequest
-from processors.providers.script.openai_writer import quote
 from ytempire.core.pricing import PriceTable, Usage, current_table
+from ytempire.core.schedule import INSERT_UNITS, THUMBNAIL_UNITS
+from ytempire.core.script_brief import ScriptRequest, quote
 from ytempire.core.settings import Settings
+from ytempire.core.voices import voice_plan, voice_priced_as
 
 CHARACTERS_PER_WORD = 6.2
 """Narrated characters per word (spaces and punctuation included) in English scripts."""

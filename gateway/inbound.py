@@ -28,7 +28,11 @@ from gateway.outbox import RequestPublisher
 from gateway.payloads.inbound import InboundPayload
 from gateway.payloads.videos import VideoCreate
 from gateway.signing import HEADER, BadSignature, verify
+from ytempire.core.logging import get_logger
 from ytempire.core.settings import Settings
+from ytempire.core.vault import Vault, VaultLocked
+
+log = get_logger()
 
 UNSIGNED = (f"unknown inbound source, or a missing, malformed, wrong or stale {HEADER} "
             "header (t=<unix seconds>,v1=<hex HMAC-SHA256 of '<t>.<body>'>, signed when sent)")
@@ -68,10 +72,10 @@ def check_channel(db: Session, principal: Principal, channel_id: str | None) -> 
         channels.get(db, principal, channel_id)
 
 
-def authenticate(db: Session, source_id: str, header: str | None, body: bytes,
+def authenticate(db: Session, vault: Vault, source_id: str, header: str | None, body: bytes,
                  window_s: int) -> tuple[InboundSource, Principal, str]:
     """The source, whom it acts for, and the key of what was signed; raises Unsigned before
-    anything is read."""
+    anything is read. The source's secret is opened for this check only."""
     row = db.execute(select(InboundSource, User.tier).join(User)
                      .where(InboundSource.id == source_id,
                             InboundSource.deleted_at.is_(None))).first()
@@ -79,8 +83,11 @@ def authenticate(db: Session, source_id: str, header: str | None, body: bytes,
         raise Unsigned()
     source, tier = row
     try:
-        ts = verify(source.secret, header, body, window_s)
+        ts = verify(vault.open(source.secret_sealed), header, body, window_s)
     except BadSignature:
+        raise Unsigned() from None
+    except VaultLocked as exc:  # the operator's to fix; the sender sees the one 401
+        log.error("inbound.secret_locked", source_id=source.id, error=str(exc))
         raise Unsigned() from None
     signed = "sig:" + hashlib.sha256(f"{ts}.".encode() + body).hexdigest()
     return source, Principal(user_id=source.owner_id, key_id=source.id, tier=tier), signed

@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from ytempire.core.vault import Vault
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -19,9 +21,12 @@ def alembic_config(url: str = "") -> Config:
     return cfg
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the schema to head; a no-op when it is already there."""
+def upgrade(engine: Engine, vault: Vault | None = None) -> None:
+    """Bring the schema to head; a no-op when it is already there. ``vault`` seals the signing
+    secrets of rows stored in clear before 0014 (default: ``Vault.for_signing_secrets`` of the
+    settings)."""
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
+        cfg.attributes["vault"] = vault
         command.upgrade(cfg, "head")

@@ -1,4 +1,12 @@
-"""The gateway's tables (SQLAlchemy 2 typed mappings). Changes go through a new Alembic revision."""
+"""The gateway's tables (SQLAlchemy 2 typed mappings). Changes go through a new Alembic revision.
+
+Longer than our ~400-line modules on purpose: every table is one short class, read by searching
+for its name, and one module is what keeps ``Base.metadata`` whole by construction (Alembic's
+``env.py`` and ``tests/gateway/test_migrations.py`` compare the migrations with it, which only
+sees the tables of modules imported). In order: column types; accounts and the audit log;
+channels, videos and what happens to them (approvals, cancellations, events, idempotency keys);
+webhooks and inbound events; notices and dead letters; YouTube connections and topic backlogs.
+"""
 
 from __future__ import annotations
 
@@ -230,6 +238,12 @@ class Video(Base):
     quality: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     artifacts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     failure_reason: Mapped[str | None] = mapped_column(Text)
+    youtube_upload_status: Mapped[str | None] = mapped_column(String(20))
+    """YouTube's uploadStatus of the upload: ``uploaded`` (YouTube still processing it) from
+    ``upload.done`` on, ``processed`` once ``upload.status`` says so; None off YouTube."""
+    youtube_processing_status: Mapped[str | None] = mapped_column(String(20))
+    youtube_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the metrics collector last found a change (``upload.status``); None: not read yet."""
     request_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     scored_event: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     """The Avro value of the video's last ``quality.scored``: what an approval repeats to the
@@ -322,9 +336,11 @@ class Webhook(Base):
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     url: Mapped[str] = mapped_column(Text)
     events: Mapped[list[str]] = mapped_column(JSON)
-    secret: Mapped[str] = mapped_column(String(100))
-    previous_secret: Mapped[str | None] = mapped_column(String(100))
-    """The secret before the last rotation, still signing until ``previous_secret_until``"""
+    secret_sealed: Mapped[str] = mapped_column(Text)
+    """The signing secret, sealed (``Vault.for_signing_secrets``); opened only to sign"""
+    previous_secret_sealed: Mapped[str | None] = mapped_column(Text)
+    """The secret before the last rotation (sealed), still signing until
+    ``previous_secret_until``"""
     previous_secret_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -361,7 +377,8 @@ class InboundSource(Base):
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     channel_id: Mapped[str | None] = mapped_column(ForeignKey("channels.id"))
-    secret: Mapped[str] = mapped_column(String(100))
+    secret_sealed: Mapped[str] = mapped_column(Text)
+    """The signing secret, sealed (``Vault.for_signing_secrets``); opened only to verify"""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

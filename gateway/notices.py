@@ -9,6 +9,8 @@
   (``gateway.scheduled``).
 - ``video.not_uploaded``: a video is ready but was not uploaded: its channel is not connected
   to YouTube (nor set local only).
+- ``video.youtube_failed``: YouTube rejected a published video, failed to process it or no
+  longer has it, with YouTube's reason (the video turned ``failed``).
 - ``provider.fallback``: a stage fell back to get a video's step done (the economy model for a
   failing script writer, the blocklist for a broken moderation answer), and why.
 
@@ -35,7 +37,10 @@ from ytempire.core.logging import get_logger
 log = get_logger()
 
 KINDS = ("cost.alert", "stage.failing", "dlq.growing", "schedule.skipped", "video.not_uploaded",
-         "provider.fallback")
+         "video.youtube_failed", "provider.fallback")
+YOUTUBE_STAGE = "metrics-collector"
+"""Its only failures are YouTube's verdicts on a published video (rejected, processing failed,
+deleted): each one is a notice of its own."""
 DLQ_WINDOW = timedelta(days=1)
 
 
@@ -100,6 +105,15 @@ def on_not_uploaded(db: Session, settings: GatewaySettings, value: dict[str, Any
                "detail": "the video is ready but was not uploaded: its channel is not "
                          "connected to YouTube. Connect it (POST /v1/channels/{id}/youtube/"
                          "connect) or set it local only (PATCH /v1/channels/{id}/youtube)"})
+
+
+def on_youtube_failed(db: Session, settings: GatewaySettings, value: dict[str, Any]) -> None:
+    """A ``pipeline.failed`` from the metrics collector (the projection recorded it)."""
+    envelope = value["envelope"]
+    notify(db, settings, envelope["owner_id"], "video.youtube_failed",
+           event_id("video.youtube_failed", envelope["event_id"]), envelope["occurred_at"], {
+               "video_id": envelope["video_id"], "channel_id": envelope["channel_id"],
+               "error_type": value["error_type"], "detail": value["error_message"][:500]})
 
 
 def on_dead_letter(db: Session, settings: GatewaySettings, value: dict[str, Any]) -> None:

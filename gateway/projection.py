@@ -39,8 +39,8 @@ STAGE_NUMBER = {s.done_topic: s.step for s in PIPELINE.steps}
 # Topics that are not a status change of a known video, and what each one does.
 OTHERS = {**notices.HANDLERS, "script.requested": scheduled.on_request,
           "schedule.slot": scheduled.on_slot, "backlog.updated": scheduled.on_backlog}
-TOPICS = [*STAGE_OF_TOPIC, "cost.incurred", "pipeline.failed", "cost.alert", "pipeline.dlq",
-          "script.requested", "schedule.slot", "backlog.updated"]
+TOPICS = [*STAGE_OF_TOPIC, "cost.incurred", "pipeline.failed", "upload.status", "cost.alert",
+          "pipeline.dlq", "script.requested", "schedule.slot", "backlog.updated"]
 STATUS_TOPICS = set(TOPICS) - {"cost.alert", "pipeline.dlq", "script.requested", "schedule.slot",
                                "backlog.updated"}
 ARTIFACTS = {"voice.ready": ("audio", "word_timings"),
@@ -56,6 +56,8 @@ def apply(video: Video, topic: str, value: dict[str, Any]) -> dict[str, Any]:
                 "model": value["model"], "unit": value["unit"],
                 "quantity": value["quantity"], "usd": str(value["usd"]),
                 "cached": value["cached"]}
+    if topic == "upload.status":
+        return youtube_processing(video, value)
     if video.status == "cancelled" and topic != "upload.done":
         return {}  # an upload.done means the upload had begun before the cancel: it went out
     if topic == "pipeline.failed":
@@ -79,7 +81,21 @@ def apply(video: Video, topic: str, value: dict[str, Any]) -> dict[str, Any]:
         ready_only = value["platform"] == NOT_UPLOADED  # the channel is not connected
         video.status = "ready_not_uploaded" if ready_only else "published"
         video.url = value["url"]
+        if value["platform"] == "youtube" and video.youtube_checked_at is None:
+            video.youtube_upload_status = "uploaded"  # YouTube processes every new upload
     return {"stage": STAGE_OF_TOPIC[topic]}
+
+
+def youtube_processing(video: Video, value: dict[str, Any]) -> dict[str, Any]:
+    """What YouTube last said of the upload's processing (``upload.status``); a state read
+    earlier than the one shown (topics are read side by side) changes nothing."""
+    checked = value["envelope"]["occurred_at"]
+    if video.youtube_checked_at is None or checked >= video.youtube_checked_at:
+        video.youtube_upload_status = value["upload_status"]
+        video.youtube_processing_status = value["processing_status"]
+        video.youtube_checked_at = checked
+    return {"upload_status": value["upload_status"],
+            "processing_status": value["processing_status"]}
 
 
 def apply_event(db: Session, topic: str, value: dict[str, Any],
@@ -100,7 +116,9 @@ def apply_event(db: Session, topic: str, value: dict[str, Any],
     video.updated_at = datetime.now(UTC)
     record(db, video, topic, envelope["event_id"], envelope["occurred_at"], detail)
     db.flush()
-    if topic == "pipeline.failed":
+    if topic == "pipeline.failed" and value["stage"] == notices.YOUTUBE_STAGE:
+        notices.on_youtube_failed(db, gateway, value)
+    elif topic == "pipeline.failed":
         notices.on_failed(db, gateway, value)
     elif topic == "upload.done" and value["platform"] == NOT_UPLOADED:
         notices.on_not_uploaded(db, gateway, value)

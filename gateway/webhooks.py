@@ -28,6 +28,7 @@ from gateway.config import GatewaySettings
 from gateway.models import VideoEvent, Webhook, WebhookDelivery
 from gateway.signing import HEADER, sign
 from ytempire.core.logging import get_logger
+from ytempire.core.vault import Vault
 
 log = get_logger()
 
@@ -49,13 +50,14 @@ def enqueue_event(db: Session, owner_id: str, event_id: str, event_type: str,
                          "occurred_at": occurred_at.isoformat(), "data": data}))
 
 
-def secrets_of(hook: Webhook, now: datetime) -> list[str]:
-    """The secrets a delivery is signed with: the current one, and the previous one while the
-    rotation's overlap lasts."""
-    live = [hook.secret]
-    if hook.previous_secret and hook.previous_secret_until and hook.previous_secret_until > now:
-        live.append(hook.previous_secret)
-    return live
+def secrets_of(hook: Webhook, now: datetime, vault: Vault) -> list[str]:
+    """The secrets a delivery is signed with, opened for it: the current one, and the previous
+    one while the rotation's overlap lasts."""
+    live = [hook.secret_sealed]
+    if (hook.previous_secret_sealed and hook.previous_secret_until
+            and hook.previous_secret_until > now):
+        live.append(hook.previous_secret_sealed)
+    return [vault.open(sealed) for sealed in live]
 
 
 def abandon(db: Session, hook: Webhook) -> None:
@@ -69,9 +71,10 @@ def abandon(db: Session, hook: Webhook) -> None:
 class Deliverer:
     """A dispatcher thread hands due deliveries to a pool of senders, fairly between owners."""
 
-    def __init__(self, sessions: sessionmaker[Session], settings: GatewaySettings,
+    def __init__(self, sessions: sessionmaker[Session], settings: GatewaySettings, vault: Vault,
                  resolve: egress.Resolver = egress.system_resolver, every_s: float = 0.2) -> None:
         self._sessions, self._settings, self._every = sessions, settings, every_s
+        self._vault = vault
         self._resolve, self._allow = resolve, egress.networks(settings.egress_allow)
         self._senders = settings.webhook_senders
         self._pool = ThreadPoolExecutor(self._senders, thread_name_prefix="gateway-webhook")
@@ -140,12 +143,15 @@ class Deliverer:
         """One POST within the deadline; the outcome and the next attempt, committed."""
         body = json.dumps(delivery.payload, separators=(",", ":")).encode()
         now = datetime.now(UTC)
+        # A secret that does not open (a key dropped too early) raises here: the delivery stays
+        # pending, untried, and the operator's log says why.
+        signature = sign(secrets_of(hook, now, self._vault), body)
         delivery.attempts += 1
         delivery.last_status_code, ok = None, False
         try:
             target = egress.check(hook.url, self._resolve, self._allow)
             status = egress.post(target, body, {
-                "Content-Type": "application/json", HEADER: sign(secrets_of(hook, now), body),
+                "Content-Type": "application/json", HEADER: signature,
                 "YTEmpire-Event": delivery.event_type, "YTEmpire-Delivery": str(delivery.id),
                 "User-Agent": "YTEmpire-Webhooks"}, self._settings.webhook_deadline_s)
             delivery.last_status_code, ok = status, 200 <= status < 300

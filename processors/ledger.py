@@ -1,5 +1,9 @@
 """ledger: ``cost.incurred`` (+ ``script.requested`` for budgets) -> ``cost.alert``.
 
+It also projects each channel's and owner's spend for the month and alerts when a projection
+passes its budget (``processors.ledger_projection``), from ``channel.updated`` (schedules),
+``upload.done`` and ``quality.scored`` (finished videos) besides the costs and requests.
+
 Running totals per video, per channel per UTC day and per owner per UTC month. Alerts once per
 threshold (80%, 100%) per scope and period: of the video's budget (the request's
 ``spec.budget_usd``, ``settings.default_budget_usd`` until the request is seen), of the
@@ -7,16 +11,17 @@ channel's daily budget (the latest request's ``spec.daily_budget_usd``; no alert
 known) and of the owner's monthly budget (the latest request's ``spec.monthly_budget_usd``, set
 on the owner in the gateway; a request without one means the owner has none, so no alert).
 "Latest" is by the request's ``occurred_at``, so a late or re-driven old request changes nothing.
-A budget is learnt from the owner's next request; one lower than what was spent alerts at once.
+A budget is learnt from the owner's next request or the channel's next ``channel.updated``; one
+lower than what was spent alerts at once.
 
-State is five tables of JSON values behind ``ytempire.stage.State`` (get/put by key): dicts
-without a worker (``MemoryState``), Faust tables recovered from their changelogs under it. The
-video's record is the authority: it holds the video's spend per day and the ids of the events it
-has counted, so a redelivered cost never counts twice. The channel-day and owner-month records
-do not add, they *set* the part that video (or channel-day) contributes, recomputed from the
-authority on every delivery, so a crash between two tables' writes heals on redelivery instead
-of losing or doubling a cent. A redelivered input gives back the alerts it raised, with the same
-event ids (an alert's id depends only on scope, period and threshold).
+State is five tables (and the projection's three) of JSON values behind ``ytempire.stage.State``
+(get/put by key): dicts without a worker (``MemoryState``), Faust tables recovered from their
+changelogs under it. The video's record is the authority: it holds the video's spend per day and
+the ids of the events it has counted, so a redelivered cost never counts twice. The channel-day
+and owner-month records do not add, they *set* the part that video (or channel-day) contributes,
+recomputed from the authority on every delivery, so a crash between two tables' writes heals on
+redelivery instead of losing or doubling a cent. A redelivered input gives back the alerts it
+raised, with the same event ids (an alert's id depends only on scope, period and threshold).
 
 The sums over channels and owners need every partition of ``cost.incurred``: run one ledger
 process (it reads a few events per video); more processes would each sum only their partitions.
@@ -31,14 +36,25 @@ from typing import Any
 
 import msgspec
 
+from processors import ledger_projection
+from processors.ledger_projection import Projections
 from ytempire.core.events import Emit, Event, derive_envelope, event_id
-from ytempire.core.records import CostAlert, CostIncurred, Envelope, ScriptRequested
+from ytempire.core.records import (
+    ChannelUpdated,
+    CostAlert,
+    CostIncurred,
+    Envelope,
+    QualityScored,
+    ScriptRequested,
+    UploadDone,
+)
 from ytempire.core.settings import Settings
 from ytempire.stage import MemoryState, Partitioning, PermanentError, StageSpec, State
 
 NAME = "ledger"
 INPUT_TOPIC = "cost.incurred"
 BUDGET_TOPIC = "script.requested"
+PROJECTION_TOPICS = ("channel.updated", "upload.done", "quality.scored")
 OUTPUT_TOPIC = "cost.alert"
 THRESHOLDS = (80, 100)
 ZERO = Decimal("0")
@@ -53,6 +69,7 @@ TABLES: dict[str, Partitioning] = {
     "owner_months": "key",  # "<owner>:<YYYY-MM>" -> each channel-day's total, alerts
     "channels": "key",  # channel_id -> the daily budget of the latest request
     "owners": "key",  # owner_id -> the monthly budget of the latest request
+    **ledger_projection.TABLES,
 }
 
 
@@ -135,7 +152,9 @@ class Ledger:
             video["days"][day] = str(Decimal(video["days"].get(day, "0")) + usd)
             alerts = self._check_video(envelope.video_id, video)
         alerts += self._sync_rollups(envelope, channel_day, owner_month, video["days"].get(day))
-        return self._done(envelope, video, alerts)
+        alerts = self._done(envelope, video, alerts)
+        self.projections.spent(envelope, Decimal(video["spent"]), finished=False)
+        return alerts + self._project(envelope)
 
     def record_request(self, request: ScriptRequested) -> list[Alert]:
         envelope = request.envelope
@@ -150,7 +169,37 @@ class Ledger:
                 self._learn_daily_budget(envelope, spec.daily_budget_usd)
             self._learn_monthly_budget(envelope, spec.monthly_budget_usd)
         alerts += self._sync_rollups(envelope, channel_day, owner_month, video["days"].get(day))
-        return self._done(envelope, video, alerts)
+        alerts = self._done(envelope, video, alerts)
+        self.projections.requested(envelope)
+        return alerts + self._project(envelope)
+
+    def record_channel(self, event: ChannelUpdated) -> list[Alert]:
+        """A channel as the gateway holds it: its schedule, and its and its owner's budgets."""
+        envelope = event.envelope
+        self._learn_daily_budget(envelope, event.daily_budget_usd)
+        self._learn_monthly_budget(envelope, event.monthly_budget_usd)
+        self.projections.channel_updated(event)
+        return self._project(envelope)
+
+    def record_finished(self, envelope: Envelope) -> list[Alert]:
+        """A video published (or ready) or rejected: its spend is a cost-per-video sample."""
+        spent = Decimal(self._video(envelope.video_id)["spent"])
+        self.projections.spent(envelope, spent, finished=True)
+        return self._project(envelope)
+
+    @property
+    def projections(self) -> Projections:
+        return Projections(self.state)
+
+    def _project(self, envelope: Envelope) -> list[Alert]:
+        channel = self.state.get("channels", envelope.channel_id)
+        owner = self.state.get("owners", envelope.owner_id)
+        daily = None if channel is None else Decimal(channel["daily_budget"])
+        monthly = (None if owner is None or owner["monthly_budget"] is None
+                   else Decimal(owner["monthly_budget"]))
+        return [Alert(scope, scope_id, 100, budget, projected)
+                for scope, scope_id, budget, projected
+                in self.projections.check(envelope, daily, monthly)]
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -265,7 +314,8 @@ class LedgerStage:
     Faust tables. It never skips a cancelled video's events: what it spent still counts.
     """
 
-    spec = StageSpec(name=NAME, inputs=(INPUT_TOPIC, BUDGET_TOPIC), outputs=(OUTPUT_TOPIC,),
+    spec = StageSpec(name=NAME, inputs=(INPUT_TOPIC, BUDGET_TOPIC, *PROJECTION_TOPICS),
+                     outputs=(OUTPUT_TOPIC,),
                      tables=TABLES, cancel="never")
 
     def __init__(self, ledger: Ledger) -> None:
@@ -284,9 +334,16 @@ class LedgerStage:
             alerts = self.ledger.record_request(event)
         elif isinstance(event, CostIncurred):
             alerts = self.ledger.record_cost(event)
+        elif isinstance(event, ChannelUpdated):
+            alerts = self.ledger.record_channel(event)
+        elif isinstance(event, UploadDone) or (isinstance(event, QualityScored)
+                                               and not event.passed):
+            alerts = self.ledger.record_finished(event.envelope)
+        elif isinstance(event, QualityScored):
+            alerts = []
         else:
-            raise PermanentError(f"the ledger reads cost.incurred and script.requested, "
-                                 f"not {type(event).__name__}")
+            raise PermanentError(f"the ledger reads cost.incurred, script.requested and "
+                                 f"{', '.join(PROJECTION_TOPICS)}, not {type(event).__name__}")
         return [alert_event(event.envelope, alert) for alert in alerts]
 
 

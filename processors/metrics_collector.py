@@ -6,9 +6,10 @@ On a tick:
 
 - statistics: every followed video that is due is read with ``videos.list`` (50 ids a call,
   part statistics+status+processingDetails), every 15 minutes for its first 48 hours, daily
-  after. A video YouTube rejected, failed to process or no longer has becomes a
-  ``pipeline.failed`` with YouTube's reason (the gateway shows it, notifies, calls webhooks)
-  and is no longer read;
+  after. Its processing state goes out as ``upload.status`` on the first read and whenever it
+  changes (the gateway shows "YouTube is still processing" until it says ``processed``). A
+  video YouTube rejected, failed to process or no longer has becomes a ``pipeline.failed``
+  with YouTube's reason (the gateway shows it, notifies, calls webhooks) and is no longer read;
 - analytics: once per Pacific day and connected channel, YouTube Analytics ``reports.query``
   (dimensions video,day) for the last ``REREAD_DAYS`` days (YouTube revises recent days),
   revenue metrics too when the monetary scope was granted; then the same days for the whole
@@ -30,6 +31,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import msgspec
+
 from processors.providers.google.connections import Connections, Link, NotConnected
 from processors.providers.google.youtube_metrics import (
     QuotaShort,
@@ -39,8 +42,17 @@ from processors.providers.google.youtube_metrics import (
     report_day,
 )
 from processors.providers.publish.youtube_quota import QuotaLedger
-from ytempire.core.events import Emit, Event, content_hash, event_id, new_envelope, plain
+from ytempire.core.events import Emit, Envelope, Event, content_hash, event_id, new_envelope
 from ytempire.core.logging import get_logger
+from ytempire.core.records import (
+    MetricsRequested,
+    MetricsSource,
+    PipelineFailed,
+    SchedulerTick,
+    UploadDone,
+    UploadStatus,
+    VideoMetrics,
+)
 from ytempire.core.settings import Settings
 from ytempire.stage import MemoryState, Partitioning, StageSpec, State
 
@@ -48,6 +60,7 @@ log = get_logger("ytempire.metrics_collector")
 
 NAME = "metrics-collector"
 OUTPUT_TOPIC = "video.metrics"
+STATUS_TOPIC = "upload.status"
 INPUTS = ("upload.done", "scheduler.tick", "metrics.requested")
 TABLES: dict[str, Partitioning] = {"videos": "key", "index": "key", "channels": "key"}
 YOUNG = timedelta(hours=48)
@@ -71,31 +84,31 @@ class MetricsCollector:
     def __init__(self, state: State, provider: YouTubeMetrics, connections: Connections) -> None:
         self.state, self.provider, self.connections = state, provider, connections
 
-    def handle(self, record: Event | dict[str, Any]) -> list[Emit]:
-        event = plain(record)  # not typed yet: reads the plain value (pyproject's mypy note)
-        if "now" in event:
-            return self.tick(event["now"])
-        if "since" in event:
-            return self.backfill(event["envelope"]["channel_id"], date.fromisoformat(
-                event["since"]), date.fromisoformat(event["until"]), event["envelope"])
-        self.follow(event)
+    def handle(self, event: Event) -> list[Emit]:
+        if isinstance(event, SchedulerTick):
+            return self.tick(event.now)
+        if isinstance(event, MetricsRequested):
+            return self.backfill(event.envelope.channel_id, date.fromisoformat(event.since),
+                                 date.fromisoformat(event.until), event.envelope)
+        if isinstance(event, UploadDone):
+            self.follow(event)
         return []
 
     # --- what to follow -------------------------------------------------------------------------
 
-    def follow(self, done: Event) -> None:
+    def follow(self, done: UploadDone) -> None:
         """Start following a YouTube upload (a local publish has nothing to read)."""
-        if done["platform"] != "youtube":
+        if done.platform != "youtube":
             return
-        envelope = done["envelope"]
-        video_id = envelope["video_id"]
+        envelope = done.envelope
+        video_id = envelope.video_id
         if self.state.get("videos", video_id) is None:
-            published = envelope["occurred_at"]
+            published = envelope.occurred_at
             self.state.put("videos", video_id, {
-                "channel_id": envelope["channel_id"], "owner_id": envelope["owner_id"],
-                "platform_video_id": done["platform_video_id"], "published_at": _iso(published),
+                "channel_id": envelope.channel_id, "owner_id": envelope.owner_id,
+                "platform_video_id": done.platform_video_id, "published_at": _iso(published),
                 "due": _iso(published), "last": None, "gone": None})
-            channel = envelope["channel_id"]
+            channel = envelope.channel_id
             ids = self.state.get("index", channel) or []
             self.state.put("index", channel, [*ids, video_id])
             if not ids:
@@ -139,17 +152,33 @@ class MetricsCollector:
             record = dict(videos[video_id])
             seen = found.get(platform_id)
             status = "deleted" if seen is None else seen.upload_status
+            if status not in GONE and seen is not None and seen.processing_status == "failed":
+                status = "failed"  # processing failed, before uploadStatus says so
             if status in GONE:
                 record["gone"] = status
                 out.append(self._gone(video_id, record, seen, now))
             else:
                 assert seen is not None
+                out += self._processing(video_id, record, seen, now)
                 emit = self._snapshot(video_id, record, seen, now)
                 if emit is not None:
                     out.append(emit)
                 record["due"] = _iso(_next_due(_at(record["published_at"]), now))
             self.state.put("videos", video_id, record)
         return out
+
+    def _processing(self, video_id: str, record: dict[str, Any], seen: VideoState,
+                    now: datetime) -> list[Emit]:
+        """``upload.status`` when YouTube's processing state is new to us (the first read, then
+        each change): how the gateway tells "uploaded, YouTube still processing" from live."""
+        state = [seen.upload_status, seen.processing_status]
+        if record.get("youtube") == state:
+            return []
+        record["youtube"] = state
+        envelope = self._envelope(video_id, record, f"status:{state[0]}:{state[1]}", now)
+        return [Emit(STATUS_TOPIC, UploadStatus(
+            envelope=envelope, platform_video_id=record["platform_video_id"],
+            upload_status=seen.upload_status, processing_status=seen.processing_status))]
 
     def _snapshot(self, video_id: str, record: dict[str, Any], seen: VideoState,
                   now: datetime) -> Emit | None:
@@ -170,10 +199,10 @@ class MetricsCollector:
                    f"YouTube {status} video {record['platform_video_id']}: {why}")
         log.warning("metrics.video_gone", video_id=video_id, status=status, reason=why)
         envelope = self._envelope(video_id, record, f"gone:{status}", now)
-        return Emit("pipeline.failed", {
-            "envelope": envelope, "stage": NAME, "input_topic": "upload.done",
-            "input_event_id": envelope["event_id"], "error_type": GONE[status],
-            "error_message": message, "retryable": False})
+        return Emit("pipeline.failed", PipelineFailed(
+            envelope=envelope, stage=NAME, input_topic="upload.done",
+            input_event_id=envelope.event_id, error_type=GONE[status], error_message=message,
+            retryable=False))
 
     def _daily_reports(self, link: Link, now: datetime, force: tuple[date, date] | None = None
                        ) -> list[Emit]:
@@ -203,47 +232,46 @@ class MetricsCollector:
                      now: datetime) -> Emit:
         """A CHANNEL day: no video (its id is derived from the channel instead)."""
         key = f"CHANNEL:{row.day}:{content_hash(sorted(row.metrics.items()))}"
-        envelope = plain(new_envelope(video_id="", channel_id=channel_id, owner_id=owner_id,
-                                      producer=NAME, event_key=key))
-        envelope["occurred_at"] = now
-        envelope["event_id"] = event_id(NAME, f"channel:{channel_id}", key)
-        return Emit(OUTPUT_TOPIC, {
-            "envelope": envelope, "platform_video_id": "", "youtube_channel_id": "",
-            "source": "CHANNEL", "day": row.day, "observed_at": now, "published_at": None,
-            "simulated": False, **{name: None for name in METRIC_FIELDS}, **row.metrics})
+        envelope = msgspec.structs.replace(
+            new_envelope(video_id="", channel_id=channel_id, owner_id=owner_id, producer=NAME,
+                         event_key=key),
+            occurred_at=now, event_id=event_id(NAME, f"channel:{channel_id}", key))
+        return Emit(OUTPUT_TOPIC, _video_metrics(envelope, "", "CHANNEL", row.day, now, None,
+                                                 row.metrics))
 
-    def backfill(self, channel_id: str, since: date, until: date, parent: Event) -> list[Emit]:
+    def backfill(self, channel_id: str, since: date, until: date,
+                 parent: Envelope) -> list[Emit]:
         link = self.connections.link(channel_id)
         if link.mode != "youtube":
             raise NotConnected(f"channel {channel_id} is {link.mode.replace('_', ' ')}: "
                                "nothing to backfill")
-        return self._daily_reports(link, parent["occurred_at"], force=(since, until))
+        return self._daily_reports(link, parent.occurred_at, force=(since, until))
 
     # --- events ---------------------------------------------------------------------------------
 
     def _envelope(self, video_id: str, record: dict[str, Any], key: str,
-                  now: datetime) -> dict[str, Any]:
-        envelope = plain(new_envelope(video_id=video_id, channel_id=record["channel_id"],
-                                      owner_id=record["owner_id"], producer=NAME, event_key=key))
-        envelope["occurred_at"] = now
-        return envelope
+                  now: datetime) -> Envelope:
+        envelope = new_envelope(video_id=video_id, channel_id=record["channel_id"],
+                                owner_id=record["owner_id"], producer=NAME, event_key=key)
+        return msgspec.structs.replace(envelope, occurred_at=now)
 
-    def _metrics(self, video_id: str, record: dict[str, Any], source: str, day: str,
+    def _metrics(self, video_id: str, record: dict[str, Any], source: MetricsSource, day: str,
                  now: datetime, values: dict[str, Any]) -> Emit:
         key = f"{source}:{day}:{content_hash(sorted(values.items()))}"
-        envelope = self._envelope(video_id, record, key, now)
-        envelope["event_id"] = event_id(NAME, video_id, key)
-        return Emit(OUTPUT_TOPIC, {
-            "envelope": envelope, "platform_video_id": record["platform_video_id"],
-            "youtube_channel_id": "", "source": source, "day": day, "observed_at": now,
-            "published_at": _at(record["published_at"]), "simulated": False,
-            **{name: None for name in METRIC_FIELDS}, **values})
+        envelope = msgspec.structs.replace(self._envelope(video_id, record, key, now),
+                                           event_id=event_id(NAME, video_id, key))
+        return Emit(OUTPUT_TOPIC, _video_metrics(
+            envelope, record["platform_video_id"], source, day, now,
+            _at(record["published_at"]), values))
 
 
-METRIC_FIELDS = ("views", "likes", "comments", "shares", "estimated_minutes_watched",
-                 "average_view_duration_s", "average_view_percentage", "subscribers_gained",
-                 "subscribers_lost", "estimated_revenue_usd", "cpm", "playback_based_cpm",
-                 "ad_impressions")
+def _video_metrics(envelope: Envelope, platform_video_id: str, source: MetricsSource, day: str,
+                   now: datetime, published_at: datetime | None,
+                   values: dict[str, Any]) -> VideoMetrics:
+    """A ``video.metrics`` record; ``values`` are the metrics read, by their field names (the
+    provider's ``FIELDS``), the others stay null."""
+    return VideoMetrics(envelope=envelope, platform_video_id=platform_video_id, source=source,
+                        day=day, observed_at=now, published_at=published_at, **values)
 
 
 def _next_due(published: datetime, now: datetime) -> datetime:
@@ -253,7 +281,8 @@ def _next_due(published: datetime, now: datetime) -> datetime:
 class MetricsCollectorStage:
     """The stage the worker runs: it declares tables, so the worker sets ``state``."""
 
-    spec = StageSpec(name=NAME, inputs=INPUTS, outputs=(OUTPUT_TOPIC, "pipeline.failed"),
+    spec = StageSpec(name=NAME, inputs=INPUTS,
+                     outputs=(OUTPUT_TOPIC, STATUS_TOPIC, "pipeline.failed"),
                      tables=TABLES, cancel="never")
 
     def __init__(self, collector: MetricsCollector) -> None:

@@ -28,7 +28,6 @@ import av
 from processors.audio import normalise_loudness, write_wav
 from processors.providers import ProviderContractError
 from processors.providers.openai_client import openai_client
-from processors.providers.script import WORDS_PER_MINUTE
 from processors.providers.voice import Speech, TimedWord, UnknownVoice, Voice, VoiceUnavailable
 from processors.providers.voice.elevenlabs import ElevenLabsVoice, elevenlabs_client
 from processors.providers.voice.espeak import EspeakVoice
@@ -47,8 +46,10 @@ from ytempire.core.logging import get_logger
 from ytempire.core.media import MediaError, probe
 from ytempire.core.pricing import Usage, bill, current_table
 from ytempire.core.records import Envelope, Script, ScriptReady, VideoSpec, VoiceReady
+from ytempire.core.script_brief import WORDS_PER_MINUTE
 from ytempire.core.settings import Settings
 from ytempire.core.spend import SpendJournal, spend_events
+from ytempire.core.voices import voice_plan
 from ytempire.stage import PermanentError, StageSpec, TransientError
 
 log = get_logger("ytempire.narrator")
@@ -251,31 +252,6 @@ def join_parts(
         )
         offset += len(speech.pcm) // 2
     return b"".join(chunks), rate, starts, words
-
-
-def voice_plan(settings: Settings) -> list[str]:
-    """The voices settings allow, premium first: ElevenLabs then OpenAI TTS, each when its key
-    is set. ``voice_provider`` "auto" uses both (espeak-ng when neither key is set),
-    "elevenlabs" starts there (OpenAI stays its economy tier), "openai" and "espeak" pin one.
-    Names only, so the gateway's estimate reads the same choice without building clients."""
-    paid = [name for name, key in (("elevenlabs", settings.elevenlabs_api_key),
-                                   ("openai", settings.openai_api_key)) if key is not None]
-    choice = settings.voice_provider
-    if choice == "auto":
-        return paid or ["espeak"]
-    if choice == "espeak":
-        return ["espeak"]
-    if choice not in paid:
-        raise ValueError(f"voice_provider={choice!r} needs its API key set (or use 'auto' or "
-                         f"'espeak'); known: auto, elevenlabs, openai, espeak")
-    return paid[paid.index(choice):]
-
-
-def voice_priced_as(name: str, settings: Settings) -> tuple[str, str]:
-    """The (provider, model) a planned voice's characters are priced as."""
-    return {"elevenlabs": (ElevenLabsVoice.provider, settings.elevenlabs_model),
-            "openai": (OpenAITTSVoice.provider, settings.tts_model),
-            "espeak": (EspeakVoice.provider, EspeakVoice.model)}[name]
 
 
 def voice_tiers(settings: Settings) -> list[Voice]:

@@ -1,7 +1,8 @@
 """scheduler: channels that make videos on their own schedule.
 
 Reads ``channel.updated`` (the gateway's channels), ``cost.incurred`` (spend and YouTube quota),
-``upload.done`` (how long a video takes to publish) and ``scheduler.tick`` (its only clock), and
+``upload.done`` (how long a video takes to publish), ``topics.discovered`` (the trends stage's
+candidates for a channel's backlog) and ``scheduler.tick`` (its only clock), and
 writes ``script.requested`` (one per video of a slot, each with its own ``publish_at``),
 ``schedule.slot`` (a slot planned, requested, or skipped with the reason) and
 ``backlog.updated`` (a channel's topic backlog, ``processors.scheduler_backlog``).
@@ -36,7 +37,15 @@ from processors.scheduler_backlog import TABLE as BACKLOG_TABLE
 from processors.scheduler_backlog import Backlog
 from ytempire.core import schedule as sched
 from ytempire.core.events import Emit, Event, new_envelope, plain
-from ytempire.core.records import ScriptRequested
+from ytempire.core.records import (
+    ChannelUpdated,
+    CostIncurred,
+    SchedulerTick,
+    ScheduleSlot,
+    ScriptRequested,
+    TopicsDiscovered,
+    UploadDone,
+)
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.settings import Settings
 from ytempire.stage import MemoryState, Partitioning, StageSpec, State
@@ -46,7 +55,8 @@ TICK_TOPIC = "scheduler.tick"
 CHANNEL_TOPIC = "channel.updated"
 SLOT_TOPIC = "schedule.slot"
 BACKLOG_TOPIC = "backlog.updated"
-INPUT_TOPICS = (TICK_TOPIC, CHANNEL_TOPIC, "cost.incurred", "upload.done")
+DISCOVERED_TOPIC = "topics.discovered"
+INPUT_TOPICS = (TICK_TOPIC, CHANNEL_TOPIC, "cost.incurred", "upload.done", DISCOVERED_TOPIC)
 TABLES: dict[str, Partitioning] = {
     "channels": "key",  # channel_id -> the channel as of its latest channel.updated
     "plans": "key",  # channel_id -> slots, planned-until, measured times to publish and costs
@@ -60,6 +70,11 @@ KEEP_PAST = timedelta(days=3)
 SAMPLES = 20
 PLAN_STEP = timedelta(hours=1)
 """The plan is extended to the full horizon once it falls this much short of it."""
+# The channel.updated fields the channels table keeps (JSON values: budgets as strings)
+CHANNEL_FIELDS = ("name", "niche", "deleted", "publish_target", "language", "voice",
+                  "visual_style", "format", "target_duration_s", "quality_threshold",
+                  "auto_publish", "privacy")
+BUDGETS = ("per_video_budget_usd", "daily_budget_usd", "monthly_budget_usd")
 NO_TOPIC = {
     "auto": "no_topic: the backlog has no topic to take (every idea is used, skipped or too "
             "close to a video the owner already made)",
@@ -89,41 +104,41 @@ class Scheduler:
         self.margin = timedelta(minutes=settings.scheduler_lead_margin_minutes)
         self.default_lead = timedelta(minutes=settings.scheduler_default_lead_minutes)
         self.daily_quota = settings.youtube_daily_quota
+        self.brainstorm = "offline" in settings.topic_sources
 
     # -- inputs -----------------------------------------------------------------------------
 
     @property
     def backlog(self) -> Backlog:
-        return Backlog(self.state)
+        return Backlog(self.state, self.brainstorm)
 
-    def handle(self, record: Event | dict[str, Any]) -> list[Emit]:
-        event = plain(record)  # not typed yet: reads the plain value (pyproject's mypy note)
-        if "now" in event:
-            return self.tick(event["now"])
-        if "niche" in event:
+    def handle(self, event: Event) -> list[Emit]:
+        if isinstance(event, SchedulerTick):
+            return self.tick(event.now)
+        if isinstance(event, TopicsDiscovered):
+            return self.discovered(event)
+        if isinstance(event, ChannelUpdated):
             return self.channel_updated(event)
-        if "usd" in event:
+        if isinstance(event, CostIncurred):
             self.cost(event)
-        elif "platform_video_id" in event:
+        elif isinstance(event, UploadDone):
             self.published(event)
         return []
 
-    def channel_updated(self, event: Event) -> list[Emit]:
+    def channel_updated(self, event: ChannelUpdated) -> list[Emit]:
         """Keep the latest version; a changed schedule replans its future slots only. The
         owner's topic decisions apply to the backlog, which a scheduled channel fills."""
-        cid = event["envelope"]["channel_id"]
+        cid = event.envelope.channel_id
         known = self.state.get("channels", cid)
-        version = _iso(event["version"])
+        version = _iso(event.version)
         if known is not None and known["version"] > version:
             return []
-        channel = {
-            "id": cid, "owner": event["envelope"]["owner_id"], "version": version,
-            **{k: event[k] for k in ("name", "niche", "deleted", "publish_target", "language",
-                                     "voice", "visual_style", "format", "target_duration_s",
-                                     "quality_threshold", "auto_publish", "privacy")},
-            **{k: None if event[k] is None else str(event[k])
-               for k in ("per_video_budget_usd", "daily_budget_usd", "monthly_budget_usd")},
-            "schedule": event["schedule"],
+        fields = msgspec.structs.asdict(event)
+        channel: dict[str, Any] = {
+            "id": cid, "owner": event.envelope.owner_id, "version": version,
+            **{k: fields[k] for k in CHANNEL_FIELDS},
+            **{k: None if fields[k] is None else str(fields[k]) for k in BUDGETS},
+            "schedule": None if event.schedule is None else plain(event.schedule),
         }
         self.state.put("channels", cid, channel)
         self._index("channels", cid)
@@ -134,35 +149,43 @@ class Scheduler:
         if channel["deleted"] or [before.get(k) for k in timing] != [after.get(k) for k in timing]:
             self._unplan(cid)
         made = self._made(channel["owner"])
-        return (self.backlog.decide(channel, event.get("topic_decisions", []), made)
+        return (self.backlog.decide(channel, event.topic_decisions, made)
                 + self.backlog.refill(channel, made))
 
-    def cost(self, event: Event) -> None:
-        envelope = event["envelope"]
-        eid = envelope["event_id"]
-        day = envelope["occurred_at"].astimezone(UTC).date().isoformat()
-        self._add("spend", f"{envelope['channel_id']}:{day}", eid, str(event["usd"]))
-        if event["unit"] == "youtube_quota":
-            quota_day = envelope["occurred_at"].astimezone(sched.PACIFIC).date().isoformat()
-            self._add("spend", f"quota:{quota_day}", eid, str(int(event["quantity"])))
-        video = self.state.get("videos", envelope["video_id"])
+    def discovered(self, event: TopicsDiscovered) -> list[Emit]:
+        """A discovery run for a scheduled channel joins its backlog (the scheduler is the
+        backlog's one writer); a run for a channel it does not hold (yet) waits for the next."""
+        channel = self.state.get("channels", event.envelope.channel_id)
+        if channel is None or channel["schedule"] is None or channel["deleted"]:
+            return []
+        return self.backlog.merge(channel, msgspec.to_builtins(event.topics))
+
+    def cost(self, event: CostIncurred) -> None:
+        envelope = event.envelope
+        eid = envelope.event_id
+        day = envelope.occurred_at.astimezone(UTC).date().isoformat()
+        self._add("spend", f"{envelope.channel_id}:{day}", eid, str(event.usd))
+        if event.unit == "youtube_quota":
+            quota_day = envelope.occurred_at.astimezone(sched.PACIFIC).date().isoformat()
+            self._add("spend", f"quota:{quota_day}", eid, str(int(event.quantity)))
+        video = self.state.get("videos", envelope.video_id)
         if video is not None and eid not in video["seen"]:
-            self.state.put("videos", envelope["video_id"], {
-                **video, "usd": str(_usd(video["usd"]) + event["usd"]),
+            self.state.put("videos", envelope.video_id, {
+                **video, "usd": str(_usd(video["usd"]) + event.usd),
                 "seen": [*video["seen"], eid]})
 
-    def published(self, event: Event) -> None:
+    def published(self, event: UploadDone) -> None:
         """A scheduled video is out: its request-to-published time and cost become samples."""
-        envelope = event["envelope"]
-        video = self.state.get("videos", envelope["video_id"])
+        envelope = event.envelope
+        video = self.state.get("videos", envelope.video_id)
         if video is None or video.get("published"):
             return
         plan = copy.deepcopy(self._plan_of(video["channel"]))
-        took = (envelope["occurred_at"] - _at(video["requested_at"])).total_seconds()
+        took = (envelope.occurred_at - _at(video["requested_at"])).total_seconds()
         plan["ttp"] = [*plan["ttp"], max(0.0, took)][-SAMPLES:]
         plan["costs"] = [*plan["costs"], video["usd"]][-SAMPLES:]
         self.state.put("plans", video["channel"], plan)
-        self.state.put("videos", envelope["video_id"], {**video, "published": True})
+        self.state.put("videos", envelope.video_id, {**video, "published": True})
 
     def tick(self, now: datetime) -> list[Emit]:
         """Plan ahead and request what is due, for every channel, as of ``now``."""
@@ -265,7 +288,8 @@ class Scheduler:
         if channel["schedule"]["paused"]:
             return "paused: the channel's schedule is paused"
         costs = [_usd(c) for c in plan["costs"]]
-        each = sum(costs) / len(costs) if costs else _usd(channel["per_video_budget_usd"])
+        each = (sum(costs, Decimal(0)) / len(costs) if costs
+                else _usd(channel["per_video_budget_usd"]))
         need = each * count
         day = now.astimezone(UTC).date()
         spent = self._spent(channel["id"], [day])
@@ -326,13 +350,11 @@ class Scheduler:
         envelope = new_envelope(video_id="", channel_id=channel["id"], owner_id=channel["owner"],
                                 producer=NAME,
                                 event_key=f"{channel['id']}:{entry['at']}:{entry['status']}")
-        return Emit(SLOT_TOPIC, {
-            "envelope": envelope, "slot_at": _at(entry["at"]), "status": entry["status"],
-            "reason": entry["reason"], "request_at": request_at,
-            "video_ids": list(entry["videos"]),
-            "publish_at": [_at(t) for t in entry["publish_at"]],
-            "topics": list(entry["topics"]),
-        }, key_field="channel_id")
+        return Emit(SLOT_TOPIC, ScheduleSlot(
+            envelope=envelope, slot_at=_at(entry["at"]), status=entry["status"],
+            reason=entry["reason"], request_at=request_at, video_ids=list(entry["videos"]),
+            publish_at=[_at(t) for t in entry["publish_at"]], topics=list(entry["topics"]),
+        ), key_field="channel_id")
 
     # -- state helpers ----------------------------------------------------------------------
 

@@ -8,8 +8,12 @@ scheduler is its one writer: taking a topic and marking it used happen in the sa
 request, so a crash or a redelivered tick replays both or neither. Every change is sent as
 ``backlog.updated`` (compacted, keyed by channel) for the gateway to show.
 
-The channel's topic source is the offline brainstorm (``processors.discovery.offline``): a
-channel given a schedule and nothing else has topics in auto mode.
+Candidates come from the trends stage (``processors.trends``) on ``topics.discovered``: each run
+is merged in (new topics join, known open ones take the new score as their trend moves). While
+the configured sources include the offline one (the default), the scheduler also tops the
+backlog up itself from the same deterministic brainstorm (``processors.discovery.offline``): it
+needs no I/O, so a channel given a schedule and nothing else has topics in auto mode even before
+the trends stage's first run reaches it.
 """
 
 from __future__ import annotations
@@ -18,18 +22,18 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
-import msgspec
-
 from processors.discovery import offline
 from processors.discovery.scoring import Candidate, Scored, rank
 from processors.discovery.similarity import duplicate_of
 from ytempire.core import backlog
 from ytempire.core.events import Emit, new_envelope
-from ytempire.core.records import BacklogUpdated
+from ytempire.core.records import BacklogTopic, BacklogUpdated, ScorePart, TopicDecision
 from ytempire.stage import State
 
 TABLE = "backlog"
 KEEP_USED = 50
+KEEP_OPEN = 200
+"""Topics without a use or a decision kept (the best): a run adds up to its 150 candidates."""
 """Used topics kept for the owner to see; the scheduler's own record of made topics is longer."""
 TAKE_FIRST = {"pinned": 0, "approved": 1, "": 1}
 
@@ -57,37 +61,66 @@ def takeable(entry: dict[str, Any], mode: str) -> bool:
 class Backlog:
     """A channel's topics in the ``backlog`` table; a change returns its ``backlog.updated``."""
 
-    def __init__(self, state: State) -> None:
+    def __init__(self, state: State, brainstorm: bool = True) -> None:
         self.state = state
+        self.brainstorm = brainstorm
 
     def topics(self, channel_id: str) -> dict[str, dict[str, Any]]:
         """The channel's topics by id (a copy: change it, then ``_save``)."""
         found = self.state.get(TABLE, channel_id)
         return copy.deepcopy(found["topics"]) if found is not None else {}
 
-    def decide(self, channel: dict[str, Any], decisions: list[dict[str, Any]],
+    def decide(self, channel: dict[str, Any], decisions: list[TopicDecision],
                made: list[str]) -> list[Emit]:
         """Apply the owner's decisions (all of them: the channel event carries the whole list),
         scoring topics added by hand against what the owner already made."""
         topics = self.topics(channel["id"])
         before = copy.deepcopy(topics)
-        decided = {d["topic_id"]: d for d in decisions}
+        decided = {d.topic_id: d for d in decisions}
         for tid, entry in topics.items():
-            entry["decision"] = decided[tid]["decision"] if tid in decided else ""
-        new = [d for d in decisions if d["by_hand"] and d["topic_id"] not in topics]
-        scored = rank([Candidate(d["title"], "by_hand") for d in new], channel["niche"], made)
+            entry["decision"] = decided[tid].decision if tid in decided else ""
+        new = [d for d in decisions if d.by_hand and d.topic_id not in topics]
+        scored = rank([Candidate(d.title, "by_hand") for d in new], channel["niche"], made)
         by_title = {s.candidate.title: s for s in scored}
         for d in new:
-            entry = _entry(by_title[d["title"]], channel["id"])
-            entry.update(topic_id=d["topic_id"], decision=d["decision"])
-            topics[d["topic_id"]] = entry
+            entry = _entry(by_title[d.title], channel["id"])
+            entry.update(topic_id=d.topic_id, decision=d.decision)
+            topics[d.topic_id] = entry
+        return self._save(channel, topics) if topics != before else []
+
+    def merge(self, channel: dict[str, Any], found: list[dict[str, Any]]) -> list[Emit]:
+        """Take in a discovery run (``topics.discovered``): new topics join as scored; a known
+        topic not yet used keeps its decision and a refusal the scheduler gave it, and takes
+        the run's score, parts and reasons (its trend moved). The worst open topics beyond
+        ``KEEP_OPEN`` leave."""
+        topics = self.topics(channel["id"])
+        before = copy.deepcopy(topics)
+        for topic in found:
+            tid = backlog.topic_id(channel["id"], topic["title"])
+            known = topics.get(tid)
+            if known is not None and known["used_by"]:
+                continue
+            entry = {"topic_id": tid, "title": topic["title"], "source": topic["source"],
+                     "ref": topic["ref"], "score": topic["score"],
+                     "parts": {p["name"]: p["value"] for p in topic["parts"]},
+                     "reasons": list(topic["reasons"]), "refused": topic["refused"],
+                     "decision": "", "used_by": "", "used_at": None}
+            if known is not None:
+                entry.update(decision=known["decision"],
+                             refused=known["refused"] or topic["refused"])
+            topics[tid] = entry
+        open_ = sorted((e for e in topics.values() if not e["used_by"] and not e["decision"]),
+                       key=lambda e: (bool(e["refused"]), -e["score"], e["title"]))
+        for worst in open_[KEEP_OPEN:]:
+            del topics[worst["topic_id"]]
         return self._save(channel, topics) if topics != before else []
 
     def refill(self, channel: dict[str, Any], made: list[str]) -> list[Emit]:
-        """Top the backlog up from the channel's topic source while it holds fewer takeable
-        topics than ``target``; ideas already in it (used, skipped or refused) stay out."""
+        """Top the backlog up from the offline brainstorm (when it is a configured source) while
+        it holds fewer takeable topics than ``target``; ideas already in it (used, skipped or
+        refused) stay out."""
         schedule = channel["schedule"]
-        if schedule is None or channel["deleted"]:
+        if schedule is None or channel["deleted"] or not self.brainstorm:
             return []
         topics = self.topics(channel["id"])
         mode = schedule["topic_mode"]
@@ -150,8 +183,13 @@ class Backlog:
         envelope = new_envelope(video_id="", channel_id=channel["id"], owner_id=channel["owner"],
                                 producer="scheduler",
                                 event_key=f"{channel['id']}:backlog:{revision}")
-        value = {"envelope": envelope, "mode": schedule.get("topic_mode", "auto"), "topics": [
-            {**e, "parts": [{"name": k, "value": v} for k, v in e["parts"].items()],
-             "used_at": None if e["used_at"] is None else datetime.fromisoformat(e["used_at"])}
-            for e in ordered]}
-        return Emit(backlog.TOPIC, msgspec.convert(value, BacklogUpdated), key_field="channel_id")
+        shown = [BacklogTopic(
+            topic_id=e["topic_id"], title=e["title"], source=e["source"], ref=e["ref"],
+            score=e["score"], parts=[ScorePart(name=k, value=v) for k, v in e["parts"].items()],
+            reasons=list(e["reasons"]), refused=e["refused"], decision=e["decision"],
+            used_by=e["used_by"],
+            used_at=None if e["used_at"] is None else datetime.fromisoformat(e["used_at"]),
+        ) for e in ordered]
+        updated = BacklogUpdated(envelope=envelope, mode=schedule.get("topic_mode", "auto"),
+                                 topics=shown)
+        return Emit(backlog.TOPIC, updated, key_field="channel_id")

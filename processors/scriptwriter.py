@@ -28,15 +28,7 @@ from processors.providers.openai_client import openai_client
 from processors.providers.policy import PolicyChecker, PolicyVerdict
 from processors.providers.policy.blocklist import BlocklistChecker
 from processors.providers.policy.openai_moderation import OpenAIModeration
-from processors.providers.script import (
-    MAX_DURATION_S,
-    MIN_DURATION_S,
-    PricedScriptWriter,
-    ScriptRequest,
-    ScriptWriter,
-    WrittenScript,
-    angle_for,
-)
+from processors.providers.script import PricedScriptWriter, ScriptWriter, WrittenScript
 from processors.providers.script.limits import count_words, fit_description, fit_tags, fit_title
 from processors.providers.script.offline import OfflineScriptWriter
 from processors.providers.script.openai_writer import OpenAIScriptWriter
@@ -53,6 +45,7 @@ from ytempire.core.events import (
 from ytempire.core.logging import get_logger
 from ytempire.core.pricing import Usage, bill, current_table
 from ytempire.core.records import Envelope, Script, ScriptReady, ScriptRequested, VideoSpec
+from ytempire.core.script_brief import MAX_DURATION_S, MIN_DURATION_S, ScriptRequest, angle_for
 from ytempire.core.settings import Settings
 from ytempire.core.spend import SpendJournal, spend_events
 from ytempire.stage import PermanentError, StageSpec, TransientError
@@ -61,7 +54,7 @@ log = get_logger("ytempire.scriptwriter")
 
 NAME = "scriptwriter"
 OUTPUT_TOPIC = "script.ready"
-VERSION = "3"  # bump when the same request should now get a different script (keys the cache)
+VERSION = "4"  # bump when the same request should now get a different script (keys the cache)
 MAX_TOPIC_CHARS = 200
 
 

@@ -12,14 +12,16 @@ import pytest
 from confluent_kafka import Consumer
 
 from ytempire.app.broker import LocalBroker
-from ytempire.core import topics
+from ytempire.core import topic_sync
 from ytempire.core.manifest import PIPELINE
 from ytempire.core.settings import PROJECT_ROOT, Settings
 
-VIDEO_STAGES = [name for name in PIPELINE.names if name not in ("scheduler", "metrics-collector")]
+CLOCKED_STAGES = ("scheduler", "metrics-collector", "trends")
+VIDEO_STAGES = [name for name in PIPELINE.names if name not in CLOCKED_STAGES]
 """The stages a requested video passes through (and the ledger). Tests of that pipeline leave out
-the scheduler and the metrics collector: on the session's shared broker they would act on the
-channels and clock ticks other tests left on ``channel.updated`` and ``scheduler.tick``."""
+the scheduler, the metrics collector and the trends stage: on the session's shared broker they
+would act on the channels and clock ticks other tests left on ``channel.updated`` and
+``scheduler.tick``."""
 
 
 def free_ports(count: int) -> list[int]:
@@ -45,7 +47,7 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBrok
     broker = local_broker(tmp_path_factory.mktemp("kafka-session"))
     broker.start(timeout=180, die_with_parent=True)
     try:
-        topics.apply_file(broker.bootstrap, PROJECT_ROOT / "topics.yaml")
+        topic_sync.apply_file(broker.bootstrap, PROJECT_ROOT / "topics.yaml")
         yield broker
     finally:
         # Its data is thrown away: no need to wait out a controlled shutdown (~25 s here).

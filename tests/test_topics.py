@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from ytempire.app.broker import LocalBroker
 from ytempire.app.cli.topics import app
-from ytempire.core import topics
+from ytempire.core import topic_sync, topics
 from ytempire.core.settings import PROJECT_ROOT
 
 TOPICS_YAML = PROJECT_ROOT / "topics.yaml"
@@ -32,9 +32,9 @@ DESIGN_TOPICS = {"script.requested", "script.ready", "voice.ready", "video.assem
                  "quality.scored", "upload.done", "cost.incurred", "cost.alert",
                  "pipeline.failed", "pipeline.dlq", "video.cancelled", "channel.updated",
                  "scheduler.tick", "schedule.slot", "video.approved", "video.metrics",
-                 "metrics.requested", "backlog.updated"}
+                 "metrics.requested", "backlog.updated", "upload.status", "topics.discovered"}
 CHANNEL_KEYED = {"channel.updated", "scheduler.tick", "schedule.slot", "metrics.requested",
-                 "backlog.updated"}
+                 "backlog.updated", "topics.discovered"}
 """Channel topics are keyed by channel id (the tick's is "*": one partition takes them all)."""
 runner = CliRunner()
 
@@ -194,12 +194,12 @@ def test_apply_raises_partitions_when_topics_yaml_grows(kafka_broker: LocalBroke
     path = scratch_file(tmp_path, ["pipeline.dlq"])
     name = topics.load(path).names[0]
     admin = topics.connect(kafka_broker.bootstrap)
-    topics.apply(admin, topics.load(path))
+    topic_sync.apply(admin, topics.load(path))
     rewrite(path, partitions=5)
-    changes = topics.apply(admin, topics.load(path))
+    changes = topic_sync.apply(admin, topics.load(path))
     assert [(c.setting, c.cluster, c.declared) for c in changes] == [("partitions", "3", "5")]
     assert cluster_state(kafka_broker, name)[0] == 5
-    assert topics.check(admin, topics.load(path)) == []
+    assert topic_sync.check(admin, topics.load(path)) == []
 
 
 def test_check_detects_config_altered_behind_its_back(kafka_broker: LocalBroker,
@@ -207,7 +207,7 @@ def test_check_detects_config_altered_behind_its_back(kafka_broker: LocalBroker,
     path = scratch_file(tmp_path, ["script.ready"])
     name = topics.load(path).names[0]
     admin = topics.connect(kafka_broker.bootstrap)
-    topics.apply(admin, topics.load(path))
+    topic_sync.apply(admin, topics.load(path))
     edits = [ConfigEntry("retention.ms", "60000", incremental_operation=AlterConfigOpType.SET),
              ConfigEntry("max.message.bytes", "2048", incremental_operation=AlterConfigOpType.SET)]
     resource = ConfigResource(ResourceType.TOPIC, name, incremental_configs=edits)
@@ -244,15 +244,15 @@ def test_check_detects_partitions_raised_behind_its_back(kafka_broker: LocalBrok
     path = scratch_file(tmp_path, ["voice.ready"])
     name = topics.load(path).names[0]
     admin = topics.connect(kafka_broker.bootstrap)
-    topics.apply(admin, topics.load(path))
+    topic_sync.apply(admin, topics.load(path))
     admin.create_partitions([NewPartitions(name, 8)])[name].result()
     eventually(lambda: cluster_state(kafka_broker, name)[0] == 8)
 
     result = invoke("check", "--bootstrap", kafka_broker.bootstrap, "--file", str(path))
     assert result.exit_code == 1, result.output
     assert f"unsafe: topic {name} has 8 partitions, topics.yaml says 6" in result.output
-    with pytest.raises(topics.TopicConfigDrift, match="Kafka cannot reduce partitions"):
-        topics.apply(admin, topics.load(path))
+    with pytest.raises(topic_sync.TopicConfigDrift, match="Kafka cannot reduce partitions"):
+        topic_sync.apply(admin, topics.load(path))
 
 
 def test_check_without_a_broker_says_how_to_start_one() -> None:

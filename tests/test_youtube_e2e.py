@@ -8,8 +8,7 @@ table is dropped and the topics are replayed, the same numbers again."""
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import msgspec
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from analytics.sink import AnalyticsSink
 from analytics.store import connect
@@ -30,6 +30,7 @@ from processors.scheduler_clock import tick_event
 from tests.fakes.google_server import ALL_SCOPES, CLIENT_ID, CLIENT_SECRET, FakeGoogle
 from tests.gateway.conftest import CHANNEL
 from tests.gateway.test_videos import Requests
+from tests.polling import until
 from tests.processors.test_publisher import scored
 from tests.replaying import between, drop_everything, start_group_at, topic_ends
 from tests.typed import typed
@@ -63,15 +64,7 @@ def settings(kafka_settings: Settings, google: FakeGoogle, tmp_path: Path) -> Se
         "database_url": f"sqlite:///{tmp_path / 'gateway.db'}",
         "youtube_client_id": CLIENT_ID, "youtube_client_secret": CLIENT_SECRET,
         "youtube_token_uri": google.token_url, "youtube_api_base_url": google.url,
-        "youtube_analytics_base_url": google.url, "youtube_token_keys": KEY})
-
-
-def _until(condition: Callable[[], Any], what: str, timeout: float = 90) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        assert time.monotonic() < deadline, f"never: {what}"
-        time.sleep(0.3)
-    return result
+        "youtube_analytics_base_url": google.url, "youtube_token_keys": SecretStr(KEY)})
 
 
 def _costs(envelope: Envelope) -> list[Emit]:
@@ -145,7 +138,7 @@ def test_a_connected_channel_publishes_and_its_video_earns_the_numbers_youtube_r
                 return doc if got and got.get("views") and got.get("cost_usd") == "0.50" \
                     else None
 
-            doc = _until(figures, "the video's analytics show YouTube's numbers", 120)
+            doc = until(figures, "the video's analytics show YouTube's numbers", 120)
         finally:
             stop.set()
             live.join(30)

@@ -26,7 +26,7 @@ class BacklogTopicOut(BaseModel):
     ref: str = ""
     score: float | None = Field(description="0..1; null until the scheduler has scored a "
                                             "topic added by hand")
-    parts: dict[str, float] = Field(description="trend, fit and novelty, each 0..1")
+    parts: dict[str, float] = Field(description="trend, forecast, fit and novelty, each 0..1")
     reasons: list[str]
     refused: str = Field("", description="Why it can never be taken; empty when it can")
     decision: str = Field("", description="The owner's: empty, approved, skipped or pinned")

@@ -66,6 +66,31 @@ class QualityOut(BaseModel):
     reasons: list[str]
 
 
+class YouTubeUploadOut(BaseModel):
+    """The upload as YouTube last reported it: "published" on YouTube does not yet mean
+    watchable while YouTube is processing the video."""
+
+    upload_status: str = Field(description="YouTube's uploadStatus: uploaded (YouTube is still "
+                                           "processing the video) | processed")
+    processing_status: str | None = Field(
+        description="YouTube's processingDetails.processingStatus as last read: processing | "
+                    "succeeded | terminated (no longer reported); null until the metrics "
+                    "collector first reads the video")
+    processing: bool = Field(description="True while YouTube is still processing the upload: "
+                                         "published, not yet watchable")
+    checked_at: datetime | None = Field(description="When YouTube last reported a change; "
+                                                    "null: not read yet")
+
+    @classmethod
+    def of(cls, upload_status: str | None, processing_status: str | None,
+           checked_at: datetime | None) -> YouTubeUploadOut | None:
+        if upload_status is None:
+            return None
+        return cls(upload_status=upload_status, processing_status=processing_status,
+                   processing=upload_status == "uploaded" and processing_status != "succeeded",
+                   checked_at=checked_at)
+
+
 class VideoOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -86,6 +111,8 @@ class VideoOut(BaseModel):
     quality: QualityOut | None
     artifacts: dict[str, ArtifactOut]
     failure_reason: str | None
+    youtube: YouTubeUploadOut | None = Field(
+        description="YouTube's processing of the upload; null unless published on YouTube")
     created_at: datetime
     updated_at: datetime
 

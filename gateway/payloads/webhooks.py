@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from gateway.payloads.common import Request
 
 EventType = Literal["*", "script.requested", "script.ready", "voice.ready", "video.assembled",
-                    "quality.scored", "upload.done", "cost.incurred", "pipeline.failed",
-                    "video.cancelled", "video.approved", "video.rejected", "cost.alert",
-                    "stage.failing", "dlq.growing", "schedule.skipped",
-                    "video.not_uploaded", "provider.fallback"]
+                    "quality.scored", "upload.done", "upload.status", "cost.incurred",
+                    "pipeline.failed", "video.cancelled", "video.approved", "video.rejected",
+                    "cost.alert", "stage.failing", "dlq.growing", "schedule.skipped",
+                    "video.not_uploaded", "video.youtube_failed", "provider.fallback"]
 
 
 class WebhookCreate(Request):

@@ -27,7 +27,7 @@ from gateway.payloads.admin import (
     DlqRetryReport,
     KpiOut,
 )
-from ytempire.runtime import dlq
+from ytempire.runtime import dlq, dlq_retry
 from ytempire.runtime.replay import ReplayError
 
 router = APIRouter(prefix="/admin", tags=["admin"],
@@ -81,7 +81,7 @@ def retry_dlq_entry(request: Request, entry_id: str, db: DB, admin: CurrentAdmin
                     force: bool = False, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Send the original message back to its topic (every consumer there is idempotent)."""
     def effect() -> tuple[int, DlqRetryOut]:
-        outcome = _dlq_call(dlq.retry_entry, request.app.state.settings, entry_id, force)
+        outcome = _dlq_call(dlq_retry.retry_entry, request.app.state.settings, entry_id, force)
         return 200, DlqRetryOut(**outcome.as_dict())
 
     path = f"{request.url.path}?force={force}"
@@ -94,7 +94,8 @@ def retry_dlq_matching(request: Request, body: DlqRetryMatching, db: DB, admin: 
     def effect() -> tuple[int, DlqRetryReport]:
         where = dlq.DlqFilter(stage=body.stage, topic=body.topic, since=body.since,
                               until=body.until)
-        outcomes = _dlq_call(dlq.retry_matching, request.app.state.settings, where, body.force)
+        outcomes = _dlq_call(dlq_retry.retry_matching, request.app.state.settings, where,
+                             body.force)
         return 200, DlqRetryReport(outcomes=[DlqRetryOut(**o.as_dict()) for o in outcomes])
 
     return run_once(db, admin, idempotency_key, "POST", request.url.path, body, effect)

@@ -70,11 +70,10 @@ def get_projection(
 
 @router.get("/costs/month", response_model=MonthProjection, responses=UNAVAILABLE)
 def get_month_projection(request: Request, db: DB, principal: CurrentUser) -> MonthProjection:
-    """This month's projected spend per channel and in all, against the budgets; a projection
-    past a budget is also a ``cost.alert`` notice (once a month)."""
+    """This month's projected spend per channel and in all, against the budgets; the ledger
+    raises a ``cost.alert`` notice (once a month) when a projection passes a budget."""
     state = request.app.state
-    return projections.month(db, state.settings, state.gateway, state.analytics,
-                             state.publisher, principal)
+    return projections.month(db, state.settings, state.analytics, principal)
 
 
 @router.get("/kpis", response_model=OwnerKpis, responses=UNAVAILABLE)

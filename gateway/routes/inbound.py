@@ -44,15 +44,16 @@ def create_source(request: Request, body: InboundSourceCreate, db: DB, principal
     def effect() -> tuple[int, InboundSourceIssued]:
         inbound.check_channel(db, principal, body.channel_id)
         inbound.check_room(db, principal, request.app.state.gateway.inbound_sources_per_user)
+        secret = "whsec_" + secrets.token_urlsafe(32)
         source = InboundSource(owner_id=principal.user_id, name=body.name,
                                channel_id=body.channel_id,
-                               secret="whsec_" + secrets.token_urlsafe(32))
+                               secret_sealed=request.app.state.vault.seal(secret))
         db.add(source)
         db.flush()
         url = str(request.url_for("receive_inbound", source_id=source.id))
         return 201, InboundSourceIssued(id=source.id, name=source.name,
                                         channel_id=source.channel_id,
-                                        created_at=source.created_at, secret=source.secret,
+                                        created_at=source.created_at, secret=secret,
                                         receive_url=url)
 
     return run_once(db, principal, idempotency_key, "POST", request.url.path, body, effect,
@@ -85,7 +86,8 @@ def _receive(request: Request, source_id: str, signature: str | None,
              body: bytes) -> JSONResponse:
     window = request.app.state.gateway.webhook_replay_window_s
     with request.app.state.sessions() as db:
-        source, principal, signed = inbound.authenticate(db, source_id, signature, body, window)
+        source, principal, signed = inbound.authenticate(db, request.app.state.vault, source_id,
+                                                         signature, body, window)
         request.state.principal = principal
         request.state.quota = request.app.state.limiter.check(principal)
         payload = inbound.parse(body)

@@ -31,6 +31,7 @@ from gateway.payloads.videos import (
     VideoCreate,
     VideoOut,
     VideoPage,
+    YouTubeUploadOut,
 )
 
 router = APIRouter(prefix="/videos", tags=["videos"])
@@ -49,6 +50,8 @@ def out(video: Video) -> VideoOut:
         cost_usd=video.cost_usd, cost_estimate_usd=video.estimate_usd, title=video.title,
         url=video.url, quality=QualityOut(**video.quality) if video.quality else None,
         artifacts=video.artifacts, failure_reason=video.failure_reason,
+        youtube=YouTubeUploadOut.of(video.youtube_upload_status,
+                                    video.youtube_processing_status, video.youtube_checked_at),
         created_at=video.created_at, updated_at=video.updated_at)
 
 

@@ -52,11 +52,12 @@ def create_webhook(request: Request, body: WebhookCreate, db: DB, principal: Cur
         if live >= gateway.webhooks_per_user:
             raise Conflict(f"at most {gateway.webhooks_per_user} webhooks per user; delete one "
                            "first")
+        secret = new_secret()
         hook = Webhook(owner_id=principal.user_id, url=str(body.url), events=list(body.events),
-                       secret=new_secret())
+                       secret_sealed=request.app.state.vault.seal(secret))
         db.add(hook)
         db.flush()
-        return 201, WebhookIssued.model_validate(hook)
+        return 201, issued(hook, secret)
 
     return run_once(db, principal, idempotency_key, "POST", request.url.path, body, effect,
                     secret_fields=("secret",))
@@ -64,6 +65,12 @@ def create_webhook(request: Request, body: WebhookCreate, db: DB, principal: Cur
 
 def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
+
+
+def issued(hook: Webhook, secret: str) -> WebhookIssued:
+    """The webhook with its secret in clear: the only place it is, once (the row holds it
+    sealed)."""
+    return WebhookIssued(**WebhookOut.model_validate(hook).model_dump(), secret=secret)
 
 
 @router.get("", response_model=list[WebhookOut])
@@ -91,10 +98,12 @@ def rotate_secret(request: Request, hook: OwnedWebhook, db: DB, principal: Curre
     overlap = timedelta(seconds=request.app.state.gateway.webhook_secret_overlap_s)
 
     def effect() -> tuple[int, WebhookIssued]:
-        hook.previous_secret, hook.secret = hook.secret, new_secret()
+        secret = new_secret()
+        hook.previous_secret_sealed = hook.secret_sealed
+        hook.secret_sealed = request.app.state.vault.seal(secret)
         hook.previous_secret_until = datetime.now(UTC) + overlap
         db.flush()
-        return 200, WebhookIssued.model_validate(hook)
+        return 200, issued(hook, secret)
 
     return run_once(db, principal, idempotency_key, "POST", request.url.path, None, effect,
                     secret_fields=("secret",))

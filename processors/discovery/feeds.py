@@ -22,9 +22,10 @@ class FeedRead:
     notice: str = ""
 
 
-def read(source: str) -> FeedRead:
-    """The candidates of one feed (a path or URL), or a notice that it is not a feed."""
-    parsed = feedparser.parse(source)
+def read(source: str, document: bytes | None = None) -> FeedRead:
+    """The candidates of one feed (a path or URL, or ``document``: the bytes fetched from
+    ``source``), or a notice that it is not a feed."""
+    parsed = feedparser.parse(source if document is None else document)
     if not parsed.get("version") and not parsed.entries:
         problem = parsed.get("bozo_exception")
         why = f": {type(problem).__name__}" if problem is not None else ""

@@ -41,6 +41,8 @@ class Snapshots:
         return ids
 
     def candidates(self, ids: list[str], source: str) -> list[Candidate]:
+        """The videos as candidates, each with the forecast of its snapshots so far (made here,
+        as a snapshot arrives, not when candidates are ranked)."""
         return [Candidate(self.titles[i], source, f"https://www.youtube.com/watch?v={i}",
                           tuple(self.views[i])) for i in ids]
 
@@ -56,15 +58,19 @@ class YouTubeTrends:
         self.units = 0
         self.snapshots = Snapshots()
 
-    def trending(self, region: str, category: str) -> list[Candidate]:
+    def trending(self, region: str, category: str, at: datetime | None = None
+                 ) -> list[Candidate]:
+        """The chart of a region (and category: empty = all); ``at`` dates the snapshot (the
+        caller's clock, else ``now``)."""
+        chart = {"videoCategoryId": category} if category else {}
         response = self.api.videos().list(part="snippet,statistics", chart="mostPopular",
-                                          regionCode=region, videoCategoryId=category,
-                                          maxResults=50).execute()
+                                          regionCode=region, maxResults=50, **chart).execute()
         self.units += LIST_UNITS
-        ids = self.snapshots.add(response.get("items", []), self.now())
+        ids = self.snapshots.add(response.get("items", []), at or self.now())
         return self.snapshots.candidates(ids, "youtube_trending")
 
-    def search(self, keywords: str, max_results: int = 25) -> list[Candidate]:
+    def search(self, keywords: str, max_results: int = 25, at: datetime | None = None
+               ) -> list[Candidate]:
         found = self.api.search().list(part="snippet", q=keywords, type="video",
                                        order="viewCount", maxResults=max_results).execute()
         self.units += SEARCH_UNITS
@@ -73,5 +79,5 @@ class YouTubeTrends:
             return []
         response = self.api.videos().list(part="snippet,statistics", id=",".join(ids)).execute()
         self.units += LIST_UNITS
-        ids = self.snapshots.add(response.get("items", []), self.now())
+        ids = self.snapshots.add(response.get("items", []), at or self.now())
         return self.snapshots.candidates(ids, "youtube_search")

@@ -36,7 +36,7 @@ from gateway.identity import create_user
 from gateway.migrate import upgrade
 from tests.conftest import local_broker
 from tests.gateway.server import free_port
-from ytempire.core import topics
+from ytempire.core import topic_sync
 from ytempire.core.settings import PROJECT_ROOT, Settings
 
 CHANNEL = {"name": "Bench", "niche": "science", "per_video_budget_usd": "3.00",
@@ -159,7 +159,7 @@ def main() -> None:
         broker.start(timeout=180, die_with_parent=True)
         gateway = None
         try:
-            topics.apply_file(broker.bootstrap, PROJECT_ROOT / "topics.yaml")
+            topic_sync.apply_file(broker.bootstrap, PROJECT_ROOT / "topics.yaml")
             settings = Settings(data_dir=Path(tmp) / "data", kafka_bootstrap=broker.bootstrap)
             engine = make_engine(settings.effective_database_url)
             upgrade(engine)

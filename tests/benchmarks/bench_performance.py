@@ -44,9 +44,9 @@ from gateway.analytics import sql  # noqa: E402
 from tests.analytics.seed import insert_events  # noqa: E402
 from tests.fakes.google_server import FakeGoogle  # noqa: E402
 from tests.gateway.test_performance import RAW  # noqa: E402
-from tests.processors.test_metrics_collector import DAY, T0, Harness  # noqa: E402
+from tests.processors.test_metrics_collector import DAY, T0, Harness, envelope_at  # noqa: E402
 from ytempire.core.codec import Codec  # noqa: E402
-from ytempire.core.events import new_envelope, plain  # noqa: E402
+from ytempire.core.records import MetricsRequested  # noqa: E402
 from ytempire.core.schema_registry import SchemaRegistry  # noqa: E402
 from ytempire.core.settings import PROJECT_ROOT  # noqa: E402
 
@@ -61,11 +61,11 @@ def collector(root: Path, videos: int, days: int) -> dict[str, Any]:
                                  estimatedMinutesWatched=20, averageViewPercentage=40.0)
         started = time.perf_counter()
         emits = h.tick(T0)
-        envelope = plain(new_envelope(video_id="", channel_id="channel-1", owner_id="",
-                                      producer="cli", event_key="bench"))
-        envelope["occurred_at"] = T0
-        emits += h.run({"envelope": envelope, "since": str(DAY - timedelta(days=days - 1)),
-                        "until": str(DAY)})
+        envelope = envelope_at(T0, video_id="", channel_id="channel-1", owner_id="",
+                               producer="cli", event_key="bench")
+        emits += h.run(MetricsRequested(envelope=envelope,
+                                        since=str(DAY - timedelta(days=days - 1)),
+                                        until=str(DAY)))
         read_s = time.perf_counter() - started
         client = connect(f"chdb://{root / 'clickhouse'}")
         migrate(client)

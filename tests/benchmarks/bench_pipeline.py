@@ -15,7 +15,7 @@ from pathlib import Path
 from tests.conftest import local_broker
 from ytempire.app.stack import Stack
 from ytempire.app.tracker import Tracker
-from ytempire.core import topics
+from ytempire.core import topic_sync
 from ytempire.core.codec import Codec
 from ytempire.core.kafka import EventProducer
 from ytempire.core.logging import configure
@@ -35,7 +35,7 @@ def main() -> None:
         t0 = time.monotonic()
         broker.start(timeout=180, die_with_parent=True)
         broker_s = time.monotonic() - t0
-        topics.apply_file(broker.bootstrap, PROJECT_ROOT / "topics.yaml")
+        topic_sync.apply_file(broker.bootstrap, PROJECT_ROOT / "topics.yaml")
         settings = Settings(data_dir=Path(tmp) / "data", kafka_bootstrap=broker.bootstrap)
         stack = Stack(settings)
         try:

@@ -26,6 +26,7 @@ from typing import Any
 
 from processors.scheduler import TABLES, Scheduler
 from ytempire.core.channels import ChannelSchedule, ChannelState, channel_event
+from ytempire.core.records import ScheduleSlot
 from ytempire.core.settings import Settings
 from ytempire.stage import MemoryState
 
@@ -53,13 +54,14 @@ def run(channels: int, hours: float, tick_s: float) -> dict[str, Any]:
         spent = time.process_time() - start
         tick_cpu.append(spent)
         for emit in emits:
-            if emit.topic != "schedule.slot":
+            slot = emit.value
+            if not isinstance(slot, ScheduleSlot):
                 continue
-            if emit.value["status"] == "planned":
+            if slot.status == "planned":
                 planned += 1
-            elif emit.value["status"] == "requested":
+            elif slot.status == "requested":
                 requested += 1
-                late = (now - emit.value["request_at"]).total_seconds()
+                late = (now - slot.request_at).total_seconds()
                 lags.append(late + spent)  # an upper bound: the tick's whole CPU
     total = sum(tick_cpu)
     ordered = sorted(tick_cpu)

@@ -36,7 +36,7 @@ from analytics.batches import Batch
 from analytics.sink import BATCH_SIZE, AnalyticsSink
 from analytics.store import connect
 from tests.conftest import local_broker
-from ytempire.core import topics
+from ytempire.core import topic_sync
 from ytempire.core.codec import Codec
 from ytempire.core.events import Emit, cost_event, new_envelope
 from ytempire.core.schema_registry import SchemaRegistry
@@ -186,7 +186,7 @@ def main() -> None:
             broker.start(timeout=180)
             bootstrap = broker.bootstrap
         try:
-            topics.apply_file(bootstrap, PROJECT_ROOT / "topics.yaml")
+            topic_sync.apply_file(bootstrap, PROJECT_ROOT / "topics.yaml")
             codec = Codec(SchemaRegistry.load(PROJECT_ROOT / "schemas"))
             for path in args.paths.split(","):
                 report[f"throughput_{path}"] = throughput(

@@ -35,7 +35,7 @@ from gateway.projection import STATUS_TOPICS
 from tests.conftest import VIDEO_STAGES, local_broker
 from tests.gateway.server import free_port
 from ytempire.app.stack import Stack
-from ytempire.core import topics
+from ytempire.core import topic_sync
 from ytempire.core.settings import PROJECT_ROOT, Settings
 
 STAGE_TOPICS = sorted(STATUS_TOPICS - {"cost.incurred", "pipeline.failed"})
@@ -186,7 +186,7 @@ def main() -> None:
         broker = local_broker(Path(tmp) / "kafka")
         broker.start(timeout=180, die_with_parent=True)
         try:
-            topics.apply_file(broker.bootstrap, PROJECT_ROOT / "topics.yaml")
+            topic_sync.apply_file(broker.bootstrap, PROJECT_ROOT / "topics.yaml")
             settings = Settings(data_dir=Path(tmp) / "data", kafka_bootstrap=broker.bootstrap)
             settings.data_dir.mkdir(parents=True)
             print(json.dumps(run(settings, args.tabs, args.videos), indent=2))

@@ -26,6 +26,10 @@ google-api-python-client sends it past 2,048 characters.
 
 Faults besides the base ones: ``fail_next(kind="videos.list" | "reports" | "channels.list")``,
 ``expire_access_tokens()``, ``malform_next(kind)`` (an answer without its required field).
+
+Longer than our ~400-line modules on purpose: it is one server because google-auth and
+google-api-python-client are each pointed at one base URL and the OAuth grant it issues is what
+the Data and Analytics endpoints check, so the three share their state (grants, videos, days).
 """
 
 from __future__ import annotations
@@ -105,6 +109,7 @@ class FakeGoogle(FakeYouTube):
         self.grants: dict[str, Grant] = {refresh_token: Grant("UCoperator", ALL_SCOPES)}
         self.access: dict[str, Access] = {self.access_token: Access(self.grants[refresh_token])}
         self.facts: dict[str, VideoFacts] = {}
+        self.processing: dict[str, dict[str, str]] = {}  # video id -> processingDetails
         self.malformed: list[str] = []
         self.api_key = "fake-api-key"
         self.public: dict[str, dict[str, Any]] = {}  # id -> title, views, region, category
@@ -145,6 +150,21 @@ class FakeGoogle(FakeYouTube):
             status["failureReason"] = reason or "codec"
         if upload_status == "rejected":
             status["rejectionReason"] = reason or "copyright"
+
+    def set_processing(self, video_id: str, processing_status: str,
+                       failure_reason: str | None = None) -> None:
+        """processingDetails as YouTube reports it apart from uploadStatus (``terminated``: no
+        longer reported; ``failed`` with a processingFailureReason, uploadStatus unchanged)."""
+        self.processing[video_id] = {"processingStatus": processing_status, **(
+            {"processingFailureReason": failure_reason} if failure_reason else {})}
+
+    def processing_of(self, video_id: str) -> dict[str, str]:
+        """processingDetails: set by ``set_processing``, else following uploadStatus."""
+        if video_id in self.processing:
+            return dict(self.processing[video_id])
+        upload = self.videos[video_id]["status"]["uploadStatus"]
+        return {"processingStatus": "succeeded" if upload == "processed" else
+                "failed" if upload in ("failed", "rejected") else "processing"}
 
     def delete_video(self, video_id: str) -> None:
         self.videos.pop(video_id, None)
@@ -377,11 +397,7 @@ class _GoogleHandler(_Handler):
             if "status" in parts:
                 item["status"] = dict(video["status"])
             if "processingDetails" in parts:
-                done = video["status"]["uploadStatus"] == "processed"
-                item["processingDetails"] = {
-                    "processingStatus": "succeeded" if done else
-                    "failed" if video["status"]["uploadStatus"] in ("failed", "rejected")
-                    else "processing"}
+                item["processingDetails"] = self.fake.processing_of(video_id)
             items.append(item)
         self._send(200, {"kind": "youtube#videoListResponse", "items": items,
                          "pageInfo": {"totalResults": len(items), "resultsPerPage": 50}})

@@ -3,6 +3,7 @@ test on SQLite or PostgreSQL, and users with API keys."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -18,6 +19,7 @@ import psycopg
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from gateway.app import create_app
 from gateway.config import GatewaySettings
@@ -173,3 +175,13 @@ def channel(client: TestClient, alice: Caller) -> dict:
     response = client.post("/v1/channels", json=CHANNEL, headers=alice.headers)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def stored_text(client: TestClient) -> str:
+    """Every value of every table of a gateway on SQLite, as one text (to find secrets in)."""
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        tables = [name for (name,) in conn.execute(text(
+            "SELECT name FROM sqlite_master WHERE type='table'"))]
+        return json.dumps([list(map(str, row)) for table in tables
+                           for row in conn.execute(text(f'SELECT * FROM "{table}"'))])

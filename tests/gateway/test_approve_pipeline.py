@@ -22,6 +22,7 @@ from gateway.identity import create_user
 from gateway.models import AuditEntry
 from tests.gateway.conftest import CHANNEL
 from tests.gateway.test_videos import Requests
+from tests.polling import until
 from tests.processors.test_publisher import scored
 from tests.typed import envelope_of, typed
 from ytempire.app.stack import Stack
@@ -59,14 +60,6 @@ def _scored(request: Event, settings: Settings, passed: bool) -> Emit:
         **scored(settings, passed), "envelope": envelope, "spec": request["spec"]}))
 
 
-def _until(condition, what: str, timeout: float = 60):  # noqa: ANN001, ANN202
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        assert time.monotonic() < deadline, f"never: {what}"
-        time.sleep(0.2)
-    return result
-
-
 def test_approved_and_overridden_videos_are_published_by_the_publisher_stage(
         publisher: Stack) -> None:
     settings = publisher.settings
@@ -89,7 +82,7 @@ def test_approved_and_overridden_videos_are_published_by_the_publisher_stage(
         def status(video_id: str) -> str:
             return client.get(f"/v1/videos/{video_id}", headers=headers).json()["status"]
 
-        _until(lambda: status(held) == "awaiting_publish" and status(weak) == "rejected",
+        until(lambda: status(held) == "awaiting_publish" and status(weak) == "rejected",
                "the gateway shows the verdicts")
         time.sleep(1.0)  # the publisher has seen both and held them
         assert list(settings.channels_dir.glob("*/*")) == []
@@ -109,7 +102,7 @@ def test_approved_and_overridden_videos_are_published_by_the_publisher_stage(
         producer.close()
         assert set(done) == {held, weak}
         for video_id in (held, weak):
-            _until(lambda v=video_id: status(v) == "published", f"{video_id} published")
+            until(lambda v=video_id: status(v) == "published", f"{video_id} published")
         [held_folder] = settings.channels_dir.glob(f"*/{held}")
         metadata = json.loads((held_folder / "metadata.json").read_text())
         assert metadata["publish_at"]  # the channel's next slot (weekdays 9:00)
@@ -142,7 +135,7 @@ def test_a_video_made_for_a_channel_not_connected_is_published_once_the_channel_
         def status() -> str:
             return client.get(f"/v1/videos/{video}", headers=headers).json()["status"]
 
-        _until(lambda: status() == "ready_not_uploaded", "the gateway shows it ready")
+        until(lambda: status() == "ready_not_uploaded", "the gateway shows it ready")
         refused = client.post(f"/v1/videos/{video}/publish", headers=headers)
         assert refused.status_code == 409 and "not connected" in refused.json()["detail"]
         assert client.patch(f"/v1/channels/{channel}/youtube", json={"local_only": True},
@@ -154,5 +147,5 @@ def test_a_video_made_for_a_channel_not_connected_is_published_once_the_channel_
         producer.close()
         assert (done["envelope"]["video_id"], done["platform"]) == (video, "local")
         assert done["envelope"]["event_id"] != nowhere["envelope"]["event_id"]
-        _until(lambda: status() == "published", "the gateway shows it published")
+        until(lambda: status() == "published", "the gateway shows it published")
         assert len(list(settings.channels_dir.glob(f"*/{video}"))) == 1

@@ -5,7 +5,6 @@ uploaded; retried, it runs again and is published."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from gateway.config import GatewaySettings
 from gateway.identity import create_user
 from tests.gateway.conftest import CHANNEL
 from tests.gateway.test_videos import Requests
+from tests.polling import until
 from tests.processors.samples import script_ready
 from tests.processors.test_publisher import scored
 from tests.typed import envelope_of, typed
@@ -57,14 +57,6 @@ def _skips(stack: Stack, stage: str, correlation_id: str) -> list[dict]:
             and entry.get("correlation_id") == correlation_id]
 
 
-def _until(condition, what: str, timeout: float = 60):  # noqa: ANN001, ANN202
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        assert time.monotonic() < deadline, f"never: {what}"
-        time.sleep(0.2)
-    return result
-
-
 def test_a_cancelled_video_is_never_uploaded_and_its_retry_is(
         kafka_settings: Settings, workers: Stack, tmp_path: Path) -> None:
     settings = kafka_settings.model_copy(update={
@@ -91,7 +83,7 @@ def test_a_cancelled_video_is_never_uploaded_and_its_retry_is(
                            _after("quality", first, "quality.scored", settings)])
         correlation_id = first["envelope"]["correlation_id"]
         for stage in ("narrator", "publisher"):
-            _until(lambda s=stage: _skips(workers, s, correlation_id), f"{stage} skipped it")
+            until(lambda s=stage: _skips(workers, s, correlation_id), f"{stage} skipped it")
         assert list(settings.channels_dir.glob(f"*/{video_id}")) == []
         assert client.get(f"/v1/videos/{video_id}", headers=headers).json()[
             "status"] == "cancelled"
@@ -106,6 +98,6 @@ def test_a_cancelled_video_is_never_uploaded_and_its_retry_is(
         producer.close()
         assert (done["envelope"]["video_id"], done["envelope"]["attempt"]) == (video_id, 2)
         assert len(list(settings.channels_dir.glob(f"*/{video_id}"))) == 1
-        _until(lambda: client.get(f"/v1/videos/{video_id}", headers=headers).json()[
+        until(lambda: client.get(f"/v1/videos/{video_id}", headers=headers).json()[
             "status"] == "published", "the gateway shows it published")
     assert len(_skips(workers, "publisher", correlation_id)) == 1  # the retry was not skipped

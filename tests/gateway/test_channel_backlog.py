@@ -63,7 +63,7 @@ def test_a_scheduled_channels_backlog_lists_scores_parts_and_reasons(
     shown = client.get(f"/v1/channels/{cid}/backlog", headers=alice.headers).json()
     assert shown["scored_at"] is not None and len(shown["topics"]) >= 10
     first = shown["topics"][0]
-    assert set(first["parts"]) == {"trend", "fit", "novelty"}
+    assert set(first["parts"]) == {"trend", "forecast", "fit", "novelty"}
     assert first["status"] == "candidate" and first["reasons"] and first["score"] > 0
     scores = [t["score"] for t in shown["topics"]]
     assert scores == sorted(scores, reverse=True)
@@ -118,7 +118,8 @@ def test_a_topic_added_by_hand_and_pinned_is_taken_first_and_a_skipped_one_never
     assert made[0] == "How astronauts sleep in orbit" and best["title"] not in made
     shown = client.get(f"/v1/channels/{cid}/backlog", headers=alice.headers).json()["topics"]
     scored = next(t for t in shown if t["topic_id"] == mine["topic_id"])
-    assert scored["score"] is not None and set(scored["parts"]) == {"trend", "fit", "novelty"}
+    assert scored["score"] is not None and set(scored["parts"]) == {
+        "trend", "forecast", "fit", "novelty"}
 
 
 @pytest.mark.parametrize(("title", "says"), [

@@ -1,6 +1,6 @@
-"""The API against a hostile tenant: no secret in a response, a log or the database beyond what
-signing needs; one signed inbound delivery makes one video however its header is spelled;
-caps hold at submission; strangers are limited per address; /docs can be switched off."""
+"""The API against a hostile tenant: no secret in a response, a log or the database in clear;
+one signed inbound delivery makes one video however its header is spelled; caps hold at
+submission; strangers are limited per address; /docs can be switched off."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text, update
+from sqlalchemy import update
 from structlog.testing import capture_logs
 
 from gateway import idempotency
@@ -22,9 +22,9 @@ from gateway.app import create_app
 from gateway.caps import TierCap
 from gateway.config import GatewaySettings
 from gateway.identity import create_user
-from gateway.models import IdempotencyRecord, Video
+from gateway.models import IdempotencyRecord, InboundSource, Video
 from gateway.signing import HEADER, sign
-from tests.gateway.conftest import CHANNEL, Caller
+from tests.gateway.conftest import CHANNEL, Caller, stored_text
 from ytempire.core.settings import Settings
 
 
@@ -65,23 +65,13 @@ def test_an_unreachable_clickhouse_answers_503_without_its_dsn(
     assert "Sup3rS3cret" not in logged and str(port) in logged  # the operator's detail
 
 
-def _columns(client: TestClient) -> str:
-    """Every value of every gateway table, as one text."""
-    engine = client.app.state.engine  # type: ignore[attr-defined]
-    with engine.connect() as conn:
-        tables = [name for (name,) in conn.execute(text(
-            "SELECT name FROM sqlite_master WHERE type='table'"))]
-        return json.dumps([list(map(str, row)) for table in tables
-                           for row in conn.execute(text(f'SELECT * FROM "{table}"'))])
-
-
 def test_issued_api_keys_are_not_kept_anywhere_and_a_replay_does_not_return_them(
         client: TestClient, alice: Caller) -> None:
     headers = {**alice.headers, "Idempotency-Key": "issue-1"}
     first = client.post("/v1/keys", json={"name": "ci"}, headers=headers)
     key = first.json()["key"]
     assert first.status_code == 201 and key.startswith("yte_")
-    assert key not in _columns(client)
+    assert key not in stored_text(client)
     client.delete(f"/v1/keys/{first.json()['id']}", headers=alice.headers)
     again = client.post("/v1/keys", json={"name": "ci"}, headers=headers)
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
@@ -89,13 +79,18 @@ def test_issued_api_keys_are_not_kept_anywhere_and_a_replay_does_not_return_them
     assert again.json()["id"] == first.json()["id"]
 
 
-def test_signing_secrets_are_kept_only_where_signing_needs_them(
+def test_signing_secrets_are_stored_sealed_and_opened_only_to_verify(
         client: TestClient, alice: Caller) -> None:
     source = client.post("/v1/inbound-sources", json={"name": "cal"},
                          headers={**alice.headers, "Idempotency-Key": "src-1"}).json()
-    stored = json.loads(_columns(client))
-    holding = [row for row in stored if source["secret"] in json.dumps(row)]
-    assert len(holding) == 1 and source["id"] in holding[0]  # the source's own row only
+    assert source["secret"].startswith("whsec_") and source["secret"] not in stored_text(client)
+    with client.app.state.sessions() as db:  # type: ignore[attr-defined]
+        sealed = db.get(InboundSource, source["id"]).secret_sealed
+    assert client.app.state.vault.open(sealed) == source["secret"]  # type: ignore[attr-defined]
+    body = json.dumps(REQUEST).encode()
+    received = client.post(f"/v1/inbound/{source['id']}", content=body,
+                           headers={HEADER: sign(source["secret"], body)})
+    assert received.status_code != 401, received.text  # verified with the secret shown once
 
 
 def test_idempotency_records_expire(client: TestClient, alice: Caller) -> None:

@@ -22,7 +22,8 @@ from gateway.app import create_app
 from gateway.config import GatewaySettings
 from gateway.signing import HEADER, verify
 from gateway.webhooks import enqueue_event
-from tests.gateway.conftest import Caller
+from tests.gateway.conftest import Caller, stored_text
+from tests.polling import until
 from ytempire.core.settings import Settings
 
 DEADLINE = 1.5
@@ -141,13 +142,6 @@ def _log(client: TestClient, caller: Caller, hook: dict) -> list[dict]:
     return client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=caller.headers).json()
 
 
-def _until(check: Callable[[], bool], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition never met"
-        time.sleep(0.05)
-
-
 def test_dripping_and_silent_endpoints_delay_only_their_owner(
         client: TestClient, alice: Caller, bob: Caller) -> None:
     dripping, silent, bobs = Stalling(drip=True), Stalling(drip=False), Receiver()
@@ -156,9 +150,10 @@ def test_dripping_and_silent_endpoints_delay_only_their_owner(
     _event(client, alice, "evt-alice")
     time.sleep(0.3)  # alice's ten deliveries are due first
     sent = _event(client, bob, "evt-bob")
-    _until(lambda: bool(bobs.received))
+    until(lambda: bobs.received, "bob's delivery", timeout=10, every=0.05)
     assert bobs.received[0][0] - sent < DEADLINE, "bob waited for alice's endpoints"
-    _until(lambda: bool(dripping.held) and bool(silent.held), timeout=4 * DEADLINE)
+    until(lambda: dripping.held and silent.held, "both stalling endpoints reached",
+          timeout=4 * DEADLINE, every=0.05)
     assert max(dripping.held + silent.held) < DEADLINE + 1.0  # one deadline for all of it
     outcomes = {d["last_error"] for h in alices for d in _log(client, alice, h)
                 if d["attempts"]}
@@ -216,7 +211,8 @@ def test_delivery_connects_to_the_checked_address_and_checks_again_each_attempt(
         caller = alice_factory(client)
         hook = _hook(client, caller, f"http://hooks.test:{allowed.port}/hook")
         _event(client, caller, "evt-1")
-        _until(lambda: _log(client, caller, hook)[0]["last_error"] == "address not allowed")
+        until(lambda: _log(client, caller, hook)[0]["last_error"] == "address not allowed",
+              "the refusal logged", timeout=10, every=0.05)
         [delivery] = _log(client, caller, hook)
     assert len(allowed.received) == 1 and internal.received == []
     assert allowed.received[0][1]["Host"] == f"hooks.test:{allowed.port}"
@@ -231,7 +227,8 @@ def test_redirects_are_not_followed(gateway_settings: Settings,
         caller = alice_factory(client)
         hook = _hook(client, caller, redirecting.url)
         _event(client, caller, "evt-1")
-        _until(lambda: bool(_log(client, caller, hook)[0]["attempts"]))
+        until(lambda: _log(client, caller, hook)[0]["attempts"], "an attempt logged",
+              timeout=10, every=0.05)
         [delivery] = _log(client, caller, hook)
     assert (delivery["status"], delivery["last_error"]) == ("pending", "HTTP 307")
     assert internal.received == []
@@ -244,7 +241,8 @@ def test_connection_errors_reach_the_owner_as_no_answer(client: TestClient,
     closed.close()  # nothing listens there: connection refused
     hook = _hook(client, alice, f"http://127.0.0.1:{port}/hook")
     _event(client, alice, "evt-1")
-    _until(lambda: bool(_log(client, alice, hook)[0]["attempts"]))
+    until(lambda: _log(client, alice, hook)[0]["attempts"], "an attempt logged", timeout=10,
+          every=0.05)
     [delivery] = _log(client, alice, hook)
     assert delivery["last_error"] == "no answer" and delivery["last_status_code"] is None
 
@@ -257,7 +255,8 @@ def test_a_deleted_webhook_gets_no_more_retries(gateway_settings: Settings,
         caller = alice_factory(client)
         hook = _hook(client, caller, failing.url)
         _event(client, caller, "evt-1")
-        _until(lambda: bool(failing.received))
+        until(lambda: failing.received, "the failing endpoint called", timeout=10,
+              every=0.05)
         assert client.delete(f"/v1/webhooks/{hook['id']}",
                              headers=caller.headers).status_code == 204
         seen = len(failing.received)
@@ -272,8 +271,10 @@ def test_rotated_secret_signs_alongside_the_old_one_during_the_overlap(
     rotated = client.post(f"/v1/webhooks/{hook['id']}/rotate-secret", headers=alice.headers)
     assert rotated.status_code == 200 and rotated.json()["secret"] != hook["secret"]
     assert "secret" not in client.get("/v1/webhooks", headers=alice.headers).json()[0]
+    stored = stored_text(client)  # both secrets sealed: neither is in the database in clear
+    assert hook["secret"] not in stored and rotated.json()["secret"] not in stored
     _event(client, alice, "evt-1")
-    _until(lambda: bool(receiver.received))
+    until(lambda: receiver.received, "the delivery", timeout=10, every=0.05)
     _, headers, body = receiver.received[0]
     verify(rotated.json()["secret"], headers[HEADER], body)
     verify(hook["secret"], headers[HEADER], body)
@@ -292,7 +293,7 @@ def test_rotation_without_overlap_signs_with_the_new_secret_only(
         new = client.post(f"/v1/webhooks/{hook['id']}/rotate-secret",
                           headers=caller.headers).json()["secret"]
         _event(client, caller, "evt-1")
-        _until(lambda: bool(receiver.received))
+        until(lambda: receiver.received, "the delivery", timeout=10, every=0.05)
     _, headers, body = receiver.received[0]
     verify(new, headers[HEADER], body)
     assert headers[HEADER].count("v1=") == 1

@@ -4,18 +4,21 @@ FakeGoogle reached by google-auth-oauthlib, google-auth and google-api-python-cl
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from gateway.models import YouTubeConnection
+from gateway.channel_events import channel_emit
+from gateway.models import Channel, User, YouTubeConnection
 from processors.providers.google.connections import Connections, NotConnected, refreshed
 from tests.fakes.google_server import CLIENT_ID, CLIENT_SECRET, FakeGoogle
 from tests.gateway.conftest import Caller
+from ytempire.core.events import plain
 from ytempire.core.google import MONETARY
 from ytempire.core.settings import Settings
 from ytempire.core.vault import Vault
@@ -169,6 +172,43 @@ def test_a_revoked_grant_turns_the_channel_reconnect_needed(
     shown = client.get(f"/v1/channels/{channel['id']}", headers=alice.headers).json()["youtube"]
     assert shown["status"] == "reconnect_needed" and shown["publishes_to"] == "nowhere"
     assert connections.link(channel["id"]).mode == "reconnect_needed"
+
+
+def sent_channel(client: TestClient, channel_id: str) -> tuple[bool, datetime, dict]:
+    """The channel's outbox flag, its version, and the channel.updated the outbox would send."""
+    with client.app.state.sessions() as db:  # type: ignore[attr-defined]
+        row = db.get_one(Channel, channel_id)
+        return row.event_pending, row.updated_at, plain(
+            channel_emit(row, db.get_one(User, row.owner_id)).value)
+
+
+def test_a_revoked_grant_sends_the_channel_again_with_publish_target_nowhere(
+        client: TestClient, alice: Caller, channel: dict, google: FakeGoogle,
+        gateway_settings: Settings) -> None:
+    connect(client, alice, channel["id"])
+    with client.app.state.sessions() as db:  # type: ignore[attr-defined]
+        db.execute(update(Channel).values(event_pending=False))  # as if the outbox had sent it
+        db.commit()
+    pending, version, event = sent_channel(client, channel["id"])
+    assert not pending and event["publish_target"] == "youtube"
+    google.grant_for(google.consent.channel_id).revoked = True  # type: ignore[union-attr]
+
+    connections = Connections.from_settings(gateway_settings)  # as the publisher's, or the
+    with pytest.raises(NotConnected):                            # collector's, process reads
+        refreshed(connections, connections.link(channel["id"]))
+    pending, resent, event = sent_channel(client, channel["id"])
+    assert pending and resent > version  # the outbox sends it within seconds, a new version
+    assert event["publish_target"] == "nowhere" and event["version"] == resent
+
+    with client.app.state.sessions() as db:  # type: ignore[attr-defined]
+        db.execute(update(Channel).values(event_pending=False, updated_at=resent))
+        db.commit()
+    connections.reconnect_needed(channel["id"], "met again by another stage")
+    assert sent_channel(client, channel["id"])[:2] == (False, resent)  # no change, no event
+
+    connect(client, alice, channel["id"])  # reconnecting sends it again, publishing to YouTube
+    pending, again, event = sent_channel(client, channel["id"])
+    assert pending and again > resent and event["publish_target"] == "youtube"
 
 
 def test_disconnecting_revokes_the_grant_at_google(

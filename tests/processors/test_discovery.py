@@ -92,6 +92,11 @@ def test_discovery_ranks_a_rising_topic_above_a_flat_one_and_refuses_a_near_dupl
     google.set_views("flat", 2_000_400)  # 200 views an hour
     google.set_views("rising", 100_000)  # 30,000 views an hour
     google.set_views("dup", 560_000)
+    trends.trending("US", "27")
+    clock[0] += timedelta(hours=2)  # a third snapshot: enough for a forecast
+    google.set_views("flat", 2_000_800)
+    google.set_views("rising", 160_000)
+    google.set_views("dup", 620_000)
     candidates = trends.trending("US", "27")
     feed = tmp_path / "space.xml"
     feed.write_text(RSS)
@@ -105,15 +110,18 @@ def test_discovery_ranks_a_rising_topic_above_a_flat_one_and_refuses_a_near_dupl
     assert titles.index(rising.candidate.title) < titles.index(flat.candidate.title)
     assert (rising.views_per_hour, flat.views_per_hour) == (30_000.0, 200.0)
     assert rising.parts["trend"] > flat.parts["trend"] and set(rising.parts) == {
-        "trend", "fit", "novelty"}
+        "trend", "forecast", "fit", "novelty"}
+    assert rising.parts["forecast"] == 1.0 > flat.parts["forecast"] > 0
+    assert rising.reasons[1] == ("forecast 30,000 views/hour over the next 3 days "
+                                 "(exponential smoothing, 2 points)")
     refused = ranked[-1]
     assert refused.candidate.ref.endswith("dup")
     assert refused.refused.startswith("near duplicate of 'How Sputnik beat everyone into space'")
-    assert trends.units == 2  # two chart calls, a unit each
+    assert trends.units == 3  # three chart calls, a unit each
 
     found = trends.search("artemis rocket")
     assert [c.title for c in found] == ["Why the Artemis moon rocket was delayed"]
-    assert trends.units == 2 + SEARCH_UNITS + 1
+    assert trends.units == 3 + SEARCH_UNITS + 1
     assert google.calls["GET /youtube/v3/search"] == 1
 
 
@@ -124,6 +132,7 @@ def test_ranking_benchmark_smoke_run_refuses_the_same_near_duplicates_as_brute_f
 
     report = run(count=40, made_count=30, repeat=2)
     assert report["candidates"] == 40 and report["ms"]["p95"] > 0
+    assert report["forecasts"] == 40
     rng = random.Random(7)
     made = [" ".join(rng.sample(WORDS, rng.randint(3, 7))) for _ in range(30)]
     pool = candidates(40, rng)

@@ -10,16 +10,20 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from processors.metrics_collector import TABLES, MetricsCollector
 from processors.providers.google.connections import Connections
 from processors.providers.google.youtube_metrics import MalformedAnswer, YouTubeMetrics
 from processors.providers.publish.youtube_quota import QuotaLedger
+from processors.scheduler_clock import tick_event
 from tests.fakes.google_server import CLIENT_ID, CLIENT_SECRET, FakeGoogle
+from tests.typed import upload_done
 from ytempire.core.codec import Codec
-from ytempire.core.events import Emit, new_envelope, plain
+from ytempire.core.events import Emit, Envelope, Event, new_envelope, plain
 from ytempire.core.google import MONETARY
+from ytempire.core.records import MetricsRequested
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import PROJECT_ROOT
 from ytempire.runtime.worker import TableState
@@ -47,9 +51,9 @@ def credentials_file(directory: Path, google: FakeGoogle, monetary: bool = False
         "refresh_token": google.refresh_token, "scopes": scopes}))
 
 
-def plain_envelope(**fields: Any) -> dict[str, Any]:
-    """A new envelope as a plain value the test edits (times) before the collector reads it."""
-    return plain(new_envelope(**fields))
+def envelope_at(at: datetime, **fields: Any) -> Envelope:
+    """A new envelope, occurred at ``at``."""
+    return msgspec.structs.replace(new_envelope(**fields), occurred_at=at)
 
 
 class Harness:
@@ -72,7 +76,7 @@ class Harness:
         self.state = TableState(self.tables)
         self.collector = MetricsCollector(self.state, self.provider, self.connections)
 
-    def run(self, event: dict[str, Any]) -> list[Emit]:
+    def run(self, event: Event) -> list[Emit]:
         try:
             out = self.collector.handle(event)
         except BaseException:
@@ -87,19 +91,15 @@ class Harness:
             platform_id = f"yt{i:05d}"
             google.add_video(platform_id, "UCoperator")
             google.set_statistics(platform_id, views=100 + i, likes=i, comments=1)
-            envelope = plain_envelope(video_id=f"video-{i}", channel_id=CHANNEL, owner_id="o1",
-                                    producer="publisher")
-            envelope["occurred_at"] = at
-            self.run({"envelope": envelope, "platform": "youtube",
-                      "platform_video_id": platform_id})
+            envelope = envelope_at(at, video_id=f"video-{i}", channel_id=CHANNEL, owner_id="o1",
+                                   producer="publisher")
+            self.run(upload_done(envelope, "youtube", platform_id))
             ids.append(platform_id)
         return ids
 
     def tick(self, at: datetime) -> list[Emit]:
         self.now = at
-        envelope = plain_envelope(video_id="", channel_id="", owner_id="",
-                                producer="scheduler-clock", event_key=at.isoformat())
-        return self.run({"envelope": envelope, "now": at})
+        return self.run(tick_event(at).value)
 
 
 def statistics(out: list[Emit]) -> list[dict[str, Any]]:
@@ -282,6 +282,44 @@ def test_a_video_deleted_or_rejected_on_youtube_becomes_a_failure_and_is_not_rea
     assert [plain(e.value)["envelope"]["video_id"] for e in again] == ["video-2"]
 
 
+def processing(out: list[Emit]) -> list[tuple[str, str, str | None]]:
+    return [(v["envelope"]["video_id"], v["upload_status"], v["processing_status"])
+            for v in (plain(e.value) for e in out if e.topic == "upload.status")]
+
+
+def test_youtube_processing_is_sent_on_the_first_read_and_on_each_change(
+        tmp_path: Path, google: FakeGoogle) -> None:
+    h = Harness(tmp_path, google)
+    h.publish(google, 3)
+    for platform_id in ("yt00000", "yt00001"):
+        google.set_status(platform_id, "uploaded")  # YouTube still processing them
+    assert sorted(processing(h.tick(T0))) == [("video-0", "uploaded", "processing"),
+                                              ("video-1", "uploaded", "processing"),
+                                              ("video-2", "processed", "succeeded")]
+    assert processing(h.tick(T0 + timedelta(minutes=15))) == []  # nothing changed
+
+    google.set_status("yt00000", "processed")
+    google.set_processing("yt00002", "terminated")  # no longer reported: not a failure
+    out = h.tick(T0 + timedelta(minutes=30))
+    assert sorted(processing(out)) == [("video-0", "processed", "succeeded"),
+                                       ("video-2", "processed", "terminated")]
+    assert not [e for e in out if e.topic == "pipeline.failed"]
+
+
+def test_processing_that_fails_on_youtube_becomes_a_failure_with_its_reason(
+        tmp_path: Path, google: FakeGoogle) -> None:
+    h = Harness(tmp_path, google)
+    h.publish(google, 1)
+    google.set_status("yt00000", "uploaded")
+    h.tick(T0)
+    google.set_processing("yt00000", "failed", "transcodeFailed")  # uploadStatus not yet moved
+    out = h.tick(T0 + timedelta(minutes=15))
+    [failed] = [plain(e.value) for e in out if e.topic == "pipeline.failed"]
+    assert failed["error_type"] == "YouTubeProcessingFailed"
+    assert "transcodeFailed" in failed["error_message"] and processing(out) == []
+    assert h.tick(T0 + timedelta(minutes=30)) == []  # no longer read
+
+
 def test_a_malformed_answer_names_the_field_and_nothing_is_half_written(
         tmp_path: Path, google: FakeGoogle) -> None:
     h = Harness(tmp_path, google)
@@ -302,7 +340,8 @@ def test_a_redelivered_tick_emits_the_same_event_ids(tmp_path: Path, google: Fak
     google.set_daily("yt00001", DAY, views=10)
     ids = [[plain(e.value)["envelope"]["event_id"] for e in h.tick(T0 + timedelta(days=1))]
            for h in (first, second)]
-    assert ids[0] == ids[1] and len(set(ids[0])) == len(ids[0]) == 5  # 3 + 1 + the channel's
+    # 3 upload.status + 3 statistics + 1 analytics day + the channel's day
+    assert ids[0] == ids[1] and len(set(ids[0])) == len(ids[0]) == 8
 
 
 def test_backfill_reads_every_asked_day_of_the_channel(tmp_path: Path, google: FakeGoogle) -> None:
@@ -310,10 +349,9 @@ def test_backfill_reads_every_asked_day_of_the_channel(tmp_path: Path, google: F
     [yt] = h.publish(google, 1)
     for offset in range(10):
         google.set_daily(yt, DAY - timedelta(days=offset), views=offset + 1)
-    envelope = plain_envelope(video_id="", channel_id=CHANNEL, owner_id="", producer="cli",
-                            event_key="backfill")
-    envelope["occurred_at"] = T0
-    out = h.run({"envelope": envelope, "since": str(DAY - timedelta(days=6)),
-                 "until": str(DAY - timedelta(days=2))})
+    envelope = envelope_at(T0, video_id="", channel_id=CHANNEL, owner_id="", producer="cli",
+                           event_key="backfill")
+    out = h.run(MetricsRequested(envelope=envelope, since=str(DAY - timedelta(days=6)),
+                                 until=str(DAY - timedelta(days=2))))
     assert sorted((m["day"], m["views"]) for m in analytics(out)) == [
         (str(DAY - timedelta(days=o)), o + 1) for o in range(6, 1, -1)]

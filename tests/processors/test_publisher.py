@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from processors.providers.publish.local_channel import LocalChannelPublisher
-from processors.providers.script import ScriptRequest
 from processors.providers.script.offline import OfflineScriptWriter
 from processors.publisher import PublisherStage, build
 from tests.processors.samples import typed, without_time
@@ -23,6 +22,7 @@ from ytempire.core.codec import Codec
 from ytempire.core.events import Event, plain
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.script_brief import ScriptRequest
 from ytempire.core.settings import Settings
 from ytempire.stage import PermanentError
 

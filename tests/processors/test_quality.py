@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from processors.providers.script import ScriptRequest
 from processors.providers.script.offline import OfflineScriptWriter
-from processors.quality import QualityStage, build, caption_cues
+from processors.quality import QualityStage, build
+from processors.quality_checks import caption_cues
 from tests.processors.samples import typed, without_time
 from ytempire.core.artifacts import ArtifactStore
 from ytempire.core.codec import Codec
@@ -20,6 +20,7 @@ from ytempire.core.events import Event, plain
 from ytempire.core.media import run_ffmpeg
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.script_brief import ScriptRequest
 from ytempire.core.settings import Settings
 
 SECONDS = 4
@@ -214,6 +215,35 @@ def test_redelivery_is_identical_and_measured_once(stage: QualityStage,
     reused = stage.handle(typed("video.assembled", other))
     assert plain(reused[0].value)["score"] == plain(first[0].value)["score"]
     assert all(plain(e.value)["cached"] is True for e in reused[1:])
+
+
+def test_a_script_the_channel_already_made_fails_naming_that_video(
+    stage: QualityStage, media: dict[str, Path],
+) -> None:
+    first = assembled(stage, media)
+    scored = plain(stage.handle(typed("video.assembled", first))[0].value)
+    assert scored["passed"] is True
+    assert "script.originality" not in lost(scored), scored["reasons"]
+
+    again = assembled(stage, media)  # another video of the channel with the same script
+    twin = plain(stage.handle(typed("video.assembled", again))[0].value)
+    assert twin["passed"] is False and twin["score"] <= 40
+    assert points(twin)["script.originality"] == 0
+    made = first["envelope"]["video_id"]
+    assert twin["reasons"][0].startswith(f"script originality: the same script as video {made}")
+    assert "similarity 1.00 >= 0.8" in twin["reasons"][0] and "(critical)" in twin["reasons"][0]
+
+    elsewhere = assembled(stage, media)  # the same words on another channel are its own video
+    elsewhere["envelope"]["channel_id"] = "another-channel"
+    assert plain(stage.handle(typed("video.assembled", elsewhere))[0].value)["passed"] is True
+
+    # Redelivered or replayed, each video gets its first answer, whatever was approved since.
+    assert plain(stage.handle(typed("video.assembled", copy.deepcopy(first)))[0].value) \
+        ["passed"] is True
+    assert without_time(stage.handle(typed("video.assembled", copy.deepcopy(again)))) == \
+        without_time(stage.handle(typed("video.assembled", copy.deepcopy(again))))
+    recent = stage.state.get("recent_scripts", first["envelope"]["channel_id"])
+    assert [r["video_id"] for r in recent] == [made]
 
 
 def test_caption_cues_read_ass_and_srt() -> None:

@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 
 from processors.scheduler import TABLES, MemoryState, Scheduler
-from tests.typed import envelope_of
+from processors.scheduler_clock import tick_event
+from tests.typed import at_time, upload_done
 from ytempire.core.channels import ChannelSchedule, ChannelState, channel_event
-from ytempire.core.events import Emit, cost_event, new_envelope, plain
+from ytempire.core.events import Emit, Envelope, Event, cost_event, new_envelope, plain
 from ytempire.core.settings import Settings
 
 T0 = datetime(2026, 12, 7, 0, 0, tzinfo=UTC)
@@ -31,19 +32,17 @@ def scheduler(settings: Settings) -> Scheduler:
     return Scheduler(MemoryState(TABLES), settings)
 
 
-def paid(envelope: dict, usd: str, at: datetime, unit: str = "characters",
-         quantity: float = 1.0) -> dict:
-    """A cost.incurred value of ``usd`` for the video of ``envelope``, occurred at ``at``."""
-    emit = cost_event(envelope_of({"envelope": envelope}), stage="narrator", provider="p",
-                      model="m", unit=unit, quantity=quantity, usd=Decimal(usd), cached=False,
+def paid(envelope: Envelope, usd: str, at: datetime, unit: str = "characters",
+         quantity: float = 1.0) -> Event:
+    """A cost.incurred record of ``usd`` for the video of ``envelope``, occurred at ``at``."""
+    emit = cost_event(envelope, stage="narrator", provider="p", model="m", unit=unit,
+                      quantity=quantity, usd=Decimal(usd), cached=False,
                       price_table_version="t", call_key=f"{usd}{unit}")
-    value = plain(emit.value)
-    value["envelope"]["occurred_at"] = at
-    return value
+    return at_time(emit, at).value
 
 
 def tick(scheduler: Scheduler, now: datetime) -> list[Emit]:
-    return scheduler.handle({"envelope": {}, "now": now})
+    return scheduler.handle(tick_event(now).value)
 
 
 def run(scheduler: Scheduler, start: datetime, hours: float, step_min: int = 10) -> list[Emit]:
@@ -68,7 +67,7 @@ def slots(emits: list[Emit], status: str) -> list[dict]:
 def test_three_slots_a_day_give_one_video_per_slot_each_with_its_own_publish_time(
     scheduler: Scheduler,
 ) -> None:
-    scheduler.handle(plain(channel_event(channel()).value))
+    scheduler.handle(channel_event(channel()).value)
     emits = run(scheduler, T0, 48)
     asked = requests(emits)
     publish = [plain(e.value)["spec"]["publish_at"] for e in asked]
@@ -84,7 +83,7 @@ def test_three_slots_a_day_give_one_video_per_slot_each_with_its_own_publish_tim
 
 def test_two_videos_a_slot_get_two_ids_and_two_publish_times(scheduler: Scheduler) -> None:
     two = ChannelSchedule(cron="0 8,14,20 * * *", videos_per_slot=2)
-    scheduler.handle(plain(channel_event(channel(schedule=two)).value))
+    scheduler.handle(channel_event(channel(schedule=two)).value)
     asked = requests(run(scheduler, T0, 10))
     assert [plain(e.value)["spec"]["publish_at"] for e in asked] == [
         T0 + timedelta(hours=8), T0 + timedelta(hours=11)]
@@ -96,7 +95,7 @@ def test_a_redelivered_tick_asks_for_the_same_videos_with_the_same_event_ids(
 ) -> None:
     state = MemoryState(TABLES)
     first = Scheduler(state, settings)
-    first.handle(plain(channel_event(channel()).value))
+    first.handle(channel_event(channel()).value)
     tick(first, T0)
     saved = {t: {k: v for k, v in rows.items()} for t, rows in state.tables.items()}
     once = requests(tick(first, T0 + timedelta(hours=6)))
@@ -110,10 +109,10 @@ def test_a_redelivered_tick_asks_for_the_same_videos_with_the_same_event_ids(
 def test_a_budget_that_runs_out_mid_day_skips_the_remaining_slots_with_notices(
     scheduler: Scheduler,
 ) -> None:
-    scheduler.handle(plain(channel_event(channel(daily_budget_usd=Decimal("8.00"))).value))
+    scheduler.handle(channel_event(channel(daily_budget_usd=Decimal("8.00"))).value)
     morning = requests(run(scheduler, T0, 7))
     assert len(morning) == 1
-    envelope = plain(morning[0].value)["envelope"]
+    envelope = morning[0].value.envelope
     cost = paid(envelope, "6.50", T0 + timedelta(hours=7))
     scheduler.handle(cost)
     scheduler.handle(cost)  # a redelivered cost counts once
@@ -128,8 +127,8 @@ def test_a_budget_that_runs_out_mid_day_skips_the_remaining_slots_with_notices(
 def test_the_owners_monthly_budget_counts_every_channel_of_the_owner(
     scheduler: Scheduler,
 ) -> None:
-    scheduler.handle(plain(channel_event(channel(monthly_budget_usd=Decimal("10.00"))).value))
-    scheduler.handle(plain(channel_event(channel("chan-2", schedule=None)).value))
+    scheduler.handle(channel_event(channel(monthly_budget_usd=Decimal("10.00"))).value)
+    scheduler.handle(channel_event(channel("chan-2", schedule=None)).value)
     envelope = new_envelope(video_id="v", channel_id="chan-2", owner_id="owner-1",
                             producer="gateway")
     scheduler.handle(paid(envelope, "8.00", T0 - timedelta(days=3)))
@@ -138,7 +137,7 @@ def test_the_owners_monthly_budget_counts_every_channel_of_the_owner(
 
 
 def test_a_youtube_channel_skips_when_the_days_quota_is_spent(scheduler: Scheduler) -> None:
-    scheduler.handle(plain(channel_event(channel(publish_target="youtube")).value))
+    scheduler.handle(channel_event(channel(publish_target="youtube")).value)
     envelope = new_envelope(video_id="v", channel_id="other", owner_id="o", producer="publisher")
     scheduler.handle(paid(envelope, "0", T0 + timedelta(hours=1), "youtube_quota", 9000.0))
     skipped = slots(run(scheduler, T0 + timedelta(hours=1), 6), "skipped")
@@ -147,23 +146,23 @@ def test_a_youtube_channel_skips_when_the_days_quota_is_spent(scheduler: Schedul
 
 def test_pause_skips_due_slots_and_resume_requests_the_next_ones(scheduler: Scheduler) -> None:
     paused = ChannelSchedule(cron=THREE_A_DAY.cron, paused=True)
-    scheduler.handle(plain(channel_event(channel(schedule=paused)).value))
+    scheduler.handle(channel_event(channel(schedule=paused)).value)
     emits = run(scheduler, T0, 7)
     assert requests(emits) == []
     assert slots(emits, "skipped")[0]["reason"].startswith("paused")
-    scheduler.handle(plain(channel_event(channel(version=T0 + timedelta(hours=7))).value))
+    scheduler.handle(channel_event(channel(version=T0 + timedelta(hours=7))).value)
     resumed = requests(run(scheduler, T0 + timedelta(hours=7), 6))
     assert [plain(e.value)["spec"]["publish_at"] for e in resumed] == [T0 + timedelta(hours=14)]
 
 
 def test_changing_the_schedule_replans_future_slots_only(scheduler: Scheduler) -> None:
-    scheduler.handle(plain(channel_event(channel()).value))
+    scheduler.handle(channel_event(channel()).value)
     first = requests(run(scheduler, T0, 7))  # 08:00 requested at 06:00
     later = ChannelSchedule(cron="30 9,21 * * *")
-    scheduler.handle(plain(channel_event(channel(version=T0 + timedelta(hours=7),
-                                           schedule=later)).value))
+    scheduler.handle(channel_event(channel(version=T0 + timedelta(hours=7),
+                                           schedule=later)).value)
     scheduler.handle(
-        plain(channel_event(channel(version=T0, schedule=None)).value)
+        channel_event(channel(version=T0, schedule=None)).value
     )  # stale: ignored
     after = requests(run(scheduler, T0 + timedelta(hours=7), 24))
     assert [plain(e.value)["spec"]["publish_at"] for e in first + after] == [
@@ -173,14 +172,14 @@ def test_changing_the_schedule_replans_future_slots_only(scheduler: Scheduler) -
 
 def test_manual_mode_without_approved_topics_skips_with_the_reason(scheduler: Scheduler) -> None:
     manual = ChannelSchedule(cron=THREE_A_DAY.cron, topic_mode="manual")
-    scheduler.handle(plain(channel_event(channel(schedule=manual)).value))
+    scheduler.handle(channel_event(channel(schedule=manual)).value)
     skipped = slots(run(scheduler, T0, 7), "skipped")
     assert skipped[0]["reason"].startswith("no_topic:")
 
 
 def test_topics_never_repeat_across_the_owners_channels(scheduler: Scheduler) -> None:
-    scheduler.handle(plain(channel_event(channel()).value))
-    scheduler.handle(plain(channel_event(channel("chan-2")).value))
+    scheduler.handle(channel_event(channel()).value)
+    scheduler.handle(channel_event(channel("chan-2")).value)
     topics = [
         plain(e.value)["spec"]["topic"] for e in requests(run(scheduler, T0, 48, step_min=30))
     ]
@@ -190,10 +189,10 @@ def test_topics_never_repeat_across_the_owners_channels(scheduler: Scheduler) ->
 def test_measured_time_to_publish_sets_how_early_a_slot_is_requested(
     scheduler: Scheduler,
 ) -> None:
-    scheduler.handle(plain(channel_event(channel()).value))
-    asked = plain(requests(run(scheduler, T0, 7))[0].value)["envelope"]
-    done = {"envelope": {**asked, "occurred_at": asked["occurred_at"] + timedelta(minutes=20)},
-            "platform_video_id": "x", "url": "file://x"}
+    scheduler.handle(channel_event(channel()).value)
+    asked = requests(run(scheduler, T0, 7))[0].value.envelope
+    done = at_time(Emit("upload.done", upload_done(asked, "local", "x")),
+                   asked.occurred_at + timedelta(minutes=20)).value
     scheduler.handle(done)
     emits = run(scheduler, T0 + timedelta(hours=7), 7, step_min=5)
     # Lead: 20 min measured + 30 min margin, so 14:00 is requested at 13:10, not 12:00.

@@ -39,7 +39,7 @@ def test_a_schedule_alone_fills_the_backlog_with_scored_topics_and_their_reasons
     assert shown["mode"] == "auto" and shown["envelope"]["channel_id"] == "chan-1"
     assert len(shown["topics"]) >= 10
     first = shown["topics"][0]
-    assert {p["name"] for p in first["parts"]} == {"trend", "fit", "novelty"}
+    assert {p["name"] for p in first["parts"]} == {"trend", "forecast", "fit", "novelty"}
     assert first["source"] == "offline" and first["reasons"] and not first["refused"]
     assert first["topic_id"] == topic_id("chan-1", first["title"])
     scores = [t["score"] for t in shown["topics"]]
@@ -88,7 +88,7 @@ def test_pinned_comes_first_skipped_never_and_a_topic_added_by_hand_is_scored(
     added = next(t for t in after["topics"] if t["title"] == mine)
     assert (added["source"], added["decision"]) == ("by_hand", "pinned")
     assert added["score"] > 0 and {p["name"] for p in added["parts"]} == {
-        "trend", "fit", "novelty"}
+        "trend", "forecast", "fit", "novelty"}
     assert after["topics"][0]["title"] == mine  # what the next slot takes leads the list
     made = [plain(r.value)["spec"]["topic"] for r in requests(run(scheduler, T0, 48))]
     assert made[0] == mine

@@ -13,7 +13,6 @@ from hypothesis import given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-from processors.providers.script import WORDS_PER_MINUTE
 from processors.providers.script.limits import tags_length
 from processors.providers.script.offline import OfflineScriptWriter
 from processors.scriptwriter import ScriptWriterStage, build
@@ -24,6 +23,7 @@ from ytempire.core.events import Event, plain
 from ytempire.core.pricing import current_table
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.script_brief import WORDS_PER_MINUTE
 from ytempire.core.settings import Settings
 from ytempire.core.spend import SpendJournal
 from ytempire.stage import PermanentError

@@ -20,7 +20,7 @@ from ytempire.core.kafka import EventProducer
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
-from ytempire.runtime import dlq
+from ytempire.runtime import dlq, dlq_retry
 from ytempire.runtime.replay import plain_consumer, read_range
 from ytempire.runtime.worker import Incoming, StageRunner
 
@@ -102,7 +102,7 @@ def test_retry_sends_the_original_bytes_back_once_unless_forced(
     dead.feed(video.encode(), b"\x01\x02poison")
     [entry] = _mine(kafka_settings, since, video)
 
-    outcome = dlq.retry_entry(kafka_settings, entry.id)
+    outcome = dlq_retry.retry_entry(kafka_settings, entry.id)
     mark = outcome.mark
     assert outcome.status == "retried" and mark is not None and mark.topic == "script.requested"
     [back] = list(read_range(kafka_settings, {(mark.topic, mark.partition):
@@ -112,10 +112,10 @@ def test_retry_sends_the_original_bytes_back_once_unless_forced(
     assert dlq.get_entry(kafka_settings, entry.id).status == "retried"
 
     with pytest.raises(dlq.AlreadyRetried, match="--force"):
-        dlq.retry_entry(kafka_settings, entry.id)
-    skipped = dlq.retry_matching(kafka_settings, dlq.DlqFilter(since=since))
+        dlq_retry.retry_entry(kafka_settings, entry.id)
+    skipped = dlq_retry.retry_matching(kafka_settings, dlq.DlqFilter(since=since))
     assert [o.status for o in skipped if o.entry_id == entry.id] == ["skipped"]
-    forced = dlq.retry_entry(kafka_settings, entry.id, force=True)
+    forced = dlq_retry.retry_entry(kafka_settings, entry.id, force=True)
     assert forced.mark is not None and forced.mark.offset != mark.offset
 
     # The retried copy fails again in the stage: a new entry (new source offset), retryable.
@@ -133,9 +133,9 @@ def test_purge_drops_handled_prefix_and_keeps_pending(
     for n in range(4):  # same key: one partition, in order
         dead.feed(video.encode(), f"poison {n}".encode())
     first, second, third, fourth = dlq.entries(kafka_settings)
-    dlq.retry_entry(kafka_settings, first.id)
-    dlq.retry_entry(kafka_settings, second.id)
-    dlq.retry_entry(kafka_settings, fourth.id)
+    dlq_retry.retry_entry(kafka_settings, first.id)
+    dlq_retry.retry_entry(kafka_settings, second.id)
+    dlq_retry.retry_entry(kafka_settings, fourth.id)
 
     planned = dlq.purge(kafka_settings, dry_run=True)
     assert (planned.removed, planned.kept_pending) == (2, 1)

@@ -19,7 +19,7 @@ from ytempire.core.kafka import EventProducer
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
-from ytempire.runtime import dlq
+from ytempire.runtime import dlq, dlq_retry
 
 from .watch import Watch
 
@@ -78,8 +78,8 @@ def test_an_outage_delays_videos_and_loses_none(kafka_settings: Settings,
         assert parked.attempts == ATTEMPTS and parked.error_type == "TransientError"
         assert openai.served[CHAT] == 1 and not watch.values("upload.done", [b])
 
-        outcomes = dlq.retry_matching(settings, dlq.DlqFilter(since=since, stage="scriptwriter",
-                                                              status="pending"))
+        outcomes = dlq_retry.retry_matching(settings, dlq.DlqFilter(
+            since=since, stage="scriptwriter", status="pending"))
         assert [o.entry_id for o in outcomes if o.status == "retried"] == [parked.id]
         assert watch.until(lambda w: w.values("upload.done", [a]) and w.values("upload.done", [b]),
                            180), watch.values("pipeline.failed", [a, b])

@@ -1,9 +1,10 @@
 """The project's own single-node Apache Kafka (KRaft): jars from Maven Central, Java 17, no Docker.
 
-``LocalBroker`` fetches the broker jars once into a cache shared by every data directory, formats
-the storage once, runs ``kafka.Kafka`` detached in its own process group with a pid file and a
-log file under ``<data_dir>/kafka/``, and returns from ``start()`` only once a metadata request
-and a group-coordinator lookup both succeed, so the first consumer group never sees "load in
+``LocalBroker`` fetches the broker jars once into a cache shared by every data directory
+(``ytempire.app.broker_runtime``, which also finds Java), formats the storage once, runs
+``kafka.Kafka`` detached in its own process group with a pid file and a log file under
+``<data_dir>/kafka/``, and returns from ``start()`` only once a metadata request and a
+group-coordinator lookup both succeed, so the first consumer group never sees "load in
 progress".
 """
 
@@ -11,14 +12,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import logging
 import os
-import re
-import shutil
 import signal
 import subprocess
-import tempfile
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -27,24 +24,19 @@ from typing import Any
 
 from confluent_kafka import KafkaException, Producer
 
+from ytempire.app.broker_runtime import POM, BrokerError, fetch_jars, find_java, tail
 from ytempire.core import processes
-from ytempire.core.processes import file_lock, kill_group, port_open, port_taken
+from ytempire.core.processes import kill_group, port_open, port_taken
 from ytempire.core.settings import Settings
 from ytempire.core.topics import admin_client
 
-POM = Path(__file__).resolve().parent / "kafka_broker" / "pom.xml"
 LOG4J_CONFIG = POM.parent / "log4j2.yaml"
 DEFAULT_JAR_CACHE = Path.home() / ".cache" / "ytempire"
 READINESS_ID = "ytempire-readiness-probe"
-MIN_JAVA = 17
 
 _QUIET = logging.getLogger("ytempire.app.broker.kafka")
 _QUIET.addHandler(logging.NullHandler())
 _QUIET.propagate = False
-
-
-class BrokerError(RuntimeError):
-    """The local broker could not be fetched, started or stopped; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -132,52 +124,9 @@ class LocalBroker:
     def _log_dirs(self) -> Path:
         return self.home / "data"
 
-    # -- jars ---------------------------------------------------------------------------------
-
     def ensure_jars(self) -> Path:
         """The broker's classpath directory, fetched with Maven unless a complete copy is cached."""
-        lib = self.lib_dir
-        if self._jars_complete(lib):
-            return lib
-        mvn = shutil.which("mvn")
-        if mvn is None:
-            raise BrokerError("mvn is not on PATH; install Maven (apt-get install maven) so the "
-                              "Kafka jars can be fetched from Maven Central")
-        lib.parent.mkdir(parents=True, exist_ok=True)
-        with file_lock(lib.parent / ".lock"):
-            if self._jars_complete(lib):
-                return lib
-            staging = Path(tempfile.mkdtemp(prefix="lib.", dir=lib.parent))
-            try:
-                proc = subprocess.run(
-                    [mvn, "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
-                     f"-DoutputDirectory={staging}", f"-Dkafka.version={self.kafka_version}"],
-                    capture_output=True, text=True, check=False)
-                if proc.returncode != 0:
-                    raise BrokerError(
-                        f"mvn could not fetch the Kafka {self.kafka_version} jars "
-                        f"(exit {proc.returncode}):\n{_tail(proc.stdout + proc.stderr)}")
-                jars = sorted(p.name for p in staging.glob("*.jar"))
-                (staging / ".complete").write_text(
-                    "\n".join([self._jar_fingerprint(), *jars]) + "\n")
-                if lib.exists():
-                    shutil.rmtree(lib)
-                staging.rename(lib)
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
-        return lib
-
-    def _jar_fingerprint(self) -> str:
-        digest = hashlib.sha256(POM.read_bytes() + self.kafka_version.encode()).hexdigest()
-        return f"pom-sha256 {digest}"
-
-    def _jars_complete(self, lib: Path) -> bool:
-        marker = lib / ".complete"
-        if not marker.is_file():
-            return False
-        fingerprint, *jars = marker.read_text().splitlines()
-        return (fingerprint == self._jar_fingerprint() and bool(jars)
-                and all((lib / jar).is_file() for jar in jars))
+        return fetch_jars(self.lib_dir, self.kafka_version)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -205,7 +154,7 @@ class LocalBroker:
                 raise BrokerError(
                     f"{self.host}:{port} is already in use by another process (not the broker "
                     f"under {self.home}); stop it or point YTEMPIRE_KAFKA_BOOTSTRAP elsewhere")
-        java = _java()
+        java = find_java()
         lib = self.ensure_jars()
         self.home.mkdir(parents=True, exist_ok=True)
         self._properties_file.write_text(self._properties())
@@ -302,25 +251,25 @@ class LocalBroker:
             capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise BrokerError(f"formatting Kafka storage in {self._log_dirs} failed "
-                              f"(exit {proc.returncode}):\n{_tail(proc.stdout + proc.stderr)}")
+                              f"(exit {proc.returncode}):\n{tail(proc.stdout + proc.stderr)}")
 
     def _wait_ready(self, proc: subprocess.Popen[bytes], deadline: float, timeout: float) -> None:
         while True:
             code = proc.poll()
             if code is not None:
                 raise BrokerError(f"Kafka exited with code {code} while starting; "
-                                  f"last lines of its logs:\n{self._log_tail()}")
+                                  f"last lines of its logs:\n{self._logtail()}")
             if time.monotonic() > deadline:
                 raise BrokerError(f"Kafka did not become ready on {self.bootstrap} within "
-                                  f"{timeout:.0f} s; last lines of its logs:\n{self._log_tail()}")
+                                  f"{timeout:.0f} s; last lines of its logs:\n{self._logtail()}")
             if port_open(self.host, self.port) and _serves_clients(self.bootstrap):
                 return
             time.sleep(0.2)
 
-    def _log_tail(self) -> str:
+    def _logtail(self) -> str:
         parts = []
         for path in (self._out_file, self.log_file):
-            if path.is_file() and (text := _tail(path.read_text(errors="replace"))):
+            if path.is_file() and (text := tail(path.read_text(errors="replace"))):
                 parts.append(f"--- {path}\n{text}")
         return "\n".join(parts) or "(no log output)"
 
@@ -341,22 +290,6 @@ def _serves_clients(bootstrap: str) -> bool:
     except KafkaException:
         return False
     return True
-
-
-def _java() -> str:
-    home = os.environ.get("JAVA_HOME")
-    java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
-    if not java or not Path(java).is_file():
-        raise BrokerError(f"Java {MIN_JAVA}+ is needed for Kafka but no java was found on PATH "
-                          "or in JAVA_HOME (apt-get install openjdk-17-jre-headless)")
-    out = subprocess.run([java, "-version"], capture_output=True, text=True, check=False).stderr
-    found = re.search(r'version "(\d+)(?:\.(\d+))?', out)
-    major = int(found.group(1)) if found else 0
-    if major == 1 and found and found.group(2):
-        major = int(found.group(2))
-    if major < MIN_JAVA:
-        raise BrokerError(f"Kafka needs Java {MIN_JAVA}+, {java} is: {out.strip() or 'unknown'}")
-    return java
 
 
 def _cluster_id() -> str:
@@ -400,7 +333,3 @@ def _wait_dead(pid: int, marker: str, timeout: float) -> bool:
             return False
         time.sleep(0.1)
     return True
-
-
-def _tail(text: str, lines: int = 30) -> str:
-    return "\n".join(text.strip().splitlines()[-lines:])

@@ -146,6 +146,6 @@ def stop_local_broker(settings: Settings) -> None:
 
 
 def apply_topics(settings: Settings) -> None:
-    from ytempire.core import topics
+    from ytempire.core import topic_sync
 
-    topics.apply_file(settings.kafka_bootstrap, settings.topics_file)
+    topic_sync.apply_file(settings.kafka_bootstrap, settings.topics_file)

@@ -61,6 +61,8 @@ class ChannelState:
     schedule: ChannelSchedule | None = None
     topic_decisions: list[TopicDecision] = field(default_factory=list)
     """The owner's approvals, skips, pins and topics added by hand (``ytempire.core.backlog``)."""
+    feeds: list[str] = field(default_factory=list)
+    """RSS/Atom feed URLs the channel lists as a topic source (the trends stage reads them)."""
 
 
 def channel_event(channel: ChannelState, producer: str = "gateway") -> Emit:

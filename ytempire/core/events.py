@@ -36,13 +36,8 @@ class Emit:
 
     @property
     def key(self) -> str:
-        value: Any = self.value
-        if isinstance(value, Event):
-            envelope = value.envelope
-            return envelope.channel_id if self.key_field == "channel_id" else envelope.video_id
-        # a plain Avro value: only from the stages whose handlers are not typed yet (see the
-        # mypy exceptions in pyproject.toml)
-        return str(plain(value)["envelope"][self.key_field])
+        envelope = self.value.envelope
+        return envelope.channel_id if self.key_field == "channel_id" else envelope.video_id
 
 
 def plain(record: msgspec.Struct | Mapping[str, Any]) -> dict[str, Any]:

@@ -145,6 +145,8 @@ class ChannelUpdated(Event, frozen=True, kw_only=True):
     #: The owner's decisions on the channel's topic backlog; the scheduler holds the backlog
     #: and applies them.
     topic_decisions: list[TopicDecision] = msgspec.field(default_factory=list)
+    #: RSS/Atom feed URLs the channel lists as a topic source (the trends stage reads them).
+    feeds: list[str] = msgspec.field(default_factory=list)
 
 
 class CostAlert(Event, frozen=True, kw_only=True):
@@ -354,6 +356,46 @@ class ScriptRequested(Event, frozen=True, kw_only=True):
     spec: VideoSpec
 
 
+class DiscoveredPart(Record, frozen=True, kw_only=True):
+    """The ``DiscoveredPart``."""
+
+    name: str
+    value: float
+
+
+class DiscoveredTopic(Record, frozen=True, kw_only=True):
+    """The ``DiscoveredTopic``."""
+
+    title: str
+    #: offline | feed | youtube_trending | youtube_search | llm
+    source: str
+    #: Where it was found: a feed entry's link, a video's URL.
+    ref: str = ""
+    #: 0..1, the weighted sum of parts (processors.discovery.scoring).
+    score: float
+    parts: list[DiscoveredPart]
+    #: Of its source videos, between their last two snapshots.
+    views_per_hour: float = 0.0
+    reasons: list[str]
+    #: Why it can never be taken (near duplicate, policy); empty when it can.
+    refused: str = ""
+
+
+class TopicsDiscovered(Event, frozen=True, kw_only=True):
+    """One discovery run for a channel (the trends stage): its candidates scored with their parts,
+    near duplicates and policy hits refused with the reason, and what went wrong with a source.
+    The scheduler merges the candidates into the channel's backlog, which it alone holds.
+    """
+
+    #: The time of the run (the tick's, or the channel change's).
+    at: datetime
+    #: The sources asked: offline | feeds | youtube | llm.
+    sources: list[str]
+    topics: list[DiscoveredTopic]
+    #: A source that gave nothing and why (not a feed, quota short, the model failed).
+    notices: list[str] = msgspec.field(default_factory=list)
+
+
 class UploadDone(Event, frozen=True, kw_only=True):
     """The ``upload.done`` event."""
 
@@ -368,6 +410,22 @@ class UploadDone(Event, frozen=True, kw_only=True):
     duration_s: float
     privacy: str
     quality_score: float
+
+
+class UploadStatus(Event, frozen=True, kw_only=True):
+    """What YouTube says of an uploaded video's processing, sent by the metrics collector when it
+    first reads the video and whenever that changes: upload_status 'uploaded' while YouTube is
+    still processing it, 'processed' once it is watchable. A video YouTube rejected, failed to
+    process or deleted becomes a pipeline.failed instead. The event id derives from (video,
+    upload_status, processing_status): a re-read that finds the same state is a duplicate.
+    """
+
+    platform_video_id: str
+    #: YouTube's status.uploadStatus: uploaded (still processing) | processed.
+    upload_status: str
+    #: YouTube's processingDetails.processingStatus: processing | succeeded | terminated (no
+    #: longer reported); null when YouTube gave none.
+    processing_status: str | None = None
 
 
 class VideoApproved(Event, frozen=True, kw_only=True):
@@ -513,7 +571,9 @@ RECORDS: dict[str, type[Event]] = {
     "scheduler.tick": SchedulerTick,
     "script.ready": ScriptReady,
     "script.requested": ScriptRequested,
+    "topics.discovered": TopicsDiscovered,
     "upload.done": UploadDone,
+    "upload.status": UploadStatus,
     "video.approved": VideoApproved,
     "video.assembled": VideoAssembled,
     "video.cancelled": VideoCancelled,

@@ -19,8 +19,13 @@ from ytempire.core.events import event_id
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 """YouTube's daily quota resets at midnight Pacific time."""
-UPLOAD_QUOTA_UNITS = 1600 + 50
-"""``videos.insert`` + ``thumbnails.set``: what one published video costs of the daily quota."""
+INSERT_UNITS = 1600
+"""What ``videos.insert`` costs of the daily YouTube quota."""
+THUMBNAIL_UNITS = 50
+"""What ``thumbnails.set`` costs of it."""
+UPLOAD_QUOTA_UNITS = INSERT_UNITS + THUMBNAIL_UNITS
+"""What one published video costs of the daily quota (the publisher reserves it, the estimate
+prices it, the scheduler and the gateway's schedule check count it)."""
 MAX_VIDEOS_PER_SLOT = 10
 
 

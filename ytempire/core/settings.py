@@ -6,10 +6,11 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TOPIC_SOURCES = ("offline", "feeds", "youtube", "llm")
 
 
 class Settings(BaseSettings):
@@ -75,6 +76,9 @@ class Settings(BaseSettings):
     youtube_token_uri: str | None = Field(
         default=None, description="OAuth token endpoint; None = Google's. google-auth ignores a "
                                   "token_uri inside a credentials file on purpose.")
+    youtube_api_key: SecretStr | None = Field(
+        default=None, description="A Data API key for public data (the youtube topic source "
+                                  "reads charts and searches with it, no OAuth).")
     youtube_daily_quota: int = 10_000
     youtube_analytics_daily_quota: int = Field(
         default=100_000, description="YouTube Analytics API units a day (a quota of its own; "
@@ -97,8 +101,9 @@ class Settings(BaseSettings):
                                   "locally); None = Google's.")
     youtube_token_keys: SecretStr | None = Field(
         default=None, description="Fernet keys, comma-separated, that encrypt stored refresh "
-                                  "tokens: the first encrypts, all decrypt (rotation: put a new "
-                                  "key first, run 'ytempire youtube rotate-keys', drop the old).")
+                                  "tokens and signing secrets: the first encrypts, all decrypt "
+                                  "(rotation: put a new key first, run 'ytempire youtube "
+                                  "rotate-keys', drop the old).")
     provider_timeout_s: float = 120.0
     provider_max_retries: int = Field(
         default=2, description="Retries inside a provider client (429/5xx, with its backoff) "
@@ -115,8 +120,43 @@ class Settings(BaseSettings):
     scheduler_tick_seconds: float = Field(
         default=15.0, gt=0, description="How often `ytempire scheduler-clock` sends the time.")
     topic_source: str = Field(
-        default="offline", description="Where a channel's topics come from in auto mode: "
-                                       "offline (deterministic brainstorm in the niche).")
+        default="offline",
+        description="Where channels' topics come from, comma-separated (processors.trends): "
+                    "offline (feed files under topic_feeds_dir + a deterministic brainstorm "
+                    "in the niche) | feeds (the feeds each channel lists) | youtube (most "
+                    "popular videos per region and category, a keyword search now and then) | "
+                    "llm (an OpenAI brainstorm within the niche, priced).")
+    topic_feeds_dir: Path | None = Field(
+        default=None, description="RSS/Atom files the offline source reads (*.xml, and "
+                                  "<channel_id>/*.xml for one channel); None = <data_dir>/feeds.")
+    topic_refresh_minutes: float = Field(
+        default=60.0, gt=0, description="How often the trends stage rediscovers a channel's "
+                                        "topics (a new view snapshot of its source videos).")
+    topic_search_hours: float = Field(
+        default=24.0, gt=0, description="How often a channel's niche is searched on YouTube "
+                                        "(search.list costs 100 quota units a call).")
+    youtube_trend_regions: str = Field(
+        default="US", description="Regions whose most popular videos are candidates "
+                                  "(comma-separated ISO 3166-1 codes).")
+    youtube_trend_categories: str = Field(
+        default="", description="Video category ids for chart=mostPopular, comma-separated; "
+                                "empty = every category.")
+    topic_llm_model: str = Field(
+        default="gpt-4o-mini", description="The model of the llm topic source.")
+
+    @field_validator("topic_source")
+    @classmethod
+    def _known_sources(cls, value: str) -> str:
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        unknown = sorted(set(names) - set(TOPIC_SOURCES))
+        if unknown or not names:
+            raise ValueError(f"topic_source names {', '.join(unknown) or 'nothing'}; choose "
+                             f"from {', '.join(TOPIC_SOURCES)}, comma-separated")
+        return ",".join(names)
+
+    @property
+    def topic_sources(self) -> list[str]:
+        return self.topic_source.split(",")
 
     def group_id(self, stage: str) -> str:
         return f"{self.consumer_group_prefix}.{stage}"

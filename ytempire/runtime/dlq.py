@@ -4,14 +4,9 @@ The DLQ is a Kafka topic; an entry is one record of it and its id is ``"<partiti
 on ``pipeline.dlq`` (stable, and ``show`` seeks straight to it). Every function takes the
 Settings, so the CLI (``ytempire dlq``) and the gateway's admin endpoints share this code.
 
-Retry re-produces the original key and bytes to the original topic (header
-``ytempire-dlq-entry: <id>``), so every consumer of that topic sees it again; that is safe
-because they are idempotent (stage caches by input hash, the ledger and the analytics sink by
-event id). A retry is recorded under ``<data_dir>/dlq/retried/``, keyed by the failed record's
-source topic, partition and offset: a second retry of it (or of a duplicate entry the worker
-wrote when it died before committing) is refused unless forced, while a retried record that
-fails again is a new entry (new source offset) and can be retried in turn. Deployments whose
-processes run on several hosts share ``data_dir`` (the compose file's ``/data`` volume).
+Retry (``ytempire.runtime.dlq_retry``) re-produces an entry's original bytes to its topic and
+leaves a mark under ``<data_dir>/dlq/retried/``, which this module reads to tell an entry's
+status.
 
 Purge deletes records from the topic with the admin API (``delete_records`` moves the log start
 offset, which frees the space and hides the records from every reader). Kafka can only drop a
@@ -23,14 +18,13 @@ that was not dealt with (``include_pending=True`` drops those too).
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import KafkaException, Message, Producer, TopicPartition
+from confluent_kafka import KafkaException, Message, TopicPartition
 
 from ytempire.core import topics as topics_module
 from ytempire.core.codec import Codec, UndecodableEvent
@@ -289,14 +283,15 @@ def describe(settings: Settings, entry: DlqEntry) -> dict[str, Any]:
     return doc
 
 
-# -- retry --------------------------------------------------------------------------------------
+# -- retry marks (written by ytempire.runtime.dlq_retry) ---------------------------------------
 
 
 def _marks_dir(settings: Settings) -> Path:
     return settings.data_dir / "dlq" / "retried"
 
 
-def _mark_path(settings: Settings, entry: DlqEntry) -> Path:
+def mark_path(settings: Settings, entry: DlqEntry) -> Path:
+    """Where the retry of ``entry``'s failed record is marked (one file per source record)."""
     if entry.source_partition < 0:
         return _marks_dir(settings) / f"{TOPIC}~{entry.id}.json"
     return _marks_dir(settings) / (f"{entry.source_topic}~{entry.source_partition}~"
@@ -305,100 +300,13 @@ def _mark_path(settings: Settings, entry: DlqEntry) -> Path:
 
 def _read_mark(settings: Settings, entry: DlqEntry) -> RetryMark | None:
     try:
-        doc = json.loads(_mark_path(settings, entry).read_text())
+        doc = json.loads(mark_path(settings, entry).read_text())
     except (FileNotFoundError, ValueError):
         return None
     if not doc:  # claimed by a retry in flight
         return None
     return RetryMark(doc["entry_id"], datetime.fromisoformat(doc["retried_at"]), doc["topic"],
                      doc["partition"], doc["offset"], doc.get("forced", False))
-
-
-def retry_entry(settings: Settings, entry_id: str, force: bool = False) -> RetryOutcome:
-    """Send one entry's original bytes back to its topic; ``AlreadyRetried`` unless ``force``."""
-    entry = get_entry(settings, entry_id)
-    if entry.retried is not None and not force:
-        raise AlreadyRetried(
-            f"DLQ entry {entry.id} ({entry.source}) was retried at "
-            f"{entry.retried.retried_at.isoformat()} as {entry.retried.topic}"
-            f"[{entry.retried.partition}]@{entry.retried.offset}; pass --force to send it again")
-    producer = _producer(settings)
-    try:
-        return _retry(settings, producer, entry, force)
-    finally:
-        producer.flush(10)
-
-
-def retry_matching(settings: Settings, where: DlqFilter, force: bool = False) -> list[RetryOutcome]:
-    """Retry every matching entry; already retried ones are skipped (reported) unless ``force``.
-
-    Several entries for the same failed record (a worker that died before committing wrote it
-    twice) are sent once.
-    """
-    outcomes: list[RetryOutcome] = []
-    producer = _producer(settings)
-    sent: set[Path] = set()
-    try:
-        for entry in entries(settings, where):
-            path = _mark_path(settings, entry)
-            if entry.source_partition < 0:
-                outcomes.append(RetryOutcome(entry.id, "skipped", "not a readable DLQ record"))
-            elif path in sent:
-                outcomes.append(RetryOutcome(entry.id, "skipped", "duplicate of an entry sent "
-                                             "in this run"))
-            elif entry.retried is not None and not force:
-                outcomes.append(RetryOutcome(entry.id, "skipped", "already retried",
-                                             entry.retried))
-            else:
-                outcomes.append(_retry(settings, producer, entry, force))
-                sent.add(path)
-    finally:
-        producer.flush(10)
-    return outcomes
-
-
-def _producer(settings: Settings) -> Producer:
-    return Producer({"bootstrap.servers": settings.kafka_bootstrap, "client.id": "ytempire.dlq",
-                     "enable.idempotence": True, "acks": "all"})
-
-
-def _retry(settings: Settings, producer: Producer, entry: DlqEntry, force: bool) -> RetryOutcome:
-    if entry.source_partition < 0:
-        raise DlqError(f"DLQ entry {entry.id} is not a record a worker wrote; nothing to retry")
-    path = _mark_path(settings, entry)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:  # claim it, so two operators retrying at once send it once
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | (0 if force else os.O_EXCL), 0o644)
-        os.close(fd)
-    except FileExistsError:
-        raise AlreadyRetried(f"DLQ entry {entry.id} ({entry.source}) is being or was retried; "
-                             "pass --force to send it again") from None
-    delivered: list[Message] = []
-    errors: list[str] = []
-
-    def on_delivery(err: Any, msg: Message) -> None:
-        (errors.append(str(err)) if err is not None else delivered.append(msg))
-
-    try:
-        producer.produce(entry.source_topic, value=entry.original_value, key=entry.original_key,
-                         headers=[(RETRY_HEADER, entry.id.encode())], on_delivery=on_delivery)
-        producer.flush(30)
-        if errors or not delivered:
-            raise DlqError(f"re-sending DLQ entry {entry.id} to {entry.source_topic} failed: "
-                           f"{'; '.join(errors) or 'not acknowledged within 30 s'}")
-    except BaseException:
-        if not force:
-            path.unlink(missing_ok=True)
-        raise
-    msg = delivered[0]
-    mark = RetryMark(entry.id, datetime.now(UTC), msg.topic(), msg.partition(), msg.offset(),
-                     force)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(mark.as_dict()))
-    tmp.replace(path)
-    log.info("dlq_retried", entry=entry.id, source=entry.source, stage=entry.stage,
-             to=f"{mark.topic}[{mark.partition}]@{mark.offset}", forced=force)
-    return RetryOutcome(entry.id, "retried", "", mark)
 
 
 # -- purge --------------------------------------------------------------------------------------

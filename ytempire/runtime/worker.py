@@ -34,6 +34,7 @@ from typing import Any, cast
 
 import faust
 
+from ytempire.core import topic_sync
 from ytempire.core import topics as topics_module
 from ytempire.core.codec import Codec, UndecodableEvent
 from ytempire.core.events import (
@@ -368,7 +369,7 @@ def declare_tables(
             producers=(spec.name,), consumers=(spec.name,),
             description=f"Changelog of the {spec.name} stage's {name} table.")
         for name in spec.tables))
-    topics_module.apply(topics_module.connect(settings.kafka_bootstrap), changelogs)
+    topic_sync.apply(topics_module.connect(settings.kafka_bootstrap), changelogs)
     kinds = {"input": faust.Table, "key": KeyPartitionedTable}
     return {
         name: cast(MutableMapping[str, Any], app.tables.add(kinds[partitioned_by](

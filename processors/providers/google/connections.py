@@ -14,14 +14,15 @@ Headless installs can still place an authorized-user file ``<credentials_dir>/<c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from google.auth.exceptions import RefreshError, TransportError
-from google.auth.transport.requests import Request
 from google.oauth2.credentials import Credentials
 
+from processors.providers.google import credentials as oauth
 from ytempire.core.google import GOOGLE_TOKEN_URI, MONETARY, publish_target
 from ytempire.core.settings import Settings
 from ytempire.core.vault import Vault, VaultLocked
@@ -33,6 +34,11 @@ CONNECTIONS = sa.table(
     sa.column("status", sa.String), sa.column("youtube_channel_id", sa.String),
     sa.column("scopes", sa.Text), sa.column("refresh_token_sealed", sa.Text),
     sa.column("updated_at", sa.DateTime(timezone=True)), sa.column("last_error", sa.Text))
+
+CHANNELS = sa.table("channels", sa.column("id", sa.String),
+                    sa.column("event_pending", sa.Boolean),
+                    sa.column("updated_at", sa.DateTime(timezone=True)))
+"""The gateway's channels, as far as sending one again goes (``gateway.channel_events``)."""
 
 MODES = ("youtube", "local_only", "not_connected", "reconnect_needed")
 
@@ -90,13 +96,13 @@ class Connections:
         file = self._file(channel_id)
         if file is not None:
             try:
-                credentials = Credentials.from_authorized_user_file(str(file))
+                credentials = oauth.from_file(file)
             except (OSError, ValueError) as exc:
                 raise NotConnected(f"YouTube credentials for channel {channel_id} at {file} are "
                                    f"unreadable ({type(exc).__name__}); re-authorize the "
                                    "channel") from None
             return Link(channel_id, "youtube", None, tuple(credentials.scopes or ()),
-                        credentials.with_token_uri(self.token_uri))
+                        oauth.with_token_uri(credentials, self.token_uri))
         if row is not None and row.status == "reconnect_needed":
             return Link(channel_id, "reconnect_needed", row.youtube_channel_id)
         return Link(channel_id, "not_connected")
@@ -112,15 +118,25 @@ class Connections:
         return [link for link in map(self.link, sorted(ids)) if link.mode == "youtube"]
 
     def reconnect_needed(self, channel_id: str, error: str) -> None:
-        """Google refused the grant: the channel must be connected again by its owner."""
+        """Google refused the grant: the channel must be connected again by its owner.
+
+        The one place a stage changes a connection: in the same transaction the channel is
+        marked for the gateway's outbox, which sends ``channel.updated`` (publish target
+        ``nowhere``) within seconds, so the scheduler stops counting on YouTube for it. Only
+        the change is sent: a second stage meeting the same refusal marks nothing."""
         if self.engine is None:
             return
+        now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            conn.execute(sa.update(CONNECTIONS).where(CONNECTIONS.c.channel_id == channel_id)
-                         .values(status="reconnect_needed", refresh_token_sealed=None,
-                                 last_error=error[:500], updated_at=datetime.now(UTC)))
+            changed = conn.execute(
+                sa.update(CONNECTIONS).where(CONNECTIONS.c.channel_id == channel_id,
+                                             CONNECTIONS.c.status != "reconnect_needed")
+                .values(status="reconnect_needed", refresh_token_sealed=None,
+                        last_error=error[:500], updated_at=now)).rowcount
+            if changed:
+                _resend_channel(conn, channel_id, now)
 
-    def _row(self, channel_id: str) -> sa.Row | None:
+    def _row(self, channel_id: str) -> sa.Row[Any] | None:
         if self.engine is None:
             return None
         try:
@@ -134,15 +150,28 @@ class Connections:
         if self.vault is None:
             raise VaultLocked("a channel is connected but YTEMPIRE_YOUTUBE_TOKEN_KEYS is not set "
                               "for this process; give it the gateway's keys")
-        return Credentials(token=None, refresh_token=self.vault.open(sealed),
-                           token_uri=self.token_uri, client_id=self.client_id,
-                           client_secret=self.client_secret, scopes=list(scopes))
+        return oauth.from_refresh_token(self.vault.open(sealed), token_uri=self.token_uri,
+                                        client_id=self.client_id,
+                                        client_secret=self.client_secret, scopes=list(scopes))
 
     def _file(self, channel_id: str) -> Path | None:
         if self.credentials_dir is None:
             return None
         path = self.credentials_dir / f"{channel_id}.json"
         return path if path.is_file() else None
+
+
+def _resend_channel(conn: sa.Connection, channel_id: str, now: datetime) -> None:
+    """Mark the channel for the gateway's outbox under a new version (later than the last,
+    whatever this machine's clock says): ``channel.updated`` is then sent as it is now."""
+    version = conn.execute(sa.select(CHANNELS.c.updated_at).where(
+        CHANNELS.c.id == channel_id)).scalar()
+    if version is None:
+        return
+    version = version.replace(tzinfo=UTC) if version.tzinfo is None else version
+    later = now if now > version else version + timedelta(microseconds=1)
+    conn.execute(sa.update(CHANNELS).where(CHANNELS.c.id == channel_id)
+                 .values(event_pending=True, updated_at=later))
 
 
 def _psycopg(url: str) -> str:
@@ -164,7 +193,7 @@ def refreshed(connections: Connections, link: Link) -> Credentials:
     if link.credentials is None:
         raise NotConnected(f"channel {link.channel_id} is {link.mode.replace('_', ' ')}")
     try:
-        link.credentials.refresh(Request())
+        oauth.refresh(link.credentials)
     except RefreshError as exc:
         if "invalid_grant" not in str(exc):
             raise TransientError(f"the token endpoint refused a refresh ({exc.args[0]!s:.200})"

@@ -19,13 +19,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from googleapiclient.errors import HttpError
 
 from processors.providers.google.connections import Connections, Link, refreshed
-from processors.providers.publish.youtube_quota import PACIFIC, QuotaLedger, UploadDeferred
+from processors.providers.publish.youtube_quota import QuotaLedger, UploadDeferred
 from ytempire.core.google import client, message, reason
+from ytempire.core.schedule import PACIFIC
 from ytempire.stage import Deferred, PermanentError, TransientError
 
 LIST_UNITS = 1
@@ -101,9 +103,9 @@ class YouTubeMetrics:
         found: dict[str, VideoState] = {}
         for batch in _chunks(ids, BATCH):
             self._reserve(self.data_quota, LIST_UNITS, "videos.list", keep_free=self.keep_free)
-            answer = self._call(lambda b=batch: youtube.videos().list(
-                part="statistics,status,processingDetails", id=",".join(b),
-                maxResults=BATCH).execute(), "videos.list", self.data_quota)
+            answer = self._call(partial(
+                youtube.videos().list, part="statistics,status,processingDetails",
+                id=",".join(batch), maxResults=BATCH), "videos.list", self.data_quota)
             self.calls["videos.list"] += 1
             for item in _field(answer, "items", "videos.list"):
                 state = _video_state(item)
@@ -120,10 +122,10 @@ class YouTubeMetrics:
         rows: list[ReportRow] = []
         for batch in _chunks(ids, REPORT_BATCH):
             self._reserve(self.analytics_quota, REPORT_UNITS, "reports.query")
-            answer = self._call(lambda b=batch: analytics.reports().query(
-                ids="channel==MINE", startDate=since.isoformat(), endDate=until.isoformat(),
-                metrics=",".join(metrics), dimensions="video,day",
-                filters="video==" + ",".join(b), sort="day").execute(),
+            answer = self._call(partial(
+                analytics.reports().query, ids="channel==MINE", startDate=since.isoformat(),
+                endDate=until.isoformat(), metrics=",".join(metrics), dimensions="video,day",
+                filters="video==" + ",".join(batch), sort="day"),
                 "reports.query", self.analytics_quota)
             self.calls["reports.query"] += 1
             rows += parse_report(answer)
@@ -136,9 +138,9 @@ class YouTubeMetrics:
                            self.analytics_base_url, self.timeout_s)
         metrics = BASE_METRICS + (MONETARY_METRICS if link.monetary else ())
         self._reserve(self.analytics_quota, REPORT_UNITS, "reports.query")
-        answer = self._call(lambda: analytics.reports().query(
-            ids="channel==MINE", startDate=since.isoformat(), endDate=until.isoformat(),
-            metrics=",".join(metrics), dimensions="day", sort="day").execute(),
+        answer = self._call(partial(
+            analytics.reports().query, ids="channel==MINE", startDate=since.isoformat(),
+            endDate=until.isoformat(), metrics=",".join(metrics), dimensions="day", sort="day"),
             "reports.query", self.analytics_quota)
         self.calls["reports.query"] += 1
         return parse_report(answer, ("day",))
@@ -152,10 +154,11 @@ class YouTubeMetrics:
             raise QuotaShort(f"{exc} (the collector keeps {keep_free:,} units for uploads)",
                              exc.retry_at) from None
 
-    def _call(self, call: Callable[[], Any], what: str, ledger: QuotaLedger) -> Any:
+    def _call(self, request: Callable[[], Any], what: str, ledger: QuotaLedger) -> Any:
+        """``request()`` builds the API request, made anew and executed on each try."""
         for attempt in range(self.max_retries + 1):
             try:
-                return call()
+                return request().execute()
             except HttpError as exc:
                 status, why = exc.resp.status, reason(exc)
                 if status == 403 and why in ("quotaExceeded", "dailyLimitExceeded"):
@@ -222,13 +225,15 @@ def _video_state(item: dict[str, Any]) -> VideoState:
             raise MalformedAnswer(f"videos.list items[].statistics.{name} is not a "
                                   "number") from None
 
+    processing = item.get("processingDetails") or {}
     return VideoState(
         platform_video_id=str(_field(item, "id", "videos.list items[]")),
         views=count("viewCount", True), likes=count("likeCount", False),
         comments=count("commentCount", False),
         upload_status=str(_field(status, "uploadStatus", "videos.list items[].status")),
-        reason=status.get("failureReason") or status.get("rejectionReason"),
-        processing_status=(item.get("processingDetails") or {}).get("processingStatus"))
+        reason=status.get("failureReason") or status.get("rejectionReason")
+        or processing.get("processingFailureReason"),
+        processing_status=processing.get("processingStatus"))
 
 
 def _field(doc: Any, name: str, where: str) -> Any:

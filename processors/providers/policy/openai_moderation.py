@@ -45,7 +45,7 @@ class OpenAIModeration:
         if not isinstance(results, list) or len(results) != len(names):
             count = len(results) if isinstance(results, list) else type(results).__name__
             raise broken("results", f"{count} results for {len(names)} inputs")
-        findings = []
+        findings: list[PolicyFinding] = []
         for index, (name, result) in enumerate(zip(names, results, strict=True)):
             flagged = getattr(result, "flagged", None)
             if not isinstance(flagged, bool):

@@ -39,17 +39,13 @@ from googleapiclient.discovery_cache import get_static_doc
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaFileUpload
 
+from processors.providers.google import credentials as oauth
 from processors.providers.publish import Published, VideoMetadata
-from processors.providers.publish.youtube_quota import (
-    INSERT_UNITS,
-    THUMBNAIL_UNITS,
-    UPLOAD_UNITS,
-    QuotaLedger,
-    UploadDeferred,
-)
+from processors.providers.publish.youtube_quota import QuotaLedger, UploadDeferred
 from processors.providers.publish.youtube_text import snippet_and_status
 from ytempire.core.logging import get_logger
 from ytempire.core.pricing import Usage
+from ytempire.core.schedule import INSERT_UNITS, THUMBNAIL_UNITS, UPLOAD_QUOTA_UNITS
 from ytempire.stage import PermanentError, TransientError
 
 log = get_logger("ytempire.publish.youtube")
@@ -166,7 +162,7 @@ class YouTubePublisher:
                 return
             progress = answer
         if state.session_uri is None:
-            self.quota.reserve(UPLOAD_UNITS, f"the upload of {metadata.video_id}")
+            self.quota.reserve(UPLOAD_QUOTA_UNITS, f"the upload of {metadata.video_id}")
         media = MediaFileUpload(str(video), mimetype="video/mp4", resumable=True,
                                 chunksize=self.chunk_size)
         request = youtube.videos().insert(part="snippet,status", notifySubscribers=True,
@@ -268,13 +264,13 @@ class YouTubePublisher:
     def _file_credentials(self, channel_id: str) -> Credentials:
         path = self._credentials_file(channel_id)
         try:
-            credentials = Credentials.from_authorized_user_file(str(path))
+            credentials = oauth.from_file(path)
         except (OSError, ValueError) as exc:
             raise PermanentError(f"YouTube credentials for channel {channel_id} at {path} are "
                                  f"unreadable ({type(exc).__name__}); re-authorize the "
                                  "channel") from None
         if self.token_uri:
-            credentials = credentials.with_token_uri(self.token_uri)
+            credentials = oauth.with_token_uri(credentials, self.token_uri)
         return credentials
 
     def _load(self, path: Path, size: int) -> UploadState:
@@ -308,7 +304,7 @@ def _message(exc: HttpError) -> str:
     try:
         return str(json.loads(exc.content)["error"]["message"])[:300]
     except (ValueError, KeyError, TypeError):
-        return exc.content[:300].decode(errors="replace")
+        return bytes(exc.content[:300]).decode(errors="replace")
 
 
 def _describe(exc: BaseException) -> str:

@@ -17,14 +17,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import Any
 
+from ytempire.core.schedule import PACIFIC
 from ytempire.stage import Deferred
-
-PACIFIC = ZoneInfo("America/Los_Angeles")
-INSERT_UNITS = 1600
-THUMBNAIL_UNITS = 50
-UPLOAD_UNITS = INSERT_UNITS + THUMBNAIL_UNITS
 
 
 class UploadDeferred(Deferred):
@@ -77,7 +73,7 @@ class QuotaLedger:
         return next_reset(self.now())
 
     @contextmanager
-    def _locked(self) -> Iterator[dict]:
+    def _locked(self) -> Iterator[dict[str, Any]]:
         with (self.dir / "quota.lock").open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             today = quota_day(self.now())

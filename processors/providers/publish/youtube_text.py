@@ -29,7 +29,8 @@ def _cut_bytes(text: str, limit: int) -> str:
 
 def _tags(tags: list[str]) -> list[str]:
     """Tags in order while they fit (YouTube counts a tag with a space as quoted, +2)."""
-    kept, used = [], 0
+    kept: list[str] = []
+    used = 0
     for tag in (_clean(t) for t in tags):
         cost = len(tag) + (2 if " " in tag else 0) + (1 if kept else 0)
         if not tag or used + cost > TAGS_MAX_CHARS:

@@ -1,7 +1,8 @@
 """The offline script writer: a sized, varied script from a sentence bank, free and deterministic.
 
 Sections are picked from a dozen kinds (what it is, why it matters, how it works, tips, common
-mistakes, myths, ... and a recap); within a section, points are chosen by a shuffle seeded from
+mistakes, myths, ... and a recap), the first one the video's angle's own (``ANGLE_LEADS``: the
+same brief again is told another way); within a section, points are chosen by a shuffle seeded from
 the request and spoken in the bank's order, until the narration (hook + sections + call to
 action) fills the target duration at ``WORDS_PER_MINUTE``. The same request always gives the
 same script; no sentence is used twice in one script.
@@ -19,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from processors.providers.script import ScriptRequest, WrittenScript
+from processors.providers.script import WrittenScript
 from processors.providers.script.limits import (
     TAG_MAX_CHARS,
     TITLE_MAX_CHARS,
@@ -30,6 +31,7 @@ from processors.providers.script.limits import (
 )
 from ytempire.core.events import content_hash
 from ytempire.core.pricing import Usage
+from ytempire.core.script_brief import ANGLES, ScriptRequest
 from ytempire.stage import PermanentError
 
 BANKS = {"en": Path(__file__).with_name("bank_en.yaml")}
@@ -38,6 +40,9 @@ NARRATIVE_ORDER = ["what_it_is", "background", "why_it_matters", "how_it_works",
                    "tips", "common_mistakes", "myths", "faq", "resources", "future", "summary"]
 CORE_KINDS = ["why_it_matters", "how_it_works", "tips", "common_mistakes", "examples"]
 EXTRA_KINDS = ["background", "myths", "faq", "resources", "future"]
+ANGLE_LEADS = dict(zip(ANGLES, ("what_it_is", "background", "myths", "examples", "tips", "faq",
+                              "common_mistakes", "how_it_works"), strict=True))
+"""The section each angle (``ytempire.core.script_brief.ANGLES``) leads with."""
 SHORT_TOPIC_WORDS = 5
 TOPIC_REFERENCES = ["this topic", "the subject", "this subject"]
 SHORT_FORM_CHARS = 24
@@ -173,12 +178,14 @@ class _Draft:
         return self._sizes[key]
 
     def pick(self, label: str, templates: list[str], limit: float, mention: int = 0) -> str:
-        """The first template in seeded order whose rendering fits ``limit`` words, preferring
-        those that name the topic; else the shortest."""
+        """The first template in seeded order whose rendering fits ``limit`` words (the topic's
+        own words not counted), preferring those that name the topic; else the shortest. A
+        script too short to name its topic would be the same words whatever the topic."""
         ranked = _rank(self.seed, label, templates)
         ranked.sort(key=lambda t: "{topic}" not in t)
+        named = count_words(self.topic.phrase) if mention == 0 else 0
         for template in ranked:
-            if self.words(template, mention) <= limit:
+            if self.words(template, mention) - named * ("{topic}" in template) <= limit:
                 return template
         return min(ranked, key=lambda t: self.words(t, mention))
 
@@ -201,11 +208,12 @@ class _Draft:
         return self._script(hook, agenda, sections, cta)
 
     def _choose_kinds(self, count: int) -> list[str]:
+        """The angle's own section first (a short script has room for nothing else), then
+        "what it is" and a seeded mix of the others."""
+        lead = ANGLE_LEADS.get(self.request.angle, "what_it_is")
         pool = (_rank(self.seed, "core", CORE_KINDS) + _rank(self.seed, "extra", EXTRA_KINDS))
-        chosen = ["what_it_is"]
-        if count >= 4:
-            chosen.append("summary")
-        chosen += pool[:count - len(chosen)]
+        chosen = [lead] + (["summary"] if count >= 4 else [])
+        chosen += [k for k in ["what_it_is", *pool] if k not in chosen][:count - len(chosen)]
         return sorted(chosen, key=NARRATIVE_ORDER.index)
 
     def _agenda(self, kinds: list[str]) -> str:

@@ -12,14 +12,15 @@ import base64
 import binascii
 import io
 from pathlib import Path
+from typing import Literal
 
-from openai import OpenAI
+from openai import Omit, OpenAI, omit
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
 from processors.providers import ProviderContractError
 from processors.providers.openai_client import PROVIDER, openai_client, openai_errors
 from processors.providers.thumbnail import HEIGHT, WIDTH
-from processors.providers.visuals.drawing import BOLD, draw_lines, fit, line_height
+from processors.providers.visuals.drawing import BOLD, draw_lines, fit, line_height, outline_width
 from ytempire.core.artifacts import ArtifactStore
 from ytempire.core.cache import ResultCache
 from ytempire.core.events import content_hash
@@ -59,7 +60,7 @@ class OpenAIThumbnail:
         draw = ImageDraw.Draw(image)
         face, lines = fit(title.upper(), BOLD, WIDTH * 0.88, 3, 120, 48)
         top = (HEIGHT - len(lines) * line_height(face)) / 2 + HEIGHT * 0.05
-        draw_lines(draw, lines, face, WIDTH / 2, top, (255, 235, 59), max(4, face.size // 12))
+        draw_lines(draw, lines, face, WIDTH / 2, top, (255, 235, 59), outline_width(face))
         image.save(out, format="PNG")
         return billed
 
@@ -71,14 +72,16 @@ class OpenAIThumbnail:
         artifact = self.cache.get(key)
         billed: list[Usage] = []
         if artifact is None or not self.store.path(artifact).is_file():
-            extra = {"response_format": "b64_json"} if self.model.startswith("dall-e") else {}
+            # DALL-E answers with a URL unless asked; the gpt-image models only send base64
+            dall_e = self.model.startswith("dall-e")
+            b64: Literal["b64_json"] | Omit = "b64_json" if dall_e else omit
             with openai_errors(f"image generation ({self.model})"):
                 response = self.client.images.generate(
                     model=self.model, prompt=prompt, n=1,
-                    size=SIZES.get(self.model, "1536x1024"), **extra)  # type: ignore[arg-type]
+                    size=SIZES.get(self.model, "1536x1024"), response_format=b64)
             billed = [Usage(PROVIDER, self.model, "images", 1)]
             try:
-                data = base64.b64decode(response.data[0].b64_json or "", validate=True)
+                data = base64.b64decode((response.data or [])[0].b64_json or "", validate=True)
             except (binascii.Error, IndexError, TypeError) as exc:
                 raise ProviderContractError(PROVIDER, "images.generate", "data[0].b64_json",
                                             f"no image: {exc!r}", billed) from exc

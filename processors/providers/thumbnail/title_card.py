@@ -14,6 +14,7 @@ from processors.providers.visuals.drawing import (
     fit,
     font,
     line_height,
+    outline_width,
     palette,
     rng_for,
 )
@@ -32,7 +33,7 @@ class TitleCard:
         face, lines = fit(title.upper(), BOLD, WIDTH * 0.88, 3, 120, 48)
         block = len(lines) * line_height(face)
         top = (HEIGHT - block) / 2 + HEIGHT * 0.05
-        draw_lines(draw, lines, face, WIDTH / 2, top, (255, 235, 59), max(4, face.size // 12))
+        draw_lines(draw, lines, face, WIDTH / 2, top, (255, 235, 59), outline_width(face))
         if topic:
             ribbon = font(BOLD, 34)
             label = topic.upper()[:48]

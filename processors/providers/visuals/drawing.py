@@ -115,6 +115,13 @@ def line_height(face: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> int:
     return int((bottom - top) * 1.25)
 
 
+def outline_width(face: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> int:
+    """A title's outline: a twelfth of its type size, at least 4 px (the bitmap fallback font
+    has no size: its line height stands in)."""
+    size = face.size if isinstance(face, ImageFont.FreeTypeFont) else line_height(face)
+    return max(4, int(size) // 12)
+
+
 def draw_lines(
     draw: ImageDraw.ImageDraw,
     lines: list[str],

@@ -223,7 +223,8 @@ def _loud_frames(pcm: bytes, rate: int) -> np.ndarray:
     if usable == 0:
         return np.zeros(0, dtype=bool)
     peak = np.abs(samples[:usable].reshape(-1, frame)).max(axis=1)
-    return peak > SILENCE_RATIO * max(float(peak.max()), 1.0)
+    loud: np.ndarray = peak > SILENCE_RATIO * max(float(peak.max()), 1.0)
+    return loud
 
 
 def _last_loud_sample(loud: np.ndarray, start: int, bound: int, rate: int) -> int:

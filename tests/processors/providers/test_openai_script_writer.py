@@ -13,8 +13,6 @@ from typing import Any
 
 import pytest
 
-from processors.providers.script import ANGLES, ScriptRequest
-from processors.providers.script.openai_writer import count_prompt_tokens, messages_for
 from processors.scriptwriter import ScriptWriterStage, build
 from tests.fakes.openai_server import FakeOpenAI
 from tests.processors.providers.conftest import OPENAI_KEY, openai_settings
@@ -24,6 +22,7 @@ from ytempire.core.events import Emit, Event, plain
 from ytempire.core.pricing import current_table
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.script_brief import ANGLES, ScriptRequest, count_prompt_tokens, messages_for
 from ytempire.core.settings import Settings
 from ytempire.stage import PermanentError, TransientError
 

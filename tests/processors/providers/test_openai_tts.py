@@ -11,7 +11,6 @@ import pytest
 from openai import OpenAI
 
 from processors.narrator import build, narration_parts
-from processors.providers.script import ScriptRequest
 from processors.providers.script.offline import OfflineScriptWriter
 from processors.providers.voice import split_text
 from processors.providers.voice.openai_tts import OpenAITTSVoice, derive_timings
@@ -21,6 +20,7 @@ from tests.processors.providers.test_elevenlabs_voice import narration_cost
 from tests.processors.samples import script_of, script_ready, typed, without_time
 from ytempire.core.events import plain
 from ytempire.core.pricing import current_table
+from ytempire.core.script_brief import ScriptRequest
 from ytempire.stage import TransientError
 
 SPEECH = "audio.speech"

@@ -19,7 +19,6 @@ from processors.narrator import build as build_narrator
 from processors.providers import ProviderContractError
 from processors.providers.policy.blocklist import BlocklistChecker
 from processors.providers.policy.openai_moderation import OpenAIModeration
-from processors.providers.script import ScriptRequest
 from processors.providers.script.openai_writer import OpenAIScriptWriter
 from processors.providers.thumbnail.openai_image import OpenAIThumbnail
 from processors.providers.voice.elevenlabs import RACHEL, ElevenLabsVoice
@@ -41,6 +40,7 @@ from ytempire.core.codec import Codec
 from ytempire.core.events import Emit, Event, plain
 from ytempire.core.pricing import current_table
 from ytempire.core.schema_registry import SchemaRegistry
+from ytempire.core.script_brief import ScriptRequest
 from ytempire.core.settings import Settings
 from ytempire.runtime.worker import Incoming, StageRunner
 from ytempire.stage import NothingCancelled, PermanentError, Stage

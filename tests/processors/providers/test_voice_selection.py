@@ -8,6 +8,7 @@ import pytest
 
 from processors.narrator import voice_tiers
 from ytempire.core.settings import Settings
+from ytempire.core.voices import voice_plan, voice_priced_as
 
 KEYS = {"openai_api_key": "sk-x", "elevenlabs_api_key": "xi-x"}
 
@@ -25,7 +26,11 @@ def test_voice_tiers_follow_keys_and_choice(
     tmp_path: Path, keys: dict[str, str], choice: str, expected: list[str]
 ) -> None:
     settings = Settings(data_dir=tmp_path, voice_provider=choice, **keys)
-    assert [voice.provider for voice in voice_tiers(settings)] == expected
+    tiers = voice_tiers(settings)
+    assert [voice.provider for voice in tiers] == expected
+    # the estimate prices the voices by name: the kernel's names must be what the stage builds
+    assert [(voice.provider, voice.model) for voice in tiers] == [
+        voice_priced_as(name, settings) for name in voice_plan(settings)]
 
 
 def test_a_chosen_provider_without_its_key_is_refused(tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import free_ports, local_broker
-from ytempire.app.broker import BrokerError, LocalBroker
+from ytempire.app.broker import LocalBroker
+from ytempire.app.broker_runtime import BrokerError
 from ytempire.app.cli.broker import app
 
 runner = CliRunner()

@@ -75,7 +75,7 @@ def test_progress_counts_the_manifest_steps() -> None:
                                      "video.assembled": "quality",
                                      "quality.scored": "publisher", "upload.done": None}
     assert set(projection.STATUS_TOPICS) == {*tracker.PIPELINE[1:], "cost.incurred",
-                                            "pipeline.failed"}
+                                            "pipeline.failed", "upload.status"}
 
 
 @pytest.mark.parametrize(("entries", "message"), [

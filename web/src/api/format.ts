@@ -30,7 +30,8 @@ export function daysAgo(n: number): string {
 }
 
 // ready_not_uploaded: the channel is not connected to YouTube, so the made video went nowhere.
-const STATUS_LABEL: Record<string, string> = { ready_not_uploaded: "ready (not uploaded)" };
+// youtube_processing: published, and YouTube is still processing the upload (not watchable yet).
+const STATUS_LABEL: Record<string, string> = { ready_not_uploaded: "ready (not uploaded)", youtube_processing: "YouTube processing" };
 
 export function statusLabel(status: string): string {
   return STATUS_LABEL[status] ?? status.replaceAll("_", " ");

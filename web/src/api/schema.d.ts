@@ -493,8 +493,8 @@ export interface paths {
         };
         /**
          * Get Month Projection
-         * @description This month's projected spend per channel and in all, against the budgets; a projection
-         *     past a budget is also a ``cost.alert`` notice (once a month).
+         * @description This month's projected spend per channel and in all, against the budgets; the ledger
+         *     raises a ``cost.alert`` notice (once a month) when a projection passes a budget.
          */
         get: operations["get_month_projection_v1_costs_month_get"];
         put?: never;
@@ -1306,7 +1306,7 @@ export interface components {
             decision: string;
             /**
              * Parts
-             * @description trend, fit and novelty, each 0..1
+             * @description trend, forecast, fit and novelty, each 0..1
              */
             parts: {
                 [key: string]: number;
@@ -2343,7 +2343,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped" | "video.not_uploaded" | "provider.fallback";
+            kind: "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped" | "video.not_uploaded" | "video.youtube_failed" | "provider.fallback";
             /**
              * Occurred At
              * Format: date-time
@@ -2873,6 +2873,8 @@ export interface components {
             updated_at: string;
             /** Url */
             url: string | null;
+            /** @description YouTube's processing of the upload; null unless published on YouTube */
+            youtube: components["schemas"]["YouTubeUploadOut"] | null;
         };
         /** VideoPage */
         VideoPage: {
@@ -2911,7 +2913,7 @@ export interface components {
              *       "upload.done"
              *     ]
              */
-            events: ("*" | "script.requested" | "script.ready" | "voice.ready" | "video.assembled" | "quality.scored" | "upload.done" | "cost.incurred" | "pipeline.failed" | "video.cancelled" | "video.approved" | "video.rejected" | "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped" | "video.not_uploaded" | "provider.fallback")[];
+            events: ("*" | "script.requested" | "script.ready" | "voice.ready" | "video.assembled" | "quality.scored" | "upload.done" | "upload.status" | "cost.incurred" | "pipeline.failed" | "video.cancelled" | "video.approved" | "video.rejected" | "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped" | "video.not_uploaded" | "video.youtube_failed" | "provider.fallback")[];
             /**
              * Url
              * Format: uri
@@ -2992,6 +2994,33 @@ export interface components {
              * @default
              */
             youtube_channel_title: string;
+        };
+        /**
+         * YouTubeUploadOut
+         * @description The upload as YouTube last reported it: "published" on YouTube does not yet mean
+         *     watchable while YouTube is processing the video.
+         */
+        YouTubeUploadOut: {
+            /**
+             * Checked At
+             * @description When YouTube last reported a change; null: not read yet
+             */
+            checked_at: string | null;
+            /**
+             * Processing
+             * @description True while YouTube is still processing the upload: published, not yet watchable
+             */
+            processing: boolean;
+            /**
+             * Processing Status
+             * @description YouTube's processingDetails.processingStatus as last read: processing | succeeded | terminated (no longer reported); null until the metrics collector first reads the video
+             */
+            processing_status: string | null;
+            /**
+             * Upload Status
+             * @description YouTube's uploadStatus: uploaded (YouTube is still processing the video) | processed
+             */
+            upload_status: string;
         };
     };
     responses: never;

@@ -4,6 +4,7 @@ import styles from "./StatusChip.module.css";
 
 const TONE: Record<string, string> = {
   published: styles.ok, uploaded: styles.ok, awaiting_publish: styles.warn, ready_not_uploaded: styles.warn,
+  youtube_processing: styles.warn,
   failed: styles.bad, rejected: styles.bad, quality_rejected: styles.bad, cancelled: styles.muted,
   active: styles.ok, paused: styles.warn, deleted: styles.muted,
 };

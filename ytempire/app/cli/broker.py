@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from ytempire.app.broker import BrokerError, LocalBroker
+from ytempire.app.broker import LocalBroker
+from ytempire.app.broker_runtime import BrokerError
 from ytempire.core.settings import get_settings
 
 app = typer.Typer(help="Run the local single-node Apache Kafka (KRaft, no Docker).",

@@ -13,7 +13,7 @@ from rich.table import Table
 from ytempire.app.cli.inspect import to_json
 from ytempire.core.logging import configure
 from ytempire.core.settings import get_settings
-from ytempire.runtime import dlq
+from ytempire.runtime import dlq, dlq_retry
 
 app = typer.Typer(help="The dead-letter queue (pipeline.dlq): list, show, retry, purge.",
                   no_args_is_help=True)
@@ -139,11 +139,11 @@ def retry(
         raise typer.BadParameter("give one ENTRY_ID, or --all with optional filters")
     try:
         if entry_id is not None:
-            outcomes = [dlq.retry_entry(settings, entry_id, force=force)]
+            outcomes = [dlq_retry.retry_entry(settings, entry_id, force=force)]
         else:
             where = dlq.DlqFilter(stage=stage, topic=topic, since=parse_time(since, "--since"),
                                   status=None if force else "pending")
-            outcomes = dlq.retry_matching(settings, where, force=force)
+            outcomes = dlq_retry.retry_matching(settings, where, force=force)
     except dlq.DlqError as exc:
         _fail(exc, as_json)
         return

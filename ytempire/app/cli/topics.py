@@ -11,7 +11,7 @@ from confluent_kafka import KafkaException
 from rich.console import Console
 from rich.table import Table
 
-from ytempire.core import topics
+from ytempire.core import topic_sync, topics
 from ytempire.core.settings import get_settings
 
 app = typer.Typer(help="Topics as declared in topics.yaml: apply them, check for drift.",
@@ -24,8 +24,8 @@ Bootstrap = Annotated[str | None, typer.Option(
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
 Timeout = Annotated[float, typer.Option(help="Seconds to wait for the cluster")]
 
-ERRORS = (topics.TopicsFileError, topics.TopicConfigDrift, topics.KafkaUnreachable,
-          topics.TopicApplyError, KafkaException)
+ERRORS = (topics.TopicsFileError, topic_sync.TopicConfigDrift, topics.KafkaUnreachable,
+          topic_sync.TopicApplyError, KafkaException)
 
 
 def _fail(exc: Exception, as_json: bool, code: int) -> NoReturn:
@@ -48,7 +48,7 @@ def apply(file: File = None, bootstrap: Bootstrap = None, as_json: AsJson = Fals
     path, server = _inputs(file, bootstrap)
     try:
         spec = topics.load(path)
-        changes = topics.apply(topics.connect(server, timeout), spec, timeout)
+        changes = topic_sync.apply(topics.connect(server, timeout), spec, timeout)
     except ERRORS as exc:
         _fail(exc, as_json, 1)
     if as_json:
@@ -71,7 +71,7 @@ def check(file: File = None, bootstrap: Bootstrap = None, as_json: AsJson = Fals
     path, server = _inputs(file, bootstrap)
     try:
         spec = topics.load(path)
-        drift = topics.check(topics.connect(server, timeout), spec, timeout)
+        drift = topic_sync.check(topics.connect(server, timeout), spec, timeout)
     except ERRORS as exc:
         _fail(exc, as_json, 2)
     if as_json:
@@ -85,7 +85,7 @@ def check(file: File = None, bootstrap: Bootstrap = None, as_json: AsJson = Fals
         raise typer.Exit(1)
 
 
-def _done(change: topics.Change) -> str:
+def _done(change: topic_sync.Change) -> str:
     if change.setting == "topic":
         return f"created {change.topic} ({change.declared})"
     if change.setting == "partitions":
@@ -95,7 +95,7 @@ def _done(change: topics.Change) -> str:
     return f"set {change.topic} {change.setting}={change.declared} (was {change.cluster})"
 
 
-def _print_drift(drift: list[topics.Change], server: str, path: Path) -> None:
+def _print_drift(drift: list[topic_sync.Change], server: str, path: Path) -> None:
     table = Table(title=f"Drift between {server} and {path}")
     for column in ("topic", "setting", "cluster", "topics.yaml", "fix"):
         table.add_column(column)

@@ -5,7 +5,7 @@ import { describe, useMarkRead, useNotifications, useUnreadCount, type Notice } 
 
 const KIND: Record<Notice["kind"], string> = {
   "cost.alert": "Cost alert", "stage.failing": "Failing stage", "dlq.growing": "Dead letters", "schedule.skipped": "Skipped slot",
-  "video.not_uploaded": "Not uploaded", "provider.fallback": "Fallback",
+  "video.not_uploaded": "Not uploaded", "video.youtube_failed": "Failed on YouTube", "provider.fallback": "Fallback",
 };
 
 export function NotificationsPage() {

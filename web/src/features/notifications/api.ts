@@ -40,6 +40,8 @@ export function describe(notice: Notice): string {
       return `A scheduled slot was skipped: ${d.reason}`;
     case "video.not_uploaded":
       return `${d.title}: ${d.detail}`;
+    case "video.youtube_failed":
+      return d.detail as string;
     case "provider.fallback":
       return `The ${d.stage} fell back: ${((notice.data as { fallbacks?: string[] }).fallbacks ?? []).join("; ")}`;
   }

@@ -9,6 +9,7 @@ import { VideoActions } from "./VideoActions";
 import { VideoCosts } from "./VideoCosts";
 import { VideoPlayer } from "./VideoPlayer";
 import { VideoTimeline } from "./VideoTimeline";
+import { YouTubeProcessingChip, YouTubeProcessingNote } from "./YouTubeProcessing";
 import { useVideo } from "./api";
 import styles from "./VideoPage.module.css";
 
@@ -22,8 +23,9 @@ export function VideoPage() {
           <p><Link to="/videos">← All videos</Link></p>
           <div className="row" style={{ justifyContent: "space-between" }}>
             <h1>{v.title ?? v.topic}</h1>
-            <StatusChip status={v.status} />
+            <div className="row"><StatusChip status={v.status} /><YouTubeProcessingChip video={v} /></div>
           </div>
+          <YouTubeProcessingNote video={v} />
           {v.failure_reason && <p role="alert" className="panel" style={{ color: "var(--bad)" }}>{v.failure_reason}</p>}
           <VideoActions video={v} />
           <div className={styles.grid}>

@@ -6,6 +6,7 @@ import { StatusChip } from "../../components/StatusChip";
 import { Empty, ErrorNotice, Loading } from "../../components/StateViews";
 import { useChannels } from "../channels/api";
 import { PAGE_SIZE, STATUSES, useVideoPage, type VideoFilters } from "./api";
+import { YouTubeProcessingChip } from "./YouTubeProcessing";
 import styles from "./VideosPage.module.css";
 
 const SORTS = [["-created_at", "Newest first"], ["created_at", "Oldest first"], ["status", "Status"], ["-cost", "Most expensive"]];
@@ -63,7 +64,7 @@ export function VideosPage() {
                   <tr key={v.id}>
                     <td><Link to={`/videos/${v.id}`}>{v.title ?? v.topic}</Link></td>
                     <td>{channelName(v.channel_id)}</td>
-                    <td><StatusChip status={v.status} /></td>
+                    <td><StatusChip status={v.status} /> <YouTubeProcessingChip video={v} /></td>
                     <td>{Math.round(v.progress * 100)}%</td>
                     <td>{usd(v.cost_usd)}</td>
                     <td>{when(v.created_at)}</td>
