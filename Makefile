@@ -55,7 +55,8 @@ web-types: $(STAMP) $(NPM_STAMP)
 demo: setup
 	$(BIN)/ytempire demo
 
-# Two pytest sessions side by side: the tests on the Kafka broker, and the rest (tests/run_suite.py).
+# Pytest sessions side by side: the tests on the Kafka broker, the gateway's others, the rest
+# (tests/run_suite.py).
 test: setup
 	$(BIN)/python -m tests.run_suite
 

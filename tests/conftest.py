@@ -25,11 +25,27 @@ would act on the channels and clock ticks other tests left on ``channel.updated`
 ``scheduler.tick``."""
 
 
+SUITE_PARTS = ("broker", "gateway", "rest")
+"""The sessions ``make test`` runs side by side (tests/run_suite.py): the tests on the session's
+Kafka broker, the gateway's other tests (most of the remaining time), and everything else."""
+
+
+def suite_part(item: pytest.Item) -> str:
+    """Which of SUITE_PARTS runs ``item``: a test that needs ``kafka_broker`` (directly or
+    through a fixture) runs with the other broker tests, which share one broker and its fixed
+    topic names and so must run one at a time."""
+    if "kafka_broker" in getattr(item, "fixturenames", ()):
+        return "broker"
+    if item.path.is_relative_to(Path(__file__).parent / "gateway"):
+        return "gateway"
+    return "rest"
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--part", choices=("broker", "rest"), default=None,
-        help="run only the tests that use the session's Kafka broker, or only the others "
-             "(tests/run_suite.py, which `make test` runs, runs both side by side)")
+        "--part", choices=SUITE_PARTS, default=None,
+        help="run only this part of the suite (tests/run_suite.py, which `make test` runs, "
+             "runs every part side by side)")
     parser.addoption(
         "--part-report", default=None, metavar="PATH",
         help="write the collected test ids, this part's selection and how many ran as JSON")
@@ -37,18 +53,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test that needs ``kafka_broker`` (directly or through a fixture) ``broker``,
-    and with ``--part`` keep one side: broker tests share one broker and its fixed topic names,
-    so they run one at a time in their session while the others run in a session beside it.
-    Runs last, so ``-k``/``-m`` have already chosen and both parts split the same list."""
+    """Mark the tests that need ``kafka_broker`` ``broker``, and with ``--part`` keep that part.
+    Runs last, so ``-k``/``-m`` have already chosen and every part splits the same list."""
     for item in items:
-        if "kafka_broker" in getattr(item, "fixturenames", ()):
+        if suite_part(item) == "broker":
             item.add_marker(pytest.mark.broker)
     part = config.getoption("part")
     if part is None:
         return
-    keep = [(item.get_closest_marker("broker") is not None) == (part == "broker")
-            for item in items]
+    keep = [suite_part(item) == part for item in items]
     _split.update(part=part, collected=[item.nodeid for item in items], selected=keep)
     config.hook.pytest_deselected(items=[item for item, k in zip(items, keep, strict=True)
                                          if not k])

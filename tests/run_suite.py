@@ -1,11 +1,12 @@
-"""`make test`: the suite as two pytest sessions side by side, then a check that they ran it all.
+"""`make test`: the suite as pytest sessions side by side, then a check that they ran it all.
 
 Tests that use the session's Kafka broker share one broker and its fixed topic names, so they
-run one at a time (``--part broker``); every other test runs in a second session beside them
-(``--part rest``). Serially the suite leaves one of the two cores idle most of the time. Each
-session's output is printed live with its part's name in front of every line and kept in
-``.data/test-results/<part>.log``; afterwards both must have split the same collected list
-into complements and run every test they kept, or the run fails.
+run one at a time in one session (``--part broker``); the gateway's other tests and everything
+else run in two more sessions beside it (``tests/conftest.py``'s SUITE_PARTS). Serially the
+suite leaves one of the two cores idle most of the time. Each session's output is printed live
+with its part's name in front of every line and kept in ``.data/test-results/<part>.log``;
+afterwards every session must have collected the same list, each test must have been kept by
+exactly one part, and each part must have run every test it kept, or the run fails.
 
 Usage: ``python -m tests.run_suite [pytest arguments, given to both sessions]``.
 """
@@ -22,7 +23,8 @@ import time
 from pathlib import Path
 from typing import IO
 
-PARTS = ("broker", "rest")
+from tests.conftest import SUITE_PARTS as PARTS
+
 RESULTS = Path(".data/test-results")
 
 
@@ -51,12 +53,14 @@ def _start(part: str, args: list[str]) -> tuple[subprocess.Popen[str], threading
 
 def check_split(reports: dict[str, dict]) -> list[str]:
     """What is wrong with how the parts split and ran the suite (nothing: an empty list)."""
-    broker, rest = reports["broker"], reports["rest"]
-    if broker["collected"] != rest["collected"]:
-        return ["the two sessions collected different tests"]
-    problems = [f"test {nodeid} selected by {'both parts' if a else 'neither part'}"
-                for nodeid, a, b in zip(broker["collected"], broker["selected"], rest["selected"],
-                                        strict=True) if a == b]
+    collected = [report["collected"] for report in reports.values()]
+    if any(ids != collected[0] for ids in collected):
+        return ["the sessions collected different tests"]
+    problems = []
+    for i, nodeid in enumerate(collected[0]):
+        keepers = [part for part, report in reports.items() if report["selected"][i]]
+        if len(keepers) != 1:
+            problems.append(f"test {nodeid} kept by {', '.join(keepers) or 'no part'}")
     for part, report in reports.items():
         if report["ran"] != sum(report["selected"]):
             problems.append(f"{part}: ran {report['ran']} of its {sum(report['selected'])} tests")
@@ -84,13 +88,13 @@ def main(args: list[str]) -> int:
     failed = {part: code for part, code in codes.items() if code not in (0, 5) or
               (code == 5 and sum(reports[part]["selected"]))}
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(f"run_suite: {len(reports['broker']['collected'])} tests collected; ran "
-          f"{ran['broker']} with the broker and {ran['rest']} beside them; exit codes {codes}; "
+    print(f"run_suite: {len(reports['broker']['collected'])} tests collected; ran {ran}; "
+          f"exit codes {codes}; "
           f"{time.monotonic() - started:.0f} s wall, {usage.ru_utime + usage.ru_stime:.0f} s of "
           f"CPU in the sessions and the processes they waited for; logs in {RESULTS}/")
     if failed or problems:
         return next(iter(failed.values()), 1)
-    return 0
+    return 0 if reports["broker"]["collected"] else 5  # pytest's code for "nothing to run"
 
 
 if __name__ == "__main__":
