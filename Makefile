@@ -55,8 +55,9 @@ web-types: $(STAMP) $(NPM_STAMP)
 demo: setup
 	$(BIN)/ytempire demo
 
+# Two pytest sessions side by side: the tests on the Kafka broker, and the rest (tests/run_suite.py).
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m tests.run_suite
 
 lint: setup
 	$(BIN)/ruff check .

@@ -219,7 +219,7 @@ class AnalyticsSink:
             batches = [self._write_decoded(job.topic, partition, messages)
                        for partition, messages in job.runs]
             self._python_path_wrote(job.topic)
-        if job.topic == "video.metrics":  # its channels' performance rollups, before the commit
+        if job.topic == "video.metrics":  # rollups of the videos and days written, pre-commit
             performance_rollup.refresh(self.client)
         if self.after_insert is not None:
             for batch in batches:
@@ -418,7 +418,7 @@ class AnalyticsSink:
                     insert_decoded(self.client, topic, rows, values, token)
             self.journal.clear(path)
             log.info("interrupted_insert_repeated", batches=token)
-        performance_rollup.refresh(self.client)  # channels marked before a crash, too
+        performance_rollup.refresh(self.client)  # videos and days marked before a crash, too
         return len(entries)
 
     def _commit(self, batch: Batch) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import uuid
 from collections.abc import Iterator
@@ -22,6 +23,51 @@ VIDEO_STAGES = [name for name in PIPELINE.names if name not in CLOCKED_STAGES]
 the scheduler, the metrics collector and the trends stage: on the session's shared broker they
 would act on the channels and clock ticks other tests left on ``channel.updated`` and
 ``scheduler.tick``."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--part", choices=("broker", "rest"), default=None,
+        help="run only the tests that use the session's Kafka broker, or only the others "
+             "(tests/run_suite.py, which `make test` runs, runs both side by side)")
+    parser.addoption(
+        "--part-report", default=None, metavar="PATH",
+        help="write the collected test ids, this part's selection and how many ran as JSON")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that needs ``kafka_broker`` (directly or through a fixture) ``broker``,
+    and with ``--part`` keep one side: broker tests share one broker and its fixed topic names,
+    so they run one at a time in their session while the others run in a session beside it.
+    Runs last, so ``-k``/``-m`` have already chosen and both parts split the same list."""
+    for item in items:
+        if "kafka_broker" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.broker)
+    part = config.getoption("part")
+    if part is None:
+        return
+    keep = [(item.get_closest_marker("broker") is not None) == (part == "broker")
+            for item in items]
+    _split.update(part=part, collected=[item.nodeid for item in items], selected=keep)
+    config.hook.pytest_deselected(items=[item for item, k in zip(items, keep, strict=True)
+                                         if not k])
+    items[:] = [item for item, k in zip(items, keep, strict=True) if k]
+
+
+def pytest_runtest_logfinish() -> None:
+    _split["ran"] += 1
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    path = session.config.getoption("part_report")
+    if path and "part" in _split:
+        Path(path).write_text(json.dumps(_split))
+
+
+_split: dict = {"ran": 0}
+"""With ``--part``: the collected ids, which this part kept, and how many of them ran (to the
+end of teardown, whatever the outcome), for tests/run_suite.py to check."""
 
 
 def free_ports(count: int) -> list[int]:

@@ -1,4 +1,4 @@
--- Recompute performance_channel_day for the channels marked at or before {cutoff} (see migration 0014): each day's sums over the channel's videos, latest value per video and day.
+-- Recompute the channel-days of performance_channel_day marked at or before {cutoff} (see migrations 0014 and 0016): each marked day's sums over the channel's videos, latest value per video and day.
 INSERT INTO performance_channel_day
 SELECT
     toString(owner_id),
@@ -13,7 +13,7 @@ SELECT
     now64(6)
 FROM video_metrics FINAL
 WHERE source = 'ANALYTICS' AND simulated = 0
-  AND (toString(owner_id), toString(channel_id)) IN (
-      SELECT owner_id, channel_id FROM performance_dirty
+  AND (owner_id, channel_id, day) IN (
+      SELECT DISTINCT owner_id, channel_id, day FROM performance_dirty_days
       WHERE marked_at <= {cutoff:DateTime64(3, 'UTC')})
 GROUP BY owner_id, channel_id, day

@@ -1,4 +1,4 @@
--- Recompute performance_video for the channels marked at or before {cutoff} (see migration 0014): the same per-video expressions gateway/queries/video_performance.sql used over video_metrics FINAL.
+-- Recompute performance_video for the videos marked at or before {cutoff} (see migrations 0014 and 0016): all of each marked video's days, with the same per-video expressions gateway/queries/video_performance.sql used over video_metrics FINAL.
 INSERT INTO performance_video
 WITH arraySort(groupArray((day, views, estimated_minutes_watched, average_view_percentage,
                            subscribers_gained, estimated_revenue_usd))) AS by_day
@@ -20,7 +20,7 @@ SELECT
     now64(6)
 FROM video_metrics FINAL
 WHERE source = 'ANALYTICS' AND simulated = 0
-  AND (toString(owner_id), toString(channel_id)) IN (
-      SELECT owner_id, channel_id FROM performance_dirty
+  AND (owner_id, channel_id, video_id) IN (
+      SELECT DISTINCT owner_id, channel_id, video_id FROM performance_dirty_days
       WHERE marked_at <= {cutoff:DateTime64(3, 'UTC')})
 GROUP BY owner_id, video_id

@@ -9,6 +9,8 @@ import pytest
 from clickhouse_connect.driver.client import Client
 
 from analytics.migrate import MIGRATIONS_DIR, MigrationError, load, migrate
+from analytics.performance_rollup import refresh
+from analytics.store import connect
 
 
 def test_migrating_twice_applies_every_file_once(chdb_client: Client) -> None:
@@ -60,3 +62,30 @@ def test_a_gap_in_the_numbering_is_refused(tmp_path: Path) -> None:
     (tmp_path / "0003_third.sql").write_text("SELECT 1;\n")
     with pytest.raises(MigrationError, match="expected migration 0002"):
         load(tmp_path)
+
+
+def test_a_channel_marked_before_the_incremental_rollups_is_still_rolled_up(
+        tmp_path: Path) -> None:
+    """Migration 0016: a channel a crash left marked whole (0014's marks) becomes marks of
+    every one of its days, which the next refresh takes."""
+    before = tmp_path / "before"
+    before.mkdir()
+    for path in MIGRATIONS_DIR.glob("*.sql"):
+        if int(path.name[:4]) < 16:
+            shutil.copy(path, before)
+    client = connect(f"chdb://{tmp_path / 'clickhouse'}")
+    try:
+        migrate(client, before)
+        client.command(
+            "INSERT INTO video_metrics (event_id, video_id, channel_id, owner_id, source, day, "
+            "observed_at, simulated, views) VALUES ('e1', 'v1', 'c1', 'o1', 'ANALYTICS', "
+            "'2026-11-01', now64(3), 0, 7), ('e2', 'v1', 'c1', 'o1', 'ANALYTICS', '2026-11-02', "
+            "now64(3), 0, 5)")  # the refresh that would follow never ran
+        assert 16 in [m.version for m in migrate(client)]
+        assert refresh(client) == 1
+        assert client.query("SELECT video_id, views FROM performance_video FINAL").result_rows \
+            == [("v1", [7, 5])]
+        assert client.query("SELECT count() FROM performance_dirty").result_rows == [(0,)]
+        assert refresh(client) == 0
+    finally:
+        client.close()

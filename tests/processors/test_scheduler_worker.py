@@ -86,10 +86,6 @@ def _slots(watch: Watch, channel: str, status: str) -> list[dict]:
     return [v for v in _of(watch, "schedule.slot", channel) if v["status"] == status]
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "open bug: the restarted scheduler worker (Faust) can stop fetching scheduler.tick after "
-    "some ticks with nothing logged; its group is stable, one member, lag on the tick "
-    "partition only, the process idle in its event loop (seen on a quiet machine too)"))
 def test_three_slots_a_day_for_two_days_request_each_slot_once_across_a_sigkill(
     scheduler_stack: Stack, producer: EventProducer,
 ) -> None:

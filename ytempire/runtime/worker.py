@@ -53,6 +53,8 @@ from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
 from ytempire.core.spend import spend_events
 from ytempire.runtime.cancellations import CancelledVideos
+from ytempire.runtime.faust_fixes import StageApp
+from ytempire.runtime.lost_records import watch_lost_records
 from ytempire.stage import (
     CancelAwareStage,
     Cancellations,
@@ -303,7 +305,7 @@ def make_app(stage: Stage, settings: Settings) -> faust.App:
     producer = EventProducer(settings.kafka_bootstrap, codec, client_id=f"ytempire.{spec.name}")
     datadir = settings.data_dir / "faust" / spec.name
     datadir.mkdir(parents=True, exist_ok=True)
-    app = faust.App(
+    app = StageApp(  # faust.App with fixes for a restarted stage: see faust_fixes
         settings.group_id(spec.name),
         broker=f"kafka://{settings.kafka_bootstrap}",
         datadir=str(datadir),
@@ -318,6 +320,7 @@ def make_app(stage: Stage, settings: Settings) -> faust.App:
         broker_session_timeout=15.0,
         broker_heartbeat_interval=3.0,
     )
+    watch_lost_records(app)  # a net under faust_fixes: records fetched but never delivered
     state = TableState(declare_tables(app, spec, settings)) if spec.tables else None
     runner = StageRunner(stage, codec, producer, settings, state=state)
     source = app.topic(
