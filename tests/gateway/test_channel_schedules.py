@@ -67,6 +67,30 @@ def test_a_schedule_the_scheduler_cannot_run_is_a_422_that_says_why(
     assert kept["publish_schedule"] == CHANNEL["publish_schedule"]
 
 
+FEED = "https://example.com/space/feed.xml"
+
+
+def test_topic_feeds_round_trip_and_what_is_not_a_feed_url_is_a_422_that_says_why(
+    client: TestClient, alice: Caller,
+) -> None:
+    made = client.post("/v1/channels", json={**CHANNEL, "topic_feeds": [FEED]},
+                       headers=alice.headers)
+    assert made.status_code == 201, made.text
+    assert made.json()["topic_feeds"] == [FEED]
+    cid = made.json()["id"]
+    for feeds, says in ((["file:///etc/passwd"], "http:// or https:// URL"),
+                        (["https://user:secret@example.com/feed"], "user name or password"),
+                        ([FEED] * 11, "at most 10 items"),
+                        (["https://" + "a" * 500 + ".com"], "at most 500 characters")):
+        refused = client.patch(f"/v1/channels/{cid}", json={"topic_feeds": feeds},
+                               headers=alice.headers)
+        assert refused.status_code == 422 and says in refused.text, refused.text
+        assert "secret" not in refused.text
+    cleared = client.patch(f"/v1/channels/{cid}", json={"topic_feeds": []},
+                           headers=alice.headers)
+    assert cleared.json()["topic_feeds"] == []
+
+
 def test_every_channel_change_reaches_kafka_as_channel_updated(
     kafka_settings: Settings, tmp_path: Path,
 ) -> None:
@@ -79,7 +103,8 @@ def test_every_channel_change_reaches_kafka_as_channel_updated(
             with app.state.sessions() as db:
                 user, issued = create_user(db, f"scheduled-{uuid.uuid4().hex[:6]}")
             headers = {"Authorization": f"Bearer {issued.secret}"}
-            channel = client.post("/v1/channels", json={**CHANNEL, **SCHEDULE},
+            channel = client.post("/v1/channels", json={**CHANNEL, **SCHEDULE,
+                                                         "topic_feeds": [FEED]},
                                   headers=headers).json()
             client.patch(f"/v1/channels/{channel['id']}", json={"schedule_paused": True},
                          headers=headers)
@@ -101,6 +126,7 @@ def test_every_channel_change_reaches_kafka_as_channel_updated(
                                  "videos_per_slot": 2, "paused": True, "topic_mode": "manual"}
     assert str(final["monthly_budget_usd"]) == "50.000000"
     assert final["publish_target"] == "nowhere" and final["niche"] == CHANNEL["niche"]
+    assert final["feeds"] == [FEED]  # for the trends stage's feeds source
 
 
 def test_scheduled_requests_become_videos_and_skipped_slots_notices(

@@ -1465,6 +1465,11 @@ export interface components {
              */
             target_duration_s: number;
             /**
+             * Topic Feeds
+             * @description RSS/Atom feeds whose entries become topic candidates (with the feeds topic source); a feed that is not one is a notice on discovery's run
+             */
+            topic_feeds?: string[];
+            /**
              * Topic Mode
              * @description auto: the best new topic of the channel's source; manual: only topics approved in its backlog
              * @default auto
@@ -1565,6 +1570,8 @@ export interface components {
             schedule_timezone: string;
             /** Target Duration S */
             target_duration_s: number;
+            /** Topic Feeds */
+            topic_feeds: string[];
             /**
              * Topic Mode
              * @enum {string}
@@ -1614,6 +1621,8 @@ export interface components {
             schedule_timezone?: string | null;
             /** Target Duration S */
             target_duration_s?: number | null;
+            /** Topic Feeds */
+            topic_feeds?: string[] | null;
             /** Topic Mode */
             topic_mode?: ("auto" | "manual") | null;
             /** Videos Per Slot */
