@@ -16,6 +16,8 @@ from gateway.config import GatewaySettings
 from gateway.identity import create_user
 from gateway.projection import apply_event
 from processors.scheduler import TABLES, Scheduler
+from processors.scheduler_clock import tick_event
+from processors.trends import build as build_trends
 from tests.gateway.conftest import CHANNEL, Caller
 from tests.reliability.watch import Watch
 from tests.typed import at_time
@@ -166,3 +168,30 @@ def test_scheduled_requests_become_videos_and_skipped_slots_notices(
     skipped = [n for n in notes if n["kind"] == "schedule.skipped"]
     assert len(skipped) == 1
     assert skipped[0]["data"]["reason"].startswith("daily_budget: $6.00 spent today")
+
+
+def test_a_topic_source_that_gave_nothing_is_one_notice_a_day_for_the_owner(
+    client: TestClient, alice: Caller, tmp_path: Path,
+) -> None:
+    channel = client.post("/v1/channels", json={**CHANNEL, **SCHEDULE},
+                          headers=alice.headers).json()
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "page.xml").write_text("<html><p>not a feed</p></html>")
+    trends = build_trends(Settings(data_dir=tmp_path))
+    state = ChannelState(id=channel["id"], owner_id=alice.user_id, version=datetime.now(UTC),
+                         name="Space", niche="space history",
+                         per_video_budget_usd=Decimal("3.00"), daily_budget_usd=Decimal("8.00"),
+                         schedule=ChannelSchedule(cron="0 8 * * *"))
+    runs = trends.handle(channel_event(state).value)
+    runs += trends.handle(tick_event(datetime.now(UTC) + timedelta(hours=2)).value)
+    assert len(runs) == 2  # the same broken feed on two runs
+    app = client.app
+    with app.state.sessions() as db:  # type: ignore[attr-defined]
+        for run in runs:
+            apply_event(db, run.topic, plain(run.value), app.state.gateway)  # type: ignore
+        db.commit()
+    notes = [n for n in client.get("/v1/notifications", headers=alice.headers).json()
+             if n["kind"] == "topics.source_failed"]
+    assert len(notes) == 1
+    assert notes[0]["data"]["channel_id"] == channel["id"]
+    assert "page.xml is not an RSS or Atom feed" in notes[0]["data"]["problem"]

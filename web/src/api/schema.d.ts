@@ -2352,7 +2352,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped" | "video.not_uploaded" | "video.youtube_failed" | "provider.fallback";
+            kind: "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped" | "video.not_uploaded" | "video.youtube_failed" | "provider.fallback" | "topics.source_failed";
             /**
              * Occurred At
              * Format: date-time
@@ -2922,7 +2922,7 @@ export interface components {
              *       "upload.done"
              *     ]
              */
-            events: ("*" | "script.requested" | "script.ready" | "voice.ready" | "video.assembled" | "quality.scored" | "upload.done" | "upload.status" | "cost.incurred" | "pipeline.failed" | "video.cancelled" | "video.approved" | "video.rejected" | "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped" | "video.not_uploaded" | "video.youtube_failed" | "provider.fallback")[];
+            events: ("*" | "script.requested" | "script.ready" | "voice.ready" | "video.assembled" | "quality.scored" | "upload.done" | "upload.status" | "cost.incurred" | "pipeline.failed" | "video.cancelled" | "video.approved" | "video.rejected" | "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped" | "video.not_uploaded" | "video.youtube_failed" | "provider.fallback" | "topics.source_failed")[];
             /**
              * Url
              * Format: uri
