@@ -1520,7 +1520,7 @@ export interface components {
             usd_per_video: string;
             /**
              * Usd Per Video From
-             * @description Finished videos of the last 30 days, else the estimate
+             * @description Mean spend of the last 30 days' ended videos (published, rejected or failed), else the estimate
              * @enum {string}
              */
             usd_per_video_from: "measured" | "estimate";
