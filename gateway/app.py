@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from gateway import egress, errors, web
+from gateway import errors, web
 from gateway.analytics import Analytics
 from gateway.audit import AuditMiddleware, AuditWriter
 from gateway.config import GatewaySettings
@@ -41,6 +41,7 @@ from gateway.routes import (
 from gateway.throttle import LoginThrottle
 from gateway.webhooks import Deliverer
 from ytempire import __version__
+from ytempire.core import egress
 from ytempire.core.codec import Codec
 from ytempire.core.logging import get_logger
 from ytempire.core.schema_registry import SchemaRegistry

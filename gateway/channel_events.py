@@ -49,7 +49,7 @@ def channel_emit(channel: Channel, owner: User) -> Emit:
         quality_threshold=channel.quality_threshold, auto_publish=channel.auto_publish,
         privacy=channel.privacy, schedule=schedule,
         topic_decisions=[TopicDecision(d.topic_id, d.title, d.decision, d.by_hand)
-                         for d in channel.decisions]))
+                         for d in channel.decisions], feeds=list(channel.topic_feeds or [])))
 
 
 def send(db: Session, publisher: RequestPublisher, channels: Sequence[Channel]) -> bool:

@@ -45,8 +45,10 @@ def invalid(exc: ValidationError, where: str = "body") -> RequestValidationError
     return RequestValidationError([{**e, "loc": (where, *e["loc"])} for e in exc.errors()])
 
 
-SECRET_FIELDS = frozenset({"password", "current_password", "new_password", "invite_token"})
-"""Fields whose value a 422 never repeats (FastAPI echoes each invalid ``input``)."""
+SECRET_FIELDS = frozenset({"password", "current_password", "new_password", "invite_token",
+                           "topic_feeds"})
+"""Fields whose value a 422 never repeats (FastAPI echoes each invalid ``input``); a feed URL
+may carry a token."""
 
 
 def _redacted(error: dict) -> dict:  # type: ignore[type-arg]

@@ -193,6 +193,8 @@ class Channel(Base):
     videos_per_slot: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     schedule_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     topic_mode: Mapped[str] = mapped_column(String(10), default="auto", server_default="auto")
+    topic_feeds: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    """RSS/Atom feed URLs the owner lists as a topic source (the trends stage reads them)."""
     auto_publish: Mapped[bool] = mapped_column(Boolean)
     privacy: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,6 +13,8 @@
   longer has it, with YouTube's reason (the video turned ``failed``).
 - ``provider.fallback``: a stage fell back to get a video's step done (the economy model for a
   failing script writer, the blocklist for a broken moderation answer), and why.
+- ``topics.source_failed``: a topic source of a channel gave nothing on a discovery run (a feed
+  that is not a feed, YouTube's quota short, the model failed), and why (``topics.discovered``).
 
 Each is logged (warning), stored (``GET /v1/notifications``) and queued for the owner's
 webhooks that chose its kind, in the projection's transaction and once by a deterministic
@@ -37,7 +39,7 @@ from ytempire.core.logging import get_logger
 log = get_logger()
 
 KINDS = ("cost.alert", "stage.failing", "dlq.growing", "schedule.skipped", "video.not_uploaded",
-         "video.youtube_failed", "provider.fallback")
+         "video.youtube_failed", "provider.fallback", "topics.source_failed")
 YOUTUBE_STAGE = "metrics-collector"
 """Its only failures are YouTube's verdicts on a published video (rejected, processing failed,
 deleted): each one is a notice of its own."""
@@ -151,5 +153,17 @@ def on_fallback(db: Session, settings: GatewaySettings, value: dict[str, Any]) -
                "fallbacks": [f[:500] for f in value["fallbacks"][:5]]})
 
 
+def on_discovered(db: Session, settings: GatewaySettings, value: dict[str, Any]) -> None:
+    """Each source problem of a discovery run, once (a run repeats its notices every refresh
+    while the feed stays broken: one notice per channel, problem and UTC day)."""
+    envelope = value["envelope"]
+    day = envelope["occurred_at"].astimezone(UTC).date().isoformat()
+    for problem in value["notices"][:10]:
+        notify(db, settings, envelope["owner_id"], "topics.source_failed",
+               event_id("topics.source_failed", envelope["channel_id"], problem, day),
+               envelope["occurred_at"], {"channel_id": envelope["channel_id"],
+                                         "problem": problem[:500]})
+
+
 HANDLERS = {"cost.alert": on_cost_alert, "pipeline.dlq": on_dead_letter,
-            "pipeline.failed": on_failed}
+            "pipeline.failed": on_failed, "topics.discovered": on_discovered}

@@ -40,9 +40,10 @@ STAGE_NUMBER = {s.done_topic: s.step for s in PIPELINE.steps}
 OTHERS = {**notices.HANDLERS, "script.requested": scheduled.on_request,
           "schedule.slot": scheduled.on_slot, "backlog.updated": scheduled.on_backlog}
 TOPICS = [*STAGE_OF_TOPIC, "cost.incurred", "pipeline.failed", "upload.status", "cost.alert",
-          "pipeline.dlq", "script.requested", "schedule.slot", "backlog.updated"]
+          "pipeline.dlq", "script.requested", "schedule.slot", "backlog.updated",
+          "topics.discovered"]
 STATUS_TOPICS = set(TOPICS) - {"cost.alert", "pipeline.dlq", "script.requested", "schedule.slot",
-                               "backlog.updated"}
+                               "backlog.updated", "topics.discovered"}
 ARTIFACTS = {"voice.ready": ("audio", "word_timings"),
              "video.assembled": ("video", "thumbnail", "captions", "audio"),
              "upload.done": ("video", "thumbnail")}

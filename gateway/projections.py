@@ -2,10 +2,10 @@
 
 The rule is the kernel's (``ytempire.core.projection``), with inputs from ClickHouse: a
 channel's pace is its publish schedule's (videos per day over the next 30 days) or, without
-one, its requests over the last 30 days; its cost per video is the mean of its finished videos
-(published or rejected) of the last 30 days, the estimate until one has finished. Reading it
-changes nothing: the ledger raises the alert (a ``cost.alert`` of scope
-``channel_month_projection`` or ``owner_month_projection``, once a month) when spend, a finished
+one, its requests over the last 30 days; its cost per video is the mean spend of its ended
+videos (published, rejected or failed) of the last 30 days, the estimate until one has ended.
+Reading it changes nothing: the ledger raises the alert (a ``cost.alert`` of scope
+``channel_month_projection`` or ``owner_month_projection``, once a month) when spend, an ended
 video or a schedule pushes a projection past its budget, whether or not anyone looks.
 """
 
@@ -37,7 +37,7 @@ def _channel(settings: Settings, channel: Channel, measured: dict[str, object] |
         per_day = rule.requested_per_day(int(measured["requested"]) if measured else 0)
         pace = "history"
     per_video = None if measured is None else rule.cost_per_video(
-        Decimal(str(measured["finished_usd"])), int(measured["finished"]))
+        Decimal(str(measured["ended_usd"])), int(measured["ended"]))
     basis = "measured"
     if per_video is None:
         per_video = estimate(settings, channel.id, {

@@ -3,7 +3,7 @@ then POSTed by a pool of senders with signed bodies, retried with exponential ba
 jitter, and logged per attempt outcome.
 
 No tenant can stall another's deliveries: each attempt has one deadline for all of it
-(``gateway.egress``), and an owner has at most one attempt in flight, the owners served
+(``ytempire.core.egress``), and an owner has at most one attempt in flight, the owners served
 least recently first, so a slow or dead endpoint delays only its
 own owner. Every attempt checks the URL again (public addresses only, pinned), and a deleted
 webhook is never attempted again. The owner's log says "HTTP 503" or "no answer", never the
@@ -23,10 +23,10 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway import egress
 from gateway.config import GatewaySettings
 from gateway.models import VideoEvent, Webhook, WebhookDelivery
 from gateway.signing import HEADER, sign
+from ytempire.core import egress
 from ytempire.core.logging import get_logger
 from ytempire.core.vault import Vault
 

@@ -2,7 +2,8 @@
 
 It also projects each channel's and owner's spend for the month and alerts when a projection
 passes its budget (``processors.ledger_projection``), from ``channel.updated`` (schedules),
-``upload.done`` and ``quality.scored`` (finished videos) besides the costs and requests.
+``upload.done``, ``quality.scored`` and ``pipeline.failed`` (ended videos: published, rejected
+or failed) besides the costs and requests.
 
 Running totals per video, per channel per UTC day and per owner per UTC month. Alerts once per
 threshold (80%, 100%) per scope and period: of the video's budget (the request's
@@ -38,12 +39,14 @@ import msgspec
 
 from processors import ledger_projection
 from processors.ledger_projection import Projections
+from ytempire.core import projection as rule
 from ytempire.core.events import Emit, Event, derive_envelope, event_id
 from ytempire.core.records import (
     ChannelUpdated,
     CostAlert,
     CostIncurred,
     Envelope,
+    PipelineFailed,
     QualityScored,
     ScriptRequested,
     UploadDone,
@@ -54,7 +57,7 @@ from ytempire.stage import MemoryState, Partitioning, PermanentError, StageSpec,
 NAME = "ledger"
 INPUT_TOPIC = "cost.incurred"
 BUDGET_TOPIC = "script.requested"
-PROJECTION_TOPICS = ("channel.updated", "upload.done", "quality.scored")
+PROJECTION_TOPICS = ("channel.updated", "upload.done", "quality.scored", "pipeline.failed")
 OUTPUT_TOPIC = "cost.alert"
 THRESHOLDS = (80, 100)
 ZERO = Decimal("0")
@@ -153,7 +156,7 @@ class Ledger:
             alerts = self._check_video(envelope.video_id, video)
         alerts += self._sync_rollups(envelope, channel_day, owner_month, video["days"].get(day))
         alerts = self._done(envelope, video, alerts)
-        self.projections.spent(envelope, Decimal(video["spent"]), finished=False)
+        self.projections.spent(envelope, Decimal(video["spent"]), ended=False)
         return alerts + self._project(envelope)
 
     def record_request(self, request: ScriptRequested) -> list[Alert]:
@@ -181,10 +184,11 @@ class Ledger:
         self.projections.channel_updated(event)
         return self._project(envelope)
 
-    def record_finished(self, envelope: Envelope) -> list[Alert]:
-        """A video published (or ready) or rejected: its spend is a cost-per-video sample."""
+    def record_ended(self, envelope: Envelope) -> list[Alert]:
+        """A video published (or ready), rejected or failed: its spend is a cost-per-video
+        sample, however many of its end events arrive (costs arriving later still add)."""
         spent = Decimal(self._video(envelope.video_id)["spent"])
-        self.projections.spent(envelope, spent, finished=True)
+        self.projections.spent(envelope, spent, ended=True)
         return self._project(envelope)
 
     @property
@@ -336,11 +340,12 @@ class LedgerStage:
             alerts = self.ledger.record_cost(event)
         elif isinstance(event, ChannelUpdated):
             alerts = self.ledger.record_channel(event)
-        elif isinstance(event, UploadDone) or (isinstance(event, QualityScored)
-                                               and not event.passed):
-            alerts = self.ledger.record_finished(event.envelope)
-        elif isinstance(event, QualityScored):
-            alerts = []
+        elif (isinstance(event, UploadDone)
+              or (isinstance(event, QualityScored) and not event.passed)
+              or (isinstance(event, PipelineFailed) and rule.ends_video(event.stage))):
+            alerts = self.ledger.record_ended(event.envelope)
+        elif isinstance(event, QualityScored | PipelineFailed):
+            alerts = []  # passed on to the publisher; a failure beside the line (or its own)
         else:
             raise PermanentError(f"the ledger reads cost.incurred, script.requested and "
                                  f"{', '.join(PROJECTION_TOPICS)}, not {type(event).__name__}")

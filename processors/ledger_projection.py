@@ -3,15 +3,18 @@
 The rule is ``ytempire.core.projection`` (the gateway shows the same numbers from ClickHouse).
 The ledger holds its inputs because it sees every request and every cost: ``channel.updated``
 gives a channel's owner, schedule and deletion; a request adds a video to its channel's window
-(the last 30 days, the pace of a channel without a schedule); ``upload.done`` or a rejecting
-``quality.scored`` marks the video finished, and its spend (kept up to date by later costs)
-becomes a sample of the channel's cost per video. The budgets are the ledger's own: the
-channel's daily budget and the owner's monthly budget, latest first.
+(the last 30 days, the pace of a channel without a schedule); ``upload.done``, a rejecting
+``quality.scored`` or a ``pipeline.failed`` of a stage of the line marks the video ended, and its
+spend (kept up to date by later costs) becomes a sample of the channel's cost per video: what a
+requested video is expected to cost, failures included. A video counts once whatever number of
+end events it gets (a failure re-driven by an operator that then publishes is one sample). The
+budgets are the ledger's own: the channel's daily budget and the owner's monthly budget, latest
+first.
 
 Every input of a channel re-evaluates that channel and its owner at the input's ``occurred_at``
 (a replay evaluates as the first run did). A projection past its budget alerts once per scope
 and UTC month (``threshold_pct`` 100, the alert's id depends on scope and month only). A channel
-without a finished video has no measured cost yet: it adds nothing and alerts nothing (the
+without an ended video has no measured cost yet: it adds nothing and alerts nothing (the
 gateway shows an estimate for it). A redelivered input gives back the alert it raised.
 """
 
@@ -60,11 +63,11 @@ class Projections:
             videos = {**channel["videos"], envelope.video_id: [_iso(envelope.occurred_at), None]}
             self._put(envelope.channel_id, {**channel, "videos": self._window(videos, envelope)})
 
-    def spent(self, envelope: Envelope, video_spent: Decimal, finished: bool) -> None:
-        """The video's spend so far; ``finished`` marks it a sample of the cost per video."""
+    def spent(self, envelope: Envelope, video_spent: Decimal, ended: bool) -> None:
+        """The video's spend so far; ``ended`` marks it a sample of the cost per video."""
         channel = self._channel(envelope)
         entry = channel["videos"].get(envelope.video_id)
-        if entry is None or (entry[1] is None and not finished):
+        if entry is None or (entry[1] is None and not ended):
             return
         if entry[1] != str(video_spent):
             videos = {**channel["videos"], envelope.video_id: [entry[0], str(video_spent)]}
@@ -99,8 +102,8 @@ class Projections:
             return None
         since = _iso(now - rule.WINDOW)
         recent = [usd for at, usd in channel["videos"].values() if at >= since]
-        finished = [Decimal(usd) for usd in recent if usd is not None]
-        per_video = rule.cost_per_video(sum(finished, Decimal(0)), len(finished))
+        ended = [Decimal(usd) for usd in recent if usd is not None]
+        per_video = rule.cost_per_video(sum(ended, Decimal(0)), len(ended))
         if per_video is None:
             return None
         if channel["schedule"] is not None:

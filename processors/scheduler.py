@@ -22,6 +22,9 @@ derived from (channel, slot, index), and a redelivered tick replays from the sta
 a crash, a restart or a second scheduler never asks for one slot twice under different ids.
 Run one replica: its sums over a channel's spend need every partition of ``cost.incurred``; a
 restarted or standby process recovers the tables from their changelogs and carries on.
+
+(Just over 400 lines on purpose: a slot's life, planned to requested or skipped, is one class
+reading one set of tables; the backlog, the clock and the shared rules already live apart.)
 """
 
 from __future__ import annotations

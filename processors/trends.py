@@ -225,7 +225,8 @@ def sources(settings: Settings) -> list[Source]:
         if name == "offline":
             chosen.append(OfflineSource(settings.topic_feeds_dir or settings.data_dir / "feeds"))
         elif name == "feeds":
-            chosen.append(FeedSource(timeout_s=min(settings.provider_timeout_s, 15.0)))
+            chosen.append(FeedSource(settings.egress_allow,
+                                     deadline_s=min(settings.provider_timeout_s, 15.0)))
         elif name == "youtube":
             chosen.append(_youtube(settings))
         elif name == "llm":

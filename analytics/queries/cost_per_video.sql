@@ -1,4 +1,5 @@
 -- Cost per video: average, 95th percentile and maximum over videos with spend in the window.
+-- Only requested videos: a topic-discovery run bills under a per-channel-day id (topics-...).
 SELECT
     count() AS videos,
     sum(usd) AS total_usd,
@@ -6,4 +7,4 @@ SELECT
     quantileExact(0.95)(usd) AS p95_usd,
     max(usd) AS max_usd
 FROM video_summary FINAL
-WHERE calls > 0 AND last_cost_at >= {since:DateTime64(3, 'UTC')}
+WHERE calls > 0 AND requested_at IS NOT NULL AND last_cost_at >= {since:DateTime64(3, 'UTC')}

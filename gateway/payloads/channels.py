@@ -8,7 +8,18 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gateway.money import UsdOut
-from gateway.payloads.common import Cron, Format, Privacy, Request, Text, TimeZone, TopicMode, Usd
+from gateway.payloads.common import (
+    MAX_FEEDS,
+    Cron,
+    FeedUrl,
+    Format,
+    Privacy,
+    Request,
+    Text,
+    TimeZone,
+    TopicMode,
+    Usd,
+)
 from gateway.payloads.youtube import YouTubeOut
 
 
@@ -33,6 +44,10 @@ class ChannelSettings(Request):
     topic_mode: TopicMode = Field(
         "auto", description="auto: the best new topic of the channel's source; manual: only "
                             "topics approved in its backlog")
+    topic_feeds: list[FeedUrl] = Field(
+        default_factory=list, max_length=MAX_FEEDS,
+        description="RSS/Atom feeds whose entries become topic candidates (with the feeds "
+                    "topic source); a feed that is not one is a notice on discovery's run")
     auto_publish: bool = True
     privacy: Privacy = "private"
 
@@ -65,6 +80,7 @@ class ChannelUpdate(Request):
     videos_per_slot: int | None = Field(None, ge=1, le=10)
     schedule_paused: bool | None = None
     topic_mode: TopicMode | None = None
+    topic_feeds: list[FeedUrl] | None = Field(None, max_length=MAX_FEEDS)
     auto_publish: bool | None = None
     privacy: Privacy | None = None
 
@@ -88,6 +104,7 @@ class ChannelOut(BaseModel):
     videos_per_slot: int
     schedule_paused: bool
     topic_mode: TopicMode
+    topic_feeds: list[str]
     auto_publish: bool
     privacy: Privacy
     created_at: datetime

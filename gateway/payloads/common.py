@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from croniter import croniter
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -43,11 +44,25 @@ def _timezone(value: str | None) -> str | None:
     return value
 
 
+def _feed_url(value: str) -> str:
+    """An http(s) URL with a host and no credentials in it (the trends stage fetches it)."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("a feed must be an http:// or https:// URL with a host")
+    if parts.username or parts.password:
+        raise ValueError("a feed URL must not carry a user name or password")
+    return value.strip()
+
+
 Cron = Annotated[str | None, AfterValidator(_cron)]
 TimeZone = Annotated[str, Field(max_length=64, examples=["Europe/Lisbon"]),
                      AfterValidator(_timezone)]
 TopicMode = Literal["auto", "manual"]
 Text = Annotated[str, AfterValidator(_not_blank)]
+FeedUrl = Annotated[str, Field(min_length=10, max_length=500,
+                               examples=["https://example.com/feed.xml"]),
+                    AfterValidator(_feed_url)]
+MAX_FEEDS = 10
 
 
 class Request(BaseModel):

@@ -68,7 +68,8 @@ class ChannelMonthProjection(BaseModel):
         description="The publish schedule's slots, else the last 30 days' requests")
     usd_per_video: UsdOut
     usd_per_video_from: Literal["measured", "estimate"] = Field(
-        description="Finished videos of the last 30 days, else the estimate")
+        description="Mean spend of the last 30 days' ended videos (published, rejected or "
+                    "failed), else the estimate")
     projected_usd: UsdOut = Field(description="videos_per_day x usd_per_video x days")
     budget_usd: UsdOut = Field(description="The channel's daily budget x days")
     over_budget: bool

@@ -14,7 +14,8 @@ class NoticeOut(BaseModel):
     id: int
     event_id: str = Field(description="Also the webhook delivery's id")
     kind: Literal["cost.alert", "stage.failing", "dlq.growing", "schedule.skipped",
-                  "video.not_uploaded", "video.youtube_failed", "provider.fallback"]
+                  "video.not_uploaded", "video.youtube_failed", "provider.fallback",
+                  "topics.source_failed"]
     data: dict[str, Any]
     occurred_at: datetime
     created_at: datetime

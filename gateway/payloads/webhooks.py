@@ -13,7 +13,8 @@ EventType = Literal["*", "script.requested", "script.ready", "voice.ready", "vid
                     "quality.scored", "upload.done", "upload.status", "cost.incurred",
                     "pipeline.failed", "video.cancelled", "video.approved", "video.rejected",
                     "cost.alert", "stage.failing", "dlq.growing", "schedule.skipped",
-                    "video.not_uploaded", "video.youtube_failed", "provider.fallback"]
+                    "video.not_uploaded", "video.youtube_failed", "provider.fallback",
+                    "topics.source_failed"]
 
 
 class WebhookCreate(Request):

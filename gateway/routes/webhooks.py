@@ -11,13 +11,14 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
-from gateway import egress, webhook_test, webhooks
+from gateway import webhook_test, webhooks
 from gateway.auth import CurrentUser
 from gateway.db import DB
 from gateway.errors import Conflict, NotFound, Unprocessable
 from gateway.idempotency import IdempotencyKey, run_once
 from gateway.models import Webhook, WebhookDelivery
 from gateway.payloads.webhooks import DeliveryOut, WebhookCreate, WebhookIssued, WebhookOut
+from ytempire.core import egress
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 

@@ -10,21 +10,22 @@ used (quota units, tokens) comes back as ``Usage``, which the stage records as
 
 from __future__ import annotations
 
+import http.client
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Protocol
 
-import httpx
 from googleapiclient.errors import HttpError
 
 from processors.discovery import feeds, offline
 from processors.discovery.scoring import Candidate
 from processors.discovery.youtube import LIST_UNITS, SEARCH_UNITS, Snapshots, YouTubeTrends
 from processors.providers.publish.youtube_quota import QuotaLedger, UploadDeferred
+from ytempire.core import egress
 from ytempire.core.pricing import Usage
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -86,16 +87,18 @@ class OfflineSource:
 
 
 class FeedSource:
-    """The RSS/Atom feeds a channel lists, fetched over HTTP(S) with a timeout and a size cap
-    (the URLs are the owner's: anything else is a notice, never a crash)."""
+    """The RSS/Atom feeds a channel lists, fetched through the egress guard
+    (``ytempire.core.egress``: public addresses only unless ``allow`` names a network, each
+    redirect checked, one deadline, a size cap). The URLs are the owner's: anything else is a
+    notice, never a crash."""
 
     name = "feeds"
 
-    def __init__(self, timeout_s: float = 10.0, max_bytes: int = FEED_MAX_BYTES,
-                 transport: httpx.BaseTransport | None = None) -> None:
-        self.client = httpx.Client(timeout=timeout_s, follow_redirects=True,
-                                   max_redirects=3, transport=transport)
-        self.max_bytes = max_bytes
+    def __init__(self, allow: Sequence[str] = (), deadline_s: float = 10.0,
+                 max_bytes: int = FEED_MAX_BYTES,
+                 resolve: egress.Resolver = egress.system_resolver) -> None:
+        self.allow = egress.networks(allow)
+        self.deadline_s, self.max_bytes, self.resolve = deadline_s, max_bytes, resolve
 
     def gather(self, wanted: Wanted, now: datetime, key: str) -> Found:
         found = Found()
@@ -112,17 +115,17 @@ class FeedSource:
         if not url.startswith(("http://", "https://")):
             return None, f"{url} is not an http(s) feed URL"
         try:
-            with self.client.stream("GET", url) as response:
-                if response.status_code != 200:
-                    return None, f"{url} answered HTTP {response.status_code}, not a feed"
-                body = b""
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > self.max_bytes:
-                        return None, f"{url} is larger than {self.max_bytes:,} bytes"
-                return body, ""
-        except httpx.HTTPError as exc:
+            answer = egress.fetch(url, self.resolve, self.allow, self.deadline_s,
+                                  self.max_bytes)
+        except egress.Refused as exc:
+            return None, f"{url} is refused: {exc}"
+        except egress.TooLarge:
+            return None, f"{url} is larger than {self.max_bytes:,} bytes"
+        except (egress.Timeout, OSError, http.client.HTTPException) as exc:
             return None, f"{url} could not be read: {type(exc).__name__}"
+        if answer.status != 200:
+            return None, f"{url} answered HTTP {answer.status}, not a feed"
+        return answer.body, ""
 
 
 class YouTubeSource:

@@ -16,6 +16,8 @@ from gateway.config import GatewaySettings
 from gateway.identity import create_user
 from gateway.projection import apply_event
 from processors.scheduler import TABLES, Scheduler
+from processors.scheduler_clock import tick_event
+from processors.trends import build as build_trends
 from tests.gateway.conftest import CHANNEL, Caller
 from tests.reliability.watch import Watch
 from tests.typed import at_time
@@ -67,6 +69,30 @@ def test_a_schedule_the_scheduler_cannot_run_is_a_422_that_says_why(
     assert kept["publish_schedule"] == CHANNEL["publish_schedule"]
 
 
+FEED = "https://example.com/space/feed.xml"
+
+
+def test_topic_feeds_round_trip_and_what_is_not_a_feed_url_is_a_422_that_says_why(
+    client: TestClient, alice: Caller,
+) -> None:
+    made = client.post("/v1/channels", json={**CHANNEL, "topic_feeds": [FEED]},
+                       headers=alice.headers)
+    assert made.status_code == 201, made.text
+    assert made.json()["topic_feeds"] == [FEED]
+    cid = made.json()["id"]
+    for feeds, says in ((["file:///etc/passwd"], "http:// or https:// URL"),
+                        (["https://user:secret@example.com/feed"], "user name or password"),
+                        ([FEED] * 11, "at most 10 items"),
+                        (["https://" + "a" * 500 + ".com"], "at most 500 characters")):
+        refused = client.patch(f"/v1/channels/{cid}", json={"topic_feeds": feeds},
+                               headers=alice.headers)
+        assert refused.status_code == 422 and says in refused.text, refused.text
+        assert "secret" not in refused.text
+    cleared = client.patch(f"/v1/channels/{cid}", json={"topic_feeds": []},
+                           headers=alice.headers)
+    assert cleared.json()["topic_feeds"] == []
+
+
 def test_every_channel_change_reaches_kafka_as_channel_updated(
     kafka_settings: Settings, tmp_path: Path,
 ) -> None:
@@ -79,7 +105,8 @@ def test_every_channel_change_reaches_kafka_as_channel_updated(
             with app.state.sessions() as db:
                 user, issued = create_user(db, f"scheduled-{uuid.uuid4().hex[:6]}")
             headers = {"Authorization": f"Bearer {issued.secret}"}
-            channel = client.post("/v1/channels", json={**CHANNEL, **SCHEDULE},
+            channel = client.post("/v1/channels", json={**CHANNEL, **SCHEDULE,
+                                                         "topic_feeds": [FEED]},
                                   headers=headers).json()
             client.patch(f"/v1/channels/{channel['id']}", json={"schedule_paused": True},
                          headers=headers)
@@ -101,6 +128,7 @@ def test_every_channel_change_reaches_kafka_as_channel_updated(
                                  "videos_per_slot": 2, "paused": True, "topic_mode": "manual"}
     assert str(final["monthly_budget_usd"]) == "50.000000"
     assert final["publish_target"] == "nowhere" and final["niche"] == CHANNEL["niche"]
+    assert final["feeds"] == [FEED]  # for the trends stage's feeds source
 
 
 def test_scheduled_requests_become_videos_and_skipped_slots_notices(
@@ -140,3 +168,30 @@ def test_scheduled_requests_become_videos_and_skipped_slots_notices(
     skipped = [n for n in notes if n["kind"] == "schedule.skipped"]
     assert len(skipped) == 1
     assert skipped[0]["data"]["reason"].startswith("daily_budget: $6.00 spent today")
+
+
+def test_a_topic_source_that_gave_nothing_is_one_notice_a_day_for_the_owner(
+    client: TestClient, alice: Caller, tmp_path: Path,
+) -> None:
+    channel = client.post("/v1/channels", json={**CHANNEL, **SCHEDULE},
+                          headers=alice.headers).json()
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "page.xml").write_text("<html><p>not a feed</p></html>")
+    trends = build_trends(Settings(data_dir=tmp_path))
+    state = ChannelState(id=channel["id"], owner_id=alice.user_id, version=datetime.now(UTC),
+                         name="Space", niche="space history",
+                         per_video_budget_usd=Decimal("3.00"), daily_budget_usd=Decimal("8.00"),
+                         schedule=ChannelSchedule(cron="0 8 * * *"))
+    runs = trends.handle(channel_event(state).value)
+    runs += trends.handle(tick_event(datetime.now(UTC) + timedelta(hours=2)).value)
+    assert len(runs) == 2  # the same broken feed on two runs
+    app = client.app
+    with app.state.sessions() as db:  # type: ignore[attr-defined]
+        for run in runs:
+            apply_event(db, run.topic, plain(run.value), app.state.gateway)  # type: ignore
+        db.commit()
+    notes = [n for n in client.get("/v1/notifications", headers=alice.headers).json()
+             if n["kind"] == "topics.source_failed"]
+    assert len(notes) == 1
+    assert notes[0]["data"]["channel_id"] == channel["id"]
+    assert "page.xml is not an RSS or Atom feed" in notes[0]["data"]["problem"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -18,16 +19,21 @@ from clickhouse_connect.driver.client import Client
 from fastapi.testclient import TestClient
 from structlog.testing import capture_logs
 
-from analytics.migrate import migrate
+from analytics.migrate import MIGRATIONS_DIR, migrate
 from analytics.store import connect
 from gateway.app import create_app
+from gateway.channel_events import channel_emit
 from gateway.config import GatewaySettings
 from gateway.export import safe_cell
+from gateway.models import Channel as ChannelRow
+from gateway.models import User
+from processors.ledger import build as build_ledger
 from tests.analytics.seed import _value, insert_events
 from tests.gateway.conftest import CHANNEL, Caller
 from tests.typed import at_time, typed
+from ytempire.core import projection as rule
 from ytempire.core.codec import Codec
-from ytempire.core.events import Emit, cost_event, plain
+from ytempire.core.events import Emit, cost_event, failed_event, plain
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
@@ -69,7 +75,9 @@ class History:
 
     def video(self, owner: str, channel: str, video_id: str, days_ago: int,
               costs: list[tuple[str, str]], published: bool = True,
-              platform: str | None = None) -> None:
+              platform: str | None = None, failed: str | None = None) -> None:
+        """``failed``: the stage that gave up on the video after its costs (before the upload,
+        which then follows a re-drive)."""
         at = TODAY - timedelta(days=days_ago)
         request = request_event(VideoRequest(topic=video_id, owner_id=owner, channel_id=channel,
                                              video_id=video_id, budget_usd=Decimal("0.50")))
@@ -79,6 +87,10 @@ class History:
                                 unit="u", quantity=1, usd=Decimal(usd), cached=usd == "0",
                                 price_table_version="t", call_key=f"{video_id}{index}",
                                 index=index), at + timedelta(seconds=index + 1))
+        if failed is not None:
+            self._at(failed_event(request.value.envelope, stage=failed, input_topic="x",
+                                  error=TimeoutError("the provider timed out"), retryable=True),
+                     at + timedelta(minutes=1))
         if published:
             value = upload_done(plain(request.value))
             value["platform"] = platform or value["platform"]
@@ -274,6 +286,50 @@ def test_month_projection_is_pace_times_measured_cost_against_the_budgets(
     assert [n for n in notices if n["kind"] == "cost.alert"] == []
     assert client.get("/v1/costs/month", headers=seeded["bob"].headers).json()["channels"][0][
         "channel_id"] == seeded["bobs"]
+
+
+def test_month_projection_counts_failed_videos_as_the_ledger_does(
+        client: TestClient, store: Client, gateway_settings: Settings,
+        make_user: Callable[..., Caller]) -> None:
+    """A failed video paid its providers: its spend is part of the cost per video, in the API
+    and in the ledger alike, and a video that failed, was re-driven and published counts once."""
+    carol = make_user("carol")
+    channel = client.post("/v1/channels", json=CHANNEL, headers=carol.headers).json()["id"]
+    history = History(store)
+    history.video(carol.user_id, channel, "vc1", 0, [("narrator", "0.100000")])
+    history.video(carol.user_id, channel, "vc2", 1, [("scriptwriter", "0.150000"),
+                                                     ("narrator", "0.350000")],
+                  published=False, failed="narrator")
+    history.video(carol.user_id, channel, "vc3", 2, [("narrator", "0.200000"),
+                                                     ("assembler", "0.100000")], failed="assembler")
+    # In flight: a failure of the ledger itself (beside the line) does not end the video.
+    history.video(carol.user_id, channel, "vc4", 0, [("narrator", "0.700000")], published=False,
+                  failed="ledger")
+    history.write()
+    doc = client.get("/v1/costs/month", headers=carol.headers).json()
+    [row] = doc["channels"]
+    # (0.10 + 0.50 + 0.30) / 3 ended videos; without the failed one it would be 0.20.
+    assert row["usd_per_video_from"] == "measured"
+    assert Decimal(row["usd_per_video"]) == Decimal("0.30")
+
+    ledger = build_ledger(gateway_settings)
+    codec = Codec(SchemaRegistry.load(gateway_settings.schemas_dir))
+    with client.app.state.sessions() as db:  # type: ignore[attr-defined]
+        updated = channel_emit(db.get(ChannelRow, channel), db.get(User, carol.user_id))
+    for emit in [updated, *history.emits, *history.emits]:  # everything redelivered once
+        ledger.handle(codec.decode_record(emit.topic, codec.encode(emit.topic,
+                                                                   plain(emit.value))))
+    projected = ledger.ledger.projections.projected(channel, datetime.now(UTC))
+    assert projected == Decimal(row["projected_usd"]) and projected > 0
+
+
+def test_the_stages_whose_failure_ends_a_video_are_the_same_in_clickhouse() -> None:
+    """video_summary's failed_at (the API's ended videos) is set for the ledger's stages."""
+    texts = [m.read_text() for m in sorted(MIGRATIONS_DIR.glob("*.sql"))]
+    latest = [t for t in texts if "video_summary_milestones_mv TO" in t][-1]
+    listed = re.search(r"JSONExtractString\(value, 'stage'\) IN \(([^)]*)\)", latest)
+    assert listed is not None
+    assert tuple(re.findall(r"'([^']+)'", listed.group(1))) == rule.ENDING_STAGES
 
 
 def test_spend_exports_as_csv_by_provider_and_by_video(client: TestClient, seeded: dict) -> None:

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway import egress
 from gateway.app import create_app
 from gateway.config import GatewaySettings
 from gateway.signing import HEADER, verify
 from gateway.webhooks import enqueue_event
 from tests.gateway.conftest import Caller, stored_text
 from tests.polling import until
+from ytempire.core import egress
 from ytempire.core.settings import Settings
 
 DEADLINE = 1.5

@@ -1,4 +1,4 @@
-"""ledger: the month's projected spend (schedule pace x measured cost per finished video) alerts
+"""ledger: the month's projected spend (schedule pace x measured cost per ended video) alerts
 once per scope and UTC month when it passes the channel's or the owner's budget, without anyone
 reading it, and a redelivered input gives back the same alert. Events go through the codec."""
 
@@ -17,7 +17,7 @@ from tests.processors.samples import with_monthly_budget
 from ytempire.core import projection as rule
 from ytempire.core.channels import ChannelSchedule, ChannelState, channel_event
 from ytempire.core.codec import Codec
-from ytempire.core.events import Emit, Event, cost_event, plain
+from ytempire.core.events import Emit, Event, cost_event, failed_event, plain
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.schema_registry import SchemaRegistry
 from ytempire.core.settings import Settings
@@ -66,7 +66,12 @@ class Story:
                               model="m", unit="characters", quantity=1.0, usd=D(usd),
                               cached=False, price_table_version="t", call_key="c"), at)
         raised += self.send("cost.incurred", cost.value)
-        done = _value(finish, plain(request.value), "publisher", passed=False)
+        if finish == "pipeline.failed":  # the narrator gave up after paying
+            done = plain(failed_event(request.value.envelope, stage="narrator",
+                                      input_topic="script.ready", retryable=True,
+                                      error=TimeoutError("the provider timed out")).value)
+        else:
+            done = _value(finish, plain(request.value), "publisher", passed=False)
         done["envelope"]["occurred_at"] = at
         raised += self.send(finish, done)
         self.finished = done
@@ -128,3 +133,41 @@ def test_no_alert_before_a_finished_video_or_while_the_schedule_is_paused(
     # Unpausing it (a newer version of the channel) projects at once, with no new spend.
     story.channel(daily="0.10", cid=paused, at=JAN + timedelta(minutes=1))
     assert [a[:2] for a in story.alerts] == [(rule.CHANNEL_SCOPE, f"{paused}:2026-01")]
+
+
+def test_a_failed_videos_spend_raises_the_projection_and_counts_once(story: Story) -> None:
+    chan = story.channel(daily="0.20")
+    assert story.video(chan, "0.10") == []  # 31 x $0.10 = $3.10, under $6.20
+    # A video that failed after paying $0.40 ended too: 31 x $0.25 = $7.75 > $6.20.
+    [alert] = story.video(chan, "0.40", finish="pipeline.failed")
+    assert alert[:2] == (rule.CHANNEL_SCOPE, f"{chan}:2026-01")
+    assert (alert[3], alert[4]) == ("6.200000", "7.750000")
+    failed = story.finished
+    assert story.send("pipeline.failed", failed) == [alert]  # redelivered: the same alert
+    # Re-driven, it pays $0.20 more and is published: one video of $0.60, not two samples.
+    more = cost_event(story.last.envelope, stage="narrator", provider="elevenlabs", model="m",
+                      unit="characters", quantity=1.0, usd=D("0.20"), cached=False,
+                      price_table_version="t", call_key="again")
+    story.send("cost.incurred", _at(more, JAN).value)
+    published = _value("upload.done", {"envelope": failed["envelope"]}, "publisher",
+                       passed=True)
+    story.send("upload.done", published)
+    story.send("pipeline.failed", failed)  # and its old failure comes again
+    assert story.stage.ledger.projections.projected(chan, JAN) == D("31") * D("0.35")
+
+
+def test_a_failure_beside_the_line_does_not_end_a_video(story: Story) -> None:
+    chan = story.channel(daily="0.20")
+    request = _at(request_event(VideoRequest(
+        topic="Tides", budget_usd=D("5"), owner_id=story.owner, channel_id=chan,
+        video_id=str(uuid.uuid4()))), JAN)
+    story.send("script.requested", request.value)
+    story.send("cost.incurred", _at(cost_event(
+        request.value.envelope, stage="narrator", provider="p", model="m", unit="u",
+        quantity=1.0, usd=D("9.00"), cached=False, price_table_version="t", call_key="c"),
+        JAN).value)
+    for stage in ("ledger", "metrics-collector"):
+        assert story.send("pipeline.failed", _at(failed_event(
+            request.value.envelope, stage=stage, input_topic="cost.incurred",
+            error=ValueError("x"), retryable=False), JAN).value) == []
+    assert story.stage.ledger.projections.projected(chan, JAN) is None  # nothing ended yet

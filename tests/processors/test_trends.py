@@ -143,7 +143,8 @@ def test_a_feed_that_is_not_a_feed_is_a_notice_and_the_good_ones_still_count(
 ) -> None:
     (tmp_path / "feeds" / "chan-1").mkdir(parents=True)
     (tmp_path / "feeds" / "chan-1" / "page.xml").write_text("<html><p>oops</p></html>")
-    settings = Settings(data_dir=tmp_path, topic_source="offline,feeds")
+    settings = Settings(data_dir=tmp_path, topic_source="offline,feeds",
+                        egress_allow=["127.0.0.0/8"])  # the test's site is on loopback
     feeds = [f"{site}/feed.xml", f"{site}/index.html", "file:///etc/passwd",
              "http://127.0.0.1:9/closed.xml"]
     [run] = of(deliver(build(settings), channel_event(channel(niche=NICHE, feeds=feeds))),
@@ -157,6 +158,10 @@ def test_a_feed_that_is_not_a_feed_is_a_notice_and_the_good_ones_still_count(
     titles = {t["title"] for t in run["topics"] if t["source"] == "feed"}
     assert titles == {"Voyager 1 phones home after a fault",
                       "How the Apollo guidance computer worked"}
+    guarded = Settings(data_dir=tmp_path, topic_source="feeds")  # no allowance: public only
+    [run] = of(deliver(build(guarded), channel_event(channel(feeds=[f"{site}/feed.xml"]))),
+               "topics.discovered")
+    assert run["topics"] == [] and run["notices"][0].startswith(f"{site}/feed.xml is refused")
 
 
 def test_the_llm_brainstorm_is_priced_and_a_redelivered_run_does_not_pay_again(
@@ -199,7 +204,7 @@ def test_a_hosted_source_without_its_key_says_which_setting_to_give(tmp_path: Pa
 def test_without_the_offline_source_the_backlog_holds_only_what_discovery_found(
     site: str, tmp_path: Path,
 ) -> None:
-    settings = Settings(data_dir=tmp_path, topic_source="feeds")
+    settings = Settings(data_dir=tmp_path, topic_source="feeds", egress_allow=["127.0.0.0/8"])
     scheduler = Scheduler(MemoryState(SCHEDULER_TABLES), settings)
     event = channel_event_for(niche=NICHE, feeds=[f"{site}/feed.xml"])
     assert of(deliver(scheduler, event), "backlog.updated") == []  # no brainstorm of its own

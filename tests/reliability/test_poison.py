@@ -28,6 +28,7 @@ pytestmark = pytest.mark.slow
 READERS = {topic: [e.name for e in PIPELINE if e.inputs[0] == topic]
            for topic in {e.inputs[0] for e in PIPELINE}}
 READERS["script.requested"].append("ledger")
+READERS["pipeline.failed"] = ["ledger"]  # a stage's give-up ends a video in its projection
 
 
 def _committed(settings: Settings, stage: str, topic: str, partition: int) -> int:
@@ -79,6 +80,13 @@ def test_poison_on_every_input_topic_is_dead_lettered_and_the_next_event_process
         tick = codec.encode("scheduler.tick", tick_event(datetime.now(UTC)).value)
         EventProducer(settings.kafka_bootstrap, codec).send_raw("scheduler.tick", video.encode(),
                                                                 tick)
+        # A good failure behind the poison on its partition, of another video (this one must
+        # not fail) and from beside the line, so it ends nothing.
+        other = request_event(VideoRequest(topic="y")).value
+        EventProducer(settings.kafka_bootstrap, codec).send_raw(
+            "pipeline.failed", video.encode(), codec.encode("pipeline.failed", failed_event(
+                other.envelope, stage="metrics-collector", input_topic="x",
+                error=ValueError("x"), retryable=False).value))
 
         expected = {(stage, topic, value) for (topic, value) in poison
                     for stage in READERS[topic]}
@@ -105,9 +113,9 @@ def test_poison_on_every_input_topic_is_dead_lettered_and_the_next_event_process
         # Every reader went past its poison and the good event behind it (offsets are committed
         # only after a record's outputs are durable): the ledger's proof, since it emits nothing.
         behind = {t: max(o for (tt, _), (_, o) in poison.items() if tt == t) + 1 for t in READERS}
-        partition = next(p for (p, _) in poison.values())
+        partition = {t: p for (t, _), (p, _) in poison.items()}  # topics differ in partitions
         assert watch.until(lambda w: all(
-            _committed(settings, stage, topic, partition) > behind[topic]
+            _committed(settings, stage, topic, partition[topic]) > behind[topic]
             for topic, stages in READERS.items() for stage in stages), 60)
         assert not watch.values("pipeline.failed", [video])
         assert not offline_stack.dead_workers()

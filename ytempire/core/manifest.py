@@ -106,7 +106,7 @@ PIPELINE = Manifest((
                ("upload.done", "cost.incurred"), step=5),
     StageEntry("ledger", "processors.ledger",
                ("cost.incurred", "script.requested", "channel.updated", "upload.done",
-                "quality.scored"), ("cost.alert",)),
+                "quality.scored", "pipeline.failed"), ("cost.alert",)),
     StageEntry("metrics-collector", "processors.metrics_collector",
                ("upload.done", "scheduler.tick", "metrics.requested"),
                ("video.metrics", "upload.status", "pipeline.failed")),

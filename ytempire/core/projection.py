@@ -5,6 +5,13 @@ the sum over their channels, against their monthly budget.
 One rule for both readers: the ledger, which alerts the owner when a projection passes a budget
 (``processors.ledger_projection``), and the gateway, which shows the projection
 (``gateway.projections``). Pace and cost per video are taken over the last ``WINDOW``.
+
+The cost per video is what a requested video is expected to cost: the spend of the videos that
+ended (published or ready, rejected by the quality gate, or failed: a ``pipeline.failed`` from a
+stage of the line, which the runner writes only once its retries are used up) over their
+number. A failed video paid its providers too; leaving it out would price a channel that fails
+often as if every slot came out well. A failed video that an operator re-drives and that ends
+again is still one video, with all it spent.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from ytempire.core import schedule
+from ytempire.core.manifest import PIPELINE
 
 WINDOW = timedelta(days=30)
 MICRO = Decimal("0.000001")
@@ -22,6 +30,10 @@ CHANNEL_SCOPE = "channel_month_projection"
 """``cost.alert`` scope of a channel's projection; its scope id is ``<channel>:<YYYY-MM>``."""
 OWNER_SCOPE = "owner_month_projection"
 """``cost.alert`` scope of an owner's projection; its scope id is ``<owner>:<YYYY-MM>``."""
+ENDING_STAGES = tuple(step.name for step in PIPELINE.steps)
+"""The stages whose ``pipeline.failed`` ends a video (a reader beside the line, such as the
+metrics collector, failing on a published video does not); ClickHouse's ``video_summary``
+records ``failed_at`` for the same stages (a test holds them together)."""
 
 
 def month_of(now: datetime) -> str:
@@ -50,9 +62,14 @@ def requested_per_day(requested: int) -> float:
     return round(requested / WINDOW.days, 3)
 
 
-def cost_per_video(finished_usd: Decimal, finished: int) -> Decimal | None:
-    """Mean spend of the finished videos (published, or rejected by quality); None before one."""
-    return finished_usd / finished if finished > 0 else None
+def ends_video(failed_stage: str) -> bool:
+    """Whether a ``pipeline.failed`` of ``failed_stage`` ends its video."""
+    return failed_stage in ENDING_STAGES
+
+
+def cost_per_video(ended_usd: Decimal, ended: int) -> Decimal | None:
+    """Mean spend of the ended videos (published, rejected or failed); None before one."""
+    return ended_usd / ended if ended > 0 else None
 
 
 def month_projection(per_video: Decimal, per_day: float, now: datetime) -> Decimal:

@@ -129,6 +129,10 @@ class Settings(BaseSettings):
     topic_feeds_dir: Path | None = Field(
         default=None, description="RSS/Atom files the offline source reads (*.xml, and "
                                   "<channel_id>/*.xml for one channel); None = <data_dir>/feeds.")
+    egress_allow: list[str] = Field(
+        default=[], description="Networks the workers may fetch user-given URLs from (a "
+                                "channel's topic feeds), e.g. [\"10.0.0.0/8\"]; otherwise "
+                                "public addresses only (ytempire.core.egress).")
     topic_refresh_minutes: float = Field(
         default=60.0, gt=0, description="How often the trends stage rediscovers a channel's "
                                         "topics (a new view snapshot of its source videos).")

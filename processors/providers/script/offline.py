@@ -22,13 +22,13 @@ import yaml
 
 from processors.providers.script import WrittenScript
 from processors.providers.script.limits import (
-    TAG_MAX_CHARS,
     TITLE_MAX_CHARS,
     count_words,
     fit_description,
     fit_tags,
     fit_title,
 )
+from processors.providers.script.offline_topic import Topic, capitalise
 from ytempire.core.events import content_hash
 from ytempire.core.pricing import Usage
 from ytempire.core.script_brief import ANGLES, ScriptRequest
@@ -43,21 +43,9 @@ EXTRA_KINDS = ["background", "myths", "faq", "resources", "future"]
 ANGLE_LEADS = dict(zip(ANGLES, ("what_it_is", "background", "myths", "examples", "tips", "faq",
                               "common_mistakes", "how_it_works"), strict=True))
 """The section each angle (``ytempire.core.script_brief.ANGLES``) leads with."""
-SHORT_TOPIC_WORDS = 5
 TOPIC_REFERENCES = ["this topic", "the subject", "this subject"]
 SHORT_FORM_CHARS = 24
 MIN_SECTION_WORDS = 25  # an intro and one point
-LEADING_FUNCTION_WORDS = {
-    "a", "an", "the", "how", "why", "what", "when", "where", "who", "which", "is", "are", "do",
-    "does", "can", "should", "my", "your", "our", "top", "best", "easy", "simple", "quick",
-    "tips", "ways", "things", "learning", "understanding", "making", "getting", "using",
-}
-STOPWORDS = {
-    "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by",
-    "from", "about", "into", "how", "why", "what", "when", "where", "who", "which", "is", "are",
-    "was", "were", "be", "do", "does", "did", "can", "should", "would", "could", "your", "you",
-    "my", "our", "their", "its", "it", "this", "that", "these", "those", "vs", "versus", "as",
-}
 
 
 def _rank(seed: str, label: str, items: list[str]) -> list[str]:
@@ -69,61 +57,6 @@ def _rank(seed: str, label: str, items: list[str]) -> list[str]:
 @lru_cache(maxsize=4)
 def _load_bank(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text())  # type: ignore[no-any-return]
-
-
-@dataclass(frozen=True)
-class Topic:
-    """The topic in the forms the templates need."""
-
-    phrase: str
-    title: str
-    keywords: list[str]
-
-    @classmethod
-    def parse(cls, raw: str) -> Topic:
-        phrase = " ".join(raw.replace("<", " ").replace(">", " ").split())
-        phrase = re.sub(r"[.!?]+\s+", ", ", phrase).rstrip(".!?;:, ")
-        first, _, rest = phrase.partition(" ")
-        if first.lower() in LEADING_FUNCTION_WORDS and first[1:] == first[1:].lower():
-            phrase = f"{first.lower()} {rest}".strip()
-        words = [re.sub(r"^\W+|\W+$", "", w.lower()) for w in phrase.split()]
-        keywords = list(dict.fromkeys(w for w in words if len(w) >= 3 and w not in STOPWORDS))
-        return cls(phrase=phrase, title=_title_case(phrase), keywords=keywords[:6])
-
-    @property
-    def is_short(self) -> bool:
-        return count_words(self.phrase) <= SHORT_TOPIC_WORDS
-
-    @property
-    def short(self) -> str:
-        """For headings and tags: the topic itself when short, else its first keywords."""
-        if len(self.phrase) <= TAG_MAX_CHARS:
-            return self.phrase
-        short = ""
-        for word in self.keywords:
-            if len(f"{short} {word}".strip()) > TAG_MAX_CHARS:
-                break
-            short = f"{short} {word}".strip()
-        return short
-
-
-def _title_case(text: str) -> str:
-    """Headline case that keeps acronyms and brand spellings; a leading small word stays small
-    because the topic usually sits mid-title ("The Easy Guide to the History of Coffee")."""
-    small = {"a", "an", "the", "and", "but", "or", "for", "nor", "on", "at", "to", "from", "by",
-             "of", "in", "with", "vs", "as"}
-    words = text.split()
-    out = []
-    for word in words:
-        if any(c.isupper() for c in word) or word in small:
-            out.append(word)
-        else:
-            out.append(word[:1].upper() + word[1:])
-    return " ".join(out)
-
-
-def _capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _duration_words(seconds: int) -> tuple[str, str]:
@@ -166,7 +99,7 @@ class _Draft:
         if template.startswith("{Title}"):
             template = "{TitleStart}" + template.removeprefix("{Title}")
         return template.format_map({
-            "topic": topic, "Title": self.topic.title, "TitleStart": _capitalise(self.topic.title),
+            "topic": topic, "Title": self.topic.title, "TitleStart": capitalise(self.topic.title),
             "short": self.topic.short,
             "duration": self.duration_title, "duration_phrase": self.duration_phrase,
         })
@@ -325,7 +258,7 @@ class _Draft:
             title = " ".join(self.render(template).split())
             if len(title) <= TITLE_MAX_CHARS:
                 return title
-        return fit_title(_capitalise(self.topic.title))
+        return fit_title(capitalise(self.topic.title))
 
     def _description(self, hook: str, sections: list[_Section], cta: str) -> str:
         desc = self.bank["description"]

@@ -91,7 +91,11 @@ export async function toError(response: Response): Promise<ApiError> {
   if (Array.isArray(detail)) {
     const fields: Record<string, string> = {};
     for (const item of detail as { loc?: unknown[]; msg?: string }[]) {
-      const field = String(item.loc?.[item.loc.length - 1] ?? "form");
+      // A list item's reason (loc ends in its index) belongs to the list's field.
+      const loc = item.loc ?? [];
+      let at = loc.length - 1;
+      while (at > 0 && typeof loc[at] === "number") at -= 1;
+      const field = String(loc[at] ?? "form");
       fields[field] = (item.msg ?? "is not valid").replace(/^Value error, /, "");
     }
     return new ApiError(response.status, "Some fields need attention.", fields, retry);

@@ -1465,6 +1465,11 @@ export interface components {
              */
             target_duration_s: number;
             /**
+             * Topic Feeds
+             * @description RSS/Atom feeds whose entries become topic candidates (with the feeds topic source); a feed that is not one is a notice on discovery's run
+             */
+            topic_feeds?: string[];
+            /**
              * Topic Mode
              * @description auto: the best new topic of the channel's source; manual: only topics approved in its backlog
              * @default auto
@@ -1515,7 +1520,7 @@ export interface components {
             usd_per_video: string;
             /**
              * Usd Per Video From
-             * @description Finished videos of the last 30 days, else the estimate
+             * @description Mean spend of the last 30 days' ended videos (published, rejected or failed), else the estimate
              * @enum {string}
              */
             usd_per_video_from: "measured" | "estimate";
@@ -1565,6 +1570,8 @@ export interface components {
             schedule_timezone: string;
             /** Target Duration S */
             target_duration_s: number;
+            /** Topic Feeds */
+            topic_feeds: string[];
             /**
              * Topic Mode
              * @enum {string}
@@ -1614,6 +1621,8 @@ export interface components {
             schedule_timezone?: string | null;
             /** Target Duration S */
             target_duration_s?: number | null;
+            /** Topic Feeds */
+            topic_feeds?: string[] | null;
             /** Topic Mode */
             topic_mode?: ("auto" | "manual") | null;
             /** Videos Per Slot */
@@ -2343,7 +2352,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped" | "video.not_uploaded" | "video.youtube_failed" | "provider.fallback";
+            kind: "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped" | "video.not_uploaded" | "video.youtube_failed" | "provider.fallback" | "topics.source_failed";
             /**
              * Occurred At
              * Format: date-time
@@ -2913,7 +2922,7 @@ export interface components {
              *       "upload.done"
              *     ]
              */
-            events: ("*" | "script.requested" | "script.ready" | "voice.ready" | "video.assembled" | "quality.scored" | "upload.done" | "upload.status" | "cost.incurred" | "pipeline.failed" | "video.cancelled" | "video.approved" | "video.rejected" | "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped" | "video.not_uploaded" | "video.youtube_failed" | "provider.fallback")[];
+            events: ("*" | "script.requested" | "script.ready" | "voice.ready" | "video.assembled" | "quality.scored" | "upload.done" | "upload.status" | "cost.incurred" | "pipeline.failed" | "video.cancelled" | "video.approved" | "video.rejected" | "cost.alert" | "stage.failing" | "dlq.growing" | "schedule.skipped" | "video.not_uploaded" | "video.youtube_failed" | "provider.fallback" | "topics.source_failed")[];
             /**
              * Url
              * Format: uri

@@ -35,3 +35,20 @@ test("the schedule shows its next five slots, or says the expression is not vali
   await userEvent.type(schedule, "99 * * * *");
   expect(screen.getByText("This is not a five-field cron expression.")).toBeInTheDocument();
 });
+
+test("topic feeds are sent one per line, and the API's reason for one of them shows at the field", async () => {
+  const sent: unknown[] = [];
+  const body = { detail: [{ loc: ["body", "topic_feeds", 1], msg: "Value error, a feed URL needs http or https", type: "value_error" }] };
+  vi.stubGlobal("fetch", vi.fn(async (_url: string, init: RequestInit) => {
+    sent.push(JSON.parse(String(init.body)));
+    return new Response(JSON.stringify(body), { status: 422, headers: { "content-type": "application/json" } });
+  }));
+  renderForm();
+  await userEvent.type(screen.getByLabelText("Name"), "Deep Space");
+  await userEvent.type(screen.getByLabelText("Topic feeds"), "https://example.com/space.xml{enter}{enter}  ftp://example.com/feed  ");
+  await userEvent.click(screen.getByRole("button", { name: "Create channel" }));
+  expect(await screen.findByText("a feed URL needs http or https")).toBeInTheDocument();
+  expect(sent).toHaveLength(1);
+  expect((sent[0] as { topic_feeds: string[] }).topic_feeds).toEqual(["https://example.com/space.xml", "ftp://example.com/feed"]);
+  expect(screen.getByLabelText("Topic feeds")).toHaveAttribute("aria-invalid", "true");
+});

@@ -15,7 +15,7 @@ const BLANK: ChannelInput = {
   target_duration_s: 60, quality_threshold: 70, per_video_budget_usd: "3.00", daily_budget_usd: "30.00",
   publish_schedule: "0 9 * * 1-5", auto_publish: true, privacy: "private",
   schedule_timezone: Intl.DateTimeFormat().resolvedOptions().timeZone, videos_per_slot: 1,
-  schedule_paused: false, topic_mode: "auto",
+  schedule_paused: false, topic_mode: "auto", topic_feeds: [],
 };
 
 function fromChannel(c: Channel): ChannelInput {
@@ -43,6 +43,7 @@ export function ChannelForm({ initial = BLANK, id }: { initial?: ChannelInput; i
   const save = useSaveChannel(id);
   const [form, setForm] = useState<ChannelInput>(initial);
   const [timezone, setTimezone] = useState(initial.schedule_timezone);
+  const [feeds, setFeeds] = useState((initial.topic_feeds ?? []).join("\n"));
   const error = save.error instanceof ApiError ? save.error : null;
   const fields = error?.fields ?? {};
   const set = <K extends keyof ChannelInput>(name: K, value: ChannelInput[K]) => setForm({ ...form, [name]: value });
@@ -59,7 +60,8 @@ export function ChannelForm({ initial = BLANK, id }: { initial?: ChannelInput; i
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    const body = { ...form, schedule_timezone: timezone, publish_schedule: form.publish_schedule || null };
+    const topic_feeds = feeds.split("\n").map((line) => line.trim()).filter(Boolean);
+    const body = { ...form, schedule_timezone: timezone, publish_schedule: form.publish_schedule || null, topic_feeds };
     save.mutate(body, { onSuccess: () => navigate("/channels") });
   }
 
@@ -75,6 +77,10 @@ export function ChannelForm({ initial = BLANK, id }: { initial?: ChannelInput; i
           <Field label="Language" error={fields.language} hint="Two-letter code, e.g. en."><input {...text("language")} /></Field>
           <Field label="Voice" error={fields.voice} hint="Leave empty for the default voice of the language."><input {...text("voice")} /></Field>
           <Field label="Visual style" error={fields.visual_style}><input {...text("visual_style")} /></Field>
+          <Field label="Topic feeds" error={fields.topic_feeds}
+                 hint="RSS or Atom feeds whose new entries become topic ideas, one URL per line (up to 10).">
+            <textarea rows={3} value={feeds} onChange={(e) => setFeeds(e.target.value)} />
+          </Field>
         </fieldset>
         <fieldset className="panel">
           <legend>Videos</legend>

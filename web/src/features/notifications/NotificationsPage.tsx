@@ -6,6 +6,7 @@ import { describe, useMarkRead, useNotifications, useUnreadCount, type Notice } 
 const KIND: Record<Notice["kind"], string> = {
   "cost.alert": "Cost alert", "stage.failing": "Failing stage", "dlq.growing": "Dead letters", "schedule.skipped": "Skipped slot",
   "video.not_uploaded": "Not uploaded", "video.youtube_failed": "Failed on YouTube", "provider.fallback": "Fallback",
+  "topics.source_failed": "Topic source",
 };
 
 export function NotificationsPage() {

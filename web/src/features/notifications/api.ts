@@ -44,5 +44,7 @@ export function describe(notice: Notice): string {
       return d.detail as string;
     case "provider.fallback":
       return `The ${d.stage} fell back: ${((notice.data as { fallbacks?: string[] }).fallbacks ?? []).join("; ")}`;
+    case "topics.source_failed":
+      return `A topic source gave nothing: ${d.problem}`;
   }
 }

@@ -1,13 +1,14 @@
-"""Outbound HTTP to addresses users give us (webhook endpoints): public addresses only, one
-deadline per attempt.
+"""Outbound HTTP to addresses users give us (webhook endpoints, topic feeds): public addresses
+only, one deadline per attempt.
 
-A user-given URL can name the cloud metadata service, loopback, the private network or the
-gateway itself in many spellings (``2130706433``, ``0x7f.1``, ``[::ffff:127.0.0.1]``, a name
-that resolves there, a redirect, DNS that answers differently between check and connect). So
-the host is resolved once, every address it resolves to must be public (or inside a network
-the operator allows), the connection goes to the checked address (pinned), and no redirect is
-followed. A deadline covers the whole attempt (connect, TLS, request, the answer's head): a
-timer shuts the socket down, so an endpoint that drips a byte a second cannot hold a sender.
+A user-given URL can name the cloud metadata service, loopback, the private network, the
+gateway or a worker itself in many spellings (``2130706433``, ``0x7f.1``,
+``[::ffff:127.0.0.1]``, a name that resolves there, a redirect, DNS that answers differently
+between check and connect). So the host is resolved once, every address it resolves to must be
+public (or inside a network the operator allows), the connection goes to the checked address
+(pinned), and no redirect is followed unchecked (``fetch`` follows a few, each checked like the
+first). A deadline covers the whole attempt (connect, TLS, request, the answer's head): a timer
+shuts the socket down, so an endpoint that drips a byte a second cannot hold a sender.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -105,8 +106,7 @@ def check(url: str, resolve: Resolver, allow: Sequence[Network] = ()) -> Target:
     if not found:
         raise Refused(f"{host} does not resolve")
     if not all(permitted(address, allow) for address in found):
-        raise Refused(f"{host} is not a public address; webhooks are sent to public "
-                      "addresses only")
+        raise Refused(f"{host} is not a public address; only public addresses are reached")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(parts.scheme, host, port, path, str(found[0]))
 
@@ -122,9 +122,44 @@ class Timeout(Exception):
     """The endpoint did not answer within the attempt's deadline."""
 
 
+class TooLarge(Exception):
+    """The answer's body is longer than the caller accepts."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: bytes
+    location: str | None  # a redirect's target, as the server wrote it
+
+
 def post(target: Target, body: bytes, headers: dict[str, str], deadline_s: float) -> int:
     """POST ``body`` to the pinned address; the status code of the answer. Raises Timeout
     past the deadline and OSError (or http.client's errors) when no answer can be read."""
+    return request("POST", target, headers, deadline_s, body=body).status
+
+
+def fetch(url: str, resolve: Resolver, allow: Sequence[Network], deadline_s: float,
+          max_bytes: int, redirects: int = 3) -> Answer:
+    """GET a user-given URL within one deadline, following up to ``redirects`` redirects, each
+    target checked (Refused) and pinned like the first. Raises TooLarge past ``max_bytes``."""
+    started = time.monotonic()
+    for _ in range(redirects + 1):
+        target = check(url, resolve, allow)
+        left = deadline_s - (time.monotonic() - started)
+        if left <= 0:
+            raise Timeout(f"no answer within {deadline_s:g}s")
+        answer = request("GET", target, {"Accept": "*/*"}, left, max_bytes=max_bytes)
+        if answer.status not in (301, 302, 303, 307, 308) or not answer.location:
+            return answer
+        url = urljoin(url, answer.location)
+    raise Refused(f"more than {redirects} redirects")
+
+
+def request(method: str, target: Target, headers: dict[str, str], deadline_s: float,
+            body: bytes = b"", max_bytes: int = 64 * 1024) -> Answer:
+    """One request to the pinned address, its answer read up to ``max_bytes`` (the body is
+    the caller's only when the answer fits: TooLarge otherwise, for a GET)."""
     started = time.monotonic()
     try:
         sock = socket.create_connection((target.address, target.port), timeout=deadline_s)
@@ -147,10 +182,12 @@ def post(target: Target, body: bytes, headers: dict[str, str], deadline_s: float
             stream = ssl.create_default_context().wrap_socket(sock, server_hostname=target.host)
         conn = http.client.HTTPConnection(target.host, target.port)
         conn.sock = stream
-        conn.request("POST", target.path, body=body, headers=headers)
+        conn.request(method, target.path, body=body or None, headers=headers)
         response = conn.getresponse()
-        response.read(64 * 1024)
-        return response.status
+        content = response.read(max_bytes + 1)
+        if method == "GET" and len(content) > max_bytes:
+            raise TooLarge(f"the answer is larger than {max_bytes:,} bytes")
+        return Answer(response.status, content[:max_bytes], response.getheader("Location"))
     except (OSError, http.client.HTTPException) as exc:
         if expired.is_set() or isinstance(exc, TimeoutError):
             raise Timeout(f"no answer within {deadline_s:g}s") from None
