@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from confluent_kafka import Consumer
 
+from tests.fakes.google_server import FakeGoogle
 from ytempire.app.broker import LocalBroker
 from ytempire.core import topic_sync
 from ytempire.core.manifest import PIPELINE
@@ -155,3 +156,10 @@ def consumer(kafka_settings: Settings) -> Iterator[Consumer]:
     )
     yield consumer
     consumer.close()
+
+
+@pytest.fixture
+def google() -> Iterator[FakeGoogle]:
+    """Google's OAuth, YouTube Data and Analytics APIs on a local server (``tests/fakes``)."""
+    with FakeGoogle() as fake:
+        yield fake

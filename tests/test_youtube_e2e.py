@@ -8,7 +8,6 @@ table is dropped and the topics are replayed, the same numbers again."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -49,12 +48,6 @@ pytestmark = pytest.mark.slow
 
 KEY = Vault.new_key()
 COSTS = (Decimal("0.4125"), Decimal("0.0875"))  # what the video paid before it was published
-
-
-@pytest.fixture
-def google() -> Iterator[FakeGoogle]:
-    with FakeGoogle() as fake:
-        yield fake
 
 
 @pytest.fixture

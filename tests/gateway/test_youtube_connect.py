@@ -3,7 +3,6 @@ FakeGoogle reached by google-auth-oauthlib, google-auth and google-api-python-cl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -24,12 +23,6 @@ from ytempire.core.settings import Settings
 from ytempire.core.vault import Vault
 
 KEY = Vault.new_key()
-
-
-@pytest.fixture
-def google() -> Iterator[FakeGoogle]:
-    with FakeGoogle() as fake:
-        yield fake
 
 
 @pytest.fixture

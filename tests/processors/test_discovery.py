@@ -4,7 +4,6 @@ not a feed), and ranking from a fake YouTube Data API plus local feeds with the 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -71,12 +70,6 @@ def test_a_feed_file_gives_candidates_and_a_non_feed_a_notice(tmp_path: Path) ->
     page.write_text("<html><body><p>Not a feed at all</p></body></html>")
     bad = feeds.read(str(page))
     assert bad.candidates == [] and "is not an RSS or Atom feed" in bad.notice
-
-
-@pytest.fixture
-def google() -> Iterator[FakeGoogle]:
-    with FakeGoogle() as fake:
-        yield fake
 
 
 def test_discovery_ranks_a_rising_topic_above_a_flat_one_and_refuses_a_near_duplicate(

@@ -4,7 +4,6 @@ time driven by ticks (no sleeps): schedule, batches, quota, failures, idempotenc
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -32,12 +31,6 @@ from ytempire.stage import TransientError
 CHANNEL = "channel-1"
 T0 = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)  # a Monday, 10:00 in California
 DAY = date(2026, 11, 2)
-
-
-@pytest.fixture
-def google() -> Iterator[FakeGoogle]:
-    with FakeGoogle() as fake:
-        yield fake
 
 
 def credentials_file(directory: Path, google: FakeGoogle, monetary: bool = False) -> None:

@@ -50,12 +50,6 @@ def of(emits: list[Emit], topic: str) -> list[dict]:
     return [plain(e.value) for e in emits if e.topic == topic]
 
 
-@pytest.fixture
-def google() -> Iterator[FakeGoogle]:
-    with FakeGoogle() as fake:
-        yield fake
-
-
 def test_a_rising_topic_outranks_a_flat_one_a_near_duplicate_is_refused_and_a_slot_takes_it(
     google: FakeGoogle, tmp_path: Path,
 ) -> None:

@@ -4,7 +4,6 @@ revoked grant turns the channel "reconnect needed" before anything is sent."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,12 +19,6 @@ from ytempire.core.settings import Settings
 from ytempire.core.vault import Vault
 
 KEY = Vault.new_key()
-
-
-@pytest.fixture
-def google() -> Iterator[FakeGoogle]:
-    with FakeGoogle() as fake:
-        yield fake
 
 
 @pytest.fixture
