@@ -98,16 +98,19 @@ def collector(root: Path, videos: int, days: int) -> dict[str, Any]:
             "reports_calls_per_1000_videos_per_day": round(calls["reports.query"] * per, 2)}
 
 
+METRICS_COLUMNS = ("event_id, video_id, channel_id, owner_id, platform_video_id, source, day, "
+                   "observed_at, published_at, simulated, views, estimated_minutes_watched, "
+                   "average_view_percentage, subscribers_gained, estimated_revenue_usd")
+"""The video_metrics columns both fills below write, in the order their SELECTs give them."""
+
+
 def kpis(root: Path, videos: int, days: int, repeat: int, raw_too: bool = False
          ) -> dict[str, Any]:
     client = connect(f"chdb://{root / 'kpi'}")
     migrate(client)
     started = time.perf_counter()
     client.command(f"""
-        INSERT INTO video_metrics (event_id, video_id, channel_id, owner_id, platform_video_id,
-            source, day, observed_at, published_at, simulated, views,
-            estimated_minutes_watched, average_view_percentage, subscribers_gained,
-            estimated_revenue_usd)
+        INSERT INTO video_metrics ({METRICS_COLUMNS})
         SELECT concat('e', toString(number)), concat('v', toString(intDiv(number, {days}))),
             concat('channel-', toString(intDiv(number, {days}) % 20)), 'owner-1',
             concat('yt', toString(intDiv(number, {days}))), 'ANALYTICS',
@@ -169,10 +172,7 @@ def increment(client: Any, videos: int, days: int, count: int | None, last: int
     chosen = min(count or per_channel, per_channel)
     started = time.perf_counter()
     client.command(f"""
-        INSERT INTO video_metrics (event_id, video_id, channel_id, owner_id, platform_video_id,
-            source, day, observed_at, published_at, simulated, views,
-            estimated_minutes_watched, average_view_percentage, subscribers_gained,
-            estimated_revenue_usd)
+        INSERT INTO video_metrics ({METRICS_COLUMNS})
         SELECT concat('r', toString(number), '-', toString(now64(6))),
             concat('v', toString(3 + 20 * intDiv(number, {last}))), 'channel-3', 'owner-1',
             concat('yt', toString(3 + 20 * intDiv(number, {last}))), 'ANALYTICS',
