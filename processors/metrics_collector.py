@@ -54,7 +54,7 @@ from ytempire.core.records import (
     VideoMetrics,
 )
 from ytempire.core.settings import Settings
-from ytempire.stage import MemoryState, Partitioning, StageSpec, State
+from ytempire.stage import LogicStage, MemoryState, Partitioning, StageSpec, State
 
 log = get_logger("ytempire.metrics_collector")
 
@@ -278,26 +278,12 @@ def _next_due(published: datetime, now: datetime) -> datetime:
     return now + (YOUNG_EVERY if now - published < YOUNG else OLD_EVERY)
 
 
-class MetricsCollectorStage:
+class MetricsCollectorStage(LogicStage):
     """The stage the worker runs: it declares tables, so the worker sets ``state``."""
 
     spec = StageSpec(name=NAME, inputs=INPUTS,
                      outputs=(OUTPUT_TOPIC, STATUS_TOPIC, "pipeline.failed"),
                      tables=TABLES, cancel="never")
-
-    def __init__(self, collector: MetricsCollector) -> None:
-        self.collector = collector
-
-    @property
-    def state(self) -> State:
-        return self.collector.state
-
-    @state.setter
-    def state(self, state: State) -> None:
-        self.collector.state = state
-
-    def handle(self, event: Event) -> list[Emit]:
-        return self.collector.handle(event)
 
 
 def provider(settings: Settings, connections: Connections) -> YouTubeMetrics:

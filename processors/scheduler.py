@@ -51,7 +51,7 @@ from ytempire.core.records import (
 )
 from ytempire.core.requests import VideoRequest, request_event
 from ytempire.core.settings import Settings
-from ytempire.stage import MemoryState, Partitioning, StageSpec, State
+from ytempire.stage import LogicStage, MemoryState, Partitioning, StageSpec, State
 
 NAME = "scheduler"
 TICK_TOPIC = "scheduler.tick"
@@ -394,27 +394,13 @@ class Scheduler:
         return total
 
 
-class SchedulerStage:
+class SchedulerStage(LogicStage):
     """The stage the worker runs; it declares ``tables``, so the worker sets ``state``. It
     reads no video's events that a cancellation could stop."""
 
     spec = StageSpec(name=NAME, inputs=INPUT_TOPICS,
                      outputs=("script.requested", SLOT_TOPIC, BACKLOG_TOPIC),
                      tables=TABLES, cancel="never")
-
-    def __init__(self, scheduler: Scheduler) -> None:
-        self.scheduler = scheduler
-
-    @property
-    def state(self) -> State:
-        return self.scheduler.state
-
-    @state.setter
-    def state(self, state: State) -> None:
-        self.scheduler.state = state
-
-    def handle(self, event: Event) -> list[Emit]:
-        return self.scheduler.handle(event)
 
 
 def build(settings: Settings) -> SchedulerStage:

@@ -50,7 +50,7 @@ from ytempire.core.records import (
     TopicsDiscovered,
 )
 from ytempire.core.settings import Settings
-from ytempire.stage import MemoryState, Partitioning, StageSpec, State
+from ytempire.stage import LogicStage, MemoryState, Partitioning, StageSpec, State
 
 NAME = "trends"
 OUTPUT_TOPIC = "topics.discovered"
@@ -196,25 +196,11 @@ def _topic(scored: Scored) -> DiscoveredTopic:
         refused=scored.refused)
 
 
-class TrendsStage:
+class TrendsStage(LogicStage):
     """The stage the worker runs; it declares ``tables``, so the worker sets ``state``."""
 
     spec = StageSpec(name=NAME, inputs=INPUT_TOPICS, outputs=(OUTPUT_TOPIC, "cost.incurred"),
                      tables=TABLES, cancel="never")
-
-    def __init__(self, analyzer: TrendAnalyzer) -> None:
-        self.analyzer = analyzer
-
-    @property
-    def state(self) -> State:
-        return self.analyzer.state
-
-    @state.setter
-    def state(self, state: State) -> None:
-        self.analyzer.state = state
-
-    def handle(self, event: Event) -> list[Emit]:
-        return self.analyzer.handle(event)
 
 
 def sources(settings: Settings) -> list[Source]:

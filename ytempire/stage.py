@@ -134,6 +134,35 @@ class StatefulStage(Stage, Protocol):
     state: State
 
 
+class StatefulLogic(Protocol):
+    """What a ``LogicStage`` runs: an object that keeps its own ``state`` and handles events."""
+
+    state: State
+
+    def handle(self, event: Event) -> list[Emit]: ...
+
+
+class LogicStage:
+    """A stateful stage whose logic is its own object (testable without a stage around it): the
+    subclass names its ``spec``; the tables the runner sets as ``state`` reach the logic."""
+
+    spec: StageSpec
+
+    def __init__(self, logic: StatefulLogic) -> None:
+        self.logic = logic
+
+    @property
+    def state(self) -> State:
+        return self.logic.state
+
+    @state.setter
+    def state(self, state: State) -> None:
+        self.logic.state = state
+
+    def handle(self, event: Event) -> list[Emit]:
+        return self.logic.handle(event)
+
+
 @runtime_checkable
 class PayingStage(Stage, Protocol):
     """A stage that pays providers and records each paid call in ``journal`` as it answers
